@@ -1,0 +1,5 @@
+export * from './credits';
+export * from './money';
+export * from './clock';
+export * from './errors';
+export * from './ids';

@@ -1,0 +1,7 @@
+export * from './wallet.policy';
+export * from './wallet.events';
+export * from './wallet.commands';
+export * from './wallet.errors';
+export * from './wallet.state';
+export { decide, fingerprintOf } from './wallet.decide';
+export { allocate, consumptionOrder } from './lots';

@@ -1,0 +1,27 @@
+// Wallet commands: imperative requests, each carrying its caller's id and the time it is decided at.
+import { Credits } from '@creditflow/kernel';
+import { CostBasis, LotSource } from './wallet.events';
+import { LotType } from './wallet.policy';
+
+export type WalletCommand =
+  | { type: 'OpenAccount'; data: { tenantId: string; accountId: string; kind: 'personal' | 'team'; members: string[]; now: Date } }
+  | {
+      type: 'GrantCredits';
+      data: { lotId: string; lotType: LotType; amount: Credits; expiresAt: Date | null; costBasis: CostBasis | null; source: LotSource; now: Date };
+    }
+  | {
+      type: 'AuthorizeUsage';
+      data: {
+        usageId: string; userId: string | null; feature: string; options: Record<string, string | number>;
+        credits: Credits; phases: { generate: Credits; accept: Credits } | null; priceVersion: string; now: Date;
+      };
+    }
+  | { type: 'CompleteUsage'; data: { usageId: string; now: Date } }
+  | { type: 'FailUsage'; data: { usageId: string; reason: 'platform_error' | 'cancelled'; now: Date } }
+  | { type: 'AcceptUsage'; data: { usageId: string; now: Date } }
+  | { type: 'RejectUsage'; data: { usageId: string; now: Date } }
+  | { type: 'RestoreUsageCredits'; data: { restorationId: string; usageId: string; reason: string; now: Date } }
+  | { type: 'ExpireDue'; data: { now: Date } }
+  | { type: 'TransferCredits'; data: { toAccountId: string; amount: Credits; now: Date } };
+
+export type WalletCommandType = WalletCommand['type'];

@@ -1,0 +1,263 @@
+// decide: (command, state, policy) -> events. Pure: re-run after a version conflict, so no I/O.
+// Every command first settles what time has made due (expired lots, timed-out holds), so a balance is
+// never computed over credits that should be gone, whether or not a sweeper has run.
+import { addCredits, Credits } from '@creditflow/kernel';
+import { allocate } from './lots';
+import { WalletCommand } from './wallet.commands';
+import {
+  AccountNotFoundError, IdempotencyConflictError, NotAMemberError, TransferRefusedError, UsageNotFoundError, UsageStateError,
+} from './wallet.errors';
+import { LotShare, WalletEvent } from './wallet.events';
+import { WalletPolicy } from './wallet.policy';
+import { assertNever, balanceOf, fold, Lot, Usage, WalletState } from './wallet.state';
+
+export function decide(command: WalletCommand, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+  const now = command.data.now;
+  const due = settleDue(state, now);
+  const settled = fold(due, state);
+  const events = [...due, ...decideCommand(command, settled, policy)];
+  return [...events, ...balanceSignals(state, fold(events, state), policy, now)];
+}
+
+function decideCommand(command: WalletCommand, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+  if (command.type !== 'OpenAccount' && command.type !== 'ExpireDue' && !state.exists) {
+    throw new AccountNotFoundError(state.accountId || '(unknown)');
+  }
+  switch (command.type) {
+    case 'OpenAccount':
+      return openAccount(command.data, state, policy);
+    case 'GrantCredits':
+      return grantCredits(command.data, state);
+    case 'AuthorizeUsage':
+      return authorizeUsage(command.data, state, policy);
+    case 'CompleteUsage':
+      return completeUsage(command.data, state);
+    case 'FailUsage':
+      return failUsage(command.data, state);
+    case 'AcceptUsage':
+      return acceptUsage(command.data, state, policy);
+    case 'RejectUsage':
+      return rejectUsage(command.data, state);
+    case 'RestoreUsageCredits':
+      return restoreUsageCredits(command.data, state);
+    case 'ExpireDue':
+      return [];
+    case 'TransferCredits':
+      throw new TransferRefusedError();
+    default:
+      return assertNever(command);
+  }
+}
+
+type Data<T extends WalletCommand['type']> = Extract<WalletCommand, { type: T }>['data'];
+
+function openAccount(cmd: Data<'OpenAccount'>, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+  const members = [...new Set(cmd.members)].sort();
+  if (state.exists) {
+    if (state.kind !== cmd.kind) throw new IdempotencyConflictError(cmd.accountId);
+    const same = members.length === state.members.length && members.every((m, i) => m === state.members[i]);
+    return same ? [] : [{ type: 'MembersChanged', data: { members, changedAt: iso(cmd.now) } }];
+  }
+  const events: WalletEvent[] = [
+    { type: 'AccountOpened', data: { tenantId: cmd.tenantId, accountId: cmd.accountId, kind: cmd.kind, members, openedAt: iso(cmd.now) } },
+  ];
+  if (policy.trial && policy.trial.amount > 0n) {
+    const expiresAt = policy.trial.validForMs === null ? null : iso(new Date(cmd.now.getTime() + policy.trial.validForMs));
+    events.push({
+      type: 'CreditsGranted',
+      data: {
+        lotId: `trial:${cmd.accountId}`, lotType: 'trial', amount: policy.trial.amount, grantedAt: iso(cmd.now), expiresAt,
+        costBasis: null, source: { kind: 'trial', id: cmd.accountId }, fingerprint: 'trial',
+      },
+    });
+  }
+  return events;
+}
+
+function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEvent[] {
+  const fingerprint = fingerprintOf([cmd.lotType, cmd.amount, cmd.expiresAt?.toISOString() ?? null, cmd.costBasis, cmd.source]);
+  const existing = state.lots.get(cmd.lotId);
+  if (existing) {
+    if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(cmd.lotId);
+    return [];
+  }
+  const events: WalletEvent[] = [
+    {
+      type: 'CreditsGranted',
+      data: {
+        lotId: cmd.lotId, lotType: cmd.lotType, amount: cmd.amount, grantedAt: iso(cmd.now), expiresAt: cmd.expiresAt ? iso(cmd.expiresAt) : null,
+        costBasis: cmd.costBasis, source: cmd.source, fingerprint,
+      },
+    },
+  ];
+  // A grant that is already past its expiry (e.g. a late-delivered daily grant) expires at once.
+  if (cmd.expiresAt && cmd.expiresAt <= cmd.now) {
+    events.push({ type: 'LotExpired', data: { lotId: cmd.lotId, amount: cmd.amount, expiredAt: iso(cmd.now) } });
+  }
+  return events;
+}
+
+function authorizeUsage(cmd: Data<'AuthorizeUsage'>, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+  const fingerprint = fingerprintOf([cmd.userId, cmd.feature, cmd.options]);
+  const existing = state.usages.get(cmd.usageId);
+  if (existing) {
+    if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(cmd.usageId);
+    return [];
+  }
+  if (state.kind === 'team' && (cmd.userId === null || !state.members.includes(cmd.userId))) throw new NotAMemberError(cmd.userId);
+  const shares = allocate(state.lots.values(), policy.consumptionOrder, cmd.credits);
+  if (!shares) {
+    return [{
+      type: 'UsageDenied',
+      data: {
+        usageId: cmd.usageId, userId: cmd.userId, feature: cmd.feature, phase: 'generate', required: cmd.credits,
+        available: balanceOf(state).available, deniedAt: iso(cmd.now), fingerprint,
+      },
+    }];
+  }
+  return [{
+    type: 'HoldPlaced',
+    data: {
+      usageId: cmd.usageId, userId: cmd.userId, feature: cmd.feature, options: cmd.options, credits: cmd.credits, phases: cmd.phases,
+      priceVersion: cmd.priceVersion, lots: shares, placedAt: iso(cmd.now), expiresAt: iso(new Date(cmd.now.getTime() + policy.holdTimeoutMs)),
+      fingerprint,
+    },
+  }];
+}
+
+function completeUsage(cmd: Data<'CompleteUsage'>, state: WalletState): WalletEvent[] {
+  const usage = usageOf(state, cmd.usageId);
+  if (usage.status === 'completed' || usage.status === 'accepted' || usage.status === 'rejected') return [];
+  if (usage.status !== 'authorized') throw new UsageStateError(usage.usageId, usage.status, 'completed');
+  return [{ type: 'HoldCaptured', data: { usageId: usage.usageId, lots: usage.held, amount: sumShares(usage.held), capturedAt: iso(cmd.now) } }];
+}
+
+function failUsage(cmd: Data<'FailUsage'>, state: WalletState): WalletEvent[] {
+  const usage = usageOf(state, cmd.usageId);
+  if (usage.status === 'failed') return [];
+  if (usage.status === 'authorized') return releaseHold(usage, state, cmd.now, cmd.reason);
+  if (usage.status === 'completed' || usage.status === 'accepted' || usage.status === 'rejected') {
+    // The charge stands here; whether it is given back is the refund policy's decision, which
+    // arrives later as RestoreUsageCredits.
+    return [{ type: 'UsageFailedAfterCompletion', data: { usageId: usage.usageId, reason: cmd.reason, charged: sumShares(usage.charged), failedAt: iso(cmd.now) } }];
+  }
+  throw new UsageStateError(usage.usageId, usage.status, 'failed');
+}
+
+function acceptUsage(cmd: Data<'AcceptUsage'>, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+  const usage = usageOf(state, cmd.usageId);
+  if (usage.status === 'accepted') return [];
+  if (!usage.phases) throw new UsageStateError(usage.usageId, 'not phased', 'accepted');
+  if (usage.status !== 'completed') throw new UsageStateError(usage.usageId, usage.status, 'accepted');
+  const shares = allocate(state.lots.values(), policy.consumptionOrder, usage.phases.accept);
+  if (!shares) {
+    return [{
+      type: 'UsageDenied',
+      data: {
+        usageId: usage.usageId, userId: usage.userId, feature: usage.feature, phase: 'accept', required: usage.phases.accept,
+        available: balanceOf(state).available, deniedAt: iso(cmd.now), fingerprint: usage.fingerprint,
+      },
+    }];
+  }
+  return [{ type: 'AcceptCharged', data: { usageId: usage.usageId, lots: shares, amount: usage.phases.accept, chargedAt: iso(cmd.now) } }];
+}
+
+function rejectUsage(cmd: Data<'RejectUsage'>, state: WalletState): WalletEvent[] {
+  const usage = usageOf(state, cmd.usageId);
+  if (usage.status === 'rejected') return [];
+  if (!usage.phases) throw new UsageStateError(usage.usageId, 'not phased', 'rejected');
+  if (usage.status !== 'completed') throw new UsageStateError(usage.usageId, usage.status, 'rejected');
+  return [{ type: 'UsageRejected', data: { usageId: usage.usageId, rejectedAt: iso(cmd.now) } }];
+}
+
+function restoreUsageCredits(cmd: Data<'RestoreUsageCredits'>, state: WalletState): WalletEvent[] {
+  if (state.restorations.has(cmd.restorationId)) return [];
+  const usage = usageOf(state, cmd.usageId);
+  if (usage.restored) return [];
+  if (usage.charged.length === 0) throw new UsageStateError(usage.usageId, usage.status, 'restored (nothing was charged)');
+  const events: WalletEvent[] = [{
+    type: 'CreditsRestored',
+    data: { restorationId: cmd.restorationId, usageId: usage.usageId, lots: usage.charged, amount: sumShares(usage.charged), restoredAt: iso(cmd.now), reason: cmd.reason },
+  }];
+  return [...events, ...expireReturnedToExpiredLots(usage.charged, state, cmd.now)];
+}
+
+/** Expired lots and timed-out holds, as of `now`. */
+function settleDue(state: WalletState, now: Date): WalletEvent[] {
+  if (!state.exists) return [];
+  const at = iso(now);
+  const events: WalletEvent[] = [];
+  for (const usage of state.usages.values()) {
+    if (usage.status === 'authorized' && usage.holdExpiresAt !== null && usage.holdExpiresAt <= at) {
+      events.push(...releaseHold(usage, state, now, 'timeout'));
+    }
+  }
+  const afterReleases = fold(events, state);
+  for (const lot of afterReleases.lots.values()) {
+    if (!lot.expired && lot.expiresAt !== null && lot.expiresAt <= at) {
+      events.push({ type: 'LotExpired', data: { lotId: lot.lotId, amount: lot.remaining, expiredAt: at } });
+    }
+  }
+  return events;
+}
+
+function releaseHold(usage: Usage, state: WalletState, now: Date, reason: 'platform_error' | 'cancelled' | 'timeout'): WalletEvent[] {
+  return [
+    { type: 'HoldReleased', data: { usageId: usage.usageId, lots: usage.held, amount: sumShares(usage.held), releasedAt: iso(now), reason } },
+    ...expireReturnedToExpiredLots(usage.held, state, now),
+  ];
+}
+
+/** Credits returned to a lot that has meanwhile expired expire at once. */
+function expireReturnedToExpiredLots(shares: LotShare[], state: WalletState, now: Date): WalletEvent[] {
+  return shares
+    .filter((s) => isExpiredAt(state.lots.get(s.lotId), now) && s.amount > 0n)
+    .map((s) => ({ type: 'LotExpired', data: { lotId: s.lotId, amount: s.amount, expiredAt: iso(now) } }) as WalletEvent);
+}
+
+function isExpiredAt(lot: Lot | undefined, now: Date): boolean {
+  return !!lot && (lot.expired || (lot.expiresAt !== null && lot.expiresAt <= iso(now)));
+}
+
+/** A low-balance alert (and the auto top-up request) fire once, when available crosses below the threshold. */
+function balanceSignals(before: WalletState, after: WalletState, policy: WalletPolicy, now: Date): WalletEvent[] {
+  if (!before.exists) return [];
+  const was = balanceOf(before).available;
+  const is = balanceOf(after).available;
+  const events: WalletEvent[] = [];
+  const threshold = policy.lowBalanceThreshold;
+  if (threshold !== undefined && was >= threshold && is < threshold) {
+    events.push({ type: 'LowBalanceAlertRaised', data: { available: is, threshold, raisedAt: iso(now) } });
+  }
+  const topUp = policy.autoTopUp;
+  if (topUp && was >= topUp.threshold && is < topUp.threshold) {
+    events.push({ type: 'AutoTopUpRequested', data: { packageId: topUp.packageId, available: is, threshold: topUp.threshold, requestedAt: iso(now) } });
+  }
+  return events;
+}
+
+function usageOf(state: WalletState, usageId: string): Usage {
+  const usage = state.usages.get(usageId);
+  if (!usage) throw new UsageNotFoundError(usageId);
+  return usage;
+}
+
+function sumShares(shares: LotShare[]): Credits {
+  return shares.reduce<Credits>((sum, s) => addCredits(sum, s.amount), 0n as Credits);
+}
+
+function iso(d: Date): string {
+  return d.toISOString();
+}
+
+/** Canonical content of a command, to tell a repeat (same id, same content) from a reused id. */
+export function fingerprintOf(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    }
+    return v;
+  });
+}
+

@@ -1,0 +1,49 @@
+import { Credits, DomainError, formatCredits } from '@creditflow/kernel';
+
+export class AccountNotFoundError extends DomainError {
+  constructor(accountId: string) {
+    super('WALLET.ACCOUNT_NOT_FOUND', `account "${accountId}" does not exist`);
+  }
+}
+
+export class UsageNotFoundError extends DomainError {
+  constructor(usageId: string) {
+    super('WALLET.USAGE_NOT_FOUND', `usage "${usageId}" was never authorized on this account`);
+  }
+}
+
+/** A usage command that its current state does not allow (e.g. complete after fail). */
+export class UsageStateError extends DomainError {
+  constructor(usageId: string, status: string, action: string) {
+    super('WALLET.USAGE_STATE', `usage "${usageId}" is ${status} and cannot be ${action}`, { usageId, status });
+  }
+}
+
+/** The same command id was used before with different content. */
+export class IdempotencyConflictError extends DomainError {
+  constructor(id: string) {
+    super('WALLET.ID_REUSED', `id "${id}" was already used for a different request`, { id });
+  }
+}
+
+export class NotAMemberError extends DomainError {
+  constructor(userId: string | null) {
+    super('WALLET.NOT_A_MEMBER', userId ? `user "${userId}" is not a member of this team account` : 'a team account needs the userId of a member', { userId });
+  }
+}
+
+export class TransferRefusedError extends DomainError {
+  constructor() {
+    super('WALLET.TRANSFER_REFUSED', 'credits cannot be transferred between accounts; a team account shares one balance among its members');
+  }
+}
+
+/** Only thrown where no event records the denial (never for authorize/accept, which record UsageDenied). */
+export class InsufficientCreditsError extends DomainError {
+  constructor(readonly required: Credits, readonly available: Credits) {
+    super('WALLET.INSUFFICIENT_CREDITS', `${formatCredits(required)} credits required, ${formatCredits(available)} available`, {
+      required: formatCredits(required),
+      available: formatCredits(available),
+    });
+  }
+}

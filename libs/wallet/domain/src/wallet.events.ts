@@ -1,0 +1,52 @@
+// Wallet events: past-tense facts appended to one stream per account. Every field an `evolve` needs
+// is on the event; nothing is read from the clock or recomputed on replay.
+import { Credits } from '@creditflow/kernel';
+import { LotType } from './wallet.policy';
+
+export interface LotShare {
+  lotId: string;
+  amount: Credits;
+}
+
+export interface CostBasis {
+  /** Money paid for the whole lot, in the currency's minor unit. */
+  paidMinor: bigint;
+  currency: string;
+  promotional: boolean;
+}
+
+export interface LotSource {
+  kind: 'grant' | 'login' | 'trial' | 'purchase' | 'subscription' | 'rollover';
+  id: string;
+}
+
+export type WalletEvent =
+  | { type: 'AccountOpened'; data: { tenantId: string; accountId: string; kind: 'personal' | 'team'; members: string[]; openedAt: string } }
+  | { type: 'MembersChanged'; data: { members: string[]; changedAt: string } }
+  | {
+      type: 'CreditsGranted';
+      data: {
+        lotId: string; lotType: LotType; amount: Credits; grantedAt: string; expiresAt: string | null;
+        costBasis: CostBasis | null; source: LotSource; fingerprint: string;
+      };
+    }
+  | {
+      type: 'HoldPlaced';
+      data: {
+        usageId: string; userId: string | null; feature: string; options: Record<string, string | number>;
+        credits: Credits; phases: { generate: Credits; accept: Credits } | null; priceVersion: string;
+        lots: LotShare[]; placedAt: string; expiresAt: string; fingerprint: string;
+      };
+    }
+  | { type: 'UsageDenied'; data: { usageId: string; userId: string | null; feature: string; phase: 'generate' | 'accept'; required: Credits; available: Credits; deniedAt: string; fingerprint: string } }
+  | { type: 'HoldCaptured'; data: { usageId: string; lots: LotShare[]; amount: Credits; capturedAt: string } }
+  | { type: 'HoldReleased'; data: { usageId: string; lots: LotShare[]; amount: Credits; releasedAt: string; reason: 'platform_error' | 'cancelled' | 'timeout' } }
+  | { type: 'AcceptCharged'; data: { usageId: string; lots: LotShare[]; amount: Credits; chargedAt: string } }
+  | { type: 'UsageRejected'; data: { usageId: string; rejectedAt: string } }
+  | { type: 'UsageFailedAfterCompletion'; data: { usageId: string; reason: 'platform_error' | 'cancelled'; charged: Credits; failedAt: string } }
+  | { type: 'CreditsRestored'; data: { restorationId: string; usageId: string; lots: LotShare[]; amount: Credits; restoredAt: string; reason: string } }
+  | { type: 'LotExpired'; data: { lotId: string; amount: Credits; expiredAt: string } }
+  | { type: 'LowBalanceAlertRaised'; data: { available: Credits; threshold: Credits; raisedAt: string } }
+  | { type: 'AutoTopUpRequested'; data: { packageId: string; available: Credits; threshold: Credits; requestedAt: string } };
+
+export type WalletEventType = WalletEvent['type'];

@@ -1,0 +1,178 @@
+// The account's state is a fold of its events. `evolve` never throws, validates or reads the clock;
+// it copies only what an event changes, so earlier states stay valid (decide may fold ahead).
+import { Credits, ZERO } from '@creditflow/kernel';
+import { CostBasis, LotShare, LotSource, WalletEvent } from './wallet.events';
+import { LotType } from './wallet.policy';
+
+export interface Lot {
+  lotId: string;
+  type: LotType;
+  amount: Credits;
+  /** Neither consumed, held nor expired. */
+  remaining: Credits;
+  grantedAt: string;
+  expiresAt: string | null;
+  expired: boolean;
+  costBasis: CostBasis | null;
+  source: LotSource;
+  fingerprint: string;
+}
+
+export type UsageStatus = 'authorized' | 'denied' | 'completed' | 'accepted' | 'rejected' | 'failed';
+
+export interface Usage {
+  usageId: string;
+  userId: string | null;
+  feature: string;
+  status: UsageStatus;
+  /** Quoted price of the first (or only) phase, held at authorization. */
+  credits: Credits;
+  phases: { generate: Credits; accept: Credits } | null;
+  priceVersion: string;
+  /** Lots still held for this usage (authorized only). */
+  held: LotShare[];
+  holdExpiresAt: string | null;
+  /** Lots actually charged, all phases. */
+  charged: LotShare[];
+  /** Why the last authorize/accept was refused (status denied, or a denied accept). */
+  denial: { required: Credits; available: Credits } | null;
+  restored: boolean;
+  fingerprint: string;
+}
+
+export interface WalletState {
+  exists: boolean;
+  tenantId: string;
+  accountId: string;
+  kind: 'personal' | 'team';
+  members: string[];
+  lots: ReadonlyMap<string, Lot>;
+  usages: ReadonlyMap<string, Usage>;
+  restorations: ReadonlySet<string>;
+}
+
+export const initialState: WalletState = {
+  exists: false,
+  tenantId: '',
+  accountId: '',
+  kind: 'personal',
+  members: [],
+  lots: new Map(),
+  usages: new Map(),
+  restorations: new Set(),
+};
+
+export function evolve(state: WalletState, event: WalletEvent): WalletState {
+  switch (event.type) {
+    case 'AccountOpened':
+      return { ...state, exists: true, tenantId: event.data.tenantId, accountId: event.data.accountId, kind: event.data.kind, members: event.data.members };
+    case 'MembersChanged':
+      return { ...state, members: event.data.members };
+    case 'CreditsGranted': {
+      const d = event.data;
+      const lot: Lot = {
+        lotId: d.lotId, type: d.lotType, amount: d.amount, remaining: d.amount, grantedAt: d.grantedAt, expiresAt: d.expiresAt,
+        expired: false, costBasis: d.costBasis, source: d.source, fingerprint: d.fingerprint,
+      };
+      return { ...state, lots: withEntry(state.lots, d.lotId, lot) };
+    }
+    case 'HoldPlaced': {
+      const d = event.data;
+      const usage: Usage = {
+        usageId: d.usageId, userId: d.userId, feature: d.feature, status: 'authorized', credits: d.credits, phases: d.phases,
+        priceVersion: d.priceVersion, held: d.lots, holdExpiresAt: d.expiresAt, charged: [], denial: null, restored: false,
+        fingerprint: d.fingerprint,
+      };
+      return { ...state, lots: adjustLots(state.lots, d.lots, -1n), usages: withEntry(state.usages, d.usageId, usage) };
+    }
+    case 'UsageDenied': {
+      const d = event.data;
+      const existing = state.usages.get(d.usageId);
+      const usage: Usage = existing
+        ? { ...existing, denial: { required: d.required, available: d.available } }
+        : {
+            usageId: d.usageId, userId: d.userId, feature: d.feature, status: 'denied', credits: d.required, phases: null,
+            priceVersion: '', held: [], holdExpiresAt: null, charged: [], denial: { required: d.required, available: d.available },
+            restored: false, fingerprint: d.fingerprint,
+          };
+      return { ...state, usages: withEntry(state.usages, d.usageId, usage) };
+    }
+    case 'HoldCaptured':
+      return updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'completed', held: [], holdExpiresAt: null, charged: [...u.charged, ...event.data.lots] }));
+    case 'HoldReleased': {
+      const released = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'failed', held: [], holdExpiresAt: null }));
+      return { ...released, lots: adjustLots(state.lots, event.data.lots, 1n) };
+    }
+    case 'AcceptCharged': {
+      const charged = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'accepted', denial: null, charged: [...u.charged, ...event.data.lots] }));
+      return { ...charged, lots: adjustLots(state.lots, event.data.lots, -1n) };
+    }
+    case 'UsageRejected':
+      return updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'rejected' }));
+    case 'UsageFailedAfterCompletion':
+      return updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'failed' }));
+    case 'CreditsRestored': {
+      const restored = updateUsage(state, event.data.usageId, (u) => ({ ...u, restored: true }));
+      const restorations = new Set(state.restorations).add(event.data.restorationId);
+      return { ...restored, restorations, lots: adjustLots(state.lots, event.data.lots, 1n) };
+    }
+    case 'LotExpired': {
+      const lot = state.lots.get(event.data.lotId);
+      if (!lot) return state;
+      const remaining = (lot.remaining - event.data.amount) as Credits;
+      return { ...state, lots: withEntry(state.lots, lot.lotId, { ...lot, remaining, expired: true }) };
+    }
+    case 'LowBalanceAlertRaised':
+    case 'AutoTopUpRequested':
+      return state;
+    default:
+      return assertNever(event);
+  }
+}
+
+export function fold(events: Iterable<WalletEvent>, from: WalletState = initialState): WalletState {
+  let state = from;
+  for (const e of events) state = evolve(state, e);
+  return state;
+}
+
+export interface Balance {
+  available: Credits;
+  held: Credits;
+  byType: Record<LotType, Credits>;
+}
+
+export function balanceOf(state: WalletState): Balance {
+  const byType: Record<LotType, Credits> = { daily: ZERO, trial: ZERO, subscription: ZERO, reward: ZERO, topup: ZERO };
+  let available = 0n;
+  for (const lot of state.lots.values()) {
+    if (lot.expired) continue;
+    available += lot.remaining;
+    byType[lot.type] = (byType[lot.type] + lot.remaining) as Credits;
+  }
+  let held = 0n;
+  for (const u of state.usages.values()) for (const share of u.held) held += share.amount;
+  return { available: available as Credits, held: held as Credits, byType };
+}
+
+function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
+  return new Map(map).set(key, value);
+}
+
+function adjustLots(lots: ReadonlyMap<string, Lot>, shares: LotShare[], sign: 1n | -1n): Map<string, Lot> {
+  const next = new Map(lots);
+  for (const share of shares) {
+    const lot = next.get(share.lotId);
+    if (lot) next.set(lot.lotId, { ...lot, remaining: (lot.remaining + sign * share.amount) as Credits });
+  }
+  return next;
+}
+
+function updateUsage(state: WalletState, usageId: string, change: (u: Usage) => Usage): WalletState {
+  const usage = state.usages.get(usageId);
+  return usage ? { ...state, usages: withEntry(state.usages, usageId, change(usage)) } : state;
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
