@@ -31,8 +31,9 @@ export function parseCredits(text: string, precision: number = CREDIT_SCALE): Cr
   const m = DECIMAL.exec(text.trim());
   if (!m) throw new InvalidAmountError(text, 'must be a non-negative decimal such as "12" or "2.625"');
   const fraction = (m[2] ?? '').replace(/0+$/, '');
-  if (fraction.length > Math.min(precision, CREDIT_SCALE)) {
-    throw new InvalidAmountError(text, `has more than ${precision} decimal places`);
+  const places = Math.min(precision, CREDIT_SCALE);
+  if (fraction.length > places) {
+    throw new InvalidAmountError(text, `has more than ${places} decimal places`);
   }
   return (BigInt(m[1]) * UNIT + BigInt(fraction.padEnd(CREDIT_SCALE, '0') || '0')) as Credits;
 }

@@ -3,3 +3,4 @@ export * from './money';
 export * from './clock';
 export * from './errors';
 export * from './ids';
+export * from './json-bigint';

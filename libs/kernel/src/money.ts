@@ -18,7 +18,7 @@ export function minorDigits(currency: string): number {
 
 export function parseMoney(amount: string, currency: string): Money {
   const digits = minorDigits(currency);
-  const m = /^(\d+)(?:\.(\d+))?$/.exec(amount);
+  const m = typeof amount === 'string' ? /^(\d+)(?:\.(\d+))?$/.exec(amount) : null;
   if (!m || (m[2] ?? '').replace(/0+$/, '').length > digits) {
     throw new DomainError('MONEY.INVALID', `"${amount}" is not a valid ${currency} amount`);
   }

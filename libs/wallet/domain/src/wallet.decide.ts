@@ -1,7 +1,7 @@
 // decide: (command, state, policy) -> events. Pure: re-run after a version conflict, so no I/O.
 // Every command first settles what time has made due (expired lots, timed-out holds), so a balance is
 // never computed over credits that should be gone, whether or not a sweeper has run.
-import { addCredits, Credits } from '@creditflow/kernel';
+import { addCredits, Credits, formatCredits, InvalidAmountError } from '@creditflow/kernel';
 import { allocate } from './lots';
 import { WalletCommand } from './wallet.commands';
 import {
@@ -75,6 +75,7 @@ function openAccount(cmd: Data<'OpenAccount'>, state: WalletState, policy: Walle
 }
 
 function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEvent[] {
+  refuseNegative(cmd.amount);
   const fingerprint = fingerprintOf([cmd.lotType, cmd.amount, cmd.expiresAt?.toISOString() ?? null, cmd.costBasis, cmd.source]);
   const existing = state.lots.get(cmd.lotId);
   if (existing) {
@@ -98,6 +99,11 @@ function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEven
 }
 
 function authorizeUsage(cmd: Data<'AuthorizeUsage'>, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+  refuseNegative(cmd.credits);
+  if (cmd.phases) {
+    refuseNegative(cmd.phases.generate);
+    refuseNegative(cmd.phases.accept);
+  }
   const fingerprint = fingerprintOf([cmd.userId, cmd.feature, cmd.options]);
   const existing = state.usages.get(cmd.usageId);
   if (existing) {
@@ -151,11 +157,15 @@ function acceptUsage(cmd: Data<'AcceptUsage'>, state: WalletState, policy: Walle
   if (usage.status !== 'completed') throw new UsageStateError(usage.usageId, usage.status, 'accepted');
   const shares = allocate(state.lots.values(), policy.consumptionOrder, usage.phases.accept);
   if (!shares) {
+    // A repeated accept that is still refused for the same reason records nothing new: the state's
+    // `denial` already holds the answer (402 with required and available) to give again.
+    const available = balanceOf(state).available;
+    if (usage.denial && usage.denial.required === usage.phases.accept && usage.denial.available === available) return [];
     return [{
       type: 'UsageDenied',
       data: {
         usageId: usage.usageId, userId: usage.userId, feature: usage.feature, phase: 'accept', required: usage.phases.accept,
-        available: balanceOf(state).available, deniedAt: iso(cmd.now), fingerprint: usage.fingerprint,
+        available, deniedAt: iso(cmd.now), fingerprint: usage.fingerprint,
       },
     }];
   }
@@ -182,20 +192,25 @@ function restoreUsageCredits(cmd: Data<'RestoreUsageCredits'>, state: WalletStat
   return [...events, ...expireReturnedToExpiredLots(usage.charged, state, cmd.now)];
 }
 
-/** Expired lots and timed-out holds, as of `now`. */
+/**
+ * Expired lots and timed-out holds, as of `now`. Lots expire first, with what they still have; a
+ * timed-out hold is then released onto them and its credits expire at once. (The other order lost
+ * credits: the release expired only the returned share and marked the lot expired, so the lot's
+ * unheld remainder was never expired by any event.)
+ */
 function settleDue(state: WalletState, now: Date): WalletEvent[] {
   if (!state.exists) return [];
   const at = iso(now);
   const events: WalletEvent[] = [];
-  for (const usage of state.usages.values()) {
-    if (usage.status === 'authorized' && usage.holdExpiresAt !== null && usage.holdExpiresAt <= at) {
-      events.push(...releaseHold(usage, state, now, 'timeout'));
-    }
-  }
-  const afterReleases = fold(events, state);
-  for (const lot of afterReleases.lots.values()) {
+  for (const lot of state.lots.values()) {
     if (!lot.expired && lot.expiresAt !== null && lot.expiresAt <= at) {
       events.push({ type: 'LotExpired', data: { lotId: lot.lotId, amount: lot.remaining, expiredAt: at } });
+    }
+  }
+  const afterExpiry = fold(events, state);
+  for (const usage of afterExpiry.usages.values()) {
+    if (usage.status === 'authorized' && usage.holdExpiresAt !== null && usage.holdExpiresAt <= at) {
+      events.push(...releaseHold(usage, afterExpiry, now, 'timeout'));
     }
   }
   return events;
@@ -234,6 +249,10 @@ function balanceSignals(before: WalletState, after: WalletState, policy: WalletP
     events.push({ type: 'AutoTopUpRequested', data: { packageId: topUp.packageId, available: is, threshold: topUp.threshold, requestedAt: iso(now) } });
   }
   return events;
+}
+
+function refuseNegative(amount: Credits): void {
+  if (amount < 0n) throw new InvalidAmountError(formatCredits(amount), 'must not be negative');
 }
 
 function usageOf(state: WalletState, usageId: string): Usage {

@@ -1,0 +1,15 @@
+// Embedded mode: the four services in one process, one HTTP port, the SQLite event store and the
+// SQLite bus under CREDITFLOW_DATA_DIR.
+import 'reflect-metadata';
+import { createRuntime, hostServices } from '@creditflow/shell';
+import { embeddedServices } from './embedded';
+
+async function main() {
+  const runtime = await createRuntime('embedded');
+  await hostServices({ runtime, services: embeddedServices, port: Number(process.env.PORT ?? 3000) });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

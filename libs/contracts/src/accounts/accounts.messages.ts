@@ -1,0 +1,27 @@
+import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+import { DECIMAL, DECIMAL_MESSAGE, ID, ID_MESSAGE } from '../fields';
+
+/** PUT /v1/accounts/{accountId}. */
+export class AccountBody {
+  @IsIn(['personal', 'team']) type!: 'personal' | 'team';
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(ID, { each: true, message: `members ${ID_MESSAGE}` }) members?: string[];
+}
+
+/** POST /v1/accounts/{accountId}/grants (admin). */
+export class GrantBody {
+  @Matches(ID, { message: `grantId ${ID_MESSAGE}` }) grantId!: string;
+  @IsIn(['reward']) type!: 'reward';
+  @Matches(DECIMAL, { message: `amount ${DECIMAL_MESSAGE}` }) amount!: string;
+  @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string;
+}
+
+/** POST /v1/accounts/{accountId}/logins. */
+export class LoginBody {
+  @Matches(ID, { message: `loginId ${ID_MESSAGE}` }) loginId!: string;
+}
+
+/** Transfers are refused; the body is accepted only to answer with a clear error. */
+export class TransferBody {
+  @Matches(ID, { message: `toAccountId ${ID_MESSAGE}` }) toAccountId!: string;
+  @Matches(DECIMAL, { message: `amount ${DECIMAL_MESSAGE}` }) amount!: string;
+}

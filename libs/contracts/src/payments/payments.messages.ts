@@ -1,0 +1,24 @@
+import { IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { DECIMAL, DECIMAL_MESSAGE, ID, ID_MESSAGE } from '../fields';
+
+export const PAYMENT_TYPES = {
+  purchase: 'creditflow.payment.purchase',
+  subscriptionStarted: 'creditflow.payment.subscription-started',
+  subscriptionCancelled: 'creditflow.payment.subscription-cancelled',
+} as const;
+
+/** POST /v1/purchases and `creditflow.payment.purchase`. */
+export class PurchaseRequest {
+  @Matches(ID, { message: `purchaseId ${ID_MESSAGE}` }) purchaseId!: string;
+  @Matches(ID, { message: `accountId ${ID_MESSAGE}` }) accountId!: string;
+  @IsString() packageId!: string;
+  @Matches(DECIMAL, { message: `amountPaid ${DECIMAL_MESSAGE}` }) amountPaid!: string;
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as "USD"' }) currency!: string;
+  @IsOptional() @IsBoolean() promotional?: boolean;
+}
+
+/** PUT /v1/accounts/{accountId}/subscription. */
+export class SubscriptionBody {
+  @IsString() planId!: string;
+  @IsIn(['monthly', 'yearly']) billingPeriod!: 'monthly' | 'yearly';
+}

@@ -1,0 +1,25 @@
+// `creditflow.wallet-events.v1`: every wallet event, as stored, with amounts as decimal strings.
+export const WALLET_EVENT_TYPE_PREFIX = 'creditflow.wallet.';
+
+export interface WalletEventData {
+  accountId: string;
+  /** Position of the event in the account's stream (0-based): consumers dedupe and order by it. */
+  revision: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** `creditflow.balances.v1` (compacted): the latest balance per account. */
+export interface BalanceSnapshotData {
+  accountId: string;
+  revision: string;
+  available: string;
+  held: string;
+  byType: Record<string, string>;
+  at: string;
+}
+
+export const ALERT_TYPES = {
+  lowBalance: 'creditflow.alert.low-balance',
+  autoTopUp: 'creditflow.alert.auto-top-up-requested',
+} as const;

@@ -1,0 +1,117 @@
+/** An event to append. `id` is a UUID (EventStoreDB accepts nothing else); derive it from the command so a retry re-appends the same ids. */
+export interface EventData {
+  id: string;
+  type: string;
+  /** JSON-serialisable (no bigint, no Date). */
+  data: unknown;
+  metadata?: Record<string, unknown>;
+}
+
+export interface RecordedEvent {
+  streamName: string;
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  /** 0-based within the stream. */
+  revision: bigint;
+  /** Global order: strictly increasing across all streams. */
+  position: bigint;
+  recordedAt: Date;
+}
+
+/** `bigint` = the revision of the last event in the stream. */
+export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | bigint;
+export type CurrentRevision = 'no_stream' | bigint;
+
+export interface AppendResult {
+  /** Revision of the last event appended: pass it as `expectedRevision` next time. */
+  nextExpectedRevision: bigint;
+  /** Position of the last event appended. */
+  position: bigint;
+}
+
+export interface StreamAppend {
+  streamName: string;
+  events: EventData[];
+  expectedRevision: ExpectedRevision;
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive. Defaults to the first event (forwards) or the last one (backwards). */
+  fromRevision?: bigint;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events after this position. 0n or absent = from the start. */
+  fromPosition?: bigint;
+  maxCount?: number;
+  category?: string;
+}
+
+export interface SubscribeOptions {
+  /** Names the stored checkpoint. One running subscription per id. */
+  subscriptionId: string;
+  category?: string;
+  /** Resolving stores the checkpoint after the last event; throwing redelivers the same events after a back-off. */
+  onEvents: (events: RecordedEvent[]) => Promise<void>;
+  /** Called for every failed delivery (and for storage errors) before the back-off; retries go on regardless. */
+  onError?: (error: unknown) => void;
+  batchSize?: number;
+}
+
+export interface Subscription {
+  /** Waits for a delivery in progress (and its checkpoint) to finish. */
+  stop(): Promise<void>;
+}
+
+export interface EventStore {
+  /** Throws WrongExpectedRevisionError on a conflict. Re-appending the same event ids with the same expected revision writes nothing and returns the first result. */
+  appendToStream(streamName: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
+  /** Each append is checked on its own: a conflict is returned in its slot, the other appends are written. */
+  appendBatch(appends: StreamAppend[]): Promise<(AppendResult | WrongExpectedRevisionError)[]>;
+  /** [] for a stream that does not exist. */
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Ordered by position; system streams (`$...`) are left out. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up subscription: resumes after the checkpoint of `subscriptionId` (from the start if none) and delivers in position order, at least once. */
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Stops the subscriptions, then releases the connection or file. */
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  readonly code = 'EVENT_STORE.WRONG_EXPECTED_REVISION';
+  override readonly name = 'WrongExpectedRevisionError';
+
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: CurrentRevision,
+  ) {
+    super(`Stream ${streamName}: expected revision ${expected}, actual ${actual}`);
+  }
+}
+
+/** `wallet-acc1` -> `wallet`: the part before the first dash, as EventStoreDB's category projection splits. */
+export function categoryOf(streamName: string): string {
+  const dash = streamName.indexOf('-');
+  return dash === -1 ? streamName : streamName.slice(0, dash);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Rejects what one adapter would accept and another would not, so embedded mode cannot hide it. */
+export function assertAppendable(streamName: string, events: EventData[]): void {
+  if (!streamName || streamName.startsWith('$')) throw new TypeError(`Invalid stream name: "${streamName}"`);
+  if (events.length === 0) throw new TypeError(`Nothing to append to ${streamName}`);
+  const ids = new Set<string>();
+  for (const { id } of events) {
+    if (!UUID.test(id)) throw new TypeError(`Event id is not a UUID: "${id}"`);
+    const key = id.toLowerCase();
+    if (ids.has(key)) throw new TypeError(`Event id ${id} appears twice in one append to ${streamName}`);
+    ids.add(key);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './event-store';
+export type { RetryPolicy } from './delivery';
+export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite.event-store';
+export { EsdbEventStore, type EsdbEventStoreOptions } from './esdb/esdb.event-store';
+export { createEventStore, type EventStoreConfig } from './create-event-store';

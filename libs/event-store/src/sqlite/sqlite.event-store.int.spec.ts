@@ -1,0 +1,93 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventStoreContract } from '../../testing';
+import { SqliteEventStore } from './sqlite.event-store';
+import type { RecordedEvent } from '../event-store';
+
+const dir = mkdtempSync(join(tmpdir(), 'creditflow-event-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Every store of the contract opens the same file, as separate processes would.
+const sharedFile = join(dir, 'contract.sqlite');
+eventStoreContract('SqliteEventStore', async () => SqliteEventStore.open(sharedFile, { pollIntervalMs: 100 }));
+
+describe('SqliteEventStore', () => {
+  const event = (type: string) => ({ id: randomUUID(), type, data: { type } });
+
+  it('keeps appended events and checkpoints when the file is closed and reopened', async () => {
+    const file = join(dir, 'reopen.sqlite');
+    const events = [event('A'), event('B')];
+    const first = SqliteEventStore.open(file);
+    const written = await first.appendToStream('wallet-acc1', events, { expectedRevision: 'no_stream' });
+    const delivered: RecordedEvent[] = [];
+    const subscription = await first.subscribe({ subscriptionId: 'projector', onEvents: async (e) => void delivered.push(...e) });
+    while (delivered.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    await subscription.stop();
+    await first.close();
+
+    const reopened = SqliteEventStore.open(file);
+    const read = await reopened.readStream('wallet-acc1');
+    const later = [event('C')];
+    await reopened.appendToStream('wallet-acc1', later, { expectedRevision: written.nextExpectedRevision });
+    const resumed: RecordedEvent[] = [];
+    const again = await reopened.subscribe({ subscriptionId: 'projector', onEvents: async (e) => void resumed.push(...e) });
+    while (resumed.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await again.stop();
+    await reopened.close();
+
+    expect(read.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    expect(read[1].position).toBe(written.position);
+    expect(resumed.map((e) => e.id)).toEqual(later.map((e) => e.id));
+  });
+
+  it('keeps positions beyond 2^53 exact', async () => {
+    const file = join(dir, 'big.sqlite');
+    SqliteEventStore.open(file).close();
+    const raw = new Database(file);
+    raw.prepare("INSERT OR REPLACE INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(2n ** 60n);
+    raw.close();
+    const store = SqliteEventStore.open(file);
+
+    const result = await store.appendToStream('wallet-acc1', [event('A'), event('B')], { expectedRevision: 'no_stream' });
+    const read = await store.readAll({ fromPosition: 2n ** 60n });
+    await store.close();
+
+    expect(result.position).toBe(2n ** 60n + 2n);
+    expect(read.map((e) => e.position)).toEqual([2n ** 60n + 1n, 2n ** 60n + 2n]);
+  });
+
+  it('delivers every stream to a subscription without category, woken by the append rather than the poll', async () => {
+    const store = SqliteEventStore.open(':memory:', { pollIntervalMs: 60_000 });
+    const delivered: RecordedEvent[] = [];
+    const subscription = await store.subscribe({ subscriptionId: 'all', onEvents: async (e) => void delivered.push(...e) });
+
+    await store.appendBatch([
+      { streamName: 'wallet-acc1', events: [event('A')], expectedRevision: 'no_stream' },
+      { streamName: 'refund-r1', events: [event('B')], expectedRevision: 'no_stream' },
+    ]);
+    while (delivered.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    await subscription.stop();
+    await store.close();
+
+    expect(delivered.map((e) => e.streamName)).toEqual(['wallet-acc1', 'refund-r1']);
+  });
+
+  it('rolls back the whole batch when an append fails for another reason than a conflict', async () => {
+    const store = SqliteEventStore.open(':memory:');
+    const unserialisable = { id: randomUUID(), type: 'Bad', data: { amount: 1n } };
+
+    await expect(
+      store.appendBatch([
+        { streamName: 'wallet-acc1', events: [event('A')], expectedRevision: 'no_stream' },
+        { streamName: 'wallet-acc2', events: [unserialisable], expectedRevision: 'no_stream' },
+      ]),
+    ).rejects.toThrow(TypeError);
+    const all = await store.readAll();
+    await store.close();
+
+    expect(all).toEqual([]);
+  });
+});

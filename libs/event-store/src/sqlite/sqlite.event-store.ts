@@ -1,0 +1,292 @@
+import Database from 'better-sqlite3';
+import { defaultRetryPolicy, deliver, report, sleep, type RetryPolicy } from '../delivery';
+import {
+  assertAppendable,
+  categoryOf,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type CurrentRevision,
+  type EventData,
+  type EventStore,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamAppend,
+  type SubscribeOptions,
+  type Subscription,
+} from '../event-store';
+
+export interface SqliteEventStoreOptions {
+  /** Fallback poll for writes made by another process on the same file. In-process appends wake subscriptions at once. */
+  pollIntervalMs?: number;
+  retry?: RetryPolicy;
+}
+
+interface EventRow {
+  position: bigint;
+  stream: string;
+  revision: bigint;
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: bigint;
+}
+
+const SCHEMA_VERSION = 1n;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position    INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream      TEXT    NOT NULL,
+    category    TEXT    NOT NULL,
+    revision    INTEGER NOT NULL,
+    id          TEXT    NOT NULL,
+    type        TEXT    NOT NULL,
+    data        TEXT    NOT NULL,
+    metadata    TEXT    NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    UNIQUE (stream, revision),
+    UNIQUE (stream, id)
+  );
+  CREATE INDEX IF NOT EXISTS events_by_category ON events (category, position);
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    subscription_id TEXT PRIMARY KEY,
+    position        INTEGER NOT NULL
+  );
+`;
+
+const MAX_REVISION = 2n ** 63n - 1n;
+const COLUMNS = 'position, stream, revision, id, type, data, metadata, recorded_at';
+
+/** The embedded event store: one SQLite file, safe to share between processes. */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly sql;
+  private readonly appendAll: Database.Transaction<(appends: StreamAppend[]) => (AppendResult | WrongExpectedRevisionError)[]>;
+  private readonly insertEvents: Database.Transaction<(streamName: string, events: EventData[], first: bigint) => AppendResult>;
+  private readonly wake = new Set<() => void>();
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly pollIntervalMs: number;
+  private readonly retry: RetryPolicy;
+
+  static open(path: string, options?: SqliteEventStoreOptions): SqliteEventStore {
+    return new SqliteEventStore(path, options);
+  }
+
+  /** `path` may be ':memory:' (tests). */
+  constructor(path: string, { pollIntervalMs = 500, retry = defaultRetryPolicy }: SqliteEventStoreOptions = {}) {
+    this.pollIntervalMs = pollIntervalMs;
+    this.retry = retry;
+    this.db = new Database(path, { timeout: 5_000 });
+    this.db.pragma('journal_mode = WAL');
+    // In WAL mode, NORMAL still writes every commit to the WAL before returning, so a committed
+    // append survives a crash of the process; only a power loss or OS crash can undo the last
+    // commits. That is the failure the embedded mode must survive, at a fraction of FULL's fsyncs.
+    this.db.pragma('synchronous = NORMAL');
+    // Positions and revisions come back as bigint, exact beyond 2^53.
+    this.db.defaultSafeIntegers(true);
+    this.migrate();
+
+    const db = this.db;
+    this.sql = {
+      lastEvent: db.prepare<[string], { revision: bigint }>(
+        'SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      revisionOfId: db.prepare<[string, string], { revision: bigint }>(
+        'SELECT revision FROM events WHERE stream = ? AND id = ?',
+      ),
+      idsFrom: db.prepare<[string, bigint, number], { id: string; position: bigint }>(
+        'SELECT id, position FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
+      ),
+      insert: db.prepare<[string, string, bigint, string, string, string, string, number], { position: bigint }>(
+        `INSERT INTO events (stream, category, revision, id, type, data, metadata, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING position`,
+      ),
+      forwards: db.prepare<[string, bigint, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      ),
+      backwards: db.prepare<[string, bigint, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      ),
+      all: db.prepare<[bigint, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+      ),
+      category: db.prepare<[string, bigint, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE category = ? AND position > ? ORDER BY position LIMIT ?`,
+      ),
+      checkpoint: db.prepare<[string], { position: bigint }>(
+        'SELECT position FROM checkpoints WHERE subscription_id = ?',
+      ),
+      storeCheckpoint: db.prepare<[string, bigint]>(
+        `INSERT INTO checkpoints (subscription_id, position) VALUES (?, ?)
+         ON CONFLICT (subscription_id) DO UPDATE SET position = excluded.position`,
+      ),
+    };
+
+    // Called inside appendAll, this becomes a savepoint: a failed insert undoes only its own append.
+    this.insertEvents = db.transaction((streamName: string, events: EventData[], first: bigint) => {
+      const category = categoryOf(streamName);
+      const now = Date.now();
+      let position = 0n;
+      events.forEach((event, i) => {
+        position = this.sql.insert.get(
+          streamName,
+          category,
+          first + BigInt(i),
+          event.id.toLowerCase(),
+          event.type,
+          JSON.stringify(event.data ?? null),
+          JSON.stringify(event.metadata ?? {}),
+          now,
+        )!.position;
+      });
+      return { nextExpectedRevision: first + BigInt(events.length) - 1n, position };
+    });
+    this.appendAll = db.transaction((appends: StreamAppend[]) => appends.map((append) => this.appendOne(append)));
+  }
+
+  async appendToStream(
+    streamName: string,
+    events: EventData[],
+    { expectedRevision }: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    const [result] = await this.appendBatch([{ streamName, events, expectedRevision }]);
+    if (result instanceof WrongExpectedRevisionError) throw result;
+    return result;
+  }
+
+  async appendBatch(appends: StreamAppend[]): Promise<(AppendResult | WrongExpectedRevisionError)[]> {
+    for (const { streamName, events } of appends) assertAppendable(streamName, events);
+    // IMMEDIATE takes the write lock before the revision checks, so another process cannot slip in between.
+    const results = this.appendAll.immediate(appends);
+    for (const wake of [...this.wake]) wake();
+    return results;
+  }
+
+  async readStream(
+    streamName: string,
+    { direction = 'forwards', fromRevision, maxCount = -1 }: ReadStreamOptions = {},
+  ): Promise<RecordedEvent[]> {
+    const rows =
+      direction === 'forwards'
+        ? this.sql.forwards.all(streamName, fromRevision ?? 0n, maxCount)
+        : this.sql.backwards.all(streamName, fromRevision ?? MAX_REVISION, maxCount);
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllNow(options);
+  }
+
+  async subscribe({ subscriptionId, category, batchSize = 100, ...handlers }: SubscribeOptions): Promise<Subscription> {
+    let position = this.sql.checkpoint.get(subscriptionId)?.position ?? 0n;
+    const stopping = new AbortController();
+    const { signal } = stopping;
+
+    const run = async () => {
+      while (!signal.aborted) {
+        try {
+          const events = this.readAllNow({ fromPosition: position, maxCount: batchSize, category });
+          if (events.length === 0) {
+            await sleep(this.pollIntervalMs, signal, this.wake);
+            continue;
+          }
+          if (!(await deliver(events, handlers, signal, this.retry))) return;
+          position = events[events.length - 1].position;
+          this.sql.storeCheckpoint.run(subscriptionId, position);
+        } catch (error) {
+          // Storage trouble (e.g. the file busy beyond the timeout): retry from the last checkpoint.
+          report(handlers.onError, error);
+          await sleep(this.retry.maxDelayMs, signal);
+        }
+      }
+    };
+
+    const done = run();
+    const subscription: Subscription = {
+      stop: async () => {
+        stopping.abort();
+        await done;
+        this.subscriptions.delete(subscription);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    this.db.close();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as bigint;
+    if (version > SCHEMA_VERSION) throw new Error(`Event store file has schema version ${version}, newer than this code`);
+    this.db.exec(SCHEMA);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }
+
+  private readAllNow({ fromPosition = 0n, maxCount = -1, category }: ReadAllOptions): RecordedEvent[] {
+    const rows =
+      category === undefined
+        ? this.sql.all.all(fromPosition, maxCount)
+        : this.sql.category.all(category, fromPosition, maxCount);
+    return rows.map(toRecordedEvent);
+  }
+
+  private appendOne({ streamName, events, expectedRevision }: StreamAppend): AppendResult | WrongExpectedRevisionError {
+    const current: CurrentRevision = this.sql.lastEvent.get(streamName)?.revision ?? 'no_stream';
+    const conflict = () =>
+      this.original(streamName, events, expectedRevision) ??
+      new WrongExpectedRevisionError(streamName, expectedRevision, current);
+
+    if (!satisfies(expectedRevision, current)) return conflict();
+    try {
+      return this.insertEvents(streamName, events, current === 'no_stream' ? 0n : current + 1n);
+    } catch (error) {
+      // UNIQUE (stream, id): some of these ids are already in the stream.
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return conflict();
+      throw error;
+    }
+  }
+
+  /** The result of the first append when exactly these ids already sit where this append would have put them. */
+  private original(streamName: string, events: EventData[], expected: ExpectedRevision): AppendResult | undefined {
+    const ids = events.map((event) => event.id.toLowerCase());
+    const first = this.sql.revisionOfId.get(streamName, ids[0])?.revision;
+    if (first === undefined) return undefined;
+    if (expected === 'no_stream' && first !== 0n) return undefined;
+    if (typeof expected === 'bigint' && first !== expected + 1n) return undefined;
+    const stored = this.sql.idsFrom.all(streamName, first, ids.length);
+    if (stored.length !== ids.length || stored.some((row, i) => row.id !== ids[i])) return undefined;
+    return { nextExpectedRevision: first + BigInt(ids.length) - 1n, position: stored[stored.length - 1].position };
+  }
+}
+
+function satisfies(expected: ExpectedRevision, current: CurrentRevision): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === 'no_stream';
+    case 'stream_exists':
+      return current !== 'no_stream';
+    default:
+      return current === expected;
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    streamName: row.stream,
+    id: row.id,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    revision: row.revision,
+    position: row.position,
+    recordedAt: new Date(Number(row.recorded_at)),
+  };
+}

@@ -1,0 +1,6 @@
+export * from './bus';
+export * from './dead-letters';
+export * from './kafka.bus';
+export * from './sqlite.bus';
+export * from './store-publisher';
+export * from './event-id';

@@ -1,0 +1,114 @@
+// Kafka adapter (kafkajs, the client @nestjs/microservices uses). Batches come from eachBatch; the
+// offset is resolved and committed only after the handler resolves, so a crash replays, never skips.
+import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { BusConsumer, ConsumeOptions, MessageBus, OutboundMessage } from './bus';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Partitions for topics this bus creates (default 3). */
+  partitions?: number;
+}
+
+export class KafkaBus implements MessageBus {
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private connecting: Promise<Producer> | null = null;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      retry: { retries: 8, initialRetryTime: 200 },
+    });
+  }
+
+  /** Creates the topics (and their DLQs) if missing, so consumers can join before anything is produced. */
+  async ensureTopics(topics: string[]): Promise<void> {
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: this.options.partitions ?? 3,
+            replicationFactor: 1,
+            configEntries: topic.endsWith('balances.v1') ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+          })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async publish(topic: string, messages: OutboundMessage[]): Promise<void> {
+    if (!messages.length) return;
+    const producer = await this.connectedProducer();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({
+        key: m.key,
+        value: JSON.stringify(m.value),
+        headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
+      })),
+    });
+  }
+
+  async consume({ groupId, topics, handle }: ConsumeOptions): Promise<BusConsumer> {
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 50 });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || !batch.messages.length) return;
+        await handle(
+          batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key ? m.key.toString() : null,
+            value: m.value ? m.value.toString() : '',
+          })),
+        );
+        resolveOffset(batch.messages[batch.messages.length - 1].offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+      },
+    });
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    if (this.producer) await this.producer.disconnect();
+    this.producer = null;
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    this.connecting ??= (async () => {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: true });
+      await producer.connect();
+      this.producer = producer;
+      return producer;
+    })();
+    return this.connecting;
+  }
+}

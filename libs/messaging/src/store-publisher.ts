@@ -1,0 +1,32 @@
+// Events leave a service from its event store: a catch-up subscription with a checkpoint maps stored
+// events to messages and publishes them; the checkpoint moves only after the publish succeeded, so
+// a crash republishes (consumers dedupe) and never loses.
+import type { EventStore, RecordedEvent, Subscription } from '@creditflow/event-store';
+import { MessagePublisher, OutboundMessage } from './bus';
+
+export interface StorePublisherOptions {
+  store: EventStore;
+  publisher: MessagePublisher;
+  subscriptionId: string;
+  category: string;
+  toMessages: (event: RecordedEvent) => { topic: string; message: OutboundMessage }[];
+}
+
+export async function publishFromStore(options: StorePublisherOptions): Promise<Subscription> {
+  const { store, publisher, subscriptionId, category, toMessages } = options;
+  return store.subscribe({
+    subscriptionId,
+    category,
+    onEvents: async (events) => {
+      const byTopic = new Map<string, OutboundMessage[]>();
+      for (const event of events) {
+        for (const { topic, message } of toMessages(event)) {
+          const list = byTopic.get(topic);
+          if (list) list.push(message);
+          else byTopic.set(topic, [message]);
+        }
+      }
+      for (const [topic, messages] of byTopic) await publisher.publish(topic, messages);
+    },
+  });
+}

@@ -1,0 +1,70 @@
+// Usage commands from upstream: authorize is priced here (the price is fixed now, so a later catalog
+// change cannot alter it); every command then goes on, in order and with the same key, to the wallet.
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import {
+  AuthorizeUsageRequest, PricedUsage, TOPICS, USAGE_COMMAND_TYPES, UsageAction, UsageStepRequest, cloudEvent, messageKey, validatePayload,
+} from '@creditflow/contracts';
+import { DomainError, formatCredits } from '@creditflow/kernel';
+import { DeadLetter, DeliveredEvent, OutboundMessage } from '@creditflow/messaging';
+import { catalogAt, quote } from '@creditflow/pricing-domain';
+import { RUNTIME, Runtime, TRANSPORT, wireCode } from '@creditflow/shell';
+
+const ACTIONS = new Map(Object.entries(USAGE_COMMAND_TYPES).map(([action, type]) => [type as string, action as UsageAction]));
+
+@Controller()
+export class UsagePricingConsumer {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @EventPattern(TOPICS.usage, TRANSPORT.pricing)
+  async usage(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
+    const letters: DeadLetter[] = [];
+    const out: OutboundMessage[] = [];
+    for (const delivered of batch) {
+      const priced = this.price(delivered);
+      if ('reason' in priced) letters.push(priced);
+      else out.push(priced);
+    }
+    await this.runtime.bus.publish(TOPICS.pricedUsage, out);
+    return letters;
+  }
+
+  private price({ event, message }: DeliveredEvent): OutboundMessage | DeadLetter {
+    const action = ACTIONS.get(event.type);
+    if (!action) return { message, reason: `unknown usage command type "${event.type}"` };
+    const tenant = this.runtime.tenants.get(event.tenantid);
+    if (!tenant) return { message, reason: `unknown tenant "${event.tenantid}"` };
+
+    let priced: PricedUsage;
+    if (action === 'authorize') {
+      const checked = validatePayload(AuthorizeUsageRequest, event.data);
+      if (!checked.ok) return { message, reason: checked.problems.join('; ') };
+      const r = checked.value;
+      const options: Record<string, string | number> = {};
+      for (const k of ['model', 'resolution', 'quality', 'detail', 'quantity'] as const) if (r[k] !== undefined) options[k] = r[k]!;
+      priced = { action, usageId: r.usageId, accountId: r.accountId, userId: r.userId, feature: r.feature, options };
+      try {
+        const q = quote(catalogAt(tenant.catalogVersions, this.runtime.clock.now()), r, tenant.precision);
+        priced.price = {
+          credits: formatCredits(q.credits),
+          ...(q.phases ? { phases: { generate: formatCredits(q.phases.generate), accept: formatCredits(q.phases.accept) } } : {}),
+          priceVersion: q.priceVersion,
+        };
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        priced.error = { error: wireCode(error.code), message: error.message, details: error.details };
+      }
+    } else {
+      const checked = validatePayload(UsageStepRequest, event.data);
+      if (!checked.ok) return { message, reason: checked.problems.join('; ') };
+      const r = checked.value;
+      if (action === 'fail' && !r.reason) return { message, reason: 'fail needs reason "platform_error" or "cancelled"' };
+      priced = { action, usageId: r.usageId, accountId: r.accountId ?? event.subject ?? '', reason: r.reason };
+    }
+    const accountId = priced.accountId || event.subject || '';
+    return {
+      key: message.key ?? messageKey(tenant.tenantId, accountId),
+      value: cloudEvent({ id: `priced:${event.id}`, source: 'creditflow/pricing', type: 'creditflow.priced-usage.command', subject: accountId, time: event.time, tenantid: tenant.tenantId, data: priced }),
+    };
+  }
+}

@@ -1,0 +1,6 @@
+export * from './refund.policy';
+export * from './refund.rules';
+export * from './refund.types';
+export * from './refund.errors';
+export { decideRefund, restorationForFailedUsage } from './refund.decide';
+export type { Restoration } from './refund.decide';

@@ -1,0 +1,245 @@
+import { Credits, formatMoney, parseCredits, parseMoney, wholeCredits, ZERO } from '@creditflow/kernel';
+import { decideRefund, restorationForFailedUsage } from './refund.decide';
+import { RefundPolicy, restoresOnPlatformError } from './refund.policy';
+import { PurchaseFacts, RefundFacts, RefundRequest, UsageFacts } from './refund.types';
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const DAY = 24 * HOUR;
+
+const visualgpt: RefundPolicy = { kind: 'initial-payment-window', windowHours: 24, excludePromotional: true, systemFailureRestores: true };
+const gptimage2: RefundPolicy = { kind: 'platform-error-restores' };
+const amisi: RefundPolicy = { kind: 'none', reason: 'credits are non-refundable' };
+const apinfer: RefundPolicy = { kind: 'unused-credits-window', windowDays: 30 };
+
+const purchasedAt = new Date('2025-03-01T12:00:00Z');
+const after = (ms: number) => new Date(purchasedAt.getTime() + ms);
+
+const purchase = (over: Partial<PurchaseFacts> = {}): PurchaseFacts => ({
+  purchaseId: 'p-1', purchasedAt, credits: wholeCredits(500), unused: wholeCredits(500), paid: parseMoney('9.99', 'USD'),
+  promotional: false, isInitialPayment: true, ...over,
+});
+const usage = (over: Partial<UsageFacts> = {}): UsageFacts => ({
+  usageId: 'u-1', charged: wholeCredits(4), failedReason: 'platform_error', restored: false, ...over,
+});
+const moneyRequest = (reason: 'initial_payment' | 'unused_credits' = 'initial_payment', over: Partial<RefundRequest> = {}): RefundRequest => ({
+  refundId: 'r-1', accountId: 'acc-1', purchaseId: 'p-1', reason, ...over,
+});
+const failureRequest = (over: Partial<RefundRequest> = {}): RefundRequest => ({ refundId: 'r-1', accountId: 'acc-1', usageId: 'u-1', reason: 'system_failure', ...over });
+const facts = (over: Partial<RefundFacts> = {}): RefundFacts => ({ approvedRefunds: [], ...over });
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe('visualgpt (initial-payment-window, 24 h)', () => {
+  it('refunds the unused credits of the initial payment at its price per credit within 24 h', () => {
+    const d = decideRefund(moneyRequest(), visualgpt, facts({ purchase: purchase({ unused: wholeCredits(300) }) }), after(2 * HOUR));
+    expect(d).toEqual({
+      refundId: 'r-1', accountId: 'acc-1', purchaseId: 'p-1', policy: 'initial-payment-window', status: 'approved',
+      rule: 'REFUND.INITIAL_PAYMENT_WINDOW', reason: expect.stringContaining('original price per credit'),
+      money: { minor: 599n, currency: 'USD' }, // 9.99 x 300/500 = 5.994 -> 5.99
+      creditsClawedBack: { lotId: 'p-1', amount: wholeCredits(300) }, decidedAt: '2025-03-01T14:00:00.000Z',
+    });
+  });
+
+  it('approves at 23 h 59 min and at exactly 24 h, denies at 24 h 01 min', () => {
+    const f = facts({ purchase: purchase() });
+    expect(decideRefund(moneyRequest(), visualgpt, f, after(23 * HOUR + 59 * MINUTE)).status).toBe('approved');
+    expect(decideRefund(moneyRequest(), visualgpt, f, after(24 * HOUR)).status).toBe('approved');
+    const late = decideRefund(moneyRequest(), visualgpt, f, after(24 * HOUR + MINUTE));
+    expect(late).toMatchObject({ status: 'denied', rule: 'REFUND.OUTSIDE_WINDOW' });
+    expect(late.money).toBeUndefined();
+    expect(late.creditsClawedBack).toBeUndefined();
+  });
+
+  it('denies a promotional initial payment', () => {
+    const d = decideRefund(moneyRequest(), visualgpt, facts({ purchase: purchase({ promotional: true }) }), after(HOUR));
+    expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.PROMOTIONAL' });
+  });
+
+  it('denies a repeat purchase (not the initial payment), even within 24 h', () => {
+    const d = decideRefund(moneyRequest(), visualgpt, facts({ purchase: purchase({ isInitialPayment: false }) }), after(HOUR));
+    expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.NOT_INITIAL_PAYMENT' });
+  });
+
+  it('judges an unused_credits request by the same initial-payment rule', () => {
+    expect(decideRefund(moneyRequest('unused_credits'), visualgpt, facts({ purchase: purchase() }), after(HOUR))).toMatchObject({
+      status: 'approved', rule: 'REFUND.INITIAL_PAYMENT_WINDOW', money: { minor: 999n, currency: 'USD' },
+    });
+    expect(decideRefund(moneyRequest('unused_credits'), visualgpt, facts({ purchase: purchase({ isInitialPayment: false }) }), after(HOUR)).rule).toBe(
+      'REFUND.NOT_INITIAL_PAYMENT',
+    );
+  });
+
+  it('denies a fully used initial payment: nothing unused', () => {
+    const d = decideRefund(moneyRequest(), visualgpt, facts({ purchase: purchase({ unused: ZERO }) }), after(HOUR));
+    expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.NOTHING_UNUSED' });
+  });
+
+  it('restores the credits of a usage that failed through system failure', () => {
+    const d = decideRefund(failureRequest(), visualgpt, facts({ usage: usage() }), after(HOUR));
+    expect(d).toMatchObject({ status: 'approved', rule: 'REFUND.PLATFORM_ERROR_RESTORED', usageId: 'u-1', creditsRestored: { usageId: 'u-1', amount: wholeCredits(4) } });
+    expect(d.money).toBeUndefined();
+  });
+
+  it('denies a system_failure request for a usage that did not fail or was cancelled', () => {
+    expect(decideRefund(failureRequest(), visualgpt, facts({ usage: usage({ failedReason: null }) }), after(HOUR)).rule).toBe('REFUND.NOT_A_PLATFORM_ERROR');
+    expect(decideRefund(failureRequest(), visualgpt, facts({ usage: usage({ failedReason: 'cancelled' }) }), after(HOUR)).rule).toBe('REFUND.NOT_A_PLATFORM_ERROR');
+  });
+
+  it('does not restore when the tenant turns system-failure restoration off', () => {
+    const strict: RefundPolicy = { ...visualgpt, systemFailureRestores: false } as RefundPolicy;
+    expect(decideRefund(failureRequest(), strict, facts({ usage: usage() }), after(HOUR))).toMatchObject({ status: 'denied', rule: 'REFUND.NO_RESTORATION' });
+  });
+});
+
+describe('gptimage2 (platform-error-restores)', () => {
+  it('restores the credits of a generation that failed through platform error', () => {
+    const d = decideRefund(failureRequest(), gptimage2, facts({ usage: usage({ charged: wholeCredits(40) }) }), after(0));
+    expect(d).toMatchObject({ status: 'approved', rule: 'REFUND.PLATFORM_ERROR_RESTORED', creditsRestored: { usageId: 'u-1', amount: wholeCredits(40) } });
+  });
+
+  it('denies money requests, saying why', () => {
+    for (const reason of ['initial_payment', 'unused_credits'] as const) {
+      const d = decideRefund(moneyRequest(reason), gptimage2, facts({ purchase: purchase() }), after(HOUR));
+      expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.REASON_NOT_COVERED' });
+      expect(d.reason).toMatch(/platform or model error/);
+    }
+  });
+
+  it('denies a usage already restored, and a usage that charged nothing', () => {
+    expect(decideRefund(failureRequest(), gptimage2, facts({ usage: usage({ restored: true }) }), after(0)).rule).toBe('REFUND.DUPLICATE');
+    expect(decideRefund(failureRequest(), gptimage2, facts({ usage: usage({ charged: ZERO }) }), after(0)).rule).toBe('REFUND.NOTHING_CHARGED');
+  });
+});
+
+describe('amisi (none)', () => {
+  it('denies every request: credits are non-refundable', () => {
+    const requests = [moneyRequest('initial_payment'), moneyRequest('unused_credits'), failureRequest()];
+    for (const r of requests) {
+      const d = decideRefund(r, amisi, facts({ purchase: purchase(), usage: usage() }), after(HOUR));
+      expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.NON_REFUNDABLE', reason: 'credits are non-refundable', policy: 'none' });
+    }
+  });
+
+  it('decides without looking the purchase up', () => {
+    expect(decideRefund(moneyRequest(), amisi, facts(), after(HOUR)).rule).toBe('REFUND.NON_REFUNDABLE');
+  });
+});
+
+describe('apinfer (unused-credits-window, 30 days)', () => {
+  const basic = (unused: Credits) => purchase({ credits: wholeCredits(100), unused, paid: parseMoney('10', 'CNY'), isInitialPayment: false });
+  const standard = (unused: Credits) => purchase({ credits: wholeCredits(5000), unused, paid: parseMoney('50', 'CNY'), isInitialPayment: false });
+
+  it('refunds 37 unused credits of the basic package (100 for CNY 10) as CNY 3.70', () => {
+    const d = decideRefund(moneyRequest('unused_credits'), apinfer, facts({ purchase: basic(wholeCredits(37)) }), after(10 * DAY));
+    expect(d).toMatchObject({ status: 'approved', rule: 'REFUND.UNUSED_CREDITS_WINDOW', creditsClawedBack: { lotId: 'p-1', amount: wholeCredits(37) } });
+    expect(formatMoney(d.money!)).toBe('3.70');
+    expect(d.money!.currency).toBe('CNY');
+  });
+
+  it('refunds 1234 unused credits of the standard package (5000 for CNY 50) as CNY 12.34', () => {
+    const d = decideRefund(moneyRequest('unused_credits'), apinfer, facts({ purchase: standard(wholeCredits(1234)) }), after(DAY));
+    expect(formatMoney(d.money!)).toBe('12.34');
+  });
+
+  it('rounds a fractional remainder down to the fen (37.25 of 100 for CNY 10 -> 3.72)', () => {
+    const d = decideRefund(moneyRequest('unused_credits'), apinfer, facts({ purchase: basic(parseCredits('37.25')) }), after(DAY));
+    expect(d.money).toEqual({ minor: 372n, currency: 'CNY' });
+    expect(d.creditsClawedBack).toEqual({ lotId: 'p-1', amount: parseCredits('37.25') });
+  });
+
+  it('approves on day 30 (up to exactly 30 x 24 h) and denies on day 31', () => {
+    const f = facts({ purchase: basic(wholeCredits(37)) });
+    expect(decideRefund(moneyRequest('unused_credits'), apinfer, f, after(29 * DAY + 23 * HOUR)).status).toBe('approved');
+    expect(decideRefund(moneyRequest('unused_credits'), apinfer, f, after(30 * DAY)).status).toBe('approved');
+    expect(decideRefund(moneyRequest('unused_credits'), apinfer, f, after(30 * DAY + 1)).rule).toBe('REFUND.OUTSIDE_WINDOW');
+    expect(decideRefund(moneyRequest('unused_credits'), apinfer, f, after(31 * DAY)).rule).toBe('REFUND.OUTSIDE_WINDOW');
+  });
+
+  it('refunds a partly used purchase pro rata and denies a fully used one', () => {
+    expect(decideRefund(moneyRequest('unused_credits'), apinfer, facts({ purchase: basic(wholeCredits(100)) }), after(DAY)).money).toEqual({ minor: 1000n, currency: 'CNY' });
+    expect(decideRefund(moneyRequest('unused_credits'), apinfer, facts({ purchase: basic(ZERO) }), after(DAY))).toMatchObject({ status: 'denied', rule: 'REFUND.NOTHING_UNUSED' });
+  });
+
+  it('does not restrict to the initial payment or non-promotional purchases', () => {
+    const d = decideRefund(moneyRequest('initial_payment'), apinfer, facts({ purchase: { ...basic(wholeCredits(50)), promotional: true } }), after(DAY));
+    expect(d).toMatchObject({ status: 'approved', money: { minor: 500n, currency: 'CNY' } });
+  });
+
+  it('denies unused credits worth less than one fen instead of taking them back for nothing', () => {
+    const d = decideRefund(moneyRequest('unused_credits'), apinfer, facts({ purchase: standard(parseCredits('0.5')) }), after(DAY));
+    expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.NOTHING_UNUSED' });
+  });
+
+  it('restores a platform-error failure (the choice for a pay-per-use product)', () => {
+    expect(decideRefund(failureRequest(), apinfer, facts({ usage: usage({ charged: parseCredits('2.625') }) }), after(0)).creditsRestored).toEqual({
+      usageId: 'u-1', amount: parseCredits('2.625'),
+    });
+  });
+});
+
+describe('duplicates', () => {
+  it('denies a different refundId for a purchase already refunded', () => {
+    const f = facts({ purchase: purchase(), approvedRefunds: [{ refundId: 'r-0', purchaseId: 'p-1' }] });
+    const d = decideRefund(moneyRequest('initial_payment', { refundId: 'r-2' }), visualgpt, f, after(HOUR));
+    expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.DUPLICATE' });
+    expect(d.reason).toContain('r-0');
+  });
+
+  it('denies a second restoration for the same usage', () => {
+    const f = facts({ usage: usage(), approvedRefunds: [{ refundId: 'r-0', usageId: 'u-1' }] });
+    expect(decideRefund(failureRequest({ refundId: 'r-2' }), gptimage2, f, after(0)).rule).toBe('REFUND.DUPLICATE');
+  });
+
+  it('is not fooled by refunds of other purchases', () => {
+    const f = facts({ purchase: purchase(), approvedRefunds: [{ refundId: 'r-0', purchaseId: 'p-other' }] });
+    expect(decideRefund(moneyRequest(), visualgpt, f, after(HOUR)).status).toBe('approved');
+  });
+});
+
+describe('requests no policy can judge', () => {
+  it('refuses a money request without purchaseId and a system_failure without usageId', () => {
+    expect(codeOf(() => decideRefund(moneyRequest('unused_credits', { purchaseId: undefined }), apinfer, facts(), after(0)))).toBe('REFUND.INVALID_REQUEST');
+    expect(codeOf(() => decideRefund(failureRequest({ usageId: undefined }), gptimage2, facts(), after(0)))).toBe('REFUND.INVALID_REQUEST');
+    expect(codeOf(() => decideRefund({ ...moneyRequest(), reason: 'bored' as never }, apinfer, facts(), after(0)))).toBe('REFUND.INVALID_REQUEST');
+  });
+
+  it('reports an unknown purchase or usage (the shell may retry once the wallet knows it)', () => {
+    expect(codeOf(() => decideRefund(moneyRequest(), apinfer, facts(), after(0)))).toBe('REFUND.PURCHASE_NOT_FOUND');
+    expect(codeOf(() => decideRefund(moneyRequest(), apinfer, facts({ purchase: purchase({ purchaseId: 'p-9' }) }), after(0)))).toBe('REFUND.PURCHASE_NOT_FOUND');
+    expect(codeOf(() => decideRefund(failureRequest(), gptimage2, facts(), after(0)))).toBe('REFUND.USAGE_NOT_FOUND');
+  });
+
+  it('refuses facts claiming more unused credits than the purchase granted', () => {
+    expect(codeOf(() => decideRefund(moneyRequest(), apinfer, facts({ purchase: purchase({ unused: wholeCredits(501) }) }), after(0)))).toBe('REFUND.INCONSISTENT_FACTS');
+  });
+});
+
+describe('restorationForFailedUsage', () => {
+  it('restores platform-error failures for gptimage2, visualgpt and apinfer, not for amisi', () => {
+    for (const policy of [gptimage2, visualgpt, apinfer]) {
+      expect(restorationForFailedUsage(policy, usage())).toEqual({
+        restore: true, usageId: 'u-1', amount: wholeCredits(4), rule: 'REFUND.PLATFORM_ERROR_RESTORED', reason: expect.any(String),
+      });
+    }
+    expect(restorationForFailedUsage(amisi, usage())).toMatchObject({ restore: false, rule: 'REFUND.NON_REFUNDABLE' });
+  });
+
+  it('does not restore a cancelled usage or one already restored', () => {
+    expect(restorationForFailedUsage(gptimage2, usage({ failedReason: 'cancelled' }))).toMatchObject({ restore: false, rule: 'REFUND.NOT_A_PLATFORM_ERROR' });
+    expect(restorationForFailedUsage(gptimage2, usage({ restored: true }))).toMatchObject({ restore: false, rule: 'REFUND.DUPLICATE' });
+  });
+
+  it('lets a tenant override the default either way', () => {
+    expect(restoresOnPlatformError({ ...amisi, restoreOnPlatformError: true })).toBe(true);
+    expect(restoresOnPlatformError({ ...gptimage2, restoreOnPlatformError: false })).toBe(false);
+    expect(restorationForFailedUsage({ ...apinfer, restoreOnPlatformError: false }, usage())).toMatchObject({ restore: false, rule: 'REFUND.NO_RESTORATION' });
+  });
+});

@@ -1,0 +1,55 @@
+// A tenant's refund policy, as its tenant file states it (libs/tenancy builds it). One variant per
+// seed's kind of rule. `restoreOnPlatformError` (optional on every variant) overrides whether a usage
+// that failed through platform or model error after completion gets its credits back; without it each
+// kind has the default in `restoresOnPlatformError`.
+import { assertNever } from './assert-never';
+
+export type RefundPolicy =
+  | {
+      /** amisi: credits are non-refundable. `reason` is the sentence every denial carries. */
+      kind: 'none';
+      reason: string;
+      restoreOnPlatformError?: boolean;
+    }
+  | {
+      /** visualgpt: system failures restore credits; money only within `windowHours` of the initial payment. */
+      kind: 'initial-payment-window';
+      windowHours: number;
+      excludePromotional: boolean;
+      systemFailureRestores: boolean;
+      restoreOnPlatformError?: boolean;
+    }
+  | {
+      /** apinfer: unused credits of any purchase refundable within `windowDays` of it. */
+      kind: 'unused-credits-window';
+      windowDays: number;
+      restoreOnPlatformError?: boolean;
+    }
+  | {
+      /** gptimage2: a generation failed through platform or model error gets its credits back; no money refunds here. */
+      kind: 'platform-error-restores';
+      restoreOnPlatformError?: boolean;
+    };
+
+export type RefundPolicyKind = RefundPolicy['kind'];
+
+/**
+ * Whether a platform-error failure gives the credits back. Defaults: platform-error-restores yes;
+ * initial-payment-window as `systemFailureRestores` (visualgpt: errors from system failures);
+ * unused-credits-window yes (apinfer is pay-per-use and its seed is silent: charging for a generation
+ * the platform failed would contradict "pay only for what you use"); none no (amisi).
+ */
+export function restoresOnPlatformError(policy: RefundPolicy): boolean {
+  if (policy.restoreOnPlatformError !== undefined) return policy.restoreOnPlatformError;
+  switch (policy.kind) {
+    case 'none':
+      return false;
+    case 'initial-payment-window':
+      return policy.systemFailureRestores;
+    case 'unused-credits-window':
+    case 'platform-error-restores':
+      return true;
+    default:
+      return assertNever(policy);
+  }
+}

@@ -1,0 +1,58 @@
+// API keys from CREDITFLOW_API_KEYS: each belongs to one tenant and one role. Every route names the
+// roles allowed; admin may do everything.
+import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiError } from './errors';
+
+export type Role = 'service' | 'ops' | 'admin';
+export interface Principal {
+  tenant: string;
+  role: Role;
+}
+
+const ROLES = 'creditflow:roles';
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
+export const Public = () => SetMetadata(ROLES, 'public');
+
+export function parseApiKeys(json: string | undefined): Map<string, Principal> {
+  if (!json) return new Map();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Error('CREDITFLOW_API_KEYS is not valid JSON (expected {"<key>": {"tenant": "<id>", "role": "service|ops|admin"}})');
+  }
+  const keys = new Map<string, Principal>();
+  for (const [key, value] of Object.entries(parsed as Record<string, Principal>)) {
+    if (!value || typeof value.tenant !== 'string' || !['service', 'ops', 'admin'].includes(value.role)) {
+      throw new Error(`CREDITFLOW_API_KEYS: key "${key.slice(0, 4)}…" needs {"tenant": string, "role": "service"|"ops"|"admin"}`);
+    }
+    keys.set(key, { tenant: value.tenant, role: value.role });
+  }
+  return keys;
+}
+
+export const API_KEYS = Symbol('API_KEYS');
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector, private readonly keys: Map<string, Principal>) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const allowed = this.reflector.getAllAndOverride<Role[] | 'public' | undefined>(ROLES, [context.getHandler(), context.getClass()]);
+    if (allowed === 'public') return true;
+    const request = context.switchToHttp().getRequest();
+    const header: string | undefined = request.headers['authorization'];
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    const principal = match ? this.keys.get(match[1]) : undefined;
+    if (!principal) throw new ApiError(401, 'unauthorized', 'a valid "Authorization: Bearer <api key>" header is required');
+    if (principal.role !== 'admin' && !(allowed ?? []).includes(principal.role)) {
+      throw new ApiError(403, 'forbidden', `the ${principal.role} role may not do this`);
+    }
+    request.principal = principal;
+    return true;
+  }
+}
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest().principal);

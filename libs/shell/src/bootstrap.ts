@@ -1,0 +1,33 @@
+// Starts a Nest application hosting one or more services: HTTP on one port, and one bus transport
+// (its own consumer group) per service.
+import { INestApplication, Logger, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Module } from '@nestjs/common';
+import { BusTransport } from './bus.transport';
+import { CoreModule } from './core.module';
+import { Runtime, ServiceName, TRANSPORT } from './runtime';
+
+export interface HostOptions {
+  runtime: Runtime;
+  services: { name: ServiceName; module: Type<unknown> }[];
+  port?: number;
+  logger?: false | ('error' | 'warn' | 'log')[];
+}
+
+export async function hostServices({ runtime, services, port, logger }: HostOptions): Promise<INestApplication> {
+  @Module({ imports: [CoreModule.forRoot(runtime), ...services.map((s) => s.module)] })
+  class HostModule {}
+
+  const app = await NestFactory.create(HostModule, { logger: logger ?? ['error', 'warn', 'log'], bodyParser: true });
+  app.enableShutdownHooks();
+  for (const service of services) {
+    const transport = new BusTransport(runtime.bus, `creditflow-${service.name}`);
+    transport.setTransportId(TRANSPORT[service.name]);
+    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  }
+  await app.startAllMicroservices();
+  await app.listen(port ?? 0, '0.0.0.0');
+  const url = await app.getUrl();
+  new Logger('creditflow').log(`${services.map((s) => s.name).join(', ')} (${runtime.mode}) listening on ${url}`);
+  return app;
+}

@@ -1,0 +1,55 @@
+// The global module every service shares: runtime pieces as providers, API-key auth on every route,
+// one error shape, and the manual clock endpoint.
+import { Body, Controller, DynamicModule, Get, Global, HttpCode, Module, Post } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
+import { IsISO8601 } from 'class-validator';
+import { ApiKeyGuard, Public, Roles } from './auth';
+import { CLOCK, ManualClock } from './clock';
+import { ApiError, ErrorFilter } from './errors';
+import { Runtime } from './runtime';
+import { ValidBody } from './validation';
+
+export const RUNTIME = Symbol('RUNTIME');
+
+class ClockBody {
+  @IsISO8601({ strict: true }) now!: string;
+}
+
+function clockController(runtime: Runtime) {
+  @Controller()
+  class PlatformController {
+    @Public()
+    @Get('health')
+    health() {
+      return { status: 'ok', mode: runtime.mode, now: runtime.clock.now().toISOString() };
+    }
+
+    @Roles('admin')
+    @Post('v1/admin/clock')
+    @HttpCode(200)
+    setClock(@ValidBody(ClockBody) body: ClockBody) {
+      if (!(runtime.clock instanceof ManualClock)) throw new ApiError(404, 'not_found', 'the clock is settable only when started with CREDITFLOW_CLOCK=manual');
+      runtime.clock.set(new Date(body.now));
+      return { now: runtime.clock.now().toISOString() };
+    }
+  }
+  return PlatformController;
+}
+
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(runtime: Runtime): DynamicModule {
+    return {
+      module: CoreModule,
+      controllers: [clockController(runtime)],
+      providers: [
+        { provide: RUNTIME, useValue: runtime },
+        { provide: CLOCK, useValue: runtime.clock },
+        { provide: APP_GUARD, useFactory: (reflector: Reflector) => new ApiKeyGuard(reflector, runtime.apiKeys), inject: [Reflector] },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+      exports: [RUNTIME, CLOCK],
+    };
+  }
+}

@@ -1,0 +1,182 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatCredits } from '@creditflow/kernel';
+import { TenantConfigError, findTenantsDir, loadTenantFile, loadTenants } from './index';
+
+const VALID = `
+tenantId: acme
+name: Acme
+precision: 3
+currency: CNY
+wallet:
+  holdTimeoutSeconds: 600
+  autoTopUp: { threshold: 10, packageId: basic }
+refundPolicy: { kind: unused-credits-window, windowDays: 30 }
+restoreOnPlatformError: false
+packages:
+  basic: { credits: 100, price: 10 }
+catalogVersions:
+  - version: v1
+    effectiveFrom: 2025-01-01T00:00:00Z
+    features:
+      qwen-image:
+        price: "1.75"
+        quality: { standard: 1, high: "1.5" }
+        defaultQuality: standard
+`;
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tenants-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+function loadError(): TenantConfigError {
+  try {
+    loadTenants(dir);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TenantConfigError);
+    return error as TenantConfigError;
+  }
+  throw new Error('expected a TenantConfigError');
+}
+
+describe('loadTenants', () => {
+  it('loads a valid file, filling in the default consumption order', () => {
+    write('acme.yaml', VALID);
+    const acme = loadTenants(dir).get('acme');
+    expect(acme?.walletPolicy).toMatchObject({ precision: 3, holdTimeoutMs: 600_000, consumptionOrder: ['daily', 'trial', 'subscription', 'reward', 'topup'] });
+    expect(acme?.packages.map((p) => [p.id, formatCredits(p.credits), p.price])).toEqual([['basic', '100', { minor: 1000n, currency: 'CNY' }]]);
+    expect(acme?.plans).toEqual([]);
+  });
+
+  it('reads JSON files too', () => {
+    write(
+      'json-co.json',
+      JSON.stringify({
+        tenantId: 'json-co', name: 'Json Co', precision: 0, currency: 'USD',
+        wallet: { holdTimeoutSeconds: 60 }, refundPolicy: { kind: 'none', reason: 'final sale' }, restoreOnPlatformError: false,
+        catalogVersions: [{ version: 'v1', effectiveFrom: '2025-01-01T00:00:00Z', features: { chat: { price: 1 } } }],
+      }),
+    );
+    expect(loadTenants(dir).get('json-co')?.catalogVersions[0].features.map((f) => f.id)).toEqual(['chat']);
+  });
+
+  it('names the file, the field path and the problem for a bad amount', () => {
+    write('apinfer.yaml', VALID.replace('tenantId: acme', 'tenantId: apinfer').replace('price: "1.75"', 'price: "1.7x"'));
+    const error = loadError();
+    expect(error.problems).toEqual([{ file: expect.stringMatching(/apinfer\.yaml$/), path: 'catalogVersions[0].features.qwen-image.price', message: '"1.7x" is not a decimal amount' }]);
+    expect(error.message).toMatch(/apinfer\.yaml: catalogVersions\[0\]\.features\.qwen-image\.price: "1\.7x" is not a decimal amount$/);
+  });
+
+  it('collects every problem in the file into one error', () => {
+    write(
+      'acme.yaml',
+      VALID.replace('precision: 3', 'precision: 9')
+        .replace('currency: CNY', 'currency: XYZ')
+        .replace('packageId: basic', 'packageId: gold')
+        .replace('high: "1.5"', 'high: 1.5')
+        .replace('windowDays: 30', 'windowDays: 0')
+        .replace('name: Acme', 'name: Acme\nlogo: acme.png'),
+    );
+    const error = loadError();
+    expect(error.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'logo: unknown field; expected one of tenantId, name, precision, currency, wallet, refundPolicy, restoreOnPlatformError, packages, plans, catalogVersions',
+      'precision: 9 is out of range (0..6)',
+      'currency: "XYZ" is not a supported currency code',
+      'wallet.autoTopUp.packageId: "gold" is not one of the packages (basic)',
+      'refundPolicy.windowDays: 0 is out of range (1 or more)',
+      'catalogVersions[0].features.qwen-image.quality.high: 1.5 must be written as a string ("1.5") so it is read exactly',
+    ]);
+    expect(error.message.split('\n')[0]).toBe('6 problems in tenant configuration:');
+    expect(error.message).toContain('acme.yaml: precision: 9 is out of range (0..6)');
+  });
+
+  it('refuses a file whose name differs from the tenantId inside', () => {
+    write('visualgpt.yaml', VALID);
+    const error = loadError();
+    expect(error.problems).toEqual([
+      {
+        file: expect.stringMatching(/visualgpt\.yaml$/),
+        path: 'tenantId',
+        message: '"acme" does not match the file name; the file must be named acme.yaml or acme.json',
+      },
+    ]);
+  });
+
+  it('refuses more decimals than the tenant precision, a missing price and an option table without a dimension', () => {
+    write(
+      'acme.yaml',
+      VALID.replace('precision: 3', 'precision: 0').replace(
+        '        defaultQuality: standard\n',
+        '        defaultQuality: standard\n      broken: { title: Broken }\n      half-table:\n        prices: { 1K: 1 }\n',
+      ),
+    );
+    expect(loadError().problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'catalogVersions[0].features.qwen-image.price: "1.75" has more than 0 decimal places (the tenant\'s precision)',
+      'catalogVersions[0].features.broken.price: missing; give price (use 0 for a free feature), or priceBy with prices',
+      'catalogVersions[0].features.half-table.priceBy: is required',
+    ]);
+  });
+
+  it('refuses a quality factor whose product the precision cannot carry (a domain invariant)', () => {
+    write('acme.yaml', VALID.replace('high: "1.5"', 'high: "1.25"'));
+    expect(loadError().problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'catalogVersions[0].features.qwen-image.quality.high: price 1.75 x 1.25 needs more than 3 decimal places',
+    ]);
+  });
+
+  it('reports YAML syntax errors and duplicate keys with the file', () => {
+    write('acme.yaml', `${VALID}\nname: Again\n`);
+    const error = loadError();
+    expect(error.problems[0].file).toMatch(/acme\.yaml$/);
+    expect(error.problems[0].message).toMatch(/^is not valid YAML: Map keys must be unique/);
+  });
+
+  it('collects problems across files and refuses two files for one tenant', () => {
+    write('acme.yaml', VALID);
+    write('acme.json', '{}');
+    write('other.json', '{ not json');
+    const error = loadError();
+    expect(error.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^tenant "acme" is configured by more than one file: .*acme\.json, .*acme\.yaml$/),
+      expect.stringMatching(/^is not valid JSON/),
+    ]);
+  });
+
+  it('refuses a missing or empty directory', () => {
+    expect(() => loadTenants(dir)).toThrow(/contains no tenant files/);
+    expect(() => loadTenants(join(dir, 'nope'))).toThrow(/does not exist/);
+  });
+
+  it('loads one file on its own', () => {
+    expect(loadTenantFile(write('acme.yaml', VALID)).tenantId).toBe('acme');
+  });
+});
+
+describe('findTenantsDir', () => {
+  it('uses CREDITFLOW_TENANTS_DIR when set', () => {
+    expect(findTenantsDir({ CREDITFLOW_TENANTS_DIR: 'some/where' }, '/base')).toBe('/base/some/where');
+  });
+
+  it('walks up from the working directory to the nearest config/tenants', () => {
+    mkdirSync(join(dir, 'config', 'tenants'), { recursive: true });
+    mkdirSync(join(dir, 'apps', 'wallet', 'src'), { recursive: true });
+    expect(findTenantsDir({}, join(dir, 'apps', 'wallet', 'src'))).toBe(join(dir, 'config', 'tenants'));
+  });
+
+  it('finds this repository’s tenants from inside it', () => {
+    expect(findTenantsDir({}, __dirname)).toBe(join(__dirname, '../../../config/tenants'));
+  });
+
+  it('says how to configure it when there is none', () => {
+    expect(() => findTenantsDir({}, dir)).toThrow(/CREDITFLOW_TENANTS_DIR/);
+  });
+});

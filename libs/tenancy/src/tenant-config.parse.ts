@@ -1,0 +1,365 @@
+// Turns the parsed content of one tenant file into a TenantConfig, or the list of its problems.
+// The file format is documented in config/tenants/README.md.
+import { CREDIT_SCALE, Credits, DAY_MS, ID_PATTERN, minorDigits } from '@creditflow/kernel';
+import {
+  Catalog,
+  CreditPackage,
+  Feature,
+  FeaturePricing,
+  PRICE_DIMENSIONS,
+  Plan,
+  PlanPrices,
+  PriceDimension,
+  QualityPricing,
+  UnitPrice,
+  validateCatalogVersions,
+} from '@creditflow/pricing-domain';
+import { LOT_TYPES, LotType, WalletPolicy } from '@creditflow/wallet-domain';
+import { ConfigReader, Obj, ReadProblem, join } from './config.reader';
+import { REFUND_POLICY_KINDS, RefundPolicy, TenantConfig } from './tenant-config.types';
+
+export const DEFAULT_CONSUMPTION_ORDER: readonly LotType[] = ['daily', 'trial', 'subscription', 'reward', 'topup'];
+
+const TOP_LEVEL = [
+  'tenantId', 'name', 'precision', 'currency', 'wallet', 'refundPolicy', 'restoreOnPlatformError', 'packages', 'plans', 'catalogVersions',
+] as const;
+
+export type ParseResult = { ok: true; config: TenantConfig } | { ok: false; problems: ReadProblem[] };
+
+/**
+ * Validates one tenant file's content. `fileTenantId` is the file's base name, which must equal the
+ * tenantId inside; `sourceFile` is how the file is named in messages.
+ */
+export function parseTenantConfig(raw: unknown, fileTenantId: string, sourceFile: string): ParseResult {
+  const r = new ConfigReader();
+  const root = r.object(raw, '', TOP_LEVEL);
+  if (!root) return { ok: false, problems: r.problems };
+
+  const tenantId = r.string(root.tenantId, 'tenantId');
+  if (tenantId !== undefined && !ID_PATTERN.test(tenantId)) r.problem('tenantId', `${JSON.stringify(tenantId)} is not a valid tenant id`);
+  else if (tenantId !== undefined && tenantId !== fileTenantId) {
+    r.problem('tenantId', `"${tenantId}" does not match the file name; the file must be named ${tenantId}.yaml or ${tenantId}.json`);
+  }
+  const name = r.string(root.name, 'name');
+  const precisionRead = r.integer(root.precision, 'precision', 0, CREDIT_SCALE);
+  // With a bad precision, keep checking everything else at the most permissive precision.
+  const precision = precisionRead ?? CREDIT_SCALE;
+  const currency = readCurrency(r, root.currency);
+
+  const packages = readPackages(r, root.packages, precision, currency);
+  const plans = readPlans(r, root.plans, precision, currency);
+  // autoTopUp names a package: check against every declared id, also those whose other fields are bad.
+  const packageIds = isMapping(root.packages) ? Object.keys(root.packages) : packages.map((p) => p.id);
+  const walletPolicy = readWallet(r, root.wallet, precision, packageIds);
+  const refundPolicy = readRefundPolicy(r, root.refundPolicy);
+  const restoreOnPlatformError = r.boolean(root.restoreOnPlatformError, 'restoreOnPlatformError');
+  if (refundPolicy?.kind === 'platform-error-restores' && restoreOnPlatformError === false) {
+    r.problem('restoreOnPlatformError', 'must be true when refundPolicy.kind is platform-error-restores');
+  }
+  const catalogVersions = readCatalogVersions(r, root.catalogVersions, precision);
+
+  if (
+    r.problems.length > 0 || tenantId === undefined || name === undefined || precisionRead === undefined || currency === undefined ||
+    walletPolicy === undefined || refundPolicy === undefined || restoreOnPlatformError === undefined
+  ) {
+    return { ok: false, problems: r.problems };
+  }
+  return {
+    ok: true,
+    config: {
+      tenantId, name, precision, currency, catalogVersions, walletPolicy, plans, packages, refundPolicy, restoreOnPlatformError, sourceFile,
+    },
+  };
+}
+
+function readCurrency(r: ConfigReader, value: unknown): string | undefined {
+  const currency = r.string(value, 'currency');
+  if (currency === undefined) return undefined;
+  try {
+    minorDigits(currency);
+    return currency;
+  } catch {
+    return r.problem('currency', `${JSON.stringify(currency)} is not a supported currency code`);
+  }
+}
+
+// ---- packages and plans ----------------------------------------------------------------------
+
+function readPackages(r: ConfigReader, value: unknown, precision: number, currency: string | undefined): CreditPackage[] {
+  if (value === undefined) return [];
+  const packages: CreditPackage[] = [];
+  for (const [id, item] of r.entries(value, 'packages', 'package id')) {
+    const at = join('packages', id);
+    const pkg = r.object(item, at, ['title', 'credits', 'price']);
+    if (!pkg) continue;
+    const title = pkg.title === undefined ? undefined : r.string(pkg.title, join(at, 'title'));
+    const amount = r.positiveCredits(pkg.credits, join(at, 'credits'), precision);
+    const price = r.money(pkg.price, join(at, 'price'), currency);
+    if (amount !== undefined && price !== undefined) packages.push({ id, ...(title ? { title } : {}), credits: amount, price });
+  }
+  return packages;
+}
+
+const PLAN_FIELDS = ['title', 'custom', 'monthlyCredits', 'rolloverCap', 'maxMembers', 'prices', 'oneTime'] as const;
+
+function readPlans(r: ConfigReader, value: unknown, precision: number, currency: string | undefined): Plan[] {
+  if (value === undefined) return [];
+  const plans: Plan[] = [];
+  for (const [id, item] of r.entries(value, 'plans', 'plan id')) {
+    const at = join('plans', id);
+    const plan = r.object(item, at, PLAN_FIELDS);
+    if (!plan) continue;
+    const before = r.problems.length;
+    const title = plan.title === undefined ? undefined : r.string(plan.title, join(at, 'title'));
+    const custom = plan.custom === undefined ? false : r.boolean(plan.custom, join(at, 'custom'));
+    const maxMembers = plan.maxMembers === null ? null : r.integer(plan.maxMembers, join(at, 'maxMembers'), 1);
+    const prices = readPlanPrices(r, plan.prices, join(at, 'prices'), currency, custom === true);
+    const oneTime = plan.oneTime === undefined ? undefined : r.positiveCredits(plan.oneTime, join(at, 'oneTime'), precision);
+    let monthlyCredits: Credits | null | undefined = null;
+    let rolloverCap: Credits | null | undefined = null;
+    if (custom) {
+      for (const field of ['monthlyCredits', 'rolloverCap'] as const) {
+        if (plan[field] != null) r.problem(join(at, field), 'a custom plan has no fixed amount; leave it out (it is set per contract)');
+      }
+    } else {
+      monthlyCredits = r.credits(plan.monthlyCredits, join(at, 'monthlyCredits'), precision);
+      rolloverCap = r.credits(plan.rolloverCap, join(at, 'rolloverCap'), precision);
+    }
+    if (r.problems.length > before || custom === undefined || maxMembers === undefined || prices === undefined) continue;
+    if (monthlyCredits === undefined || rolloverCap === undefined) continue;
+    plans.push({
+      id, ...(title ? { title } : {}), custom, monthlyCredits, rolloverCap, maxMembers, prices, ...(oneTime !== undefined ? { oneTime } : {}),
+    });
+  }
+  return plans;
+}
+
+function readPlanPrices(r: ConfigReader, value: unknown, at: string, currency: string | undefined, custom: boolean): PlanPrices | undefined {
+  if (value === undefined && custom) return {};
+  const obj = r.object(value, at, ['monthly', 'yearly']);
+  if (!obj) return undefined;
+  if (!custom && obj.monthly === undefined && obj.yearly === undefined) return r.problem(at, 'needs a monthly or a yearly price');
+  const monthly = obj.monthly === undefined ? undefined : r.money(obj.monthly, join(at, 'monthly'), currency);
+  const yearly = obj.yearly === undefined ? undefined : r.money(obj.yearly, join(at, 'yearly'), currency);
+  return { ...(monthly ? { monthly } : {}), ...(yearly ? { yearly } : {}) };
+}
+
+// ---- wallet policy ---------------------------------------------------------------------------
+
+const WALLET_FIELDS = ['consumptionOrder', 'holdTimeoutSeconds', 'lowBalanceThreshold', 'daily', 'trial', 'autoTopUp'] as const;
+
+function readWallet(r: ConfigReader, value: unknown, precision: number, packageIds: string[]): WalletPolicy | undefined {
+  const w = r.object(value, 'wallet', WALLET_FIELDS);
+  if (!w) return undefined;
+  const before = r.problems.length;
+  const consumptionOrder = w.consumptionOrder === undefined ? [...DEFAULT_CONSUMPTION_ORDER] : readConsumptionOrder(r, w.consumptionOrder);
+  const holdTimeoutSeconds = r.integer(w.holdTimeoutSeconds, 'wallet.holdTimeoutSeconds', 1);
+  const lowBalanceThreshold =
+    w.lowBalanceThreshold === undefined ? undefined : r.credits(w.lowBalanceThreshold, 'wallet.lowBalanceThreshold', precision);
+
+  let daily: WalletPolicy['daily'];
+  if (w.daily !== undefined) {
+    const d = r.object(w.daily, 'wallet.daily', ['amount', 'expiry', 'resetTimeZone']);
+    if (d) {
+      const amount = r.positiveCredits(d.amount, 'wallet.daily.amount', precision);
+      const expiry = r.oneOf(d.expiry, 'wallet.daily.expiry', ['rolling-24h', 'reset'] as const);
+      const resetTimeZone = readTimeZone(r, d.resetTimeZone, 'wallet.daily.resetTimeZone');
+      if (amount !== undefined && expiry && resetTimeZone) daily = { amount, expiry, resetTimeZone };
+    }
+  }
+
+  let trial: WalletPolicy['trial'];
+  if (w.trial !== undefined) {
+    const t = r.object(w.trial, 'wallet.trial', ['amount', 'validForDays']);
+    if (t) {
+      const amount = r.positiveCredits(t.amount, 'wallet.trial.amount', precision);
+      const days = t.validForDays === null ? null : r.integer(t.validForDays, 'wallet.trial.validForDays', 1);
+      if (amount !== undefined && days !== undefined) trial = { amount, validForMs: days === null ? null : days * DAY_MS };
+    }
+  }
+
+  let autoTopUp: WalletPolicy['autoTopUp'];
+  if (w.autoTopUp !== undefined) {
+    const a = r.object(w.autoTopUp, 'wallet.autoTopUp', ['threshold', 'packageId']);
+    if (a) {
+      const threshold = r.positiveCredits(a.threshold, 'wallet.autoTopUp.threshold', precision);
+      const packageId = r.id(a.packageId, 'wallet.autoTopUp.packageId');
+      if (packageId !== undefined && !packageIds.includes(packageId)) {
+        r.problem('wallet.autoTopUp.packageId', `"${packageId}" is not one of the packages (${packageIds.join(', ') || 'none'})`);
+      } else if (threshold !== undefined && packageId !== undefined) autoTopUp = { threshold, packageId };
+    }
+  }
+
+  if (r.problems.length > before || consumptionOrder === undefined || holdTimeoutSeconds === undefined) return undefined;
+  return {
+    precision,
+    consumptionOrder,
+    holdTimeoutMs: holdTimeoutSeconds * 1000,
+    ...(daily ? { daily } : {}),
+    ...(trial ? { trial } : {}),
+    ...(lowBalanceThreshold !== undefined ? { lowBalanceThreshold } : {}),
+    ...(autoTopUp ? { autoTopUp } : {}),
+  };
+}
+
+function readConsumptionOrder(r: ConfigReader, value: unknown): LotType[] | undefined {
+  const list = r.list(value, 'wallet.consumptionOrder');
+  if (!list) return undefined;
+  const order = list.map((item, i) => r.oneOf(item, `wallet.consumptionOrder[${i}]`, LOT_TYPES));
+  if (order.some((t) => t === undefined)) return undefined;
+  const types = order as LotType[];
+  if (types.length !== LOT_TYPES.length || new Set(types).size !== LOT_TYPES.length) {
+    return r.problem('wallet.consumptionOrder', `must list each of ${LOT_TYPES.join(', ')} exactly once`);
+  }
+  return types;
+}
+
+function readTimeZone(r: ConfigReader, value: unknown, path: string): string | undefined {
+  const zone = r.string(value, path);
+  if (zone === undefined) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone;
+  } catch {
+    return r.problem(path, `${JSON.stringify(zone)} is not an IANA time zone`);
+  }
+}
+
+// ---- refund policy ---------------------------------------------------------------------------
+
+function readRefundPolicy(r: ConfigReader, value: unknown): RefundPolicy | undefined {
+  const at = 'refundPolicy';
+  const p = r.object(value, at);
+  if (!p) return undefined;
+  const kind = r.oneOf(p.kind, join(at, 'kind'), REFUND_POLICY_KINDS);
+  if (!kind) return undefined;
+  switch (kind) {
+    case 'none': {
+      r.object(p, at, ['kind', 'reason']);
+      const reason = r.string(p.reason, join(at, 'reason'));
+      return reason === undefined ? undefined : { kind, reason };
+    }
+    case 'initial-payment-window': {
+      r.object(p, at, ['kind', 'windowHours', 'excludePromotional', 'systemFailureRestores']);
+      const windowHours = r.integer(p.windowHours, join(at, 'windowHours'), 1);
+      const excludePromotional = r.boolean(p.excludePromotional, join(at, 'excludePromotional'));
+      const systemFailureRestores = r.boolean(p.systemFailureRestores, join(at, 'systemFailureRestores'));
+      if (windowHours === undefined || excludePromotional === undefined || systemFailureRestores === undefined) return undefined;
+      return { kind, windowHours, excludePromotional, systemFailureRestores };
+    }
+    case 'unused-credits-window': {
+      r.object(p, at, ['kind', 'windowDays']);
+      const windowDays = r.integer(p.windowDays, join(at, 'windowDays'), 1);
+      return windowDays === undefined ? undefined : { kind, windowDays };
+    }
+    case 'platform-error-restores':
+      r.object(p, at, ['kind']);
+      return { kind };
+    default:
+      return assertNever(kind);
+  }
+}
+
+// ---- catalog ---------------------------------------------------------------------------------
+
+function readCatalogVersions(r: ConfigReader, value: unknown, precision: number): Catalog[] {
+  const list = r.list(value, 'catalogVersions');
+  if (!list) return [];
+  const versions: Catalog[] = [];
+  list.forEach((item, i) => {
+    const at = join('catalogVersions', i);
+    const v = r.object(item, at, ['version', 'effectiveFrom', 'features']);
+    if (!v) return;
+    const version = r.id(v.version, join(at, 'version'));
+    const effectiveFrom = r.string(v.effectiveFrom, join(at, 'effectiveFrom'));
+    const features: Feature[] = [];
+    for (const [id, raw] of r.entries(v.features, join(at, 'features'), 'feature id')) {
+      const feature = readFeature(r, id, raw, join(join(at, 'features'), id), precision);
+      if (feature) features.push(feature);
+    }
+    if (version !== undefined && effectiveFrom !== undefined) versions.push({ version, effectiveFrom, features });
+  });
+  // Cross-field invariants (ISO instants, exact quality products, phase consistency, unique versions)
+  // are the domain's. Skipped when every listed version already failed to read.
+  if (versions.length > 0 || list.length === 0) {
+    for (const p of validateCatalogVersions(versions, precision)) r.problem(`catalogVersions${p.path}`, p.message);
+  }
+  return [...versions].sort((a, b) => Date.parse(a.effectiveFrom) - Date.parse(b.effectiveFrom));
+}
+
+const FEATURE_FIELDS = ['title', 'price', 'priceBy', 'prices', 'quality', 'defaultQuality', 'anyValue'] as const;
+
+function readFeature(r: ConfigReader, id: string, raw: unknown, at: string, precision: number): Feature | undefined {
+  const f = r.object(raw, at, FEATURE_FIELDS);
+  if (!f) return undefined;
+  const before = r.problems.length;
+  const title = f.title === undefined ? undefined : r.string(f.title, join(at, 'title'));
+
+  let pricing: FeaturePricing | undefined;
+  if (f.price !== undefined) {
+    if (f.priceBy !== undefined || f.prices !== undefined) r.problem(at, 'give either price, or priceBy with prices, not both');
+    const price = readUnitPrice(r, f.price, join(at, 'price'), precision);
+    if (price) pricing = { kind: 'flat', price };
+  } else if (f.priceBy !== undefined || f.prices !== undefined) {
+    const dimension = r.oneOf(f.priceBy, join(at, 'priceBy'), PRICE_DIMENSIONS);
+    const options = r.entries(f.prices, join(at, 'prices'), 'option value').map(([value, item]) => ({
+      value,
+      price: readUnitPrice(r, item, join(join(at, 'prices'), value), precision),
+    }));
+    if (dimension && options.every((o) => o.price)) {
+      pricing = { kind: 'by-option', dimension, options: options.map((o) => ({ value: o.value, price: o.price as UnitPrice })) };
+    }
+  } else {
+    r.problem(join(at, 'price'), 'missing; give price (use 0 for a free feature), or priceBy with prices');
+  }
+
+  let quality: QualityPricing | undefined;
+  if (f.quality !== undefined) {
+    const levels = r.entries(f.quality, join(at, 'quality'), 'quality level').map(([value, factor]) => ({
+      value,
+      factor: r.decimal(factor, join(join(at, 'quality'), value), 'decimal factor'),
+    }));
+    const fallback = f.defaultQuality === undefined ? undefined : r.id(f.defaultQuality, join(at, 'defaultQuality'));
+    if (levels.every((l) => l.factor !== undefined)) {
+      quality = { levels: levels.map((l) => ({ value: l.value, factor: l.factor as string })), ...(fallback ? { default: fallback } : {}) };
+    }
+  } else if (f.defaultQuality !== undefined) {
+    r.problem(join(at, 'defaultQuality'), 'given without quality levels');
+  }
+
+  let anyValueOptions: PriceDimension[] | undefined;
+  if (f.anyValue !== undefined) {
+    const list = r.list(f.anyValue, join(at, 'anyValue'));
+    const items = (list ?? []).map((item, i) => r.oneOf(item, `${join(at, 'anyValue')}[${i}]`, PRICE_DIMENSIONS));
+    if (list && items.every((d) => d !== undefined)) anyValueOptions = items as PriceDimension[];
+  }
+
+  if (r.problems.length > before || !pricing) return undefined;
+  return {
+    id,
+    ...(title ? { title } : {}),
+    pricing,
+    ...(quality ? { quality } : {}),
+    ...(anyValueOptions ? { anyValueOptions } : {}),
+  };
+}
+
+/** An amount, or `{generate, accept}` for a phased price. */
+function readUnitPrice(r: ConfigReader, value: unknown, at: string, precision: number): UnitPrice | undefined {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    const phases = r.object(value, at, ['generate', 'accept']) as Obj;
+    const generate = r.credits(phases.generate, join(at, 'generate'), precision);
+    const accept = r.credits(phases.accept, join(at, 'accept'), precision);
+    return generate !== undefined && accept !== undefined ? { kind: 'phased', generate, accept } : undefined;
+  }
+  const amount = r.credits(value, at, precision);
+  return amount === undefined ? undefined : { kind: 'single', credits: amount };
+}
+
+function isMapping(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,6 @@
+export * from './wallet.service';
+export * from './wallet.codec';
+export * from './wallet.views';
+export * from './wallet.messages';
+export * from './usage-index';
+export * from './keyed-lock';

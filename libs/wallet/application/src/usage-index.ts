@@ -1,0 +1,36 @@
+// Usage commands after authorize name only the usage (POST /v1/usage/{usageId}/complete): this
+// index finds its account. It is written before the hold is appended, so it never lags the stream.
+import Database from 'better-sqlite3';
+
+export interface UsageIndex {
+  remember(tenantId: string, usageId: string, accountId: string): void;
+  accountOf(tenantId: string, usageId: string): string | null;
+  close(): void;
+}
+
+export class SqliteUsageIndex implements UsageIndex {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private readonly select: Database.Statement;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec('CREATE TABLE IF NOT EXISTS usage_index (tenant TEXT NOT NULL, usage_id TEXT NOT NULL, account_id TEXT NOT NULL, PRIMARY KEY (tenant, usage_id))');
+    this.insert = this.db.prepare('INSERT OR IGNORE INTO usage_index (tenant, usage_id, account_id) VALUES (?, ?, ?)');
+    this.select = this.db.prepare('SELECT account_id FROM usage_index WHERE tenant = ? AND usage_id = ?');
+  }
+
+  remember(tenantId: string, usageId: string, accountId: string): void {
+    this.insert.run(tenantId, usageId, accountId);
+  }
+
+  accountOf(tenantId: string, usageId: string): string | null {
+    return (this.select.get(tenantId, usageId) as { account_id: string } | undefined)?.account_id ?? null;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,75 @@
+// Stored wallet events -> Kafka messages: every event on creditflow.wallet-events.v1, usage
+// outcomes on creditflow.usage-decisions.v1, alerts on creditflow.alerts.v1. Published from the
+// store by a checkpointed subscription, never beside the append.
+import { ALERT_TYPES, CloudEvent, TOPICS, USAGE_DECISION_TYPES, WalletEventData, cloudEvent, messageKey } from '@creditflow/contracts';
+import type { RecordedEvent } from '@creditflow/event-store';
+import { formatCredits } from '@creditflow/kernel';
+import type { OutboundMessage } from '@creditflow/messaging';
+import { WalletEvent } from '@creditflow/wallet-domain';
+import { WalletEventMetadata, fromRecorded, toWire } from './wallet.codec';
+
+const SOURCE = 'creditflow/wallet';
+
+export function walletEventMessages(recorded: RecordedEvent): { topic: string; message: OutboundMessage }[] {
+  const { tenantId, accountId } = recorded.metadata as unknown as WalletEventMetadata;
+  const event = fromRecorded(recorded);
+  const key = messageKey(tenantId, accountId);
+  const time = recorded.recordedAt.toISOString();
+  const envelope = <T>(id: string, type: string, data: T): CloudEvent<T> =>
+    cloudEvent({ id, source: SOURCE, type, subject: accountId, time, tenantid: tenantId, data });
+
+  const out: { topic: string; message: OutboundMessage }[] = [
+    {
+      topic: TOPICS.walletEvents,
+      message: {
+        key,
+        value: envelope<WalletEventData>(recorded.id, `creditflow.wallet.${kebab(event.type)}`, {
+          accountId,
+          revision: recorded.revision.toString(),
+          event: event.type,
+          data: toWire(event.data) as Record<string, unknown>,
+        }),
+      },
+    },
+  ];
+  const decision = usageDecision(event);
+  if (decision) {
+    out.push({ topic: TOPICS.usageDecisions, message: { key, value: envelope(`decision:${recorded.id}`, decision.type, decision.data) } });
+  }
+  if (event.type === 'LowBalanceAlertRaised') {
+    out.push({ topic: TOPICS.alerts, message: { key, value: envelope(`alert:${recorded.id}`, ALERT_TYPES.lowBalance, { accountId, ...(toWire(event.data) as object) }) } });
+  }
+  if (event.type === 'AutoTopUpRequested') {
+    out.push({ topic: TOPICS.alerts, message: { key, value: envelope(`alert:${recorded.id}`, ALERT_TYPES.autoTopUp, { accountId, ...(toWire(event.data) as object) }) } });
+  }
+  return out;
+}
+
+/** The decision upstream services read for a usage event: the HTTP response body, with usageId. */
+export function usageDecision(event: WalletEvent): { type: string; data: Record<string, unknown> } | null {
+  switch (event.type) {
+    case 'HoldPlaced':
+      return { type: USAGE_DECISION_TYPES.authorized, data: { usageId: event.data.usageId, status: 'authorized', credits: formatCredits(event.data.credits) } };
+    case 'UsageDenied':
+      return {
+        type: USAGE_DECISION_TYPES.denied,
+        data: { usageId: event.data.usageId, error: 'insufficient_credits', phase: event.data.phase, required: formatCredits(event.data.required), available: formatCredits(event.data.available) },
+      };
+    case 'HoldCaptured':
+      return { type: USAGE_DECISION_TYPES.completed, data: { usageId: event.data.usageId, status: 'completed', credits: formatCredits(event.data.amount) } };
+    case 'HoldReleased':
+      return { type: USAGE_DECISION_TYPES.failed, data: { usageId: event.data.usageId, status: 'failed', reason: event.data.reason, released: formatCredits(event.data.amount) } };
+    case 'UsageFailedAfterCompletion':
+      return { type: USAGE_DECISION_TYPES.failed, data: { usageId: event.data.usageId, status: 'failed', reason: event.data.reason, charged: formatCredits(event.data.charged) } };
+    case 'AcceptCharged':
+      return { type: USAGE_DECISION_TYPES.accepted, data: { usageId: event.data.usageId, status: 'accepted', credits: formatCredits(event.data.amount) } };
+    case 'UsageRejected':
+      return { type: USAGE_DECISION_TYPES.rejected, data: { usageId: event.data.usageId, status: 'rejected' } };
+    default:
+      return null;
+  }
+}
+
+function kebab(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}

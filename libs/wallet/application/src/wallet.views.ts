@@ -1,0 +1,58 @@
+// What the HTTP API and the decisions show of an account: decimal strings, ISO times.
+import { formatCredits } from '@creditflow/kernel';
+import { Usage, WalletEvent, WalletPolicy, WalletState, balanceOf, decide, fold } from '@creditflow/wallet-domain';
+import { toWire } from './wallet.codec';
+
+/** The state as of `now`: expiries and hold timeouts that are due are applied (without storing them). */
+export function settledAt(state: WalletState, policy: WalletPolicy, now: Date): WalletState {
+  if (!state.exists) return state;
+  return fold(decide({ type: 'ExpireDue', data: { now } }, state, policy), state);
+}
+
+export function balanceView(state: WalletState) {
+  const balance = balanceOf(state);
+  return {
+    accountId: state.accountId,
+    type: state.kind,
+    members: state.members,
+    available: formatCredits(balance.available),
+    held: formatCredits(balance.held),
+    byType: Object.fromEntries(Object.entries(balance.byType).map(([k, v]) => [k, formatCredits(v)])),
+    lots: [...state.lots.values()]
+      .filter((l) => !l.expired || l.remaining > 0n)
+      .map((l) => ({
+        lotId: l.lotId,
+        type: l.type,
+        amount: formatCredits(l.amount),
+        remaining: formatCredits(l.remaining),
+        grantedAt: l.grantedAt,
+        expiresAt: l.expiresAt,
+        costBasis: l.costBasis ? { paidMinor: l.costBasis.paidMinor.toString(), currency: l.costBasis.currency, promotional: l.costBasis.promotional } : null,
+        source: l.source,
+      })),
+  };
+}
+
+export type UsageResponse =
+  | { usageId: string; status: Exclude<Usage['status'], 'denied'>; credits: string; phases?: { generate: string; accept: string }; userId?: string }
+  | { usageId: string; error: 'insufficient_credits'; required: string; available: string };
+
+/** The response to a usage command, from the usage's state: the same answer however often it is asked. */
+export function usageResponse(usage: Usage, phase: 'generate' | 'accept' = 'generate'): UsageResponse {
+  if (usage.status === 'denied' || (phase === 'accept' && usage.status === 'completed' && usage.denial)) {
+    return { usageId: usage.usageId, error: 'insufficient_credits', required: formatCredits(usage.denial!.required), available: formatCredits(usage.denial!.available) };
+  }
+  const credits = usage.status === 'accepted' && usage.phases ? usage.phases.accept : usage.credits;
+  return {
+    usageId: usage.usageId,
+    status: usage.status,
+    credits: formatCredits(credits),
+    ...(usage.phases ? { phases: { generate: formatCredits(usage.phases.generate), accept: formatCredits(usage.phases.accept) } } : {}),
+    ...(usage.userId ? { userId: usage.userId } : {}),
+  };
+}
+
+/** One row of GET /v1/accounts/{id}/transactions per stored event. */
+export function transactionView(event: WalletEvent, revision: bigint, recordedAt: Date) {
+  return { revision: revision.toString(), type: event.type, recordedAt: recordedAt.toISOString(), ...(toWire(event.data) as object) };
+}

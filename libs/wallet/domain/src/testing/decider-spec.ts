@@ -1,0 +1,67 @@
+// Given/when/then for deciders: given past events, when a command, then these events or this error.
+// The state is folded from the given events with the decider's own evolve, and the events a
+// decision returns are folded too, so every test also proves that evolve accepts what decide emits.
+// Time and ids come from the commands and events the test writes; nothing here reads a clock.
+import { DomainError } from '@creditflow/kernel';
+
+export interface Decider<Command, Event, State> {
+  decide(command: Command, state: State): Event[];
+  evolve(state: State, event: Event): State;
+  initialState: State;
+}
+
+export interface Then<Event, State> {
+  /** The decision is exactly these events, in this order. */
+  then(expected: Event[]): void;
+  /** The decision appends nothing. */
+  thenNothingHappens(): void;
+  /** The decision is refused with a DomainError carrying this code (and, if given, these details). */
+  thenThrows(code: string, details?: Record<string, unknown>): void;
+  /** Free-form checks on the events and the state after them, for rules that are not one exact list. */
+  thenState(check: (after: State, events: Event[], before: State) => void): void;
+}
+
+export interface DeciderSpecification<Command, Event, State> {
+  given(events: Event[]): { when(command: Command): Then<Event, State> };
+}
+
+export function deciderSpecification<Command, Event, State>(decider: Decider<Command, Event, State>): DeciderSpecification<Command, Event, State> {
+  const fold = (events: Event[], from: State) => events.reduce((s, e) => decider.evolve(s, e), from);
+  return {
+    given(history) {
+      return {
+        when(command) {
+          const run = () => {
+            const before = fold(history, decider.initialState);
+            const events = decider.decide(command, before);
+            return { before, events, after: fold(events, before) };
+          };
+          return {
+            then(expected) {
+              expect(run().events).toEqual(expected);
+            },
+            thenNothingHappens() {
+              expect(run().events).toEqual([]);
+            },
+            thenThrows(code, details) {
+              let thrown: unknown;
+              try {
+                run();
+              } catch (e) {
+                thrown = e;
+              }
+              if (thrown === undefined) throw new Error(`expected the decision to throw ${code}, but it returned events`);
+              if (!(thrown instanceof DomainError)) throw thrown;
+              expect(thrown.code).toBe(code);
+              if (details) expect(thrown.details).toEqual(expect.objectContaining(details));
+            },
+            thenState(check) {
+              const { before, events, after } = run();
+              check(after, events, before);
+            },
+          };
+        },
+      };
+    },
+  };
+}

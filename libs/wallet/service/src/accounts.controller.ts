@@ -1,0 +1,70 @@
+import { Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { AccountBody, GrantBody, LoginBody, TransferBody, ID, ID_MESSAGE } from '@creditflow/contracts';
+import { parseCredits } from '@creditflow/kernel';
+import { ApiError, CurrentPrincipal, Principal, Roles, ValidBody } from '@creditflow/shell';
+import { balanceView } from '@creditflow/wallet-application';
+import { WalletApp } from './wallet.app';
+
+function accountParam(accountId: string): string {
+  if (!ID.test(accountId)) throw new ApiError(400, 'invalid_request', `accountId ${ID_MESSAGE}`);
+  return accountId;
+}
+
+@Controller('v1/accounts/:accountId')
+export class AccountsController {
+  constructor(private readonly wallet: WalletApp) {}
+
+  @Roles('admin')
+  @Put()
+  async open(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(AccountBody) body: AccountBody) {
+    const tenant = this.wallet.tenant(who.tenant);
+    const now = this.wallet.now();
+    const state = await this.wallet.run(this.wallet.openAccount(tenant.tenantId, accountParam(accountId), body, now));
+    return balanceView(state);
+  }
+
+  @Roles('ops')
+  @Get('balance')
+  balance(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
+    return this.wallet.balance(this.wallet.tenant(who.tenant), accountParam(accountId), this.wallet.now());
+  }
+
+  @Roles('ops')
+  @Get('transactions')
+  transactions(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
+    return this.wallet.transactions(who.tenant, accountParam(accountId));
+  }
+
+  @Roles('admin')
+  @Post('grants')
+  @HttpCode(200)
+  async grant(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(GrantBody) body: GrantBody) {
+    const tenant = this.wallet.tenant(who.tenant);
+    const state = await this.wallet.run(this.wallet.rewardGrant(tenant, accountParam(accountId), body, this.wallet.now()));
+    const lot = state.lots.get(`grant:${body.grantId}`)!;
+    return { grantId: body.grantId, lotId: lot.lotId, type: lot.type, amount: body.amount, expiresAt: lot.expiresAt };
+  }
+
+  @Roles('service')
+  @Post('logins')
+  @HttpCode(200)
+  async login(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(LoginBody) body: LoginBody) {
+    const tenant = this.wallet.tenant(who.tenant);
+    const now = this.wallet.now();
+    const grant = this.wallet.loginGrant(tenant, accountParam(accountId), now);
+    if (!grant) return { loginId: body.loginId, granted: '0', message: `${tenant.tenantId} has no daily credits` };
+    const state = await this.wallet.run(grant);
+    const lotId = grant.command.type === 'GrantCredits' ? grant.command.data.lotId : '';
+    const lot = state.lots.get(lotId)!;
+    return { loginId: body.loginId, lotId, granted: balanceView({ ...state, lots: new Map([[lotId, lot]]) }).lots[0]?.amount ?? '0', expiresAt: lot.expiresAt };
+  }
+
+  /** Credits are not transferable (SPEC section 2): always a clear refusal. */
+  @Roles('admin')
+  @Post('transfers')
+  async transfer(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(TransferBody) body: TransferBody) {
+    const tenant = this.wallet.tenant(who.tenant);
+    const amount = parseCredits(body.amount, tenant.precision);
+    return this.wallet.run({ tenantId: tenant.tenantId, accountId: accountParam(accountId), command: { type: 'TransferCredits', data: { toAccountId: body.toAccountId, amount, now: this.wallet.now() } } });
+  }
+}

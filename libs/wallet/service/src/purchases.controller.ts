@@ -1,0 +1,20 @@
+import { Controller, HttpCode, Post } from '@nestjs/common';
+import { PurchaseRequest } from '@creditflow/contracts';
+import { CurrentPrincipal, Principal, Roles, ValidBody } from '@creditflow/shell';
+import { balanceView } from '@creditflow/wallet-application';
+import { WalletApp } from './wallet.app';
+
+@Controller('v1/purchases')
+export class PurchasesController {
+  constructor(private readonly wallet: WalletApp) {}
+
+  @Roles('admin')
+  @Post()
+  @HttpCode(200)
+  async purchase(@CurrentPrincipal() who: Principal, @ValidBody(PurchaseRequest) body: PurchaseRequest) {
+    const tenant = this.wallet.tenant(who.tenant);
+    const state = await this.wallet.run(this.wallet.purchase(tenant, body, this.wallet.now()));
+    const lot = balanceView(state).lots.find((l) => l.lotId === `purchase:${body.purchaseId}`)!;
+    return { purchaseId: body.purchaseId, accountId: body.accountId, lot };
+  }
+}

@@ -1,0 +1,43 @@
+import { Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { AuthorizeUsageRequest, ID, ID_MESSAGE, UsageStepBody } from '@creditflow/contracts';
+import { ApiError, CurrentPrincipal, Principal, Roles, ValidBody } from '@creditflow/shell';
+import { WalletApp } from './wallet.app';
+
+@Controller('v1/usage')
+export class UsageController {
+  constructor(private readonly wallet: WalletApp) {}
+
+  @Roles('service')
+  @Post('authorize')
+  async authorize(@CurrentPrincipal() who: Principal, @ValidBody(AuthorizeUsageRequest) body: AuthorizeUsageRequest, @Res() res: Response) {
+    const tenant = this.wallet.tenant(who.tenant);
+    const now = this.wallet.now();
+    const price = this.wallet.price(tenant, body, now);
+    const state = await this.wallet.run(this.wallet.authorize(tenant.tenantId, body, price, now));
+    return send(res, this.wallet.usageAnswer(state, body.usageId));
+  }
+
+  @Roles('service')
+  @Post(':usageId/:action')
+  @HttpCode(200)
+  async step(
+    @CurrentPrincipal() who: Principal,
+    @Param('usageId') usageId: string,
+    @Param('action') action: 'complete' | 'fail' | 'accept' | 'reject',
+    @ValidBody(UsageStepBody) body: UsageStepBody,
+    @Res() res: Response,
+  ) {
+    if (!['complete', 'fail', 'accept', 'reject'].includes(action)) throw new ApiError(404, 'not_found', `no usage action "${action}"`);
+    if (!ID.test(usageId)) throw new ApiError(400, 'invalid_request', `usageId ${ID_MESSAGE}`);
+    if (action === 'fail' && !body.reason) throw new ApiError(400, 'invalid_request', 'reason must be "platform_error" or "cancelled"');
+    if (action !== 'fail' && body.reason) throw new ApiError(400, 'invalid_request', 'reason is only for /fail');
+    const tenant = this.wallet.tenant(who.tenant);
+    const state = await this.wallet.run(this.wallet.usageStep(tenant.tenantId, usageId, action, body.reason, this.wallet.now()));
+    return send(res, this.wallet.usageAnswer(state, usageId, action === 'accept' ? 'accept' : 'generate'));
+  }
+}
+
+function send(res: Response, answer: object) {
+  res.status('error' in answer ? 402 : 200).json(answer);
+}

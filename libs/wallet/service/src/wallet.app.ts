@@ -1,0 +1,178 @@
+// The wallet service's application facade: turns validated requests and messages into wallet
+// commands, runs them, and shapes the answers. No business rule lives here; the decider has them.
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { join } from 'node:path';
+import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest, UsageAction } from '@creditflow/contracts';
+import type { Subscription } from '@creditflow/event-store';
+import { Credits, DAY_MS, DomainError, parseCredits, parseMoney } from '@creditflow/kernel';
+import { publishFromStore } from '@creditflow/messaging';
+import { catalogAt, quote } from '@creditflow/pricing-domain';
+import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
+import { TenantConfig } from '@creditflow/tenancy';
+import {
+  SqliteUsageIndex, WALLET_CATEGORY, WalletCommandEnvelope, WalletOutcome, WalletService, balanceView, fromRecorded,
+  settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
+} from '@creditflow/wallet-application';
+import { IdempotencyConflictError, UsageNotFoundError, WalletCommand, WalletState } from '@creditflow/wallet-domain';
+import { dayKey, nextMidnight } from './daily-window';
+
+export interface Price {
+  credits: Credits;
+  phases: { generate: Credits; accept: Credits } | null;
+  priceVersion: string;
+}
+
+@Injectable()
+export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly service: WalletService;
+  private readonly usageIndex: SqliteUsageIndex;
+  private publisher: Subscription | null = null;
+
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
+    this.service = new WalletService(runtime.store, (tenantId) => this.tenant(tenantId).walletPolicy);
+    this.usageIndex = new SqliteUsageIndex(join(runtime.dataDir, 'wallet-usage-index.sqlite'));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.publisher = await publishFromStore({
+      store: this.runtime.store,
+      publisher: this.runtime.bus,
+      subscriptionId: 'wallet-publisher',
+      category: WALLET_CATEGORY,
+      toMessages: walletEventMessages,
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.publisher?.stop();
+    this.usageIndex.close();
+  }
+
+  tenant(tenantId: string): TenantConfig {
+    const tenant = this.runtime.tenants.get(tenantId);
+    if (!tenant) throw new DomainError('TENANT.UNKNOWN', `unknown tenant "${tenantId}"`);
+    return tenant;
+  }
+
+  now(): Date {
+    return this.runtime.clock.now();
+  }
+
+  runtimeBus() {
+    return this.runtime.bus;
+  }
+
+  /** The price fixed at authorization, from the catalog version in effect now. */
+  price(tenant: TenantConfig, request: AuthorizeUsageRequest, now: Date): Price {
+    const q = quote(catalogAt(tenant.catalogVersions, now), request, tenant.precision);
+    return { credits: q.credits, phases: q.phases ?? null, priceVersion: q.priceVersion };
+  }
+
+  // --- commands built from requests ---------------------------------------------------------------
+
+  openAccount(tenantId: string, accountId: string, body: AccountBody, now: Date): WalletCommandEnvelope {
+    return { tenantId, accountId, command: { type: 'OpenAccount', data: { tenantId, accountId, kind: body.type, members: body.members ?? [], now } } };
+  }
+
+  rewardGrant(tenant: TenantConfig, accountId: string, body: GrantBody, now: Date): WalletCommandEnvelope {
+    const amount = parseCredits(body.amount, tenant.precision);
+    if (amount === 0n) throw new ApiError(400, 'invalid_amount', 'amount must be greater than 0');
+    const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
+    return {
+      tenantId: tenant.tenantId, accountId,
+      command: { type: 'GrantCredits', data: { lotId: `grant:${body.grantId}`, lotType: body.type, amount, expiresAt, costBasis: null, source: { kind: 'grant', id: body.grantId }, now } },
+    };
+  }
+
+  /** Daily free credits: one lot per account and day window, whichever login asks first. */
+  loginGrant(tenant: TenantConfig, accountId: string, now: Date): WalletCommandEnvelope | null {
+    const daily = tenant.walletPolicy.daily;
+    if (!daily) return null;
+    const day = dayKey(now, daily.resetTimeZone);
+    const expiresAt = daily.expiry === 'rolling-24h' ? new Date(now.getTime() + DAY_MS) : nextMidnight(now, daily.resetTimeZone);
+    return {
+      tenantId: tenant.tenantId, accountId,
+      command: { type: 'GrantCredits', data: { lotId: `daily:${day}`, lotType: 'daily', amount: daily.amount, expiresAt, costBasis: null, source: { kind: 'login', id: day }, now } },
+    };
+  }
+
+  purchase(tenant: TenantConfig, body: PurchaseRequest, now: Date): WalletCommandEnvelope {
+    const pkg = tenant.packages.find((p) => p.id === body.packageId);
+    if (!pkg) throw new ApiError(400, 'unknown_package', `unknown package "${body.packageId}"`, { allowed: tenant.packages.map((p) => p.id) });
+    if (body.currency !== tenant.currency) throw new ApiError(400, 'invalid_currency', `${tenant.tenantId} sells in ${tenant.currency}, not ${body.currency}`);
+    const paid = parseMoney(body.amountPaid, body.currency);
+    return {
+      tenantId: tenant.tenantId, accountId: body.accountId,
+      command: {
+        type: 'GrantCredits',
+        data: {
+          lotId: `purchase:${body.purchaseId}`, lotType: 'topup', amount: pkg.credits, expiresAt: null,
+          costBasis: { paidMinor: paid.minor, currency: paid.currency, promotional: body.promotional ?? false },
+          source: { kind: 'purchase', id: body.purchaseId }, now,
+        },
+      },
+    };
+  }
+
+  authorize(tenantId: string, request: AuthorizeUsageRequest, price: Price, now: Date): WalletCommandEnvelope {
+    const known = this.usageIndex.accountOf(tenantId, request.usageId);
+    if (known && known !== request.accountId) throw new IdempotencyConflictError(request.usageId);
+    if (!known) this.usageIndex.remember(tenantId, request.usageId, request.accountId);
+    const options: Record<string, string | number> = {};
+    for (const k of ['model', 'resolution', 'quality', 'detail', 'quantity'] as const) if (request[k] !== undefined) options[k] = request[k]!;
+    return {
+      tenantId, accountId: request.accountId,
+      command: {
+        type: 'AuthorizeUsage',
+        data: { usageId: request.usageId, userId: request.userId ?? null, feature: request.feature, options, credits: price.credits, phases: price.phases, priceVersion: price.priceVersion, now },
+      },
+    };
+  }
+
+  usageStep(tenantId: string, usageId: string, action: Exclude<UsageAction, 'authorize'>, reason: 'platform_error' | 'cancelled' | undefined, now: Date): WalletCommandEnvelope {
+    const accountId = this.usageIndex.accountOf(tenantId, usageId);
+    if (!accountId) throw new UsageNotFoundError(usageId);
+    const command: WalletCommand =
+      action === 'complete' ? { type: 'CompleteUsage', data: { usageId, now } }
+      : action === 'fail' ? { type: 'FailUsage', data: { usageId, reason: reason ?? 'cancelled', now } }
+      : action === 'accept' ? { type: 'AcceptUsage', data: { usageId, now } }
+      : { type: 'RejectUsage', data: { usageId, now } };
+    return { tenantId, accountId, command };
+  }
+
+  // --- running and answering ----------------------------------------------------------------------
+
+  /** Runs one command; a domain refusal is thrown for the HTTP error filter. */
+  async run(envelope: WalletCommandEnvelope): Promise<WalletState> {
+    const outcome = await this.service.execute(envelope);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.state;
+  }
+
+  runBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
+    return this.service.executeBatch(envelopes);
+  }
+
+  usageAnswer(state: WalletState, usageId: string, phase: 'generate' | 'accept' = 'generate') {
+    const usage = state.usages.get(usageId);
+    if (!usage) throw new UsageNotFoundError(usageId);
+    return usageResponse(usage, phase);
+  }
+
+  async balance(tenant: TenantConfig, accountId: string, now: Date) {
+    const state = await this.existing(tenant.tenantId, accountId);
+    return balanceView(settledAt(state, tenant.walletPolicy, now));
+  }
+
+  async transactions(tenantId: string, accountId: string) {
+    await this.existing(tenantId, accountId);
+    const recorded = await this.runtime.store.readStream(walletStream(tenantId, accountId));
+    return { accountId, transactions: recorded.map((r) => transactionView(fromRecorded(r), r.revision, r.recordedAt)) };
+  }
+
+  private async existing(tenantId: string, accountId: string): Promise<WalletState> {
+    const state = await this.service.state(tenantId, accountId);
+    if (!state.exists) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
+    return state;
+  }
+}

@@ -1,0 +1,155 @@
+// The wallet's Kafka (or embedded bus) edge: priced usage, scheduler grants, refund decisions and
+// purchases become wallet commands, decided in batches. Refusals that change nothing are answered
+// with a decision directly; everything that changes an account leaves through the store publisher.
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import {
+  MonthlyGrantData, PAYMENT_TYPES, PricedUsage, PurchaseRequest, REFUND_TYPES, RefundDecisionData, SCHEDULER_TYPES, TOPICS,
+  USAGE_DECISION_TYPES, cloudEvent, validatePayload,
+} from '@creditflow/contracts';
+import { DomainError, parseCredits } from '@creditflow/kernel';
+import { DeadLetter, DeliveredEvent, OutboundMessage } from '@creditflow/messaging';
+import { TRANSPORT, domainErrorBody } from '@creditflow/shell';
+import { WalletCommandEnvelope } from '@creditflow/wallet-application';
+import { WalletApp } from './wallet.app';
+
+type Mapped = { delivered: DeliveredEvent; envelope: WalletCommandEnvelope } | DeadLetter | { delivered: DeliveredEvent; refusal: DomainError };
+
+@Controller()
+export class WalletConsumer {
+  private readonly log = new Logger('wallet-consumer');
+
+  constructor(private readonly wallet: WalletApp) {}
+
+  @EventPattern(TOPICS.pricedUsage, TRANSPORT.wallet)
+  pricedUsage(@Payload() batch: DeliveredEvent[]) {
+    return this.run(batch, (d) => this.fromPricedUsage(d));
+  }
+
+  @EventPattern(TOPICS.scheduler, TRANSPORT.wallet)
+  scheduler(@Payload() batch: DeliveredEvent[]) {
+    return this.run(batch, (d) => this.fromScheduler(d));
+  }
+
+  @EventPattern(TOPICS.refunds, TRANSPORT.wallet)
+  refunds(@Payload() batch: DeliveredEvent[]) {
+    return this.run(batch, (d) => this.fromRefund(d));
+  }
+
+  @EventPattern(TOPICS.payments, TRANSPORT.wallet)
+  payments(@Payload() batch: DeliveredEvent[]) {
+    return this.run(batch, (d) => this.fromPayment(d));
+  }
+
+  /** Maps, runs the batch, answers refusals; returns what must go to the DLQ. */
+  private async run(batch: DeliveredEvent[], map: (d: DeliveredEvent) => Mapped | null): Promise<DeadLetter[]> {
+    const letters: DeadLetter[] = [];
+    const runnable: { delivered: DeliveredEvent; envelope: WalletCommandEnvelope }[] = [];
+    const refusals: { delivered: DeliveredEvent; error: DomainError }[] = [];
+    for (const delivered of batch) {
+      let mapped: Mapped | null;
+      try {
+        mapped = map(delivered);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        mapped = { delivered, refusal: error };
+      }
+      if (!mapped) continue;
+      if ('reason' in mapped) letters.push(mapped);
+      else if ('refusal' in mapped) refusals.push({ delivered: mapped.delivered, error: mapped.refusal });
+      else runnable.push(mapped);
+    }
+    const outcomes = await this.wallet.runBatch(runnable.map((r) => r.envelope));
+    outcomes.forEach((o, i) => {
+      if (!o.ok) refusals.push({ delivered: runnable[i].delivered, error: o.error });
+    });
+    await this.answerRefusals(refusals);
+    return letters;
+  }
+
+  /** A usage command refused without any change (unknown usage, wrong state, bad price) gets a `denied` decision. */
+  private async answerRefusals(refusals: { delivered: DeliveredEvent; error: DomainError }[]): Promise<void> {
+    const answers: OutboundMessage[] = [];
+    for (const { delivered, error } of refusals) {
+      const { event, message } = delivered;
+      this.log.warn(`${message.topic}@${message.offset} refused: ${error.code} ${error.message}`);
+      if (message.topic !== TOPICS.pricedUsage) continue;
+      const usage = event.data as unknown as PricedUsage;
+      answers.push({
+        key: message.key ?? '',
+        value: cloudEvent({
+          id: `refused:${event.id}`, source: 'creditflow/wallet', type: USAGE_DECISION_TYPES.denied, subject: usage.accountId,
+          time: this.wallet.now().toISOString(), tenantid: event.tenantid, data: { usageId: usage.usageId, action: usage.action, ...domainErrorBody(error) },
+        }),
+      });
+    }
+    if (answers.length) await this.wallet.runtimeBus().publish(TOPICS.usageDecisions, answers);
+  }
+
+  private fromPricedUsage(delivered: DeliveredEvent): Mapped {
+    const { event } = delivered;
+    const usage = event.data as unknown as PricedUsage;
+    const tenant = this.wallet.tenant(event.tenantid);
+    const now = this.wallet.now();
+    if (usage.error) return { delivered, refusal: new DomainError(`PRICING.${usage.error.error.toUpperCase()}`, usage.error.message, usage.error.details as Record<string, unknown>) };
+    if (usage.action === 'authorize') {
+      if (!usage.price) return { message: delivered.message, reason: 'priced authorize without a price' };
+      const price = {
+        credits: parseCredits(usage.price.credits, 6),
+        phases: usage.price.phases ? { generate: parseCredits(usage.price.phases.generate, 6), accept: parseCredits(usage.price.phases.accept, 6) } : null,
+        priceVersion: usage.price.priceVersion,
+      };
+      const request = { usageId: usage.usageId, accountId: usage.accountId, userId: usage.userId, feature: usage.feature ?? '', ...(usage.options ?? {}) };
+      return { delivered, envelope: { ...this.wallet.authorize(tenant.tenantId, request as never, price, now), causationId: event.id } };
+    }
+    return { delivered, envelope: { ...this.wallet.usageStep(tenant.tenantId, usage.usageId, usage.action, usage.reason, now), causationId: event.id } };
+  }
+
+  private fromScheduler(delivered: DeliveredEvent): Mapped | null {
+    const { event } = delivered;
+    const tenant = this.wallet.tenant(event.tenantid);
+    if (event.type === SCHEDULER_TYPES.monthlyGrant) {
+      const grant = event.data as unknown as MonthlyGrantData;
+      return {
+        delivered,
+        envelope: {
+          tenantId: tenant.tenantId, accountId: grant.accountId, causationId: event.id,
+          command: {
+            type: 'GrantCredits',
+            data: {
+              lotId: grant.eventId, lotType: grant.lotType, amount: parseCredits(grant.amount, tenant.precision), expiresAt: grant.expiresAt ? new Date(grant.expiresAt) : null,
+              costBasis: null, source: { kind: 'subscription', id: grant.subscriptionId }, now: new Date(grant.at),
+            },
+          },
+        },
+      };
+    }
+    return { message: delivered.message, reason: `the wallet does not apply "${event.type}" yet` };
+  }
+
+  private fromRefund(delivered: DeliveredEvent): Mapped | null {
+    const { event } = delivered;
+    if (event.type !== REFUND_TYPES.decided) return null; // requests are the refund service's
+    const decision = event.data as unknown as RefundDecisionData;
+    if (decision.status !== 'approved') return null;
+    if (decision.creditsRestored) {
+      return {
+        delivered,
+        envelope: {
+          tenantId: event.tenantid, accountId: decision.accountId, causationId: event.id,
+          command: { type: 'RestoreUsageCredits', data: { restorationId: decision.refundId, usageId: decision.creditsRestored.usageId, reason: decision.rule, now: this.wallet.now() } },
+        },
+      };
+    }
+    return { message: delivered.message, reason: 'the wallet does not apply claw-backs yet' };
+  }
+
+  private fromPayment(delivered: DeliveredEvent): Mapped | null {
+    const { event } = delivered;
+    if (event.type !== PAYMENT_TYPES.purchase) return null; // subscription changes are the scheduler's
+    const checked = validatePayload(PurchaseRequest, event.data);
+    if (!checked.ok) return { message: delivered.message, reason: checked.problems.join('; ') };
+    const tenant = this.wallet.tenant(event.tenantid);
+    return { delivered, envelope: { ...this.wallet.purchase(tenant, checked.value, this.wallet.now()), causationId: event.id } };
+  }
+}

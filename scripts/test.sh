@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The project's one test command (`npm test`): typecheck, architecture lint, unit + int tests, then
+# the e2e tests against a real Kafka broker. Stops at the first failing step, with its exit status.
+#
+#   bash scripts/test.sh [extra jest args, passed to both jest runs]
+#
+# KAFKA_BROKERS set: the e2e tests use that broker. Unset: a fresh single-node broker is started on
+# 127.0.0.1:${KAFKA_PORT:-9092} (scripts/kafka/kafka.sh) and stopped when this script exits; a
+# broker that kafka.sh already runs on that port is reused and left running.
+set -euo pipefail
+
+repo_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$repo_root"
+
+export NX_DAEMON=false NX_NO_CLOUD=true
+# The local binaries directly: what `npx <bin>` runs, minus npx offering to download a missing one.
+export PATH="$repo_root/node_modules/.bin:$PATH"
+
+kafka_sh=(bash "$repo_root/scripts/kafka/kafka.sh")
+started_kafka=false
+suite_started=$EPOCHREALTIME
+
+elapsed() { awk -v a="${1/,/.}" -v b="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", b - a }'; }
+
+cleanup() {
+  local status=$?
+  trap - EXIT
+  if [[ $started_kafka == true ]]; then
+    "${kafka_sh[@]}" stop || true
+  fi
+  if ((status == 0)); then
+    printf '\n== all steps passed in %ss\n' "$(elapsed "$suite_started")"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# step <title> <command...>: runs one step between a header and its timing; stops the script if
+# the step fails, with the step's exit status. (set -e is off inside `cmd || ...`, so the step
+# functions below return on failure explicitly.)
+step() {
+  local title=$1 started=$EPOCHREALTIME status=0
+  shift
+  printf '\n== %s\n' "$title"
+  "$@" || status=$?
+  if ((status != 0)); then
+    printf '== FAILED: %s (exit %d, %ss)\n' "$title" "$status" "$(elapsed "$started")" >&2
+    exit "$status"
+  fi
+  printf '== ok: %s (%ss)\n' "$title" "$(elapsed "$started")"
+}
+
+start_kafka() {
+  local port=${KAFKA_PORT:-9092}
+  if ! "${kafka_sh[@]}" status >/dev/null; then
+    started_kafka=true # set first: a start that fails half-way still gets stopped
+  fi
+  KAFKA_PORT=$port "${kafka_sh[@]}" start || return
+  export KAFKA_BROKERS="127.0.0.1:$port"
+}
+
+# @nx/enforce-module-boundaries reads the project graph Nx caches in .nx/workspace-data; without
+# it (fresh clone, NX_DAEMON=false) the rule only warns "No cached ProjectGraph" and checks nothing.
+# Any nx command computes and caches the graph, so refresh it first.
+architecture_lint() {
+  nx show projects >/dev/null || return
+  eslint .
+}
+
+step 'typecheck: tsc -p tsconfig.json --noEmit' tsc -p tsconfig.json --noEmit
+step 'architecture lint: nx project graph + eslint .' architecture_lint
+step 'unit + int tests: jest --selectProjects unit int' \
+  jest --selectProjects unit int --passWithNoTests "$@"
+if [[ -z ${KAFKA_BROKERS:-} ]]; then
+  step "kafka broker: scripts/kafka/kafka.sh start (port ${KAFKA_PORT:-9092})" start_kafka
+else
+  printf '\n== kafka broker: using KAFKA_BROKERS=%s\n' "$KAFKA_BROKERS"
+fi
+# --testTimeout: jest 29 ignores the testTimeout set inside the e2e entry of jest.config.cjs projects.
+step 'e2e tests: jest --selectProjects e2e --runInBand' \
+  jest --selectProjects e2e --runInBand --passWithNoTests --testTimeout=120000 "$@"
