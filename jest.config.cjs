@@ -29,7 +29,7 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['**/*.e2e.spec.ts'],
       globalSetup: '<rootDir>/scripts/jest/kafka-global-setup.cjs',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/scripts/jest/e2e-timeout.cjs'],
     },
   ],
 };

@@ -1,8 +1,12 @@
 import { PricingModule } from '@creditflow/pricing-service';
+import { RefundModule } from '@creditflow/refund-service';
+import { SchedulerModule } from '@creditflow/scheduler-service';
 import { WalletModule } from '@creditflow/wallet-service';
 
-/** The services the embedded platform hosts, each on its own bus transport. */
+/** The services the embedded platform hosts, each on its own bus transport (consumer group). */
 export const embeddedServices = [
   { name: 'pricing' as const, module: PricingModule },
   { name: 'wallet' as const, module: WalletModule },
+  { name: 'subscription-scheduler' as const, module: SchedulerModule },
+  { name: 'refund' as const, module: RefundModule },
 ];

@@ -81,8 +81,10 @@ export class KafkaBus implements MessageBus {
             value: m.value ? m.value.toString() : '',
           })),
         );
-        resolveOffset(batch.messages[batch.messages.length - 1].offset);
-        await commitOffsetsIfNecessary();
+        const last = batch.messages[batch.messages.length - 1].offset;
+        resolveOffset(last);
+        // With autoCommit off, only explicit offsets are committed; Kafka wants the next offset to read.
+        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
         await heartbeat();
       },
     });

@@ -21,7 +21,7 @@ export async function hostServices({ runtime, services, port, logger }: HostOpti
   const app = await NestFactory.create(HostModule, { logger: logger ?? ['error', 'warn', 'log'], bodyParser: true });
   app.enableShutdownHooks();
   for (const service of services) {
-    const transport = new BusTransport(runtime.bus, `creditflow-${service.name}`);
+    const transport = new BusTransport(runtime.bus, `${runtime.groupPrefix}-${service.name}`);
     transport.setTransportId(TRANSPORT[service.name]);
     app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   }

@@ -24,6 +24,8 @@ export const TRANSPORT: Record<ServiceName, symbol> = {
 export interface Runtime {
   mode: 'embedded' | 'distributed';
   dataDir: string;
+  /** Consumer groups are `<prefix>-<service>` (CREDITFLOW_GROUP_PREFIX, default "creditflow"). */
+  groupPrefix: string;
   clock: SystemClock | ManualClock;
   tenants: Map<string, TenantConfig>;
   apiKeys: Map<string, Principal>;
@@ -60,7 +62,7 @@ export async function createRuntime(mode: 'embedded' | 'distributed', service?: 
       : createEventStore({ kind: 'sqlite', path: join(dataDir, 'events.sqlite') });
 
   return {
-    mode, dataDir, clock, tenants, apiKeys, bus, store,
+    mode, dataDir, clock, groupPrefix: env.CREDITFLOW_GROUP_PREFIX || 'creditflow', tenants, apiKeys, bus, store,
     close: async () => {
       await bus.close();
       await store.close();

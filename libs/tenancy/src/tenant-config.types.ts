@@ -2,29 +2,10 @@
 import { Catalog, CreditPackage, Plan } from '@creditflow/pricing-domain';
 import { WalletPolicy } from '@creditflow/wallet-domain';
 
-/**
- * How a tenant refunds, for the refund service to interpret. Every approved money refund returns
- * unused credits of the purchase at that purchase's original price per credit.
- * Lives here until the refund domain owns it; it is plain data with no behaviour.
- */
-export type RefundPolicy =
-  /** Nothing is refunded (amisi: "Credits are non-refundable"). */
-  | { readonly kind: 'none'; readonly reason: string }
-  /**
-   * A refund only within `windowHours` of the account's initial (first) payment, never for a
-   * promotional one when `excludePromotional`; system failures restore the credits when
-   * `systemFailureRestores` (visualgpt).
-   */
-  | {
-      readonly kind: 'initial-payment-window';
-      readonly windowHours: number;
-      readonly excludePromotional: boolean;
-      readonly systemFailureRestores: boolean;
-    }
-  /** Unused credits of any purchase refundable within `windowDays` of it (apinfer). */
-  | { readonly kind: 'unused-credits-window'; readonly windowDays: number }
-  /** No money refunds; a generation that fails through platform error gets its credits back (gptimage2). */
-  | { readonly kind: 'platform-error-restores' };
+import type { RefundPolicy } from '@creditflow/refund-domain';
+
+/** How a tenant refunds: the refund domain's policy type, read from the tenant file. */
+export type { RefundPolicy };
 
 export const REFUND_POLICY_KINDS = ['none', 'initial-payment-window', 'unused-credits-window', 'platform-error-restores'] as const;
 export type RefundPolicyKind = RefundPolicy['kind'];

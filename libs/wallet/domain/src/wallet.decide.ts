@@ -40,6 +40,8 @@ function decideCommand(command: WalletCommand, state: WalletState, policy: Walle
       return rejectUsage(command.data, state);
     case 'RestoreUsageCredits':
       return restoreUsageCredits(command.data, state);
+    case 'ExpireRollover':
+      return expireRollover(command.data, state);
     case 'ExpireDue':
       return [];
     case 'TransferCredits':
@@ -190,6 +192,29 @@ function restoreUsageCredits(cmd: Data<'RestoreUsageCredits'>, state: WalletStat
     data: { restorationId: cmd.restorationId, usageId: usage.usageId, lots: usage.charged, amount: sumShares(usage.charged), restoredAt: iso(cmd.now), reason: cmd.reason },
   }];
   return [...events, ...expireReturnedToExpiredLots(usage.charged, state, cmd.now)];
+}
+
+/**
+ * Keeps at most `cap` of the unused subscription credits; the excess expires, oldest lots first (they
+ * would have been consumed first, so what is kept is the newest). The scheduler sends a cycle's
+ * rollover-expiry before the next cycle's grant on the account's key, so every subscription lot
+ * present now belongs to the cycles that ended. Held credits are not counted: usage in flight has them.
+ */
+function expireRollover(cmd: Data<'ExpireRollover'>, state: WalletState): WalletEvent[] {
+  if (state.rollovers.has(cmd.eventId)) return [];
+  const cycleEnd = iso(cmd.cycleEnd);
+  const lots = [...state.lots.values()]
+    .filter((l) => l.type === 'subscription' && !l.expired && l.remaining > 0n)
+    .sort((a, b) => a.grantedAt.localeCompare(b.grantedAt) || a.lotId.localeCompare(b.lotId));
+  let excess = lots.reduce((sum, l) => sum + l.remaining, 0n) - cmd.cap;
+  const shares: LotShare[] = [];
+  for (const lot of lots) {
+    if (excess <= 0n) break;
+    const take = (lot.remaining < excess ? lot.remaining : excess) as Credits;
+    shares.push({ lotId: lot.lotId, amount: take });
+    excess -= take;
+  }
+  return [{ type: 'RolloverExpired', data: { eventId: cmd.eventId, cap: cmd.cap, cycleEnd, lots: shares, amount: sumShares(shares), expiredAt: iso(cmd.now) } }];
 }
 
 /**

@@ -45,6 +45,7 @@ export type WalletEvent =
   | { type: 'UsageRejected'; data: { usageId: string; rejectedAt: string } }
   | { type: 'UsageFailedAfterCompletion'; data: { usageId: string; reason: 'platform_error' | 'cancelled'; charged: Credits; failedAt: string } }
   | { type: 'CreditsRestored'; data: { restorationId: string; usageId: string; lots: LotShare[]; amount: Credits; restoredAt: string; reason: string } }
+  | { type: 'RolloverExpired'; data: { eventId: string; cap: Credits; cycleEnd: string; lots: LotShare[]; amount: Credits; expiredAt: string } }
   | { type: 'LotExpired'; data: { lotId: string; amount: Credits; expiredAt: string } }
   | { type: 'LowBalanceAlertRaised'; data: { available: Credits; threshold: Credits; raisedAt: string } }
   | { type: 'AutoTopUpRequested'; data: { packageId: string; available: Credits; threshold: Credits; requestedAt: string } };

@@ -49,6 +49,8 @@ export interface WalletState {
   lots: ReadonlyMap<string, Lot>;
   usages: ReadonlyMap<string, Usage>;
   restorations: ReadonlySet<string>;
+  /** Rollover-expiry events already applied, by their deterministic id. */
+  rollovers: ReadonlySet<string>;
 }
 
 export const initialState: WalletState = {
@@ -60,6 +62,7 @@ export const initialState: WalletState = {
   lots: new Map(),
   usages: new Map(),
   restorations: new Set(),
+  rollovers: new Set(),
 };
 
 export function evolve(state: WalletState, event: WalletEvent): WalletState {
@@ -115,6 +118,10 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       const restored = updateUsage(state, event.data.usageId, (u) => ({ ...u, restored: true }));
       const restorations = new Set(state.restorations).add(event.data.restorationId);
       return { ...restored, restorations, lots: adjustLots(state.lots, event.data.lots, 1n) };
+    }
+    case 'RolloverExpired': {
+      const rollovers = new Set(state.rollovers).add(event.data.eventId);
+      return { ...state, rollovers, lots: adjustLots(state.lots, event.data.lots, -1n) };
     }
     case 'LotExpired': {
       const lot = state.lots.get(event.data.lotId);

@@ -4,7 +4,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
-  MonthlyGrantData, PAYMENT_TYPES, PricedUsage, PurchaseRequest, REFUND_TYPES, RefundDecisionData, SCHEDULER_TYPES, TOPICS,
+  MonthlyGrantData, PAYMENT_TYPES, RolloverExpiryData, PricedUsage, PurchaseRequest, REFUND_TYPES, RefundDecisionData, SCHEDULER_TYPES, TOPICS,
   USAGE_DECISION_TYPES, cloudEvent, validatePayload,
 } from '@creditflow/contracts';
 import { DomainError, parseCredits } from '@creditflow/kernel';
@@ -63,7 +63,10 @@ export class WalletConsumer {
     outcomes.forEach((o, i) => {
       if (!o.ok) refusals.push({ delivered: runnable[i].delivered, error: o.error });
     });
-    await this.answerRefusals(refusals);
+    await this.answerRefusals(refusals.filter((r) => r.delivered.message.topic === TOPICS.pricedUsage));
+    for (const r of refusals) {
+      if (r.delivered.message.topic !== TOPICS.pricedUsage) letters.push({ message: r.delivered.message, reason: `${r.error.code}: ${r.error.message}` });
+    }
     return letters;
   }
 
@@ -73,7 +76,6 @@ export class WalletConsumer {
     for (const { delivered, error } of refusals) {
       const { event, message } = delivered;
       this.log.warn(`${message.topic}@${message.offset} refused: ${error.code} ${error.message}`);
-      if (message.topic !== TOPICS.pricedUsage) continue;
       const usage = event.data as unknown as PricedUsage;
       answers.push({
         key: message.key ?? '',
@@ -118,13 +120,23 @@ export class WalletConsumer {
             type: 'GrantCredits',
             data: {
               lotId: grant.eventId, lotType: grant.lotType, amount: parseCredits(grant.amount, tenant.precision), expiresAt: grant.expiresAt ? new Date(grant.expiresAt) : null,
-              costBasis: null, source: { kind: 'subscription', id: grant.subscriptionId }, now: new Date(grant.at),
+              costBasis: null, source: { kind: 'subscription', id: grant.subscriptionId }, now: this.wallet.now(),
             },
           },
         },
       };
     }
-    return { message: delivered.message, reason: `the wallet does not apply "${event.type}" yet` };
+    if (event.type === SCHEDULER_TYPES.rolloverExpiry) {
+      const rollover = event.data as unknown as RolloverExpiryData;
+      return {
+        delivered,
+        envelope: {
+          tenantId: tenant.tenantId, accountId: rollover.accountId, causationId: event.id,
+          command: { type: 'ExpireRollover', data: { eventId: rollover.eventId, cap: parseCredits(rollover.rolloverCap, tenant.precision), cycleEnd: new Date(rollover.at), now: this.wallet.now() } },
+        },
+      };
+    }
+    return { message: delivered.message, reason: `unknown scheduler event type "${event.type}"` };
   }
 
   private fromRefund(delivered: DeliveredEvent): Mapped | null {

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { RefundConsumer } from './refund.consumer';
+
+@Module({ controllers: [RefundConsumer] })
+export class RefundModule {}

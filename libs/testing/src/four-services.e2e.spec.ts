@@ -1,0 +1,214 @@
+// The four services as separate NestJS applications with their own Kafka clients, on a real broker
+// (KAFKA_BROKERS, started by `npm test`). Each test uses its own accounts; results are polled.
+import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { CloudEvent, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
+import { RunningService, startService, tempDataRoot } from './distributed-services';
+
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
+const run = randomUUID().slice(0, 8);
+const keys = {
+  [`admin-apinfer-${run}`]: { tenant: 'apinfer', role: 'admin' },
+  [`admin-amisi-${run}`]: { tenant: 'amisi', role: 'admin' },
+  [`admin-gptimage2-${run}`]: { tenant: 'gptimage2', role: 'admin' },
+};
+const adminKey = (tenant: string) => `admin-${tenant}-${run}`;
+const env = { KAFKA_BROKERS: brokers.join(','), CREDITFLOW_API_KEYS: JSON.stringify(keys), CREDITFLOW_CLOCK: 'system', CREDITFLOW_GROUP_PREFIX: `e2e-${run}` };
+
+interface Seen {
+  topic: string;
+  key: string | null;
+  value: string;
+  event: CloudEvent<Record<string, unknown>> | null;
+}
+
+describe('four services over a real Kafka broker', () => {
+  const dataRoot = tempDataRoot();
+  const services: Partial<Record<string, RunningService>> = {};
+  const seen: Seen[] = [];
+  let kafka: Kafka;
+  let producer: Producer;
+  let observer: Consumer;
+
+  beforeAll(async () => {
+    kafka = new Kafka({ clientId: `e2e-${run}`, brokers, logLevel: logLevel.NOTHING });
+    // Services start one after another: the first creates the topics the others join.
+    for (const name of ['pricing', 'wallet', 'subscription-scheduler', 'refund'] as const) services[name] = await startService(name, env, dataRoot);
+    producer = kafka.producer();
+    await producer.connect();
+    observer = kafka.consumer({ groupId: `e2e-observer-${run}`, maxWaitTimeInMs: 50 });
+    await observer.connect();
+    for (const topic of [TOPICS.usageDecisions, TOPICS.scheduler, TOPICS.refunds, TOPICS.walletEvents, dlqTopic(TOPICS.usage)]) {
+      await observer.subscribe({ topic, fromBeginning: true });
+    }
+    await observer.run({
+      eachMessage: async ({ topic, message }) => {
+        const value = message.value?.toString() ?? '';
+        let event: Seen['event'] = null;
+        try {
+          event = JSON.parse(value);
+        } catch {
+          /* kept raw */
+        }
+        seen.push({ topic, key: message.key?.toString() ?? null, value, event });
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await observer?.disconnect();
+    await producer?.disconnect();
+    for (const s of Object.values(services)) await s?.stop();
+  }, 60_000);
+
+  const http = async (service: string, method: string, path: string, tenant: string, body?: unknown) => {
+    const res = await fetch(`${services[service]!.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey(tenant)}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+
+  const usage = (tenant: string, accountId: string, action: string, data: Record<string, unknown>) =>
+    producer.send({
+      topic: TOPICS.usage,
+      messages: [{
+        key: messageKey(tenant, accountId),
+        value: JSON.stringify(cloudEvent({ id: randomUUID(), source: 'e2e', type: `creditflow.usage.${action}`, subject: accountId, tenantid: tenant, time: new Date().toISOString(), data: { accountId, ...data } })),
+      }],
+    });
+
+  async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = await probe();
+      if (found !== undefined) return found;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  const decision = (usageId: string, type: string) =>
+    waitFor(`${type} for ${usageId}`, () =>
+      seen.find((s) => s.topic === TOPICS.usageDecisions && s.event?.type === type && s.event.data.usageId === usageId)?.event ?? undefined,
+    );
+
+  const balanceOf = async (tenant: string, accountId: string) => (await http('wallet', 'GET', `/v1/accounts/${accountId}/balance`, tenant)).body;
+
+  async function fundedApinferAccount(accountId: string) {
+    expect((await http('wallet', 'PUT', `/v1/accounts/${accountId}`, 'apinfer', { type: 'personal' })).status).toBe(200);
+    const purchase = await http('wallet', 'POST', '/v1/purchases', 'apinfer', { purchaseId: `p-${accountId}`, accountId, packageId: 'basic', amountPaid: '10', currency: 'CNY' });
+    expect(purchase.status).toBe(200);
+  }
+
+  it('turns a usage command on creditflow.usage.v1 into decisions on creditflow.usage-decisions.v1 and the right balance', async () => {
+    const accountId = `acc-usage-${run}`;
+    await fundedApinferAccount(accountId);
+
+    await usage('apinfer', accountId, 'authorize', { usageId: `u1-${run}`, feature: 'qwen-image', quality: 'high' });
+    const authorized = await decision(`u1-${run}`, 'creditflow.usage.authorized');
+    expect(authorized.data).toEqual({ usageId: `u1-${run}`, status: 'authorized', credits: '2.625' });
+    expect(authorized.tenantid).toBe('apinfer');
+
+    await usage('apinfer', accountId, 'complete', { usageId: `u1-${run}` });
+    await decision(`u1-${run}`, 'creditflow.usage.completed');
+    const balance = await balanceOf('apinfer', accountId);
+    expect(balance).toMatchObject({ available: '97.375', held: '0', byType: expect.objectContaining({ topup: '97.375' }) });
+
+    await usage('apinfer', accountId, 'authorize', { usageId: `u2-${run}`, feature: 'qwen-image', quantity: 100 });
+    const denied = await decision(`u2-${run}`, 'creditflow.usage.denied');
+    expect(denied.data).toMatchObject({ error: 'insufficient_credits', required: '175', available: '97.375' });
+    expect((await balanceOf('apinfer', accountId)).available).toBe('97.375');
+  });
+
+  it('sends a malformed message to the DLQ with its reason and processes the next message', async () => {
+    const accountId = `acc-dlq-${run}`;
+    await fundedApinferAccount(accountId);
+    const poison = `not json ${run}`;
+    await producer.send({ topic: TOPICS.usage, messages: [{ key: messageKey('apinfer', accountId), value: poison }] });
+    await usage('apinfer', accountId, 'authorize', { usageId: `u-after-poison-${run}`, feature: 'qwen-image' });
+
+    const dead = await waitFor('the poison message on the DLQ', () =>
+      seen.find((s) => s.topic === dlqTopic(TOPICS.usage) && (s.event?.data as { value?: string })?.value === poison),
+    );
+    expect(dead.event!.data).toMatchObject({ reason: 'value is not JSON', topic: TOPICS.usage });
+    await decision(`u-after-poison-${run}`, 'creditflow.usage.authorized');
+  });
+
+  it('carries a monthly grant scheduler -> Kafka -> wallet, and a later tick rolls over before the next grant', async () => {
+    const accountId = `acc-sub-${run}`;
+    expect((await http('wallet', 'PUT', `/v1/accounts/${accountId}`, 'amisi', { type: 'personal' })).status).toBe(200);
+    const started = await http('subscription-scheduler', 'PUT', `/v1/accounts/${accountId}/subscription`, 'amisi', { planId: 'pro', billingPeriod: 'monthly' });
+    expect(started.status).toBe(200);
+
+    const grant = await waitFor('the cycle-0 monthly grant', () =>
+      seen.find((s) => s.topic === TOPICS.scheduler && s.event?.type === 'creditflow.scheduler.monthly-grant' && s.event.subject === accountId)?.event ?? undefined,
+    );
+    expect(grant.data).toMatchObject({ amount: '50', cycle: 0, lotType: 'subscription' });
+    await waitFor('the grant in the wallet', async () => ((await balanceOf('amisi', accountId)).available === '50' ? true : undefined));
+
+    // A trigger one month on (creditflow.scheduler-triggers.v1): rollover-expiry of cycle 0, then cycle 1's grant.
+    const at = new Date(Date.now() + 32 * 24 * 3600_000).toISOString();
+    await producer.send({
+      topic: TOPICS.schedulerTriggers,
+      messages: [{ key: 'cron', value: JSON.stringify(cloudEvent({ id: randomUUID(), source: 'e2e', type: 'creditflow.scheduler.tick', tenantid: 'amisi', data: { at } })) }],
+    });
+    const cycle1 = await waitFor('the cycle-1 events', () => {
+      const mine = seen.filter((s) => s.topic === TOPICS.scheduler && s.event?.subject === accountId).map((s) => s.event!.type);
+      return mine.length >= 3 ? mine : undefined;
+    });
+    expect(cycle1).toEqual(['creditflow.scheduler.monthly-grant', 'creditflow.scheduler.rollover-expiry', 'creditflow.scheduler.monthly-grant']);
+  });
+
+  it('turns a platform-error failure after completion into a restoration refund -> wallet', async () => {
+    const accountId = `acc-refund-${run}`;
+    const opened = await http('wallet', 'PUT', `/v1/accounts/${accountId}`, 'gptimage2', { type: 'personal' });
+    expect(opened.body.available).toBe('20'); // trial credits on creation (chosen value in gptimage2.yaml)
+
+    await usage('gptimage2', accountId, 'authorize', { usageId: `g1-${run}`, feature: 'text-to-image', resolution: '1K' });
+    await decision(`g1-${run}`, 'creditflow.usage.authorized');
+    await usage('gptimage2', accountId, 'complete', { usageId: `g1-${run}` });
+    await decision(`g1-${run}`, 'creditflow.usage.completed');
+    expect((await balanceOf('gptimage2', accountId)).available).toBe('10');
+
+    await usage('gptimage2', accountId, 'fail', { usageId: `g1-${run}`, reason: 'platform_error' });
+    await decision(`g1-${run}`, 'creditflow.usage.failed');
+    const refund = await waitFor('the restoration decision', () =>
+      seen.find((s) => s.topic === TOPICS.refunds && (s.event?.data as { refundId?: string })?.refundId === `restore:g1-${run}`)?.event ?? undefined,
+    );
+    expect(refund.data).toMatchObject({ status: 'approved', creditsRestored: { usageId: `g1-${run}`, amount: '10' } });
+    await waitFor('the restored balance', async () => ((await balanceOf('gptimage2', accountId)).available === '20' ? true : undefined));
+  });
+
+  it('neither loses nor doubles a charge when the wallet is stopped and restarted mid-stream', async () => {
+    const accountId = `acc-restart-${run}`;
+    await fundedApinferAccount(accountId);
+    const count = 40;
+    const ids = Array.from({ length: count }, (_, i) => `r${i}-${run}`);
+    await producer.send({
+      topic: TOPICS.usage,
+      messages: ids.flatMap((usageId) =>
+        ['authorize', 'complete'].map((action) => ({
+          key: messageKey('apinfer', accountId),
+          value: JSON.stringify(cloudEvent({
+            id: randomUUID(), source: 'e2e', type: `creditflow.usage.${action}`, subject: accountId, tenantid: 'apinfer',
+            data: action === 'authorize' ? { usageId, accountId, feature: 'qwen-image' } : { usageId, accountId },
+          })),
+        })),
+      ),
+    });
+    // Stop the wallet as soon as it has decided some of them, then start a new one on the same data.
+    await waitFor('the first decisions', () => (seen.some((s) => s.topic === TOPICS.usageDecisions && s.event?.data.usageId === ids[0]) ? true : undefined));
+    await services.wallet!.stop();
+    services.wallet = await startService('wallet', env, dataRoot);
+
+    for (const usageId of ids) await decision(usageId, 'creditflow.usage.completed');
+    const balance = await balanceOf('apinfer', accountId);
+    expect(balance.available).toBe('30'); // 100 - 40 x 1.75, exactly once each
+    const history = await http('wallet', 'GET', `/v1/accounts/${accountId}/transactions`, 'apinfer');
+    const captured = history.body.transactions.filter((t: { type: string }) => t.type === 'HoldCaptured');
+    expect(captured).toHaveLength(count);
+    expect(new Set(captured.map((t: { usageId: string }) => t.usageId)).size).toBe(count);
+  });
+});
