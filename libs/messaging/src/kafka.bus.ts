@@ -1,6 +1,6 @@
 // Kafka adapter (kafkajs, the client @nestjs/microservices uses). Batches come from eachBatch; the
 // offset is resolved and committed only after the handler resolves, so a crash replays, never skips.
-import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { BusConsumer, ConsumeOptions, MessageBus, OutboundMessage } from './bus';
 
 export interface KafkaBusOptions {
@@ -106,7 +106,7 @@ export class KafkaBus implements MessageBus {
   private connectedProducer(): Promise<Producer> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: true });
+      const producer = this.kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       this.producer = producer;
       return producer;

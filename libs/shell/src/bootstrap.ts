@@ -1,8 +1,7 @@
 // Starts a Nest application hosting one or more services: HTTP on one port, and one bus transport
 // (its own consumer group) per service.
-import { INestApplication, Logger, Type } from '@nestjs/common';
+import { INestApplication, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Module } from '@nestjs/common';
 import { BusTransport } from './bus.transport';
 import { CoreModule } from './core.module';
 import { Runtime, ServiceName, TRANSPORT } from './runtime';

@@ -159,6 +159,10 @@ describe('four services over a real Kafka broker', () => {
       return mine.length >= 3 ? mine : undefined;
     });
     expect(cycle1).toEqual(['creditflow.scheduler.monthly-grant', 'creditflow.scheduler.rollover-expiry', 'creditflow.scheduler.monthly-grant']);
+    // Pro keeps up to 100: the unused 50 of cycle 0 roll over, cycle 1 adds 50.
+    await waitFor('cycle 1 in the wallet', async () => ((await balanceOf('amisi', accountId)).available === '100' ? true : undefined));
+    const lots = (await balanceOf('amisi', accountId)).lots.map((l: { lotId: string; remaining: string }) => [l.lotId.split(':').pop(), l.remaining]);
+    expect(lots).toEqual([['0', '50'], ['1', '50']]);
   });
 
   it('turns a platform-error failure after completion into a restoration refund -> wallet', async () => {
