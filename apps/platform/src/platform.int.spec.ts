@@ -1,9 +1,6 @@
 // The embedded platform through its public HTTP contract (SPEC section 4) only: the same runtime and
 // services `npm start` hosts, on a temporary data directory. One platform per describe block; every
 // test opens its own accounts, so tests do not depend on each other's order.
-//
-// Tests marked `it.failing` pin a production bug found while writing them: they pass while the bug is
-// there and fail once it is fixed; then drop `.failing`. Each names the bug it pins.
 import { EmbeddedPlatform, PlatformResponse, apiKey, startEmbeddedPlatform } from '@creditflow/testing';
 import { embeddedServices } from './embedded';
 
@@ -413,7 +410,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
 
   // BUG (contract: "repeating a command with the same id returns the first result"): a repeated
   // authorize answers the usage's current status, so after completion it says "completed".
-  it.failing('answers an authorization repeated after completion with the first result', async () => {
+  it('answers an authorization repeated after completion with the first result', async () => {
     const accountId = await apinferAccountWithBasicPackage();
     const body = { usageId: uniqueId('u'), accountId, feature: 'qwen-image', quality: 'high' };
     const first = await apinfer.authorize(body);
@@ -423,7 +420,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
 
   // BUG (same contract rule): a repeated purchase answers the lot as it is now, so after spending
   // its `remaining` differs from the first answer's.
-  it.failing('answers a purchase repeated after spending with the first result', async () => {
+  it('answers a purchase repeated after spending with the first result', async () => {
     const accountId = await apinfer.openAccount();
     const body = apinferBasic(accountId);
     const first = await apinfer.purchase(body);
@@ -667,7 +664,7 @@ describe('time on a manual clock', () => {
 
   // BUG: the daily lot id is `daily:<day>` and its fingerprint includes expiresAt (= now + 24 h), so a
   // second login later the same day (or the same loginId repeated a minute later) is 409 id_reused.
-  it.failing('answers a login repeated later the same day with 200 and grants nothing more', async () => {
+  it('answers a login repeated later the same day with 200 and grants nothing more', async () => {
     const start = '2030-06-01T08:00:00Z';
     await visual.setClock(at(start));
     const accountId = await visual.openAccount();
@@ -782,7 +779,7 @@ describe('bad input changes nothing', () => {
 
   // BUG: the usage index remembers usageId -> accountId before the command runs, so an authorize
   // refused for an unknown account still binds its usageId, and retrying it on the right account is 409.
-  it.failing('leaves the usage id free after an authorize refused for an unknown account', async () => {
+  it('leaves the usage id free after an authorize refused for an unknown account', async () => {
     const usageId = uniqueId('u');
     expect((await apinfer.authorize({ usageId, accountId: uniqueId('typo'), feature: 'qwen-image' })).status).toBe(404);
     const r = await apinfer.authorize({ usageId, accountId: accounts.apinfer, feature: 'qwen-image' });
@@ -825,7 +822,6 @@ describe('durability across a restart', () => {
     expect(await apinfer.transactions(accountId)).toEqual(transactions);
     expect(await editor.balance(editorAccount)).toEqual(editorBalance);
 
-    // The repeated purchase answers the lot as it is now (see the it.failing test about purchases).
     expect(await apinfer.purchase(purchase)).toMatchObject({ status: 200, body: { purchaseId: purchase.purchaseId, lot: { lotId: purchased.body.lot.lotId, amount: '100' } } });
     expect(await apinfer.authorize(heldUsage)).toMatchObject({ status: 200, body: held.body });
     expect(await apinfer.step(completedUsage.usageId, 'complete')).toMatchObject({ status: 200, body: completed.body });

@@ -23,7 +23,8 @@ export function statusOf(error: DomainError): number {
 
 /** "PRICING.UNKNOWN_FEATURE" -> "unknown_feature": the wire code. */
 export function wireCode(code: string): string {
-  return code.slice(code.indexOf('.') + 1).toLowerCase();
+  const [area, rule] = [code.slice(0, code.indexOf('.')), code.slice(code.indexOf('.') + 1)];
+  return (rule === 'INVALID' ? `invalid_${area}` : rule).toLowerCase();
 }
 
 export function domainErrorBody(error: DomainError): { error: string; message: string; details?: unknown } {

@@ -43,9 +43,12 @@ export function tenantOrThrow(runtime: Pick<Runtime, 'tenants'>, tenantId: strin
 export async function createRuntime(mode: 'embedded' | 'distributed', service?: ServiceName, env = process.env): Promise<Runtime> {
   const dataDir = resolve(env.CREDITFLOW_DATA_DIR || './data', mode === 'distributed' && service ? service : '.');
   mkdirSync(dataDir, { recursive: true });
-  const tenants = loadTenants(findTenantsDir());
+  const tenants = loadTenants(findTenantsDir(env));
   const clock = clockFromEnv(env.CREDITFLOW_CLOCK);
   const apiKeys = parseApiKeys(env.CREDITFLOW_API_KEYS);
+  for (const principal of apiKeys.values()) {
+    if (!tenants.has(principal.tenant)) throw new Error(`CREDITFLOW_API_KEYS names tenant "${principal.tenant}", which has no file in config/tenants`);
+  }
 
   let bus: MessageBus;
   if (mode === 'embedded') {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 export interface UsageIndex {
   remember(tenantId: string, usageId: string, accountId: string): void;
   accountOf(tenantId: string, usageId: string): string | null;
+  forget(tenantId: string, usageId: string, accountId: string): void;
   close(): void;
 }
 
@@ -12,6 +13,7 @@ export class SqliteUsageIndex implements UsageIndex {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly select: Database.Statement;
+  private readonly remove: Database.Statement;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -19,6 +21,7 @@ export class SqliteUsageIndex implements UsageIndex {
     this.db.pragma('synchronous = NORMAL');
     this.db.exec('CREATE TABLE IF NOT EXISTS usage_index (tenant TEXT NOT NULL, usage_id TEXT NOT NULL, account_id TEXT NOT NULL, PRIMARY KEY (tenant, usage_id))');
     this.insert = this.db.prepare('INSERT OR IGNORE INTO usage_index (tenant, usage_id, account_id) VALUES (?, ?, ?)');
+    this.remove = this.db.prepare('DELETE FROM usage_index WHERE tenant = ? AND usage_id = ? AND account_id = ?');
     this.select = this.db.prepare('SELECT account_id FROM usage_index WHERE tenant = ? AND usage_id = ?');
   }
 
@@ -28,6 +31,10 @@ export class SqliteUsageIndex implements UsageIndex {
 
   accountOf(tenantId: string, usageId: string): string | null {
     return (this.select.get(tenantId, usageId) as { account_id: string } | undefined)?.account_id ?? null;
+  }
+
+  forget(tenantId: string, usageId: string, accountId: string): void {
+    this.remove.run(tenantId, usageId, accountId);
   }
 
   close(): void {

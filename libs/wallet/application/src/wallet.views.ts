@@ -33,19 +33,26 @@ export function balanceView(state: WalletState) {
   };
 }
 
+export type UsageAction = 'authorize' | 'complete' | 'fail' | 'accept' | 'reject';
+const ANSWERED_STATUS = { authorize: 'authorized', complete: 'completed', fail: 'failed', accept: 'accepted', reject: 'rejected' } as const;
+
 export type UsageResponse =
-  | { usageId: string; status: Exclude<Usage['status'], 'denied'>; credits: string; phases?: { generate: string; accept: string }; userId?: string }
+  | { usageId: string; status: (typeof ANSWERED_STATUS)[UsageAction]; credits: string; phases?: { generate: string; accept: string }; userId?: string }
   | { usageId: string; error: 'insufficient_credits'; required: string; available: string };
 
-/** The response to a usage command, from the usage's state: the same answer however often it is asked. */
-export function usageResponse(usage: Usage, phase: 'generate' | 'accept' = 'generate'): UsageResponse {
-  if (usage.status === 'denied' || (phase === 'accept' && usage.status === 'completed' && usage.denial)) {
+/**
+ * The answer to a usage command that succeeded, from the usage's state. It names the command's own
+ * outcome, not the usage's latest status, so a repeated command gets the answer the first one got.
+ */
+export function usageResponse(usage: Usage, action: UsageAction): UsageResponse {
+  const deniedNow = action === 'authorize' ? usage.status === 'denied' : action === 'accept' && usage.status === 'completed' && usage.denial !== null;
+  if (deniedNow) {
     return { usageId: usage.usageId, error: 'insufficient_credits', required: formatCredits(usage.denial!.required), available: formatCredits(usage.denial!.available) };
   }
-  const credits = usage.status === 'accepted' && usage.phases ? usage.phases.accept : usage.credits;
+  const credits = action === 'accept' && usage.phases ? usage.phases.accept : usage.credits;
   return {
     usageId: usage.usageId,
-    status: usage.status,
+    status: ANSWERED_STATUS[action],
     credits: formatCredits(credits),
     ...(usage.phases ? { phases: { generate: formatCredits(usage.phases.generate), accept: formatCredits(usage.phases.accept) } } : {}),
     ...(usage.userId ? { userId: usage.userId } : {}),

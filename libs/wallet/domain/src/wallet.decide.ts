@@ -81,6 +81,8 @@ function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEven
   const fingerprint = fingerprintOf([cmd.lotType, cmd.amount, cmd.expiresAt?.toISOString() ?? null, cmd.costBasis, cmd.source]);
   const existing = state.lots.get(cmd.lotId);
   if (existing) {
+    // One daily lot per day window, whichever login asks first: a later login that day is a repeat.
+    if (existing.source.kind === 'login' && cmd.source.kind === 'login') return [];
     if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(cmd.lotId);
     return [];
   }

@@ -14,7 +14,9 @@ export class PurchasesController {
   async purchase(@CurrentPrincipal() who: Principal, @ValidBody(PurchaseRequest) body: PurchaseRequest) {
     const tenant = this.wallet.tenant(who.tenant);
     const state = await this.wallet.run(this.wallet.purchase(tenant, body, this.wallet.now()));
-    const lot = balanceView(state).lots.find((l) => l.lotId === `purchase:${body.purchaseId}`)!;
+    // The lot as granted (not as consumed since): a repeated purchase answers as the first did.
+    const granted = state.lots.get(`purchase:${body.purchaseId}`)!;
+    const [lot] = balanceView({ ...state, lots: new Map([[granted.lotId, { ...granted, remaining: granted.amount, expired: false }]]) }).lots;
     return { purchaseId: body.purchaseId, accountId: body.accountId, lot };
   }
 }

@@ -15,7 +15,7 @@ export class UsageController {
     const now = this.wallet.now();
     const price = this.wallet.price(tenant, body, now);
     const state = await this.wallet.run(this.wallet.authorize(tenant.tenantId, body, price, now));
-    return send(res, this.wallet.usageAnswer(state, body.usageId));
+    return send(res, this.wallet.usageAnswer(state, body.usageId, 'authorize'));
   }
 
   @Roles('service')
@@ -34,7 +34,7 @@ export class UsageController {
     if (action !== 'fail' && body.reason) throw new ApiError(400, 'invalid_request', 'reason is only for /fail');
     const tenant = this.wallet.tenant(who.tenant);
     const state = await this.wallet.run(this.wallet.usageStep(tenant.tenantId, usageId, action, body.reason, this.wallet.now()));
-    return send(res, this.wallet.usageAnswer(state, usageId, action === 'accept' ? 'accept' : 'generate'));
+    return send(res, this.wallet.usageAnswer(state, usageId, action));
   }
 }
 

@@ -2,7 +2,7 @@
 // commands, runs them, and shapes the answers. No business rule lives here; the decider has them.
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { join } from 'node:path';
-import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest, UsageAction } from '@creditflow/contracts';
+import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest } from '@creditflow/contracts';
 import type { Subscription } from '@creditflow/event-store';
 import { Credits, DAY_MS, DomainError, parseCredits, parseMoney } from '@creditflow/kernel';
 import { publishFromStore } from '@creditflow/messaging';
@@ -11,9 +11,9 @@ import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
 import { TenantConfig } from '@creditflow/tenancy';
 import {
   SqliteUsageIndex, WALLET_CATEGORY, WalletCommandEnvelope, WalletOutcome, WalletService, balanceView, fromRecorded,
-  settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
+  UsageAction, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
-import { IdempotencyConflictError, UsageNotFoundError, WalletCommand, WalletState } from '@creditflow/wallet-domain';
+import { AccountNotFoundError, IdempotencyConflictError, UsageNotFoundError, WalletCommand, WalletState } from '@creditflow/wallet-domain';
 import { dayKey, nextMidnight } from './daily-window';
 
 export interface Price {
@@ -144,19 +144,26 @@ export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Runs one command; a domain refusal is thrown for the HTTP error filter. */
   async run(envelope: WalletCommandEnvelope): Promise<WalletState> {
-    const outcome = await this.service.execute(envelope);
+    const [outcome] = await this.runBatch([envelope]);
     if (!outcome.ok) throw outcome.error;
     return outcome.state;
   }
 
-  runBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
-    return this.service.executeBatch(envelopes);
+  async runBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
+    const outcomes = await this.service.executeBatch(envelopes);
+    outcomes.forEach((o, i) => {
+      const { command, tenantId, accountId } = envelopes[i];
+      // The usage id was reserved for this account before the decision; an account that does not
+      // exist keeps nothing, so the id stays free.
+      if (!o.ok && o.error instanceof AccountNotFoundError && command.type === 'AuthorizeUsage') this.usageIndex.forget(tenantId, command.data.usageId, accountId);
+    });
+    return outcomes;
   }
 
-  usageAnswer(state: WalletState, usageId: string, phase: 'generate' | 'accept' = 'generate') {
+  usageAnswer(state: WalletState, usageId: string, action: UsageAction) {
     const usage = state.usages.get(usageId);
     if (!usage) throw new UsageNotFoundError(usageId);
-    return usageResponse(usage, phase);
+    return usageResponse(usage, action);
   }
 
   async balance(tenant: TenantConfig, accountId: string, now: Date) {
