@@ -1,14 +1,6 @@
 // The subscription-scheduler service as its own process (distributed mode).
 import 'reflect-metadata';
-import { createRuntime, hostServices } from '@creditflow/shell';
 import { SchedulerModule } from '@creditflow/scheduler-service';
+import { runService } from '@creditflow/shell';
 
-async function main() {
-  const runtime = await createRuntime('distributed', 'subscription-scheduler');
-  await hostServices({ runtime, services: [{ name: 'subscription-scheduler', module: SchedulerModule }], port: Number(process.env.PORT ?? 3003) });
-}
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runService('subscription-scheduler', SchedulerModule, 3003);

@@ -1,14 +1,6 @@
-// The wallet as its own process (distributed mode).
+// The wallet service as its own process (distributed mode).
 import 'reflect-metadata';
-import { createRuntime, hostServices } from '@creditflow/shell';
 import { WalletModule } from '@creditflow/wallet-service';
+import { runService } from '@creditflow/shell';
 
-async function main() {
-  const runtime = await createRuntime('distributed', 'wallet');
-  await hostServices({ runtime, services: [{ name: 'wallet', module: WalletModule }], port: Number(process.env.PORT ?? 3002) });
-}
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runService('wallet', WalletModule, 3002);

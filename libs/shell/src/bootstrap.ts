@@ -4,7 +4,7 @@ import { INestApplication, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BusTransport } from './bus.transport';
 import { CoreModule } from './core.module';
-import { Runtime, ServiceName, TRANSPORT } from './runtime';
+import { Runtime, ServiceName, TRANSPORT, createRuntime } from './runtime';
 
 export interface HostOptions {
   runtime: Runtime;
@@ -29,4 +29,15 @@ export async function hostServices({ runtime, services, port, logger }: HostOpti
   const url = await app.getUrl();
   new Logger('creditflow').log(`${services.map((s) => s.name).join(', ')} (${runtime.mode}) listening on ${url}`);
   return app;
+}
+
+/** A service's `main`: one process in distributed mode, exiting with the error if it cannot start. */
+export function runService(name: ServiceName, module: Type<unknown>, defaultPort: number): void {
+  (async () => {
+    const runtime = await createRuntime('distributed', name);
+    await hostServices({ runtime, services: [{ name, module }], port: Number(process.env.PORT ?? defaultPort) });
+  })().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
 }

@@ -1,12 +1,8 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ID, ID_MESSAGE, SchedulerTickRequest, SubscriptionBody } from '@creditflow/contracts';
-import { ApiError, CurrentPrincipal, Principal, Roles, ValidBody } from '@creditflow/shell';
+import { SchedulerTickRequest, SubscriptionBody } from '@creditflow/contracts';
+import { CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
 import { SchedulerApp, subscriptionView } from './scheduler.app';
 
-function accountParam(accountId: string): string {
-  if (!ID.test(accountId)) throw new ApiError(400, 'invalid_request', `accountId ${ID_MESSAGE}`);
-  return accountId;
-}
 
 @Controller('v1')
 export class SchedulerController {
@@ -15,21 +11,21 @@ export class SchedulerController {
   @Roles('admin')
   @Put('accounts/:accountId/subscription')
   async subscribe(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(SubscriptionBody) body: SubscriptionBody) {
-    const { state } = await this.scheduler.subscribe(who.tenant, accountParam(accountId), body.planId, body.billingPeriod, this.scheduler.now());
+    const { state } = await this.scheduler.subscribe(who.tenant, idParam('accountId', accountId), body.planId, body.billingPeriod, this.scheduler.now());
     return subscriptionView(state);
   }
 
   @Roles('admin')
   @Delete('accounts/:accountId/subscription')
   async cancel(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
-    const { state } = await this.scheduler.cancel(who.tenant, accountParam(accountId), this.scheduler.now());
+    const { state } = await this.scheduler.cancel(who.tenant, idParam('accountId', accountId), this.scheduler.now());
     return subscriptionView(state);
   }
 
   @Roles('ops')
   @Get('accounts/:accountId/subscription')
   view(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
-    return this.scheduler.view(who.tenant, accountParam(accountId));
+    return this.scheduler.view(who.tenant, idParam('accountId', accountId));
   }
 
   @Roles('admin')

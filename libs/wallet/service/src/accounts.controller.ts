@@ -1,14 +1,10 @@
 import { Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { AccountBody, GrantBody, LoginBody, TransferBody, ID, ID_MESSAGE } from '@creditflow/contracts';
+import { AccountBody, GrantBody, LoginBody, TransferBody } from '@creditflow/contracts';
 import { parseCredits } from '@creditflow/kernel';
-import { ApiError, CurrentPrincipal, Principal, Roles, ValidBody } from '@creditflow/shell';
+import { CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
 import { balanceView } from '@creditflow/wallet-application';
 import { WalletApp } from './wallet.app';
 
-function accountParam(accountId: string): string {
-  if (!ID.test(accountId)) throw new ApiError(400, 'invalid_request', `accountId ${ID_MESSAGE}`);
-  return accountId;
-}
 
 @Controller('v1/accounts/:accountId')
 export class AccountsController {
@@ -19,20 +15,20 @@ export class AccountsController {
   async open(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(AccountBody) body: AccountBody) {
     const tenant = this.wallet.tenant(who.tenant);
     const now = this.wallet.now();
-    const state = await this.wallet.run(this.wallet.openAccount(tenant.tenantId, accountParam(accountId), body, now));
+    const state = await this.wallet.run(this.wallet.openAccount(tenant.tenantId, idParam('accountId', accountId), body, now));
     return balanceView(state);
   }
 
   @Roles('ops')
   @Get('balance')
   balance(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
-    return this.wallet.balance(this.wallet.tenant(who.tenant), accountParam(accountId), this.wallet.now());
+    return this.wallet.balance(this.wallet.tenant(who.tenant), idParam('accountId', accountId), this.wallet.now());
   }
 
   @Roles('ops')
   @Get('transactions')
   transactions(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
-    return this.wallet.transactions(who.tenant, accountParam(accountId));
+    return this.wallet.transactions(who.tenant, idParam('accountId', accountId));
   }
 
   @Roles('admin')
@@ -40,7 +36,7 @@ export class AccountsController {
   @HttpCode(200)
   async grant(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(GrantBody) body: GrantBody) {
     const tenant = this.wallet.tenant(who.tenant);
-    const state = await this.wallet.run(this.wallet.rewardGrant(tenant, accountParam(accountId), body, this.wallet.now()));
+    const state = await this.wallet.run(this.wallet.rewardGrant(tenant, idParam('accountId', accountId), body, this.wallet.now()));
     const lot = state.lots.get(`grant:${body.grantId}`)!;
     return { grantId: body.grantId, lotId: lot.lotId, type: lot.type, amount: body.amount, expiresAt: lot.expiresAt };
   }
@@ -51,7 +47,7 @@ export class AccountsController {
   async login(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(LoginBody) body: LoginBody) {
     const tenant = this.wallet.tenant(who.tenant);
     const now = this.wallet.now();
-    const grant = this.wallet.loginGrant(tenant, accountParam(accountId), now);
+    const grant = this.wallet.loginGrant(tenant, idParam('accountId', accountId), now);
     if (!grant) return { loginId: body.loginId, granted: '0', message: `${tenant.tenantId} has no daily credits` };
     const state = await this.wallet.run(grant);
     const lotId = grant.command.type === 'GrantCredits' ? grant.command.data.lotId : '';
@@ -65,6 +61,6 @@ export class AccountsController {
   async transfer(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(TransferBody) body: TransferBody) {
     const tenant = this.wallet.tenant(who.tenant);
     const amount = parseCredits(body.amount, tenant.precision);
-    return this.wallet.run({ tenantId: tenant.tenantId, accountId: accountParam(accountId), command: { type: 'TransferCredits', data: { toAccountId: body.toAccountId, amount, now: this.wallet.now() } } });
+    return this.wallet.run({ tenantId: tenant.tenantId, accountId: idParam('accountId', accountId), command: { type: 'TransferCredits', data: { toAccountId: body.toAccountId, amount, now: this.wallet.now() } } });
   }
 }

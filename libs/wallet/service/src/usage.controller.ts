@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { AuthorizeUsageRequest, ID, ID_MESSAGE, UsageStepBody } from '@creditflow/contracts';
-import { ApiError, CurrentPrincipal, Principal, Roles, ValidBody } from '@creditflow/shell';
+import { AuthorizeUsageRequest, UsageStepBody } from '@creditflow/contracts';
+import { ApiError, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
 import { WalletApp } from './wallet.app';
 
 @Controller('v1/usage')
@@ -29,7 +29,7 @@ export class UsageController {
     @Res() res: Response,
   ) {
     if (!['complete', 'fail', 'accept', 'reject'].includes(action)) throw new ApiError(404, 'not_found', `no usage action "${action}"`);
-    if (!ID.test(usageId)) throw new ApiError(400, 'invalid_request', `usageId ${ID_MESSAGE}`);
+    idParam('usageId', usageId);
     if (action === 'fail' && !body.reason) throw new ApiError(400, 'invalid_request', 'reason must be "platform_error" or "cancelled"');
     if (action !== 'fail' && body.reason) throw new ApiError(400, 'invalid_request', 'reason is only for /fail');
     const tenant = this.wallet.tenant(who.tenant);
