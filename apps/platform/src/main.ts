@@ -2,11 +2,11 @@
 // SQLite bus under CREDITFLOW_DATA_DIR.
 import 'reflect-metadata';
 import { createRuntime, hostServices } from '@creditflow/shell';
-import { embeddedServices } from './embedded';
+import { embeddedExtras, embeddedServices } from '@creditflow/platform';
 
 async function main() {
   const runtime = await createRuntime('embedded');
-  await hostServices({ runtime, services: embeddedServices, port: Number(process.env.PORT ?? 3000) });
+  await hostServices({ runtime, services: embeddedServices, extras: embeddedExtras, port: Number(process.env.PORT ?? 3000) });
 }
 
 main().catch((error) => {

@@ -2,7 +2,7 @@
 // services `npm start` hosts, on a temporary data directory. One platform per describe block; every
 // test opens its own accounts, so tests do not depend on each other's order.
 import { EmbeddedPlatform, PlatformResponse, apiKey, startEmbeddedPlatform } from '@creditflow/testing';
-import { embeddedServices } from './embedded';
+import { embeddedServices } from '@creditflow/platform';
 
 type Role = 'admin' | 'ops' | 'service';
 const TENANTS = ['visualgpt', 'gptimage2', 'listing-editor', 'amisi', 'apinfer'] as const;

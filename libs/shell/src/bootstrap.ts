@@ -9,12 +9,14 @@ import { Runtime, ServiceName, TRANSPORT, createRuntime } from './runtime';
 export interface HostOptions {
   runtime: Runtime;
   services: { name: ServiceName; module: Type<unknown> }[];
+  /** Modules without bus handlers of their own, e.g. the ops read models beside the wallet. */
+  extras?: Type<unknown>[];
   port?: number;
   logger?: false | ('error' | 'warn' | 'log')[];
 }
 
-export async function hostServices({ runtime, services, port, logger }: HostOptions): Promise<INestApplication> {
-  @Module({ imports: [CoreModule.forRoot(runtime), ...services.map((s) => s.module)] })
+export async function hostServices({ runtime, services, extras = [], port, logger }: HostOptions): Promise<INestApplication> {
+  @Module({ imports: [CoreModule.forRoot(runtime), ...services.map((s) => s.module), ...extras] })
   class HostModule {}
 
   const app = await NestFactory.create(HostModule, { logger: logger ?? ['error', 'warn', 'log'], bodyParser: true });
@@ -32,10 +34,10 @@ export async function hostServices({ runtime, services, port, logger }: HostOpti
 }
 
 /** A service's `main`: one process in distributed mode, exiting with the error if it cannot start. */
-export function runService(name: ServiceName, module: Type<unknown>, defaultPort: number): void {
+export function runService(name: ServiceName, module: Type<unknown>, defaultPort: number, extras: Type<unknown>[] = []): void {
   (async () => {
     const runtime = await createRuntime('distributed', name);
-    await hostServices({ runtime, services: [{ name, module }], port: Number(process.env.PORT ?? defaultPort) });
+    await hostServices({ runtime, services: [{ name, module }], extras, port: Number(process.env.PORT ?? defaultPort) });
   })().catch((error) => {
     console.error(error);
     process.exit(1);

@@ -6,12 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PricingModule } from '@creditflow/pricing-service';
-import { RefundModule } from '@creditflow/refund-service';
-import { SchedulerModule } from '@creditflow/scheduler-service';
+import { embeddedExtras, embeddedServices } from '@creditflow/platform';
 import { ManualClock, Role, Runtime, ServiceName, createRuntime, hostServices } from '@creditflow/shell';
 import { findTenantsDir, loadTenants } from '@creditflow/tenancy';
-import { WalletModule } from '@creditflow/wallet-service';
 
 export interface ApiKeyGrant {
   tenant: string;
@@ -70,12 +67,7 @@ export interface EmbeddedPlatform {
   close(): Promise<void>;
 }
 
-export const DEFAULT_SERVICES: EmbeddedService[] = [
-  { name: 'pricing', module: PricingModule },
-  { name: 'wallet', module: WalletModule },
-  { name: 'subscription-scheduler', module: SchedulerModule },
-  { name: 'refund', module: RefundModule },
-];
+export const DEFAULT_SERVICES: EmbeddedService[] = embeddedServices;
 
 /** The key the default key set gives `tenant` for `role`: `<tenant>-<role>-key`. */
 export function apiKey(tenant: string, role: Role): string {
@@ -110,7 +102,7 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions = {
     runtime = await createRuntime('embedded', undefined, env);
     if (manualNow && runtime.clock instanceof ManualClock) runtime.clock.set(manualNow);
     try {
-      app = await hostServices({ runtime, services, port: 0, logger });
+      app = await hostServices({ runtime, services, extras: embeddedExtras, port: 0, logger });
     } catch (error) {
       await runtime.close();
       runtime = null;

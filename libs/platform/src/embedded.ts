@@ -1,3 +1,4 @@
+import { OpsModule } from '@creditflow/ops-service';
 import { PricingModule } from '@creditflow/pricing-service';
 import { RefundModule } from '@creditflow/refund-service';
 import { SchedulerModule } from '@creditflow/scheduler-service';
@@ -10,3 +11,6 @@ export const embeddedServices = [
   { name: 'subscription-scheduler' as const, module: SchedulerModule },
   { name: 'refund' as const, module: RefundModule },
 ];
+
+/** Modules without bus handlers: the ops read models, built from the wallet's store. */
+export const embeddedExtras = [OpsModule];

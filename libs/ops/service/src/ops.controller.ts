@@ -1,0 +1,83 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { formatCredits } from '@creditflow/kernel';
+import { UsageGroup } from '@creditflow/ops-projections';
+import { ApiError, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, tenantOf } from '@creditflow/shell';
+import { OpsProjector } from './ops.projector';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function range(from?: string, to?: string): [string, string] {
+  for (const [name, v] of [['from', from], ['to', to]] as const) {
+    if (v !== undefined && !DAY.test(v)) throw new ApiError(400, 'invalid_request', `${name} must be a day such as 2026-11-21`);
+  }
+  return [from ?? '0000-01-01', to ?? '9999-12-31'];
+}
+
+/** Read models for the ops role, one tenant (the key's) at a time. */
+@Controller('v1')
+export class OpsController {
+  constructor(private readonly ops: OpsProjector, @Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Roles('ops')
+  @Get('reports/usage')
+  usage(
+    @CurrentPrincipal() who: Principal,
+    @Query('groupBy') groupBy: string = 'feature',
+    @Query('from') from: string | undefined,
+    @Query('to') to: string | undefined,
+    @Query('format') format: string = 'json',
+    @Res() res: Response,
+  ) {
+    if (!['feature', 'user', 'day', 'model'].includes(groupBy)) throw new ApiError(400, 'invalid_request', 'groupBy must be feature, user, day or model');
+    if (!['json', 'csv'].includes(format)) throw new ApiError(400, 'invalid_request', 'format must be json or csv');
+    const [f, t] = range(from, to);
+    const rows = this.ops.projections.usageReport(who.tenant, groupBy as UsageGroup, f, t);
+    if (format === 'csv') {
+      res.type('text/csv').send(toCsv([groupBy, 'uses', 'credits'], rows.map((r) => [String(r[groupBy]), String(r.uses), String(r.credits)])));
+      return;
+    }
+    res.json({ groupBy, from: f, to: t, rows });
+  }
+
+  @Roles('ops')
+  @Get('projections/balances')
+  balances(@CurrentPrincipal() who: Principal) {
+    return { balances: this.ops.projections.balances(who.tenant) };
+  }
+
+  @Roles('ops')
+  @Get('projections/low-balance')
+  lowBalance(@CurrentPrincipal() who: Principal) {
+    const tenant = tenantOf(this.runtime, who);
+    const threshold = tenant.walletPolicy.lowBalanceThreshold;
+    if (threshold === undefined) return { threshold: null, accounts: [] };
+    return { threshold: formatCredits(threshold), accounts: this.ops.projections.balances(who.tenant, threshold) };
+  }
+
+  @Roles('ops')
+  @Get('projections/credit-flows')
+  flows(@CurrentPrincipal() who: Principal, @Query('from') from?: string, @Query('to') to?: string) {
+    const [f, t] = range(from, to);
+    return { from: f, to: t, days: this.ops.projections.flows(who.tenant, f, t) };
+  }
+
+  @Roles('ops')
+  @Get('projections/usage-by-day')
+  usageByDay(@CurrentPrincipal() who: Principal, @Query('from') from?: string, @Query('to') to?: string) {
+    const [f, t] = range(from, to);
+    return { from: f, to: t, rows: this.ops.projections.usageByFeatureAndDay(who.tenant, f, t) };
+  }
+
+  @Roles('ops')
+  @Get('projections/refunds')
+  refunds(@CurrentPrincipal() who: Principal) {
+    return { refunds: this.ops.projections.refunds(who.tenant) };
+  }
+}
+
+/** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. */
+export function toCsv(header: string[], rows: string[][]): string {
+  const field = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return [header, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,59 @@
+// Keeps the ops read models up to date from the wallet's event store (a checkpointed catch-up
+// subscription) and publishes each touched account's latest balance on the compacted
+// creditflow.balances.v1 topic.
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { join } from 'node:path';
+import { BalanceSnapshotData, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
+import type { EventStore, Subscription } from '@creditflow/event-store';
+import { OpsProjections } from '@creditflow/ops-projections';
+import { RUNTIME, Runtime } from '@creditflow/shell';
+import { WALLET_CATEGORY, fromRecorded, walletStream } from '@creditflow/wallet-application';
+import { WalletState, fold, initialState } from '@creditflow/wallet-domain';
+
+/** The wallet state of one account as of a store position: what a projection resumes from. */
+export function stateLoader(store: EventStore) {
+  return async (tenantId: string, accountId: string, upTo: bigint): Promise<WalletState> => {
+    const recorded = await store.readStream(walletStream(tenantId, accountId));
+    return fold(recorded.filter((r) => r.position <= upTo).map(fromRecorded), initialState);
+  };
+}
+
+@Injectable()
+export class OpsProjector implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly projections: OpsProjections;
+  private subscription: Subscription | null = null;
+
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
+    this.projections = new OpsProjections(join(runtime.dataDir, 'ops-projections.sqlite'), stateLoader(runtime.store));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscription = await this.runtime.store.subscribe({
+      subscriptionId: 'ops-projections',
+      category: WALLET_CATEGORY,
+      onEvents: async (events) => {
+        const { touched } = await this.projections.apply(events);
+        await this.publishBalances(touched);
+      },
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscription?.stop();
+    this.projections.close();
+  }
+
+  private async publishBalances(accounts: { tenantId: string; accountId: string }[]): Promise<void> {
+    const messages = [];
+    for (const { tenantId, accountId } of accounts) {
+      const row = this.projections.balances(tenantId).find((b) => b.accountId === accountId);
+      if (!row) continue;
+      const data: BalanceSnapshotData = { accountId, revision: row.revision, available: row.available, held: row.held, byType: row.byType, at: row.updatedAt };
+      messages.push({
+        key: messageKey(tenantId, accountId),
+        value: cloudEvent({ id: `balance:${tenantId}:${accountId}:${row.revision}`, source: 'creditflow/ops', type: 'creditflow.balance.snapshot', subject: accountId, time: row.updatedAt, tenantid: tenantId, data }),
+      });
+    }
+    await this.runtime.bus.publish(TOPICS.balances, messages);
+  }
+}

@@ -1,0 +1,40 @@
+// Rebuilds the ops read models from the wallet's event store into a fresh file, with progress, and
+// compares them with the live ones: the rebuild must equal the live projection.
+import type { EventStore } from '@creditflow/event-store';
+import { OpsProjections } from '@creditflow/ops-projections';
+import { WALLET_CATEGORY } from '@creditflow/wallet-application';
+import { stateLoader } from './ops.projector';
+
+export interface RebuildResult {
+  events: number;
+  /** Tables whose rows differ from the live projection (empty: equal). */
+  differences: string[];
+}
+
+export async function rebuildProjections(
+  store: EventStore,
+  targetPath: string,
+  live: OpsProjections | null,
+  progress: (events: number) => void = () => undefined,
+): Promise<RebuildResult> {
+  const rebuilt = new OpsProjections(targetPath, stateLoader(store));
+  let events = 0;
+  try {
+    for (let from = rebuilt.position(); ; ) {
+      const page = await store.readAll({ category: WALLET_CATEGORY, fromPosition: from, maxCount: 2000 });
+      if (!page.length) break;
+      await rebuilt.apply(page);
+      events += page.length;
+      from = page[page.length - 1].position;
+      progress(events);
+    }
+    const differences: string[] = [];
+    if (live) {
+      const [a, b] = [rebuilt.dump(), live.dump()];
+      for (const table of Object.keys(a)) if (JSON.stringify(a[table]) !== JSON.stringify(b[table])) differences.push(table);
+    }
+    return { events, differences };
+  } finally {
+    rebuilt.close();
+  }
+}
