@@ -4,3 +4,4 @@ export * from './refund.types';
 export * from './refund.errors';
 export { decideRefund, restorationForFailedUsage } from './refund.decide';
 export type { Restoration } from './refund.decide';
+export * from './refund.lifecycle';

@@ -17,6 +17,8 @@ export const RefundRules = {
   OUTSIDE_WINDOW: 'REFUND.OUTSIDE_WINDOW',
   NOTHING_UNUSED: 'REFUND.NOTHING_UNUSED',
   DUPLICATE: 'REFUND.DUPLICATE',
+  /** After an approval: the wallet refused the claw-back (credits used before it applied); the refund is voided. */
+  CREDITS_USED_BEFORE_CLAWBACK: 'REFUND.CREDITS_USED_BEFORE_CLAWBACK',
 } as const;
 
 export type RefundRule = (typeof RefundRules)[keyof typeof RefundRules];
