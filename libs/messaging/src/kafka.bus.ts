@@ -1,6 +1,6 @@
 // Kafka adapter (kafkajs, the client @nestjs/microservices uses). Batches come from eachBatch; the
 // offset is resolved and committed only after the handler resolves, so a crash replays, never skips.
-import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, LogEntry, logLevel, Partitioners, Producer } from 'kafkajs';
 import { BusConsumer, ConsumeOptions, MessageBus, OutboundMessage } from './bus';
 
 export interface KafkaBusOptions {
@@ -21,6 +21,7 @@ export class KafkaBus implements MessageBus {
       clientId: options.clientId,
       brokers: options.brokers,
       logLevel: logLevel.WARN,
+      logCreator: () => logKafka,
       retry: { retries: 8, initialRetryTime: 200 },
     });
   }
@@ -113,4 +114,16 @@ export class KafkaBus implements MessageBus {
     })();
     return this.connecting;
   }
+}
+
+// Errors kafkajs retries on its own while a broker or group settles (coordinator moving, leader
+// election) are expected at start-up; everything else is logged on one line.
+const TRANSIENT = /coordinator is not available|not the correct coordinator|no leader for this topic-partition|leadership election|group is rebalancing/i;
+
+function logKafka({ namespace, level, log }: LogEntry): void {
+  const { message, error } = log as { message: string; error?: string };
+  if (TRANSIENT.test(`${message} ${error ?? ''}`)) return;
+  const text = `kafka ${namespace}: ${message}${error ? ` (${error})` : ''}`;
+  if (level <= logLevel.ERROR) console.error(text);
+  else console.warn(text);
 }
