@@ -29,7 +29,11 @@ export function decide(command: SubscriptionCommand, state: SubscriptionState): 
   const now = command.data.now;
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new InvalidTimeError();
   const due = settleDue(state, now);
-  return [...due, ...decideCommand(command, fold(due, state))];
+  const requestId = command.type === 'Tick' ? undefined : command.data.requestId;
+  if (requestId === undefined) return [...due, ...decideCommand(command, fold(due, state))];
+  // A request already decided (a redelivered payment message) changes nothing but what time made due.
+  if (state.handledRequests.includes(requestId)) return due;
+  return [...due, ...decideCommand(command, fold(due, state)), { type: 'SubscriptionRequestHandled', data: { requestId, handledAt: iso(now) } }];
 }
 
 function decideCommand(command: SubscriptionCommand, state: SubscriptionState): SubscriptionEvent[] {

@@ -291,6 +291,36 @@ describe('switching between recurring plans', () => {
   });
 });
 
+describe('requests with an id (payment-side messages)', () => {
+  const anchor = t('2025-01-31T10:00:00Z');
+  const withId = (command: SubscriptionCommand, requestId: string): SubscriptionCommand => ({ ...command, data: { ...command.data, requestId } }) as SubscriptionCommand;
+
+  it('records the request after the decision', () => {
+    const { events, state } = run([withId(start('basic', basic, anchor), 'pay-1')]);
+    expect(events.map((e) => e.type)).toEqual(['SubscriptionStarted', 'MonthlyGrantDue', 'SubscriptionRequestHandled']);
+    expect(events[2]).toEqual({ type: 'SubscriptionRequestHandled', data: { requestId: 'pay-1', handledAt: '2025-01-31T10:00:00.000Z' } });
+    expect(state.handledRequests).toEqual(['pay-1']);
+  });
+
+  it('changes nothing when a request is redelivered after later requests, even once the subscription has ended', () => {
+    const first = run([withId(start('basic', basic, anchor), 'pay-1'), withId(cancel(t('2025-02-10T00:00:00Z')), 'pay-2'), tick(t('2025-03-05T00:00:00Z'))]);
+    expect(first.state.status).toBe('ended');
+    const redelivered = run([withId(start('basic', basic, t('2025-03-06T00:00:00Z')), 'pay-1'), withId(cancel(t('2025-03-06T00:00:00Z')), 'pay-2')], first.state);
+    expect(redelivered.events).toEqual([]);
+    expect(redelivered.state).toEqual(first.state);
+  });
+
+  it('still emits what time made due when it ignores a redelivered request', () => {
+    const first = run([withId(start('basic', basic, anchor), 'pay-1')]);
+    const { events } = run([withId(start('basic', basic, t('2025-03-01T00:00:00Z')), 'pay-1')], first.state);
+    expect(emitted(events)).toEqual(['rollover 0 2025-02-28T10:00:00.000Z cap 40', 'grant 1 2025-02-28T10:00:00.000Z 20']);
+  });
+
+  it('records nothing for a refused request, so the refusal is given again', () => {
+    expect(() => run([withId(cancel(anchor), 'pay-9')])).toThrow(expect.objectContaining({ code: 'SCHEDULER.SUBSCRIPTION_NOT_FOUND' }));
+  });
+});
+
 describe('evolve', () => {
   it('folding the whole stream equals folding the tail onto a snapshot of the head', () => {
     const anchor = t('2025-01-31T10:00:00Z');

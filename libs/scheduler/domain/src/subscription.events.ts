@@ -34,6 +34,8 @@ export type SubscriptionEvent =
   /** A cancellation taken back before the subscription ended. */
   | { type: 'SubscriptionResumed'; data: { subscriptionId: string; resumedAt: string } }
   | { type: 'SubscriptionEnded'; data: { subscriptionId: string; cycle: number; at: string } }
+  /** A request with an id (a payment-side message) was decided; the same id again changes nothing. */
+  | { type: 'SubscriptionRequestHandled'; data: { requestId: string; handledAt: string } }
   | {
       type: 'RolloverExpiryDue';
       data: {

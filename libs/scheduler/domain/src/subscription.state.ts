@@ -37,6 +37,8 @@ export interface SubscriptionState {
   pending: PendingPlanChange | null;
   /** One-time plans already granted to this account (a one-time grant is never repeated). */
   oneTimeGrants: readonly string[];
+  /** Ids of the requests (payment-side messages) already decided on this stream. */
+  handledRequests: readonly string[];
 }
 
 export const initialState: SubscriptionState = {
@@ -54,6 +56,7 @@ export const initialState: SubscriptionState = {
   endCycle: null,
   pending: null,
   oneTimeGrants: [],
+  handledRequests: [],
 };
 
 export function evolve(state: SubscriptionState, event: SubscriptionEvent): SubscriptionState {
@@ -82,6 +85,8 @@ export function evolve(state: SubscriptionState, event: SubscriptionEvent): Subs
       return { ...state, status: 'active', endCycle: null };
     case 'SubscriptionEnded':
       return { ...state, status: 'ended', endCycle: null, pending: null };
+    case 'SubscriptionRequestHandled':
+      return { ...state, handledRequests: [...state.handledRequests, event.data.requestId] };
     case 'RolloverExpiryDue':
       // Emitted first at every boundary, so it marks the boundary as processed.
       return { ...state, cycle: event.data.cycle + 1 };

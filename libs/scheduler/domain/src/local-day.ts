@@ -1,0 +1,81 @@
+// Calendar days in a tenant's IANA time zone, for the daily reset. Uses ECMA-402 `Intl` (part of the
+// language, no I/O): the zone rules come with the runtime, so results are the same on every replay
+// by the same runtime. A local midnight that does not exist (a DST jump at 00:00, e.g.
+// America/Santiago) is the first instant of that day.
+import { DomainError } from '@creditflow/kernel';
+
+export class InvalidTimeZoneError extends DomainError {
+  constructor(timeZone: string) {
+    super('SCHEDULER.INVALID_TIME_ZONE', `"${timeZone}" is not an IANA time zone`, { timeZone });
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const MINUTE = 60_000;
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat('en-CA', {
+        timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+      });
+    } catch {
+      throw new InvalidTimeZoneError(timeZone);
+    }
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+interface LocalParts {
+  y: number;
+  m: number;
+  d: number;
+  h: number;
+  min: number;
+  s: number;
+}
+
+function partsIn(ms: number, timeZone: string): LocalParts {
+  const p = Object.fromEntries(formatter(timeZone).formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  return { y: +p.year, m: +p.month, d: +p.day, h: +p.hour, min: +p.minute, s: +p.second };
+}
+
+/** Local wall-clock time minus UTC at `ms`, in ms (seconds precision). */
+function offsetAt(ms: number, timeZone: string): number {
+  const p = partsIn(ms, timeZone);
+  return Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s) - Math.floor(ms / 1000) * 1000;
+}
+
+/** "2030-04-02": the calendar day containing `at` in the zone. */
+export function localDay(at: Date, timeZone: string): string {
+  const { y, m, d } = partsIn(at.getTime(), timeZone);
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** The first instant of local day `day` ("YYYY-MM-DD") in the zone. */
+export function startOfLocalDay(day: string, timeZone: string): Date {
+  const [y, m, d] = day.split('-').map(Number);
+  const wall = Date.UTC(y, m - 1, d);
+  // Two passes: the offset at the guess can differ from the offset at local midnight across a DST change.
+  let t = wall - offsetAt(wall, timeZone);
+  t = wall - offsetAt(t, timeZone);
+  // Midnight skipped by a DST jump: t lands on the previous day's last hour; step to the day's first minute.
+  for (let i = 0; i < 24 * 60 && localDay(new Date(t), timeZone) < day; i++) t += MINUTE;
+  // Midnight repeated by a DST fall-back at 00:00: take the earlier one.
+  for (let i = 0; i < 24 * 60 && localDay(new Date(t - MINUTE), timeZone) === day; i++) t -= MINUTE;
+  return new Date(t);
+}
+
+/** The local day after `day`. */
+export function nextDay(day: string): string {
+  const [y, m, d] = day.split('-').map(Number);
+  const next = new Date(Date.UTC(y, m - 1, d + 1));
+  return next.toISOString().slice(0, 10);
+}
+
+/** The latest local midnight at or before `at` (the start of the local day containing it). */
+export function lastLocalMidnight(at: Date, timeZone: string): Date {
+  return startOfLocalDay(localDay(at, timeZone), timeZone);
+}
