@@ -21,6 +21,8 @@ export type WalletCommand =
   | { type: 'AcceptUsage'; data: { usageId: string; now: Date } }
   | { type: 'RejectUsage'; data: { usageId: string; now: Date } }
   | { type: 'RestoreUsageCredits'; data: { restorationId: string; usageId: string; reason: string; now: Date } }
+  /** An approved refund takes back `amount` unused credits of the purchase's lot, once per refundId. */
+  | { type: 'ClawBackCredits'; data: { refundId: string; lotId: string; amount: Credits; now: Date } }
   /** At a billing-cycle end: unused subscription credits granted before `cycleEnd` are kept up to `cap`. */
   | { type: 'ExpireRollover'; data: { eventId: string; cap: Credits; cycleEnd: Date; now: Date } }
   | { type: 'ExpireDue'; data: { now: Date } }

@@ -40,6 +40,8 @@ function decideCommand(command: WalletCommand, state: WalletState, policy: Walle
       return rejectUsage(command.data, state);
     case 'RestoreUsageCredits':
       return restoreUsageCredits(command.data, state);
+    case 'ClawBackCredits':
+      return clawBackCredits(command.data, state);
     case 'ExpireRollover':
       return expireRollover(command.data, state);
     case 'ExpireDue':
@@ -194,6 +196,29 @@ function restoreUsageCredits(cmd: Data<'RestoreUsageCredits'>, state: WalletStat
     data: { restorationId: cmd.restorationId, usageId: usage.usageId, lots: usage.charged, amount: sumShares(usage.charged), restoredAt: iso(cmd.now), reason: cmd.reason },
   }];
   return [...events, ...expireReturnedToExpiredLots(usage.charged, state, cmd.now)];
+}
+
+/**
+ * A refund takes back unused credits of a purchase's lot, once per refundId (the same refundId with
+ * another lot or amount is WALLET.ID_REUSED). Unused = the lot's `remaining` after settling what
+ * time made due: neither consumed, held nor expired. If the lot has fewer unused credits than the
+ * refund asks, nothing is taken and `ClawBackRefused` records it (the refund service then voids the
+ * refund: no money without the credits). Credits that a hold release or a restoration returns to a
+ * lot after its claw-back stay with the account: they were not unused when the refund was paid.
+ */
+function clawBackCredits(cmd: Data<'ClawBackCredits'>, state: WalletState): WalletEvent[] {
+  if (cmd.amount <= 0n) throw new InvalidAmountError(formatCredits(cmd.amount), 'must be greater than 0');
+  const earlier = state.clawBacks.get(cmd.refundId);
+  if (earlier) {
+    if (earlier.lotId !== cmd.lotId || earlier.amount !== cmd.amount) throw new IdempotencyConflictError(cmd.refundId);
+    return [];
+  }
+  const lot = state.lots.get(cmd.lotId);
+  const unused = (lot && !lot.expired ? lot.remaining : 0n) as Credits;
+  if (unused < cmd.amount) {
+    return [{ type: 'ClawBackRefused', data: { refundId: cmd.refundId, lotId: cmd.lotId, requested: cmd.amount, unused, refusedAt: iso(cmd.now) } }];
+  }
+  return [{ type: 'CreditsClawedBack', data: { refundId: cmd.refundId, lotId: cmd.lotId, amount: cmd.amount, clawedBackAt: iso(cmd.now) } }];
 }
 
 /**

@@ -45,6 +45,10 @@ export type WalletEvent =
   | { type: 'UsageRejected'; data: { usageId: string; rejectedAt: string } }
   | { type: 'UsageFailedAfterCompletion'; data: { usageId: string; reason: 'platform_error' | 'cancelled'; charged: Credits; failedAt: string } }
   | { type: 'CreditsRestored'; data: { restorationId: string; usageId: string; lots: LotShare[]; amount: Credits; restoredAt: string; reason: string } }
+  /** A refund took unused credits back from a lot; they leave the balance for good. */
+  | { type: 'CreditsClawedBack'; data: { refundId: string; lotId: string; amount: Credits; clawedBackAt: string } }
+  /** A refund's claw-back could not apply (the lot had fewer unused credits, or no such lot): nothing changed; the refund service voids the refund. */
+  | { type: 'ClawBackRefused'; data: { refundId: string; lotId: string; requested: Credits; unused: Credits; refusedAt: string } }
   | { type: 'RolloverExpired'; data: { eventId: string; cap: Credits; cycleEnd: string; lots: LotShare[]; amount: Credits; expiredAt: string } }
   | { type: 'LotExpired'; data: { lotId: string; amount: Credits; expiredAt: string } }
   | { type: 'LowBalanceAlertRaised'; data: { available: Credits; threshold: Credits; raisedAt: string } }

@@ -51,6 +51,8 @@ export interface WalletState {
   restorations: ReadonlySet<string>;
   /** Rollover-expiry events already applied, by their deterministic id. */
   rollovers: ReadonlySet<string>;
+  /** Claw-backs by refundId, applied or refused: each refund is answered once. */
+  clawBacks: ReadonlyMap<string, { lotId: string; amount: Credits; applied: boolean }>;
 }
 
 export const initialState: WalletState = {
@@ -63,6 +65,7 @@ export const initialState: WalletState = {
   usages: new Map(),
   restorations: new Set(),
   rollovers: new Set(),
+  clawBacks: new Map(),
 };
 
 export function evolve(state: WalletState, event: WalletEvent): WalletState {
@@ -128,6 +131,15 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       if (!lot) return state;
       const remaining = (lot.remaining - event.data.amount) as Credits;
       return { ...state, lots: withEntry(state.lots, lot.lotId, { ...lot, remaining, expired: true }) };
+    }
+    case 'CreditsClawedBack': {
+      const d = event.data;
+      const clawBacks = new Map(state.clawBacks).set(d.refundId, { lotId: d.lotId, amount: d.amount, applied: true });
+      return { ...state, clawBacks, lots: adjustLots(state.lots, [{ lotId: d.lotId, amount: d.amount }], -1n) };
+    }
+    case 'ClawBackRefused': {
+      const d = event.data;
+      return { ...state, clawBacks: new Map(state.clawBacks).set(d.refundId, { lotId: d.lotId, amount: d.requested, applied: false }) };
     }
     case 'LowBalanceAlertRaised':
     case 'AutoTopUpRequested':

@@ -153,7 +153,17 @@ export class WalletConsumer {
         },
       };
     }
-    return { message: delivered.message, reason: 'the wallet does not apply claw-backs yet' };
+    if (decision.creditsClawedBack) {
+      const { lotId, amount } = decision.creditsClawedBack;
+      return {
+        delivered,
+        envelope: {
+          tenantId: event.tenantid, accountId: decision.accountId, causationId: event.id,
+          command: { type: 'ClawBackCredits', data: { refundId: decision.refundId, lotId, amount: parseCredits(amount), now: this.wallet.now() } },
+        },
+      };
+    }
+    return { message: delivered.message, reason: 'an approved refund decision names neither creditsRestored nor creditsClawedBack' };
   }
 
   private fromPayment(delivered: DeliveredEvent): Mapped | null {
