@@ -14,7 +14,7 @@ import {
   UnitPrice,
   validateCatalogVersions,
 } from '@creditflow/pricing-domain';
-import { LOT_TYPES, LotType, WalletPolicy } from '@creditflow/wallet-domain';
+import { LOT_TYPES, LotType, WalletPolicy, memberCapsOf } from '@creditflow/wallet-domain';
 import { ConfigReader, Obj, ReadProblem, join } from './config.reader';
 import { REFUND_POLICY_KINDS, RefundPolicy, TenantConfig } from './tenant-config.types';
 
@@ -64,10 +64,13 @@ export function parseTenantConfig(raw: unknown, fileTenantId: string, sourceFile
   ) {
     return { ok: false, problems: r.problems };
   }
+  // Team member caps come from the plans (maxMembers); the rule for an account without a plan is the wallet's.
+  const memberCaps = memberCapsOf(plans);
   return {
     ok: true,
     config: {
-      tenantId, name, precision, currency, catalogVersions, walletPolicy, plans, packages, refundPolicy, restoreOnPlatformError, sourceFile,
+      tenantId, name, precision, currency, catalogVersions, walletPolicy: memberCaps ? { ...walletPolicy, memberCaps } : walletPolicy, plans, packages,
+      refundPolicy, restoreOnPlatformError, sourceFile,
     },
   };
 }

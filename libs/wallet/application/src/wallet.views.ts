@@ -15,6 +15,8 @@ export function balanceView(state: WalletState) {
     accountId: state.accountId,
     type: state.kind,
     members: state.members,
+    /** The plan of the latest subscription grant (it caps a team's members); null before any. */
+    planId: state.plan?.planId ?? null,
     available: formatCredits(balance.available),
     held: formatCredits(balance.held),
     byType: Object.fromEntries(Object.entries(balance.byType).map(([k, v]) => [k, formatCredits(v)])),

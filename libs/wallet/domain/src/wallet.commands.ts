@@ -7,7 +7,11 @@ export type WalletCommand =
   | { type: 'OpenAccount'; data: { tenantId: string; accountId: string; kind: 'personal' | 'team'; members: string[]; now: Date } }
   | {
       type: 'GrantCredits';
-      data: { lotId: string; lotType: LotType; amount: Credits; expiresAt: Date | null; costBasis: CostBasis | null; source: LotSource; now: Date };
+      data: {
+        lotId: string; lotType: LotType; amount: Credits; expiresAt: Date | null; costBasis: CostBasis | null; source: LotSource; now: Date;
+        /** A subscription grant names its plan: the account is on that plan from this grant on (member caps). */
+        planId?: string;
+      };
     }
   | {
       type: 'AuthorizeUsage';

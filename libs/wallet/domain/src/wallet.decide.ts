@@ -5,7 +5,7 @@ import { addCredits, Credits, formatCredits, InvalidAmountError } from '@creditf
 import { allocate } from './lots';
 import { WalletCommand } from './wallet.commands';
 import {
-  AccountNotFoundError, IdempotencyConflictError, NotAMemberError, TransferRefusedError, UsageNotFoundError, UsageStateError,
+  AccountNotFoundError, IdempotencyConflictError, MemberLimitError, NotAMemberError, TransferRefusedError, UsageNotFoundError, UsageStateError,
 } from './wallet.errors';
 import { LotShare, WalletEvent } from './wallet.events';
 import { WalletPolicy } from './wallet.policy';
@@ -60,8 +60,11 @@ function openAccount(cmd: Data<'OpenAccount'>, state: WalletState, policy: Walle
   if (state.exists) {
     if (state.kind !== cmd.kind) throw new IdempotencyConflictError(cmd.accountId);
     const same = members.length === state.members.length && members.every((m, i) => m === state.members[i]);
-    return same ? [] : [{ type: 'MembersChanged', data: { members, changedAt: iso(cmd.now) } }];
+    if (same) return [];
+    refuseBeyondMemberCap(cmd.kind, members, state, policy);
+    return [{ type: 'MembersChanged', data: { members, changedAt: iso(cmd.now) } }];
   }
+  refuseBeyondMemberCap(cmd.kind, members, state, policy);
   const events: WalletEvent[] = [
     { type: 'AccountOpened', data: { tenantId: cmd.tenantId, accountId: cmd.accountId, kind: cmd.kind, members, openedAt: iso(cmd.now) } },
   ];
@@ -88,20 +91,39 @@ function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEven
     if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(cmd.lotId);
     return [];
   }
-  const events: WalletEvent[] = [
-    {
-      type: 'CreditsGranted',
-      data: {
-        lotId: cmd.lotId, lotType: cmd.lotType, amount: cmd.amount, grantedAt: iso(cmd.now), expiresAt: cmd.expiresAt ? iso(cmd.expiresAt) : null,
-        costBasis: cmd.costBasis, source: cmd.source, fingerprint,
-      },
+  const events: WalletEvent[] = [];
+  if (cmd.planId !== undefined && cmd.planId !== state.plan?.planId) {
+    events.push({ type: 'PlanAssigned', data: { planId: cmd.planId, subscriptionId: cmd.source.id, assignedAt: iso(cmd.now) } });
+  }
+  events.push({
+    type: 'CreditsGranted',
+    data: {
+      lotId: cmd.lotId, lotType: cmd.lotType, amount: cmd.amount, grantedAt: iso(cmd.now), expiresAt: cmd.expiresAt ? iso(cmd.expiresAt) : null,
+      costBasis: cmd.costBasis, source: cmd.source, fingerprint,
     },
-  ];
+  });
   // A grant that is already past its expiry (e.g. a late-delivered daily grant) expires at once.
   if (cmd.expiresAt && cmd.expiresAt <= cmd.now) {
     events.push({ type: 'LotExpired', data: { lotId: cmd.lotId, amount: cmd.amount, expiredAt: iso(cmd.now) } });
   }
   return events;
+}
+
+/**
+ * The plan caps a team's member count (the latest subscription grant's plan; see `memberCapsOf` for
+ * an account without one). Removing members is always allowed, so a team left above a smaller plan's
+ * cap can shrink step by step; adding anyone must leave the team within the cap. Nobody is removed
+ * automatically and members beyond a cap keep drawing on the balance.
+ */
+function refuseBeyondMemberCap(kind: 'personal' | 'team', members: string[], state: WalletState, policy: WalletPolicy): void {
+  const caps = policy.memberCaps;
+  if (kind !== 'team' || !caps) return;
+  const planId = state.plan?.planId ?? null;
+  const known = planId !== null && Object.prototype.hasOwnProperty.call(caps.byPlan, planId);
+  const cap = known ? caps.byPlan[planId!] : caps.withoutPlan;
+  if (cap === null || members.length <= cap) return;
+  if (members.every((m) => state.members.includes(m))) return;
+  throw new MemberLimitError(members.length, cap, known ? planId : null);
 }
 
 function authorizeUsage(cmd: Data<'AuthorizeUsage'>, state: WalletState, policy: WalletPolicy): WalletEvent[] {

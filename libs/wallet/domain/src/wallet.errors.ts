@@ -47,3 +47,16 @@ export class InsufficientCreditsError extends DomainError {
     });
   }
 }
+
+/** A team account may not grow beyond its plan's member cap. */
+export class MemberLimitError extends DomainError {
+  constructor(members: number, maxMembers: number, planId: string | null) {
+    super(
+      'WALLET.MEMBER_LIMIT',
+      planId
+        ? `plan "${planId}" allows at most ${maxMembers} member${maxMembers === 1 ? '' : 's'}; ${members} requested`
+        : `a team account without a plan allows at most ${maxMembers} member${maxMembers === 1 ? '' : 's'}; ${members} requested`,
+      { members, maxMembers, planId },
+    );
+  }
+}

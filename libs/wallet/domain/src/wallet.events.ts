@@ -23,6 +23,8 @@ export interface LotSource {
 export type WalletEvent =
   | { type: 'AccountOpened'; data: { tenantId: string; accountId: string; kind: 'personal' | 'team'; members: string[]; openedAt: string } }
   | { type: 'MembersChanged'; data: { members: string[]; changedAt: string } }
+  /** The account is on this plan from now on (recorded from a subscription grant that names another plan). */
+  | { type: 'PlanAssigned'; data: { planId: string; subscriptionId: string; assignedAt: string } }
   | {
       type: 'CreditsGranted';
       data: {

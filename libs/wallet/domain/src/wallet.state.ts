@@ -46,6 +46,8 @@ export interface WalletState {
   accountId: string;
   kind: 'personal' | 'team';
   members: string[];
+  /** The plan named by the latest subscription grant; null before any (member caps). */
+  plan: { planId: string; subscriptionId: string; since: string } | null;
   lots: ReadonlyMap<string, Lot>;
   usages: ReadonlyMap<string, Usage>;
   restorations: ReadonlySet<string>;
@@ -61,6 +63,7 @@ export const initialState: WalletState = {
   accountId: '',
   kind: 'personal',
   members: [],
+  plan: null,
   lots: new Map(),
   usages: new Map(),
   restorations: new Set(),
@@ -74,6 +77,8 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       return { ...state, exists: true, tenantId: event.data.tenantId, accountId: event.data.accountId, kind: event.data.kind, members: event.data.members };
     case 'MembersChanged':
       return { ...state, members: event.data.members };
+    case 'PlanAssigned':
+      return { ...state, plan: { planId: event.data.planId, subscriptionId: event.data.subscriptionId, since: event.data.assignedAt } };
     case 'CreditsGranted': {
       const d = event.data;
       const lot: Lot = {

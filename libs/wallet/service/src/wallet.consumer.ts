@@ -120,7 +120,7 @@ export class WalletConsumer {
             type: 'GrantCredits',
             data: {
               lotId: grant.eventId, lotType: grant.lotType, amount: parseCredits(grant.amount, tenant.precision), expiresAt: grant.expiresAt ? new Date(grant.expiresAt) : null,
-              costBasis: null, source: { kind: 'subscription', id: grant.subscriptionId }, now: this.wallet.now(),
+              costBasis: null, source: { kind: 'subscription', id: grant.subscriptionId }, now: this.wallet.now(), planId: grant.planId,
             },
           },
         },
