@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   'WALLET.USAGE_NOT_FOUND': 404,
   'WALLET.ID_REUSED': 409,
   'WALLET.INSUFFICIENT_CREDITS': 402,
+  'SCHEDULER.SUBSCRIPTION_NOT_FOUND': 404,
 };
 
 export function statusOf(error: DomainError): number {

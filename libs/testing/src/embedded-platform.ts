@@ -34,6 +34,8 @@ export interface EmbeddedPlatformOptions {
   services?: EmbeddedService[];
   /** Nest's logger levels; default errors only, so a 500 still shows its stack. */
   logger?: false | ('error' | 'warn' | 'log')[];
+  /** CREDITFLOW_TENANTS_DIR: tenant files to load instead of the repository's config/tenants. */
+  tenantsDir?: string;
 }
 
 export interface RequestOptions {
@@ -90,6 +92,7 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions = {
     CREDITFLOW_DATA_DIR: dataDir,
     CREDITFLOW_API_KEYS: JSON.stringify(options.keys ?? defaultApiKeys()),
     CREDITFLOW_CLOCK: options.clock ?? 'system',
+    ...(options.tenantsDir ? { CREDITFLOW_TENANTS_DIR: options.tenantsDir } : {}),
   };
   const services = options.services ?? DEFAULT_SERVICES;
   const logger = options.logger ?? ['error'];

@@ -22,3 +22,19 @@ export class SubscriptionBody {
   @IsString() planId!: string;
   @IsIn(['monthly', 'yearly']) billingPeriod!: 'monthly' | 'yearly';
 }
+
+/**
+ * `creditflow.payment.subscription-started` data: the payment side took a plan for the account (the
+ * scheduler does what PUT /v1/accounts/{accountId}/subscription does). The CloudEvent `id` names the
+ * request: a redelivered message changes nothing.
+ */
+export class SubscriptionStartedData {
+  @Matches(ID, { message: `accountId ${ID_MESSAGE}` }) accountId!: string;
+  @Matches(ID, { message: `planId ${ID_MESSAGE}` }) planId!: string;
+  @IsIn(['monthly', 'yearly']) billingPeriod!: 'monthly' | 'yearly';
+}
+
+/** `creditflow.payment.subscription-cancelled` data: as DELETE /v1/accounts/{accountId}/subscription. */
+export class SubscriptionCancelledData {
+  @Matches(ID, { message: `accountId ${ID_MESSAGE}` }) accountId!: string;
+}

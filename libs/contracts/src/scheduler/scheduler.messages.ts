@@ -35,3 +35,16 @@ export interface RolloverExpiryData {
   rolloverCap: string;
   at: string;
 }
+
+/**
+ * `creditflow.scheduler.daily-reset` data: tenant-wide (keyed by the tenant id, no subject). Daily
+ * credits of tenants whose daily expiry is `reset` expire at `at`, local midnight starting `day` in
+ * `timeZone`; the wallet records that expiry on every account holding such credits.
+ */
+export interface DailyResetData {
+  /** `daily-reset:<tenant>:<day>` */
+  eventId: string;
+  day: string;
+  at: string;
+  timeZone: string;
+}

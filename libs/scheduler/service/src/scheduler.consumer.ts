@@ -1,15 +1,18 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { SCHEDULER_TYPES, SchedulerTickRequest, TOPICS, validatePayload } from '@creditflow/contracts';
+import {
+  PAYMENT_TYPES, SCHEDULER_TYPES, SchedulerTickRequest, SubscriptionCancelledData, SubscriptionStartedData, TOPICS, validatePayload,
+} from '@creditflow/contracts';
+import { DomainError } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
-import { TRANSPORT } from '@creditflow/shell';
+import { ApiError, TRANSPORT } from '@creditflow/shell';
 import { SchedulerApp } from './scheduler.app';
 
-/** Cron triggers on creditflow.scheduler-triggers.v1: each emits everything due up to its time. */
 @Controller()
 export class SchedulerConsumer {
   constructor(private readonly scheduler: SchedulerApp) {}
 
+  /** Cron triggers on creditflow.scheduler-triggers.v1: each emits everything due up to its time. */
   @EventPattern(TOPICS.schedulerTriggers, TRANSPORT['subscription-scheduler'])
   async triggers(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
@@ -24,6 +27,38 @@ export class SchedulerConsumer {
         continue;
       }
       await this.scheduler.tick(new Date(checked.value.at ?? event.time ?? this.scheduler.now().toISOString()));
+    }
+    return letters;
+  }
+
+  /**
+   * Subscription changes from the payment side on creditflow.payments.v1 do what PUT and DELETE
+   * /v1/accounts/{id}/subscription do, at the scheduler's clock; the message id makes a redelivery a
+   * no-op. Purchases are the wallet's. A message that is invalid or refused goes to the DLQ.
+   */
+  @EventPattern(TOPICS.payments, TRANSPORT['subscription-scheduler'])
+  async payments(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
+    const letters: DeadLetter[] = [];
+    for (const { event, message } of batch) {
+      if (event.type === PAYMENT_TYPES.purchase) continue;
+      const requestId = `payment:${event.id}`;
+      try {
+        if (event.type === PAYMENT_TYPES.subscriptionStarted) {
+          const checked = validatePayload(SubscriptionStartedData, event.data);
+          if (!checked.ok) letters.push({ message, reason: checked.problems.join('; ') });
+          else await this.scheduler.subscribe(event.tenantid, checked.value.accountId, checked.value.planId, checked.value.billingPeriod, this.scheduler.now(), requestId);
+        } else if (event.type === PAYMENT_TYPES.subscriptionCancelled) {
+          const checked = validatePayload(SubscriptionCancelledData, event.data);
+          if (!checked.ok) letters.push({ message, reason: checked.problems.join('; ') });
+          else await this.scheduler.cancel(event.tenantid, checked.value.accountId, this.scheduler.now(), requestId);
+        } else {
+          letters.push({ message, reason: `unknown payment type "${event.type}"` });
+        }
+      } catch (error) {
+        if (error instanceof ApiError) letters.push({ message, reason: `${error.code}: ${error.message}` });
+        else if (error instanceof DomainError) letters.push({ message, reason: `${error.code}: ${error.message}` });
+        else throw error;
+      }
     }
     return letters;
   }

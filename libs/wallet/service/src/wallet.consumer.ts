@@ -11,6 +11,7 @@ import { DomainError, parseCredits } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent, OutboundMessage } from '@creditflow/messaging';
 import { TRANSPORT, domainErrorBody } from '@creditflow/shell';
 import { WalletCommandEnvelope } from '@creditflow/wallet-application';
+import { DailyResets, schedulerTime } from './daily-resets';
 import { WalletApp } from './wallet.app';
 
 type Mapped = { delivered: DeliveredEvent; envelope: WalletCommandEnvelope } | DeadLetter | { delivered: DeliveredEvent; refusal: DomainError };
@@ -19,7 +20,7 @@ type Mapped = { delivered: DeliveredEvent; envelope: WalletCommandEnvelope } | D
 export class WalletConsumer {
   private readonly log = new Logger('wallet-consumer');
 
-  constructor(private readonly wallet: WalletApp) {}
+  constructor(private readonly wallet: WalletApp, private readonly dailyResets: DailyResets) {}
 
   @EventPattern(TOPICS.pricedUsage, TRANSPORT.wallet)
   pricedUsage(@Payload() batch: DeliveredEvent[]) {
@@ -27,8 +28,12 @@ export class WalletConsumer {
   }
 
   @EventPattern(TOPICS.scheduler, TRANSPORT.wallet)
-  scheduler(@Payload() batch: DeliveredEvent[]) {
-    return this.run(batch, (d) => this.fromScheduler(d));
+  async scheduler(@Payload() batch: DeliveredEvent[]) {
+    // A daily reset is tenant-wide: it fans out to the accounts holding daily lots (see daily-resets.ts).
+    const isReset = (d: DeliveredEvent) => d.event.type === SCHEDULER_TYPES.dailyReset;
+    const letters = await this.run(batch.filter((d) => !isReset(d)), (d) => this.fromScheduler(d));
+    for (const reset of batch.filter(isReset)) letters.push(...(await this.dailyResets.apply(reset)));
+    return letters;
   }
 
   @EventPattern(TOPICS.refunds, TRANSPORT.wallet)
@@ -120,7 +125,7 @@ export class WalletConsumer {
             type: 'GrantCredits',
             data: {
               lotId: grant.eventId, lotType: grant.lotType, amount: parseCredits(grant.amount, tenant.precision), expiresAt: grant.expiresAt ? new Date(grant.expiresAt) : null,
-              costBasis: null, source: { kind: 'subscription', id: grant.subscriptionId }, now: this.wallet.now(), planId: grant.planId,
+              costBasis: null, source: { kind: 'subscription', id: grant.subscriptionId }, now: schedulerTime(grant.at, this.wallet.now()), planId: grant.planId,
             },
           },
         },
@@ -132,7 +137,7 @@ export class WalletConsumer {
         delivered,
         envelope: {
           tenantId: tenant.tenantId, accountId: rollover.accountId, causationId: event.id,
-          command: { type: 'ExpireRollover', data: { eventId: rollover.eventId, cap: parseCredits(rollover.rolloverCap, tenant.precision), cycleEnd: new Date(rollover.at), now: this.wallet.now() } },
+          command: { type: 'ExpireRollover', data: { eventId: rollover.eventId, cap: parseCredits(rollover.rolloverCap, tenant.precision), cycleEnd: new Date(rollover.at), now: schedulerTime(rollover.at, this.wallet.now()) } },
         },
       };
     }
