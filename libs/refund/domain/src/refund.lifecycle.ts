@@ -11,7 +11,7 @@
 //   `ClawBackRefused` voids it (the credits were used, held or gone before the claw-back applied, so
 //   no money is returned; a new request under a new refundId is judged on what is unused then).
 // - Settling or voiding is idempotent and final: whichever the wallet reported first stands.
-import { Credits, DomainError, formatCredits } from '@creditflow/kernel';
+import { Credits, DomainError, formatCredits, Money } from '@creditflow/kernel';
 import { assertNever } from './assert-never';
 import { decideRefund } from './refund.decide';
 import { RefundPolicy } from './refund.policy';
@@ -29,7 +29,8 @@ export type RefundCommand =
 
 export type RefundEvent =
   | { type: 'RefundDecided'; data: { decision: RefundDecision; fingerprint: string } }
-  | { type: 'RefundSettled'; data: { refundId: string; settledAt: string } }
+  /** `money`: what is now payable (the decision's money), carried so the settlement message needs nothing else. */
+  | { type: 'RefundSettled'; data: { refundId: string; money: Money | null; settledAt: string } }
   | { type: 'RefundVoided'; data: { refundId: string; rule: RefundRule; reason: string; unused: Credits; voidedAt: string } };
 
 export interface RefundRecord {
@@ -62,7 +63,7 @@ export function decideRefundRecord(command: RefundCommand, state: RefundRecord):
     }
     case 'SettleRefund':
       if (state.settlement !== 'pending') return [];
-      return [{ type: 'RefundSettled', data: { refundId: command.data.refundId, settledAt: command.data.now.toISOString() } }];
+      return [{ type: 'RefundSettled', data: { refundId: command.data.refundId, money: state.decision?.money ?? null, settledAt: command.data.now.toISOString() } }];
     case 'VoidRefund': {
       if (state.settlement !== 'pending' || !state.decision?.creditsClawedBack) return [];
       const { refundId, unused, now } = command.data;

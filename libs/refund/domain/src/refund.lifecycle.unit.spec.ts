@@ -68,7 +68,7 @@ describe('refund lifecycle', () => {
   it('settles once when the wallet clawed the credits back', () => {
     const settle: RefundCommand = { type: 'SettleRefund', data: { refundId: 'r-1', now: later } };
     const { events, after } = given(decided()).when(settle);
-    expect(events).toEqual([{ type: 'RefundSettled', data: { refundId: 'r-1', settledAt: later.toISOString() } }]);
+    expect(events).toEqual([{ type: 'RefundSettled', data: { refundId: 'r-1', money: { minor: 400n, currency: 'CNY' }, settledAt: later.toISOString() } }]);
     expect(after.settlement).toBe('settled');
     expect(given([...decided(), ...events]).when(settle).events).toEqual([]);
   });
@@ -83,7 +83,7 @@ describe('refund lifecycle', () => {
   });
 
   it('keeps whichever outcome the wallet reported first', () => {
-    const settled = [...decided(), { type: 'RefundSettled', data: { refundId: 'r-1', settledAt: later.toISOString() } } as RefundEvent];
+    const settled = [...decided(), { type: 'RefundSettled', data: { refundId: 'r-1', money: null, settledAt: later.toISOString() } } as RefundEvent];
     expect(given(settled).when({ type: 'VoidRefund', data: { refundId: 'r-1', unused: wholeCredits(0), now: later } }).events).toEqual([]);
   });
 

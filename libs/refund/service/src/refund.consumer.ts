@@ -1,53 +1,83 @@
-// The refund service as a process manager: it reads wallet events and, where the tenant's policy
-// says so, turns a platform-error failure reported after completion into an approved restoration
-// on creditflow.refunds.v1, which the wallet applies. The decision id is derived from the usage, so
-// a redelivered wallet event yields the same decision and the wallet applies it once.
-import { Controller, Inject } from '@nestjs/common';
+// The refund service's bus edge.
+// - creditflow.wallet-events.v1: every event first feeds the read model of wallet facts (idempotent by
+//   account and revision), then the refund service reacts: a failure after completion becomes a
+//   restoration decision (`restore:<usageId>`, where the tenant restores), and the wallet's answer to
+//   a claw-back settles (CreditsClawedBack) or voids (ClawBackRefused) the refund. The reactions are
+//   idempotent too, so a redelivered event changes nothing.
+// - creditflow.refunds.v1: `creditflow.refund.requested` is decided like POST /v1/refunds; the
+//   decision leaves from the store. A request that cannot be decided (malformed, unknown account,
+//   purchase or usage, refundId reused) goes to the DLQ with the reason. The service's own decided,
+//   settled and voided messages on the same topic are ignored.
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { REFUND_TYPES, RefundDecisionData, TOPICS, WalletEventData, cloudEvent } from '@creditflow/contracts';
-import { formatCredits, parseCredits } from '@creditflow/kernel';
-import { DeadLetter, DeliveredEvent, OutboundMessage } from '@creditflow/messaging';
-import { restorationForFailedUsage } from '@creditflow/refund-domain';
-import { RUNTIME, Runtime, TRANSPORT } from '@creditflow/shell';
+import { REFUND_TYPES, RefundRequest, TOPICS, WalletEventData, validatePayload } from '@creditflow/contracts';
+import { DomainError, parseCredits } from '@creditflow/kernel';
+import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
+import { TRANSPORT } from '@creditflow/shell';
+import { RefundApp } from './refund.app';
 
 @Controller()
 export class RefundConsumer {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(private readonly refunds: RefundApp) {}
 
   @EventPattern(TOPICS.walletEvents, TRANSPORT.refund)
   async walletEvents(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
-    const decisions: OutboundMessage[] = [];
     for (const { event, message } of batch) {
-      const wallet = event.data as unknown as WalletEventData;
-      if (wallet.event !== 'UsageFailedAfterCompletion') continue;
-      const tenant = this.runtime.tenants.get(event.tenantid);
-      if (!tenant) {
+      if (!this.refunds.knowsTenant(event.tenantid)) {
         letters.push({ message, reason: `unknown tenant "${event.tenantid}"` });
         continue;
       }
-      const failed = wallet.data as { usageId: string; reason: 'platform_error' | 'cancelled'; charged: string; failedAt: string };
-      const policy = { ...tenant.refundPolicy, restoreOnPlatformError: tenant.restoreOnPlatformError };
-      const verdict = restorationForFailedUsage(policy, {
-        usageId: failed.usageId, charged: parseCredits(failed.charged), failedReason: failed.reason, restored: false,
-      });
-      const decision: RefundDecisionData = {
-        refundId: `restore:${failed.usageId}`,
-        accountId: wallet.accountId,
-        status: verdict.restore ? 'approved' : 'denied',
-        rule: verdict.rule,
-        reason: verdict.reason,
-        ...(verdict.restore ? { creditsRestored: { usageId: failed.usageId, amount: formatCredits(verdict.amount) } } : {}),
-      };
-      decisions.push({
-        key: message.key ?? '',
-        value: cloudEvent({
-          id: `refund-decision:${event.tenantid}:${decision.refundId}`, source: 'creditflow/refund', type: REFUND_TYPES.decided,
-          subject: wallet.accountId, time: failed.failedAt, tenantid: event.tenantid, data: decision,
-        }),
-      });
+      const wallet = event.data as unknown as WalletEventData;
+      if (typeof wallet.accountId !== 'string' || typeof wallet.event !== 'string' || !/^\d+$/.test(String(wallet.revision)) || !wallet.data) {
+        letters.push({ message, reason: 'not a wallet event (accountId, revision, event, data)' });
+        continue;
+      }
+      try {
+        this.refunds.facts.apply(event.tenantid, wallet);
+        await this.react(event.tenantid, wallet);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        letters.push({ message, reason: `${error.code}: ${error.message}` });
+      }
     }
-    await this.runtime.bus.publish(TOPICS.refunds, decisions);
     return letters;
+  }
+
+  @EventPattern(TOPICS.refunds, TRANSPORT.refund)
+  async requests(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
+    const letters: DeadLetter[] = [];
+    for (const { event, message } of batch) {
+      if (event.type !== REFUND_TYPES.requested) continue;
+      const checked = validatePayload(RefundRequest, event.data);
+      if (!checked.ok) {
+        letters.push({ message, reason: checked.problems.join('; ') });
+        continue;
+      }
+      try {
+        await this.refunds.request(event.tenantid, checked.value, this.refunds.now(), { awaitWallet: false });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        letters.push({ message, reason: `${error.code}: ${error.message}` });
+      }
+    }
+    return letters;
+  }
+
+  private async react(tenantId: string, wallet: WalletEventData): Promise<void> {
+    const d = wallet.data;
+    switch (wallet.event) {
+      case 'UsageFailedAfterCompletion':
+        await this.refunds.restoreFailedUsage(tenantId, wallet.accountId, String(d.usageId), new Date(String(d.failedAt)));
+        return;
+      case 'CreditsClawedBack':
+        await this.refunds.settle(tenantId, wallet.accountId, String(d.refundId), new Date(String(d.clawedBackAt)));
+        return;
+      case 'ClawBackRefused':
+        await this.refunds.void(tenantId, wallet.accountId, String(d.refundId), parseCredits(String(d.unused)), new Date(String(d.refusedAt)));
+        return;
+      default:
+        return;
+    }
   }
 }

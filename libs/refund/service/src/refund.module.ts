@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { RefundApp } from './refund.app';
 import { RefundConsumer } from './refund.consumer';
+import { RefundController } from './refund.controller';
 
-@Module({ controllers: [RefundConsumer] })
+@Module({ controllers: [RefundController, RefundConsumer], providers: [RefundApp] })
 export class RefundModule {}

@@ -6,10 +6,12 @@
 //
 // Concurrency: every append carries the stream's expected revision; a conflict (another instance or
 // a concurrent request got there first) reloads the stream and decides again, so the loser emits
-// only what is still due (usually nothing). Stored event ids derive from the stream, the revision
-// and the content: a retried append of the same decision is a no-op, while a different decision at
-// the same revision is a conflict, never mistaken for a retry.
+// only what is still due (usually nothing). Stored event ids derive from this instance, the stream,
+// the revision and the content: this instance retrying the same append is a no-op, while any other
+// decision at the same revision (another request, another instance) is a conflict, never mistaken
+// for a retry. (Ids from the revision alone made a losing PUT look like a retry and vanish.)
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import {
   DailyResetData, MonthlyGrantData, RolloverExpiryData, SCHEDULER_TYPES, TOPICS, cloudEvent, messageKey,
 } from '@creditflow/contracts';
@@ -62,6 +64,8 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
   private position = 0n;
   private publishers: Subscription[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** Part of every stored event id: two instances never write the same id for different decisions. */
+  private readonly instance = randomUUID();
 
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
@@ -177,7 +181,7 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
           stream,
           events.map((e, i) => {
             const data = encodeBigInts(e.data);
-            const id = deterministicUuid(`${stream}@${revision + 1n + BigInt(i)}:${e.type}:${JSON.stringify(data)}`);
+            const id = deterministicUuid(`${this.instance}:${stream}@${revision + 1n + BigInt(i)}:${e.type}:${JSON.stringify(data)}`);
             return { id, type: e.type, data, metadata };
           }),
           { expectedRevision: revision < 0n ? 'no_stream' : revision },

@@ -1,0 +1,183 @@
+// The refund service's application facade: a refund request (HTTP or creditflow.refund.requested) is
+// decided once per refundId on stream `refund-<tenant>_<refundId>` from the facts of its read model of
+// the wallet; what the wallet did with a claw-back settles or voids it; a platform-error failure after
+// completion becomes a restoration decision where the tenant restores. Decisions leave for the wallet
+// through a checkpointed store subscription (creditflow.refunds.v1), never beside the append.
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { join } from 'node:path';
+import { Subscription, WrongExpectedRevisionError } from '@creditflow/event-store';
+import { Credits, DomainError } from '@creditflow/kernel';
+import { publishFromStore } from '@creditflow/messaging';
+import {
+  RefundCommand, RefundPolicy, RefundRecord, RefundRequest, decideRefundRecord, evolveRefundRecord,
+} from '@creditflow/refund-domain';
+import { RUNTIME, Runtime } from '@creditflow/shell';
+import { TenantConfig } from '@creditflow/tenancy';
+import { KeyedQueue } from './keyed-queue';
+import { REFUND_CATEGORY, foldRecorded, refundMessages, refundStream, toEventData } from './refund.records';
+import { SqliteRefundIndex } from './sqlite.refund-index';
+import { SqliteWalletFacts } from './sqlite.wallet-facts';
+
+/** How long an HTTP request in embedded mode waits for the read model to reach the wallet's stream. */
+const CATCH_UP_MS = 2_000;
+const MAX_CONFLICT_RETRIES = 5;
+
+export class RefundAccountNotFoundError extends DomainError {
+  constructor(accountId: string) {
+    super('REFUND.ACCOUNT_NOT_FOUND', `account "${accountId}" does not exist`, { accountId });
+  }
+}
+
+@Injectable()
+export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly facts: SqliteWalletFacts;
+  private readonly index: SqliteRefundIndex;
+  private readonly queue = new KeyedQueue();
+  private readonly log = new Logger('refund');
+  private subscriptions: Subscription[] = [];
+
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
+    this.facts = new SqliteWalletFacts(join(runtime.dataDir, 'refund-wallet-facts.sqlite'));
+    this.index = new SqliteRefundIndex(join(runtime.dataDir, 'refund-index.sqlite'));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscriptions.push(
+      await publishFromStore({
+        store: this.runtime.store, publisher: this.runtime.bus, subscriptionId: 'refund-publisher', category: REFUND_CATEGORY, toMessages: refundMessages,
+      }),
+      await this.runtime.store.subscribe({
+        subscriptionId: 'refund-index',
+        category: REFUND_CATEGORY,
+        onEvents: async (events) => {
+          for (const stream of new Set(events.map((e) => e.streamName))) {
+            const recorded = await this.runtime.store.readStream(stream);
+            const tenantId = (recorded[0]?.metadata as { tenantId?: string } | undefined)?.tenantId;
+            if (tenantId) this.index.record(tenantId, foldRecorded(recorded));
+          }
+        },
+        onError: (error) => this.log.warn(`refund-index: ${String(error)}`),
+      }),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const s of this.subscriptions) await s.stop();
+    this.subscriptions = [];
+    this.facts.close();
+    this.index.close();
+  }
+
+  tenant(tenantId: string): TenantConfig {
+    const tenant = this.runtime.tenants.get(tenantId);
+    if (!tenant) throw new DomainError('TENANT.UNKNOWN', `unknown tenant "${tenantId}"`);
+    return tenant;
+  }
+
+  knowsTenant(tenantId: string): boolean {
+    return this.runtime.tenants.has(tenantId);
+  }
+
+  now(): Date {
+    return this.runtime.clock.now();
+  }
+
+  /**
+   * Decides a refund request once per refundId; a repeated refundId gets its record back (409 for
+   * another request under it). `awaitWallet`: wait for the read model to reach the wallet's stream
+   * first, where the store is shared (embedded mode, HTTP). Never from a bus consumer: the read model
+   * is fed by the same consumer loop.
+   */
+  async request(tenantId: string, request: RefundRequest, now: Date, { awaitWallet }: { awaitWallet: boolean }): Promise<RefundRecord> {
+    const tenant = this.tenant(tenantId);
+    if (awaitWallet && !(await this.record(tenantId, request.refundId)).exists) await this.catchUp(tenantId, request.accountId);
+    return this.decide(tenantId, request, tenant.refundPolicy, now);
+  }
+
+  /**
+   * A usage that failed after completion: decided as a system_failure refund under refundId
+   * `restore:<usageId>` with the tenant's `restoreOnPlatformError` (whether such failures are made
+   * good without a request), at the failure's time. Redelivery finds the same refundId and changes nothing.
+   */
+  async restoreFailedUsage(tenantId: string, accountId: string, usageId: string, failedAt: Date): Promise<RefundRecord> {
+    const tenant = this.tenant(tenantId);
+    const policy: RefundPolicy = { ...tenant.refundPolicy, restoreOnPlatformError: tenant.restoreOnPlatformError };
+    return this.decide(tenantId, { refundId: `restore:${usageId}`, accountId, usageId, reason: 'system_failure' }, policy, failedAt);
+  }
+
+  /** The wallet clawed the credits back (CreditsClawedBack): the refund's money is payable. */
+  settle(tenantId: string, accountId: string, refundId: string, at: Date): Promise<RefundRecord> {
+    return this.execute(tenantId, accountId, refundId, { type: 'SettleRefund', data: { refundId, now: at } });
+  }
+
+  /** The wallet refused the claw-back (ClawBackRefused): the refund is void, no money is paid. */
+  void(tenantId: string, accountId: string, refundId: string, unused: Credits, at: Date): Promise<RefundRecord> {
+    return this.execute(tenantId, accountId, refundId, { type: 'VoidRefund', data: { refundId, unused, now: at } });
+  }
+
+  async record(tenantId: string, refundId: string): Promise<RefundRecord> {
+    return foldRecorded(await this.runtime.store.readStream(refundStream(tenantId, refundId)));
+  }
+
+  private decide(tenantId: string, request: RefundRequest, policy: RefundPolicy, now: Date): Promise<RefundRecord> {
+    return this.queue.run(`${tenantId}:${request.accountId}`, async () => {
+      const facts = await this.factsFor(tenantId, request, now);
+      return this.execute(tenantId, request.accountId, request.refundId, { type: 'DecideRefund', data: { request, policy, facts, now } });
+    });
+  }
+
+  /**
+   * Facts for a new decision. A refundId already decided is answered from its stream by the decider
+   * before these are read, so an unknown account only matters for a new decision (then: 404).
+   */
+  private async factsFor(tenantId: string, request: RefundRequest, now: Date) {
+    const existing = await this.record(tenantId, request.refundId);
+    if (!existing.exists && (await this.facts.revision(tenantId, request.accountId)) === null) throw new RefundAccountNotFoundError(request.accountId);
+    const purchase = request.purchaseId ? await this.facts.purchase(tenantId, request.accountId, request.purchaseId, now) : null;
+    const usage = request.usageId ? await this.facts.usage(tenantId, request.accountId, request.usageId) : null;
+    const approvedRefunds = [...this.index.approvedOn(tenantId, request.accountId), ...(await this.facts.approvedRefunds(tenantId, request.accountId))];
+    return { ...(purchase ? { purchase } : {}), ...(usage ? { usage } : {}), approvedRefunds };
+  }
+
+  /** Load the refund's stream, decide, append with the expected revision; decide again after a conflict. */
+  private async execute(tenantId: string, accountId: string, refundId: string, command: RefundCommand): Promise<RefundRecord> {
+    const stream = refundStream(tenantId, refundId);
+    for (let attempt = 0; ; attempt++) {
+      const recorded = await this.runtime.store.readStream(stream);
+      const state = foldRecorded(recorded);
+      const revision = recorded.length ? recorded[recorded.length - 1].revision : -1n;
+      const events = decideRefundRecord(command, state);
+      if (!events.length) return state;
+      const owner = state.decision?.accountId ?? accountId;
+      try {
+        await this.runtime.store.appendToStream(
+          stream,
+          events.map((e, i) => toEventData(stream, revision + 1n + BigInt(i), e, { tenantId, accountId: owner })),
+          { expectedRevision: revision < 0n ? 'no_stream' : revision },
+        );
+      } catch (error) {
+        if (error instanceof WrongExpectedRevisionError && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw error;
+      }
+      const next = events.reduce(evolveRefundRecord, state);
+      this.index.record(tenantId, next);
+      return next;
+    }
+  }
+
+  /** Embedded mode: wait (bounded) until the read model has processed the account's last wallet event. */
+  private async catchUp(tenantId: string, accountId: string): Promise<void> {
+    if (this.runtime.mode !== 'embedded') return;
+    // The wallet's stream name (libs/wallet/application wallet.codec.ts), in the store embedded mode shares.
+    const [last] = await this.runtime.store.readStream(`wallet-${tenantId}_${accountId}`, { direction: 'backwards', maxCount: 1 });
+    if (!last) return;
+    const deadline = Date.now() + CATCH_UP_MS;
+    while (((await this.facts.revision(tenantId, accountId)) ?? -1n) < last.revision) {
+      if (Date.now() > deadline) {
+        this.log.warn(`refund facts for ${tenantId}/${accountId} are behind the wallet (revision ${last.revision}); deciding on what has arrived`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}

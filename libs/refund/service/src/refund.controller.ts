@@ -1,0 +1,51 @@
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { RefundRequest, RefundResponse } from '@creditflow/contracts';
+import { formatCredits, formatMoney } from '@creditflow/kernel';
+import { ApiError, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
+import { RefundApp } from './refund.app';
+import { refundView } from './refund.records';
+
+@Controller()
+export class RefundController {
+  constructor(private readonly refunds: RefundApp) {}
+
+  /** Decides (once per refundId) and answers with the decision; the wallet applies it from the bus. */
+  @Roles('admin')
+  @Post('v1/refunds')
+  @HttpCode(200)
+  async request(@CurrentPrincipal() who: Principal, @ValidBody(RefundRequest) body: RefundRequest): Promise<RefundResponse> {
+    const record = await this.refunds.request(who.tenant, body, this.refunds.now(), { awaitWallet: true });
+    return refundView(record);
+  }
+
+  /** A refund's decision and where its settlement stands. */
+  @Roles('ops')
+  @Get('v1/refunds/:refundId')
+  async get(@CurrentPrincipal() who: Principal, @Param('refundId') refundId: string): Promise<RefundResponse> {
+    const record = await this.refunds.record(who.tenant, idParam('refundId', refundId));
+    if (!record.exists) throw new ApiError(404, 'refund_not_found', `refund "${refundId}" was never requested`);
+    return refundView(record);
+  }
+
+  /**
+   * The account's purchases as the refund service sees them (its read model of the wallet's events,
+   * as of `walletRevision`): what each cost and how many of its credits are unused now.
+   */
+  @Roles('ops')
+  @Get('v1/accounts/:accountId/purchases')
+  async purchases(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
+    idParam('accountId', accountId);
+    const revision = await this.refunds.facts.revision(who.tenant, accountId);
+    if (revision === null) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
+    const now = this.refunds.now();
+    return {
+      accountId,
+      walletRevision: revision.toString(),
+      purchases: this.refunds.facts.purchasesOf(who.tenant, accountId, now).map((p) => ({
+        purchaseId: p.purchaseId, lotId: p.lotId, credits: formatCredits(p.credits), unused: formatCredits(p.unused),
+        paid: { amount: formatMoney(p.paid), currency: p.paid.currency }, purchasedAt: p.purchasedAt, promotional: p.promotional,
+        initialPayment: p.initialPayment,
+      })),
+    };
+  }
+}
