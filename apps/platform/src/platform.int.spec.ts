@@ -851,3 +851,132 @@ describe('durability across a restart', () => {
     expect(await editor.balance(editorAccount)).toMatchObject({ available: '4', held: '0' });
   });
 });
+
+describe('bad input for every endpoint (issue 3): 400 with a clear error, and nothing changes', () => {
+  const platform = platformFor();
+  const tenants = { apinfer: client(platform, 'apinfer'), visualgpt: client(platform, 'visualgpt'), gptimage2: client(platform, 'gptimage2') } as const;
+  type Known = keyof typeof tenants;
+  const accounts: Record<Known, string> = { apinfer: '', visualgpt: '', gptimage2: '' };
+
+  beforeAll(async () => {
+    accounts.apinfer = await tenants.apinfer.openAccount();
+    await tenants.apinfer.purchase(apinferBasic(accounts.apinfer));
+    accounts.visualgpt = await tenants.visualgpt.openAccount(uniqueId('team'), { type: 'team', members: ['alice'] });
+    await tenants.visualgpt.reward(accounts.visualgpt, '20');
+    accounts.gptimage2 = await tenants.gptimage2.openAccount();
+  });
+
+  /** [what, tenant, role, method, path, body: JSON value, or a raw string sent as is, expected error code] */
+  type Case = [string, Known, Role, string, (accountId: string) => string, ((accountId: string) => unknown) | string, string];
+  const quotes = () => '/v1/quotes';
+  const account = (accountId: string) => `/v1/accounts/${accountId}`;
+  const logins = (accountId: string) => `/v1/accounts/${accountId}/logins`;
+  const grants = (accountId: string) => `/v1/accounts/${accountId}/grants`;
+  const transfers = (accountId: string) => `/v1/accounts/${accountId}/transfers`;
+  const authorize = () => '/v1/usage/authorize';
+  const purchases = () => '/v1/purchases';
+  const subscription = (accountId: string) => `/v1/accounts/${accountId}/subscription`;
+  const ticks = () => '/v1/scheduler/ticks';
+  const usage = (extra: object) => (accountId: string) => ({ usageId: uniqueId('u'), accountId, feature: 'qwen-image', ...extra });
+  const purchase = (extra: object) => (accountId: string) => ({ ...apinferBasic(accountId), ...extra });
+  const without = (field: string, body: (accountId: string) => Record<string, unknown>) => (accountId: string) => {
+    const { [field]: _dropped, ...rest } = body(accountId);
+    return rest;
+  };
+  const INVALID = 'invalid_request';
+
+  const cases: Case[] = [
+    // POST /v1/quotes
+    ['a quote with an unknown field', 'apinfer', 'service', 'POST', quotes, () => ({ feature: 'qwen-image', discount: '0.5' }), INVALID],
+    ['a quote without a feature', 'apinfer', 'service', 'POST', quotes, () => ({ quality: 'high' }), INVALID],
+    ['a quote for an unknown feature', 'apinfer', 'service', 'POST', quotes, () => ({ feature: 'dall-e' }), 'unknown_feature'],
+    ['a quote with an unknown quality', 'apinfer', 'service', 'POST', quotes, () => ({ feature: 'qwen-image', quality: 'extreme' }), 'unknown_option'],
+    ['a quote with an unknown model', 'visualgpt', 'service', 'POST', quotes, () => ({ feature: 'image-editor', model: 'dall-e-3' }), 'unknown_option'],
+    ['a quote with an unknown resolution', 'gptimage2', 'service', 'POST', quotes, () => ({ feature: 'text-to-image', resolution: '8K' }), 'unknown_option'],
+    ['a quote with quantity 0', 'apinfer', 'service', 'POST', quotes, () => ({ feature: 'qwen-image', quantity: 0 }), INVALID],
+    ['a quote with a fractional quantity', 'apinfer', 'service', 'POST', quotes, () => ({ feature: 'qwen-image', quantity: 2.5 }), INVALID],
+    ['a quote in malformed JSON', 'apinfer', 'service', 'POST', quotes, '{"feature": "qwen-image"', 'malformed_request'],
+    // PUT /v1/accounts/{id}
+    ['an account without a type', 'visualgpt', 'admin', 'PUT', account, () => ({ members: ['alice'] }), INVALID],
+    ['an account with an unknown field', 'visualgpt', 'admin', 'PUT', account, () => ({ type: 'team', members: ['alice'], plan: 'pro' }), INVALID],
+    ['members that are not a list', 'visualgpt', 'admin', 'PUT', account, () => ({ type: 'team', members: 'alice,bob' }), INVALID],
+    ['a member id with forbidden characters', 'visualgpt', 'admin', 'PUT', account, () => ({ type: 'team', members: ['alice', 'bob smith'] }), INVALID],
+    ['an account in malformed JSON', 'visualgpt', 'admin', 'PUT', account, '{"type": team}', 'malformed_request'],
+    // POST /v1/accounts/{id}/logins
+    ['a login without a loginId', 'visualgpt', 'service', 'POST', logins, () => ({}), INVALID],
+    ['a loginId with forbidden characters', 'visualgpt', 'service', 'POST', logins, () => ({ loginId: 'log in' }), INVALID],
+    ['a login with an unknown field', 'visualgpt', 'service', 'POST', logins, () => ({ loginId: uniqueId('login'), bonus: 5 }), INVALID],
+    ['a login in malformed JSON', 'visualgpt', 'service', 'POST', logins, '{loginId}', 'malformed_request'],
+    // POST /v1/accounts/{id}/grants
+    ['a grant without a grantId', 'apinfer', 'admin', 'POST', grants, () => ({ type: 'reward', amount: '5' }), INVALID],
+    ['a grant expiry that is not an ISO 8601 instant', 'apinfer', 'admin', 'POST', grants, () => ({ grantId: uniqueId('g'), type: 'reward', amount: '5', expiresAt: 'next week' }), INVALID],
+    // POST /v1/accounts/{id}/transfers: malformed before it is refused
+    ['a transfer with a negative amount', 'apinfer', 'admin', 'POST', transfers, () => ({ toAccountId: 'acc-x', amount: '-5' }), INVALID],
+    // POST /v1/usage/authorize
+    ['an authorization without a usageId', 'apinfer', 'service', 'POST', authorize, without('usageId', usage({})), INVALID],
+    ['an authorization without an accountId', 'apinfer', 'service', 'POST', authorize, without('accountId', usage({})), INVALID],
+    ['an authorization without a feature', 'apinfer', 'service', 'POST', authorize, without('feature', usage({})), INVALID],
+    ['a feature that is not a string', 'apinfer', 'service', 'POST', authorize, usage({ feature: 42 }), INVALID],
+    ['a userId with forbidden characters', 'visualgpt', 'service', 'POST', authorize, (accountId) => ({ usageId: uniqueId('u'), accountId, userId: 'al ice', feature: 'mind-map' }), INVALID],
+    // POST /v1/purchases
+    ['a purchase without a purchaseId', 'apinfer', 'admin', 'POST', purchases, without('purchaseId', purchase({})), INVALID],
+    ['a non-numeric amount paid', 'apinfer', 'admin', 'POST', purchases, purchase({ amountPaid: 'ten' }), INVALID],
+    ['an amount paid as a JSON number', 'apinfer', 'admin', 'POST', purchases, purchase({ amountPaid: 10 }), INVALID],
+    ['an amount paid finer than the currency (10.001 CNY)', 'apinfer', 'admin', 'POST', purchases, purchase({ amountPaid: '10.001' }), 'invalid_money'],
+    ['a currency that is not an ISO 4217 code', 'apinfer', 'admin', 'POST', purchases, purchase({ currency: 'yuan' }), INVALID],
+    ['promotional that is not a boolean', 'apinfer', 'admin', 'POST', purchases, purchase({ promotional: 'yes' }), INVALID],
+    ['a purchase for an account id with forbidden characters', 'apinfer', 'admin', 'POST', purchases, purchase({ accountId: 'acc 1' }), INVALID],
+    // PUT /v1/accounts/{id}/subscription
+    ['a subscription to an unknown plan', 'gptimage2', 'admin', 'PUT', subscription, () => ({ planId: 'gold', billingPeriod: 'monthly' }), 'unknown_plan'],
+    ['a subscription where the tenant has no plans', 'apinfer', 'admin', 'PUT', subscription, () => ({ planId: 'pro', billingPeriod: 'monthly' }), 'unknown_plan'],
+    ['a subscription with an unknown billing period', 'gptimage2', 'admin', 'PUT', subscription, () => ({ planId: 'starter', billingPeriod: 'weekly' }), INVALID],
+    ['a subscription without a billing period', 'gptimage2', 'admin', 'PUT', subscription, () => ({ planId: 'starter' }), INVALID],
+    ['a subscription without a plan', 'gptimage2', 'admin', 'PUT', subscription, () => ({ billingPeriod: 'monthly' }), INVALID],
+    ['a subscription with an unknown field', 'gptimage2', 'admin', 'PUT', subscription, () => ({ planId: 'starter', billingPeriod: 'monthly', seats: 3 }), INVALID],
+    ['a subscription in malformed JSON', 'gptimage2', 'admin', 'PUT', subscription, '{"planId": "starter",}', 'malformed_request'],
+    // POST /v1/scheduler/ticks
+    ['a tick at a time that is not ISO 8601', 'gptimage2', 'admin', 'POST', ticks, () => ({ at: 'tomorrow' }), INVALID],
+    ['a tick at an impossible date', 'gptimage2', 'admin', 'POST', ticks, () => ({ at: '2030-13-45T00:00:00Z' }), INVALID],
+    ['a tick at a time given as a number', 'gptimage2', 'admin', 'POST', ticks, () => ({ at: 1893456000000 }), INVALID],
+    ['a tick with an unknown field', 'gptimage2', 'admin', 'POST', ticks, () => ({ when: '2030-01-01T00:00:00Z' }), INVALID],
+  ];
+
+  it.each(cases)('refuses %s with 400', async (...[_what, tenant, role, method, path, body, code]: Case) => {
+    const api = tenants[tenant];
+    const accountId = accounts[tenant];
+    const snapshot = async () => ({
+      balance: await api.balance(accountId),
+      transactions: await api.transactions(accountId),
+      subscription: (await api.call('ops', 'GET', `/v1/accounts/${accountId}/subscription`)).status,
+    });
+    const before = await snapshot();
+
+    const payload = typeof body === 'string' ? { rawBody: body } : { body: body(accountId) };
+    const r = await platform().request(method, path(accountId), { key: api.key(role), ...payload });
+    expect({ status: r.status, body: r.body }).toEqual({ status: 400, body: expect.objectContaining({ error: code, message: expect.any(String) }) });
+
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses malformed usage steps (400; an unknown action is no route: 404) and keeps the hold', async () => {
+    const api = tenants.apinfer;
+    const accountId = accounts.apinfer;
+    const usageId = uniqueId('u');
+    expect((await api.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'high' })).status).toBe(200);
+    const held = { balance: await api.balance(accountId), transactions: await api.transactions(accountId) };
+
+    for (const [action, body, status, error] of [
+      ['complete', { force: true }, 400, INVALID],
+      ['complete', { reason: 'cancelled' }, 400, INVALID],
+      ['fail', { reason: 'model_error' }, 400, INVALID],
+      ['fail', { reason: 'platform_error', note: 'gpu' }, 400, INVALID],
+      ['accept', { credits: '0' }, 400, INVALID],
+      ['refund', undefined, 404, 'not_found'],
+    ] as const) {
+      const r = await api.call('service', 'POST', `/v1/usage/${usageId}/${action}`, body);
+      expect({ action, body, status: r.status, error: r.body.error }).toEqual({ action, body, status, error });
+    }
+    expect({ balance: await api.balance(accountId), transactions: await api.transactions(accountId) }).toEqual(held);
+    expect((await api.step(usageId, 'fail', { reason: 'cancelled' })).status).toBe(200);
+  });
+});
