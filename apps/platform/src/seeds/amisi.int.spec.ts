@@ -4,7 +4,7 @@
 // credits that are non-refundable and non-transferable. CHOSEN in config/tenants/amisi.yaml: the
 // credit packages (the seed gives no figures) and maxMembers 1 for free and basic.
 import { apiKey } from '@creditflow/testing';
-import { at, platformFor, tenantApi, uniqueId } from './seed-platform.testing';
+import { at, eventually, platformFor, tenantApi, uniqueId } from './seed-platform.testing';
 
 describe('amisi (seed 003) through HTTP', () => {
   const platform = platformFor({ clock: 'manual' });
@@ -36,7 +36,7 @@ describe('amisi (seed 003) through HTTP', () => {
       ['a chat message', { feature: 'chat-message' }, '1'],
       ['a basic image-to-text analysis', { feature: 'image-to-text', detail: 'basic' }, '1'],
       ['a detailed image-to-text analysis', { feature: 'image-to-text', detail: 'detailed' }, '2'],
-    ])('quotes and charges %s %s credit(s)', async (_what, request, credits) => {
+    ])('quotes and charges %s (%j): %s credit(s)', async (_what, request, credits) => {
       expect(await amisi.quote(request)).toEqual({ credits, priceVersion: '2025-01-01' });
       const accountId = await amisi.openAccount();
       await amisi.reward(accountId, '10');
@@ -247,6 +247,46 @@ describe('amisi (seed 003) through HTTP', () => {
   });
 
   describe('credit history and analytics', () => {
-    it.todo('reports credit consumption by tool, user and period, and exports it (GET /v1/reports/usage: issue 6, not built yet)');
+    const report = async (query: string) => {
+      const r = await amisi.call('ops', 'GET', `/v1/reports/usage?${query}`);
+      expect(r.status).toBe(200);
+      return r.body;
+    };
+
+    it('reports credit consumption by tool, by user and by period, and exports it as CSV', async () => {
+      // Days no other test of this file uses, so the tenant-wide report shows this team's usage only.
+      await amisi.setClock(at('2033-06-15T10:00:00Z'));
+      const accountId = await subscribed('business', 'monthly', { type: 'team', members: ['ana', 'ben'] });
+      await amisi.charge(accountId, { userId: 'ana', feature: 'text-to-image', resolution: '8K' });
+      await amisi.charge(accountId, { userId: 'ana', feature: 'chat-message', quantity: 3 });
+      await amisi.charge(accountId, { userId: 'ben', feature: 'image-to-text', detail: 'detailed' });
+      await amisi.setClock(at('2033-06-16T10:00:00Z'));
+      await amisi.charge(accountId, { userId: 'ben', feature: 'text-to-image', resolution: '1080p' });
+      expect(await amisi.balance(accountId)).toMatchObject({ available: '139' });
+
+      const period = 'from=2033-06-15&to=2033-06-16';
+      const byDay = await eventually('the usage projection', async () => {
+        const body = await report(`groupBy=day&${period}`);
+        return body.rows.length === 2 && body.rows[1].uses === 1 ? body : undefined;
+      });
+      expect(byDay.rows).toEqual([{ day: '2033-06-15', uses: 3, credits: '9' }, { day: '2033-06-16', uses: 1, credits: '2' }]);
+      expect((await report(`groupBy=user&${period}`)).rows).toEqual([{ user: 'ana', uses: 2, credits: '7' }, { user: 'ben', uses: 2, credits: '4' }]);
+      expect((await report(`groupBy=feature&${period}`)).rows).toEqual([
+        { feature: 'chat-message', uses: 1, credits: '3' },
+        { feature: 'image-to-text', uses: 1, credits: '2' },
+        { feature: 'text-to-image', uses: 2, credits: '6' },
+      ]);
+      expect((await report('groupBy=feature&from=2033-06-16&to=2033-06-16')).rows).toEqual([{ feature: 'text-to-image', uses: 1, credits: '2' }]);
+
+      const csv = await amisi.call('ops', 'GET', `/v1/reports/usage?groupBy=user&${period}&format=csv`);
+      expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+      expect(String(csv.body).trim().split(/\r?\n/)).toEqual(['user,uses,credits', 'ana,2,7', 'ben,2,4']);
+    });
+
+    it.todo('gives usage analytics to business and enterprise accounts only, per account (GET /v1/reports/usage is tenant-wide for ops keys: no account filter, no plan gate)');
+  });
+
+  describe('enterprise tier', () => {
+    it.todo('puts an account on enterprise with its custom allocation and unlimited team members (no admin path assigns a custom plan: PUT subscription answers 422 custom_plan)');
   });
 });

@@ -54,7 +54,7 @@ describe('apinfer (seed 004) through HTTP', () => {
       ['standard quality', { quality: 'standard' }, '1.75', '98.25'],
       ['high quality (+50%)', { quality: 'high' }, '2.625', '97.375'],
       ['ultra quality (+100%)', { quality: 'ultra' }, '3.5', '96.5'],
-    ])('quotes and charges Qwen-Image at %s exactly %s credits', async (_what, options, credits, left) => {
+    ])('quotes and charges Qwen-Image at %s (%j) exactly %s credits, leaving %s of 100', async (_what, options, credits, left) => {
       expect(await apinfer.quote({ feature: 'qwen-image', ...options })).toEqual({ credits, priceVersion: '2025-01-01' });
       const accountId = await funded();
       const { authorized, completed } = await apinfer.charge(accountId, { feature: 'qwen-image', ...options });
