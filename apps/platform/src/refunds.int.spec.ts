@@ -265,6 +265,24 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
     expect(clawBacks).toEqual([expect.objectContaining({ refundId, lotId: `purchase:${purchaseId}`, amount: '98.25' })]);
   });
 
+  it('keeps decisions and what it knows of the wallet across a restart', async () => {
+    await apinfer.setClock(at(T));
+    const accountId = await apinfer.openAccount();
+    const purchaseId = await basic(accountId);
+    const other = await basic(accountId);
+    const body = { refundId: uniqueId('ref'), accountId, purchaseId, reason: 'unused_credits' };
+    const first = await apinfer.refundOk(body);
+    await apinfer.settled(body.refundId);
+
+    await platform.restart();
+    expect(await apinfer.refundOk(body)).toEqual({ ...first, settlement: 'settled' });
+    expect(await apinfer.refundOk({ ...body, refundId: uniqueId('ref') })).toMatchObject({ status: 'denied', rule: 'REFUND.DUPLICATE' });
+    expect(await apinfer.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId: other, reason: 'unused_credits' })).toMatchObject({
+      status: 'approved', creditsClawedBack: '100',
+    });
+    await apinfer.available(accountId, '0');
+  });
+
   it('answers a refundId reused for another request with 409 and decides nothing', async () => {
     await apinfer.setClock(at(T));
     const accountId = await apinfer.openAccount();

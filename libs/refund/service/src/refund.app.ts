@@ -3,7 +3,7 @@
 // the wallet; what the wallet did with a claw-back settles or voids it; a platform-error failure after
 // completion becomes a restoration decision where the tenant restores. Decisions leave for the wallet
 // through a checkpointed store subscription (creditflow.refunds.v1), never beside the append.
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { join } from 'node:path';
 import { Subscription, WrongExpectedRevisionError } from '@creditflow/event-store';
 import { Credits, DomainError } from '@creditflow/kernel';
@@ -29,7 +29,7 @@ export class RefundAccountNotFoundError extends DomainError {
 }
 
 @Injectable()
-export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy {
+export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   readonly facts: SqliteWalletFacts;
   private readonly index: SqliteRefundIndex;
   private readonly queue = new KeyedQueue();
@@ -64,6 +64,10 @@ export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     for (const s of this.subscriptions) await s.stop();
     this.subscriptions = [];
+  }
+
+  /** After Nest has stopped the bus consumers and the HTTP server (onModuleDestroy comes before that). */
+  onApplicationShutdown(): void {
     this.facts.close();
     this.index.close();
   }

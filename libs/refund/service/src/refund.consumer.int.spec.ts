@@ -40,6 +40,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await app.onModuleDestroy();
   await runtime.close();
+  app.onApplicationShutdown();
   rmSync(dir, { recursive: true, force: true });
 });
 
