@@ -7,10 +7,11 @@
 // current local day (there is nothing earlier to catch up). The event's id is
 // `daily-reset:<tenant>:<day>`, `day` being the local day that starts at the boundary, so a repeated
 // tick emits nothing and downtime is caught up once, in order, with the same events a tick per day
-// would have emitted.
+// would have emitted. Each event also names the boundary after it (`nextAt`), so a tick before that
+// decides without any time-zone arithmetic, and the state depends on the last event alone.
 import { InvalidTimeError } from './subscription.errors';
 import { assertNever } from './subscription.state';
-import { lastLocalMidnight, localDay, nextDay, startOfLocalDay } from './local-day';
+import { localDay, nextDay, startOfLocalDay } from './local-day';
 
 /** At most this many boundaries per decision; a longer outage is caught up by the following ticks. */
 export const MAX_DAILY_RESETS_PER_TICK = 3660;
@@ -26,6 +27,8 @@ export type DailyResetEvent = {
     /** The boundary: local midnight starting `day`, as an ISO UTC instant. */
     at: string;
     timeZone: string;
+    /** The boundary after this one, in the same zone. */
+    nextAt: string;
   };
 };
 
@@ -36,9 +39,12 @@ export interface DailyResetState {
   /** The last boundary emitted; null before the first tick. */
   lastDay: string | null;
   lastAt: string | null;
+  /** The boundary after the last one, and the zone it was computed in; null before the first tick. */
+  nextAt: string | null;
+  timeZone: string | null;
 }
 
-export const initialDailyResetState: DailyResetState = { tenantId: '', lastDay: null, lastAt: null };
+export const initialDailyResetState: DailyResetState = { tenantId: '', lastDay: null, lastAt: null, nextAt: null, timeZone: null };
 
 export function dailyResetId(tenantId: string, day: string): string {
   return `daily-reset:${tenantId}:${day}`;
@@ -47,7 +53,7 @@ export function dailyResetId(tenantId: string, day: string): string {
 export function evolveDailyReset(state: DailyResetState, event: DailyResetEvent): DailyResetState {
   switch (event.type) {
     case 'DailyResetDue':
-      return { tenantId: event.data.tenantId, lastDay: event.data.day, lastAt: event.data.at };
+      return { tenantId: event.data.tenantId, lastDay: event.data.day, lastAt: event.data.at, nextAt: event.data.nextAt, timeZone: event.data.timeZone };
     default:
       return assertNever(event.type);
   }
@@ -68,25 +74,21 @@ export function decideDailyReset(command: DailyResetCommand, state: DailyResetSt
   }
 }
 
-/** The local midnight after the last one emitted (or the current day's, before the first), in `timeZone`. */
-export function nextDailyReset(state: DailyResetState, timeZone: string, now: Date): Date {
-  if (state.lastDay === null) return lastLocalMidnight(now, timeZone);
-  return startOfLocalDay(nextDay(state.lastDay), timeZone);
-}
-
 function dueResets({ tenantId, timeZone, now }: DailyResetCommand['data'], state: DailyResetState): DailyResetEvent[] {
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new InvalidTimeError();
+  if (state.nextAt !== null && state.timeZone === timeZone && now.getTime() < Date.parse(state.nextAt)) return [];
   const events: DailyResetEvent[] = [];
   let day = state.lastDay === null ? localDay(now, timeZone) : nextDay(state.lastDay);
   const lastAt = state.lastAt === null ? null : Date.parse(state.lastAt);
-  while (events.length < MAX_DAILY_RESETS_PER_TICK) {
-    const at = startOfLocalDay(day, timeZone);
-    if (at.getTime() > now.getTime()) break;
+  let at = startOfLocalDay(day, timeZone);
+  while (events.length < MAX_DAILY_RESETS_PER_TICK && at.getTime() <= now.getTime()) {
+    const next = startOfLocalDay(nextDay(day), timeZone);
     // A time zone changed in the tenant file can put a boundary at or before the last one: skip it.
     if (lastAt === null || at.getTime() > lastAt) {
-      events.push({ type: 'DailyResetDue', data: { eventId: dailyResetId(tenantId, day), tenantId, day, at: at.toISOString(), timeZone } });
+      events.push({ type: 'DailyResetDue', data: { eventId: dailyResetId(tenantId, day), tenantId, day, at: at.toISOString(), timeZone, nextAt: next.toISOString() } });
     }
     day = nextDay(day);
+    at = next;
   }
   return events;
 }

@@ -25,7 +25,10 @@ describe('daily reset', () => {
     expect(events).toEqual([
       {
         type: 'DailyResetDue',
-        data: { eventId: 'daily-reset:visualgpt:2030-04-02', tenantId: 'visualgpt', day: '2030-04-02', at: '2030-04-01T16:00:00.000Z', timeZone: 'Asia/Shanghai' },
+        data: {
+          eventId: 'daily-reset:visualgpt:2030-04-02', tenantId: 'visualgpt', day: '2030-04-02', at: '2030-04-01T16:00:00.000Z', timeZone: 'Asia/Shanghai',
+          nextAt: '2030-04-02T16:00:00.000Z',
+        },
       },
     ]);
   });

@@ -54,8 +54,22 @@ export function localDay(at: Date, timeZone: string): string {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
+const dayStarts = new Map<string, number>();
+
 /** The first instant of local day `day` ("YYYY-MM-DD") in the zone. */
 export function startOfLocalDay(day: string, timeZone: string): Date {
+  const key = `${timeZone} ${day}`;
+  let start = dayStarts.get(key);
+  if (start === undefined) {
+    // A pure function of its arguments: remembered (Intl formatting is slow), within a bound.
+    if (dayStarts.size >= 10_000) dayStarts.clear();
+    start = computeStartOfLocalDay(day, timeZone);
+    dayStarts.set(key, start);
+  }
+  return new Date(start);
+}
+
+function computeStartOfLocalDay(day: string, timeZone: string): number {
   const [y, m, d] = day.split('-').map(Number);
   const wall = Date.UTC(y, m - 1, d);
   // Two passes: the offset at the guess can differ from the offset at local midnight across a DST change.
@@ -65,7 +79,7 @@ export function startOfLocalDay(day: string, timeZone: string): Date {
   for (let i = 0; i < 24 * 60 && localDay(new Date(t), timeZone) < day; i++) t += MINUTE;
   // Midnight repeated by a DST fall-back at 00:00: take the earlier one.
   for (let i = 0; i < 24 * 60 && localDay(new Date(t - MINUTE), timeZone) === day; i++) t -= MINUTE;
-  return new Date(t);
+  return t;
 }
 
 /** The local day after `day`. */

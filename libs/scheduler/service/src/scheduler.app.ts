@@ -20,7 +20,7 @@ import { decodeBigInts, encodeBigInts, formatCredits } from '@creditflow/kernel'
 import { OutboundMessage, deterministicUuid, publishFromStore } from '@creditflow/messaging';
 import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
 import {
-  BillingPeriod, DailyResetEvent, DailyResetState, PlanTerms, SubscriptionCommand, SubscriptionEvent, SubscriptionState, cycleStart,
+  BillingPeriod, DailyResetCommand, DailyResetEvent, DailyResetState, PlanTerms, SubscriptionCommand, SubscriptionEvent, SubscriptionState, cycleStart,
   decide, decideDailyReset, fold, foldDailyReset, initialDailyResetState, initialState, settleDue,
 } from '@creditflow/scheduler-domain';
 
@@ -62,6 +62,8 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private readonly known = new Map<string, SubscriptionState>();
   private position = 0n;
+  /** Each daily-reset tenant's state as last seen here: a tick before its next boundary reads nothing. */
+  private readonly dailyResets = new Map<string, DailyResetState>();
   private publishers: Subscription[] = [];
   private timer: NodeJS.Timeout | null = null;
   /** Part of every stored event id: two instances never write the same id for different decisions. */
@@ -136,7 +138,11 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
     for (const tenant of this.runtime.tenants.values()) {
       const daily = tenant.walletPolicy.daily;
       if (daily?.expiry !== 'reset') continue;
-      const { events } = await this.runDailyReset(tenant.tenantId, daily.resetTimeZone, at);
+      const command: DailyResetCommand = { type: 'TickDailyReset', data: { tenantId: tenant.tenantId, timeZone: daily.resetTimeZone, now: at } };
+      const seen = this.dailyResets.get(tenant.tenantId);
+      if (seen && !decideDailyReset(command, seen).length) continue;
+      const { state, events } = await this.runDailyReset(command);
+      this.dailyResets.set(tenant.tenantId, state);
       dailyResets += events.length;
     }
     return { at: at.toISOString(), subscriptions: this.known.size, emitted, dailyResets };
@@ -162,18 +168,19 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
     return this.run<SubscriptionState, SubscriptionEvent>(stream, { tenantId, accountId }, fold, initialState, (state) => decide(command, state));
   }
 
-  private runDailyReset(tenantId: string, timeZone: string, now: Date) {
+  /** The daily-reset state depends on the stream's last event alone: only that one is read. */
+  private runDailyReset(command: DailyResetCommand) {
+    const tenantId = command.data.tenantId;
     return this.run<DailyResetState, DailyResetEvent>(dailyResetStream(tenantId), { tenantId }, foldDailyReset, initialDailyResetState, (state) =>
-      decideDailyReset({ type: 'TickDailyReset', data: { tenantId, timeZone, now } }, state),
-    );
+      decideDailyReset(command, state), true);
   }
 
   /** Load -> decide -> append with the expected revision; on a conflict, reload and decide again. */
   private async run<S, E extends { type: string; data: unknown }>(
-    stream: string, metadata: Record<string, unknown>, foldFn: (events: E[], from: S) => S, initial: S, decideFn: (state: S) => E[],
+    stream: string, metadata: Record<string, unknown>, foldFn: (events: E[], from: S) => S, initial: S, decideFn: (state: S) => E[], lastOnly = false,
   ): Promise<Decided<S, E>> {
     for (let attempt = 0; ; attempt++) {
-      const { state, revision } = await this.load(stream, foldFn, initial);
+      const { state, revision } = await this.load(stream, foldFn, initial, lastOnly);
       const events = decideFn(state);
       if (!events.length) return { state, events };
       try {
@@ -194,8 +201,8 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async load<S, E>(stream: string, foldFn: (events: E[], from: S) => S, initial: S): Promise<{ state: S; revision: bigint }> {
-    const recorded = await this.runtime.store.readStream(stream);
+  private async load<S, E>(stream: string, foldFn: (events: E[], from: S) => S, initial: S, lastOnly = false): Promise<{ state: S; revision: bigint }> {
+    const recorded = await this.runtime.store.readStream(stream, lastOnly ? { direction: 'backwards', maxCount: 1 } : undefined);
     return {
       state: foldFn(recorded.map((r) => ({ type: r.type, data: decodeBigInts(r.data) }) as E), initial),
       revision: recorded.length ? recorded[recorded.length - 1].revision : -1n,
