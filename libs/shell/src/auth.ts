@@ -1,8 +1,10 @@
 // API keys from CREDITFLOW_API_KEYS: each belongs to one tenant and one role. Every route names the
 // roles allowed; admin may do everything.
-import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, SetMetadata, applyDecorators, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { ApiError } from './errors';
+import { ApiErrors, BEARER } from './openapi';
 
 export type Role = 'service' | 'ops' | 'admin';
 export interface Principal {
@@ -11,7 +13,9 @@ export interface Principal {
 }
 
 const ROLES = 'creditflow:roles';
-export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
+/** The roles that may call a route (admin always may); documented as the bearer scheme, 401 and 403. */
+export const Roles = (...roles: Role[]) => applyDecorators(SetMetadata(ROLES, roles), ApiBearerAuth(BEARER), ApiExtension('x-roles', roles), ApiErrors(401, 403));
+/** A route anyone may call, without a key. */
 export const Public = () => SetMetadata(ROLES, 'public');
 
 export function parseApiKeys(json: string | undefined): Map<string, Principal> {

@@ -1,9 +1,10 @@
 // Starts a Nest application hosting one or more services: HTTP on one port, and one bus transport
-// (its own consumer group) per service.
+// (its own consumer group) per service; the OpenAPI document of what it hosts at /openapi.json and /docs.
 import { INestApplication, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BusTransport } from './bus.transport';
 import { CoreModule } from './core.module';
+import { createOpenApiDocument, serveOpenApi } from './openapi';
 import { Runtime, ServiceName, TRANSPORT, createRuntime } from './runtime';
 
 export interface HostOptions {
@@ -21,6 +22,7 @@ export async function hostServices({ runtime, services, extras = [], port, logge
 
   const app = await NestFactory.create(HostModule, { logger: logger ?? ['error', 'warn', 'log'], bodyParser: true });
   app.enableShutdownHooks();
+  serveOpenApi(app, createOpenApiDocument(app, { services: services.map((s) => s.name), mode: runtime.mode }));
   for (const service of services) {
     const transport = new BusTransport(runtime.bus, `${runtime.groupPrefix}-${service.name}`);
     transport.setTransportId(TRANSPORT[service.name]);

@@ -2,11 +2,13 @@
 // one error shape, and the manual clock endpoint.
 import { Body, Controller, DynamicModule, Get, Global, HttpCode, Module, Post } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsISO8601 } from 'class-validator';
 import { ApiKeyGuard, Public, Roles } from './auth';
 import { CLOCK, ManualClock } from './clock';
 import { ApiError, ErrorFilter } from './errors';
 import { Runtime } from './runtime';
+import { ApiAnswer, ApiErrors, oa } from './openapi';
 import { ValidBody } from './validation';
 
 export const RUNTIME = Symbol('RUNTIME');
@@ -16,14 +18,20 @@ class ClockBody {
 }
 
 function clockController(runtime: Runtime) {
+  @ApiTags('platform')
   @Controller()
   class PlatformController {
+    @ApiOperation({ summary: 'Liveness, the mode and the platform clock (no key needed)' })
+    @ApiAnswer('Up', oa.object({ status: oa.enum('ok'), mode: oa.enum('embedded', 'distributed'), now: oa.time }))
     @Public()
     @Get('health')
     health() {
       return { status: 'ok', mode: runtime.mode, now: runtime.clock.now().toISOString() };
     }
 
+    @ApiOperation({ summary: "Set the platform's clock (only when started with CREDITFLOW_CLOCK=manual; 404 otherwise)" })
+    @ApiAnswer('The clock now', oa.object({ now: oa.time }))
+    @ApiErrors(404)
     @Roles('admin')
     @Post('v1/admin/clock')
     @HttpCode(200)

@@ -6,4 +6,5 @@ export * from './runtime';
 export * from './core.module';
 export * from './bus.transport';
 export * from './bootstrap';
+export * from './openapi';
 export * from './tenant-scope';

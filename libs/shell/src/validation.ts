@@ -1,6 +1,8 @@
 import { ArgumentMetadata, Body, Injectable, PipeTransform } from '@nestjs/common';
 import { ID, ID_MESSAGE, validatePayload } from '@creditflow/contracts';
+import { ApiBody } from '@nestjs/swagger';
 import { ApiError } from './errors';
+import { ApiErrors } from './openapi';
 
 @Injectable()
 class ValidateWith<T extends object> implements PipeTransform {
@@ -13,8 +15,19 @@ class ValidateWith<T extends object> implements PipeTransform {
   }
 }
 
-/** The request body, validated against a contracts class (unknown fields refused). */
-export const ValidBody = <T extends object>(cls: new () => T) => Body(new ValidateWith(cls));
+/**
+ * The request body, validated against a contracts class (unknown fields refused). It also documents
+ * the body (its schema comes from the class's validation rules, see openapi.ts) and the 400 answer.
+ */
+export const ValidBody =
+  <T extends object>(cls: new () => T): ParameterDecorator =>
+  (target, key, index) => {
+    Body(new ValidateWith(cls))(target, key, index);
+    const method = key === undefined ? undefined : Object.getOwnPropertyDescriptor(target, key);
+    if (key === undefined || !method) return;
+    ApiBody({ schema: { $ref: `#/components/schemas/${cls.name}` } })(target, key, method);
+    ApiErrors(400)(target, key, method);
+  };
 
 /** A path parameter that names an id (account, usage): same rule as ids in bodies. */
 export function idParam(name: string, value: string): string {

@@ -1,8 +1,10 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { formatCredits } from '@creditflow/kernel';
 import { UsageGroup } from '@creditflow/ops-projections';
-import { ApiError, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, tenantOf } from '@creditflow/shell';
+import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, tenantOf } from '@creditflow/shell';
+import { BalancesSchema, CreditFlowsSchema, LowBalanceSchema, RefundsSchema, UsageByDaySchema, UsageReportSchema } from './ops.openapi';
 import { OpsProjector } from './ops.projector';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -14,11 +16,23 @@ function range(from?: string, to?: string): [string, string] {
   return [from ?? '0000-01-01', to ?? '9999-12-31'];
 }
 
+const FROM = ApiQuery({ name: 'from', required: false, schema: { type: 'string', format: 'date' }, description: 'First day (UTC), inclusive' });
+const TO = ApiQuery({ name: 'to', required: false, schema: { type: 'string', format: 'date' }, description: 'Last day (UTC), inclusive' });
+
 /** Read models for the ops role, one tenant (the key's) at a time. */
+@ApiTags('ops')
 @Controller('v1')
 export class OpsController {
   constructor(private readonly ops: OpsProjector, @Inject(RUNTIME) private readonly runtime: Runtime) {}
 
+  @ApiOperation({ summary: 'Usage report: uses and credits charged, grouped by feature, member (user), day or model' })
+  @ApiQuery({ name: 'groupBy', required: false, enum: ['feature', 'user', 'day', 'model'], description: 'Default feature' })
+  @FROM
+  @TO
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'Default json; csv is RFC 4180 with a header row' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiAnswer('The report rows, ordered by the group', UsageReportSchema)
+  @ApiErrors(400)
   @Roles('ops')
   @Get('reports/usage')
   usage(
@@ -40,12 +54,16 @@ export class OpsController {
     res.json({ groupBy, from: f, to: t, rows });
   }
 
+  @ApiOperation({ summary: 'Balances of every account: available, held and by credit type' })
+  @ApiAnswer('One row per account', BalancesSchema)
   @Roles('ops')
   @Get('projections/balances')
   balances(@CurrentPrincipal() who: Principal) {
     return { balances: this.ops.projections.balances(who.tenant) };
   }
 
+  @ApiOperation({ summary: "Accounts whose available credits are below the tenant's low-balance threshold" })
+  @ApiAnswer('The threshold and the accounts below it, lowest first', LowBalanceSchema)
   @Roles('ops')
   @Get('projections/low-balance')
   lowBalance(@CurrentPrincipal() who: Principal) {
@@ -55,6 +73,11 @@ export class OpsController {
     return { threshold: formatCredits(threshold), accounts: this.ops.projections.balances(who.tenant, threshold) };
   }
 
+  @ApiOperation({ summary: 'Credits granted, consumed, expired (breakage) and refunded per day' })
+  @FROM
+  @TO
+  @ApiAnswer('One row per day with any flow', CreditFlowsSchema)
+  @ApiErrors(400)
   @Roles('ops')
   @Get('projections/credit-flows')
   flows(@CurrentPrincipal() who: Principal, @Query('from') from?: string, @Query('to') to?: string) {
@@ -62,6 +85,11 @@ export class OpsController {
     return { from: f, to: t, days: this.ops.projections.flows(who.tenant, f, t) };
   }
 
+  @ApiOperation({ summary: 'Uses and credits charged per day and feature' })
+  @FROM
+  @TO
+  @ApiAnswer('One row per day and feature', UsageByDaySchema)
+  @ApiErrors(400)
   @Roles('ops')
   @Get('projections/usage-by-day')
   usageByDay(@CurrentPrincipal() who: Principal, @Query('from') from?: string, @Query('to') to?: string) {
@@ -69,6 +97,8 @@ export class OpsController {
     return { from: f, to: t, rows: this.ops.projections.usageByFeatureAndDay(who.tenant, f, t) };
   }
 
+  @ApiOperation({ summary: 'Refunds and credit restorations, with their reasons' })
+  @ApiAnswer('Oldest first', RefundsSchema)
   @Roles('ops')
   @Get('projections/refunds')
   refunds(@CurrentPrincipal() who: Principal) {

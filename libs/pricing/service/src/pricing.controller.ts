@@ -1,14 +1,19 @@
 import { Controller, HttpCode, Get, Inject, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { QuoteRequest } from '@creditflow/contracts';
 import { formatCredits } from '@creditflow/kernel';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
-import { CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, ValidBody, tenantOf } from '@creditflow/shell';
+import { ApiAnswer, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, ValidBody, tenantOf } from '@creditflow/shell';
 import { catalogView } from './catalog.view';
+import { CatalogSchema, QuoteSchema } from './pricing.openapi';
 
+@ApiTags('pricing')
 @Controller('v1')
 export class PricingController {
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
+  @ApiOperation({ summary: "The tenant's catalog in effect now: features with their price rules, packages, plans" })
+  @ApiAnswer('The catalog', CatalogSchema)
   @Roles('service', 'ops')
   @Get('catalog')
   catalog(@CurrentPrincipal() who: Principal) {
@@ -16,6 +21,8 @@ export class PricingController {
     return catalogView(tenant, catalogAt(tenant.catalogVersions, this.runtime.clock.now()));
   }
 
+  @ApiOperation({ summary: 'What an operation costs now (unknown features and option values are a 400)' })
+  @ApiAnswer('The price, per phase where the feature is phased', QuoteSchema)
   @Roles('service', 'ops')
   @Post('quotes')
   @HttpCode(200)

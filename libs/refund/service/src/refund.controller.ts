@@ -1,15 +1,21 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RefundRequest, RefundResponse } from '@creditflow/contracts';
 import { formatCredits, formatMoney } from '@creditflow/kernel';
-import { ApiError, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
+import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
 import { RefundApp } from './refund.app';
+import { PurchasesSchema, RefundSchema } from './refund.openapi';
 import { refundView } from './refund.records';
 
+@ApiTags('refunds')
 @Controller()
 export class RefundController {
   constructor(private readonly refunds: RefundApp) {}
 
   /** Decides (once per refundId) and answers with the decision; the wallet applies it from the bus. */
+  @ApiOperation({ summary: "Request a refund: decided under the tenant's policy, once per refundId; every decision says why" })
+  @ApiAnswer('The decision (approved or denied, with the money and credits)', RefundSchema)
+  @ApiErrors(404, 409, 422)
   @Roles('admin')
   @Post('v1/refunds')
   @HttpCode(200)
@@ -19,6 +25,9 @@ export class RefundController {
   }
 
   /** A refund's decision and where its settlement stands. */
+  @ApiOperation({ summary: "A refund's decision and where its settlement stands" })
+  @ApiAnswer('The decision', RefundSchema)
+  @ApiErrors(400, 404)
   @Roles('ops')
   @Get('v1/refunds/:refundId')
   async get(@CurrentPrincipal() who: Principal, @Param('refundId') refundId: string): Promise<RefundResponse> {
@@ -31,6 +40,9 @@ export class RefundController {
    * The account's purchases as the refund service sees them (its read model of the wallet's events,
    * as of `walletRevision`): what each cost and how many of its credits are unused now.
    */
+  @ApiOperation({ summary: "The account's purchases as the refund service sees them: price paid and unused credits" })
+  @ApiAnswer('The purchases', PurchasesSchema)
+  @ApiErrors(400, 404)
   @Roles('ops')
   @Get('v1/accounts/:accountId/purchases')
   async purchases(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {

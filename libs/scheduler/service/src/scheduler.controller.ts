@@ -1,13 +1,19 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SchedulerTickRequest, SubscriptionBody } from '@creditflow/contracts';
-import { CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
+import { ApiAnswer, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
 import { SchedulerApp, subscriptionView } from './scheduler.app';
+import { SubscriptionSchema, TickSchema } from './scheduler.openapi';
 
 
+@ApiTags('subscriptions')
 @Controller('v1')
 export class SchedulerController {
   constructor(private readonly scheduler: SchedulerApp) {}
 
+  @ApiOperation({ summary: 'Start a subscription, or switch plan (effective at the next cycle boundary)' })
+  @ApiAnswer("The subscription's view", SubscriptionSchema)
+  @ApiErrors(422)
   @Roles('admin')
   @Put('accounts/:accountId/subscription')
   async subscribe(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(SubscriptionBody) body: SubscriptionBody) {
@@ -15,6 +21,9 @@ export class SchedulerController {
     return subscriptionView(state);
   }
 
+  @ApiOperation({ summary: 'Cancel at the end of the current period' })
+  @ApiAnswer("The subscription's view, with cancellation.endsAt", SubscriptionSchema)
+  @ApiErrors(400, 404, 422)
   @Roles('admin')
   @Delete('accounts/:accountId/subscription')
   async cancel(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
@@ -22,12 +31,17 @@ export class SchedulerController {
     return subscriptionView(state);
   }
 
+  @ApiOperation({ summary: "The account's subscription" })
+  @ApiAnswer("The subscription's view", SubscriptionSchema)
+  @ApiErrors(400, 404)
   @Roles('ops')
   @Get('accounts/:accountId/subscription')
   view(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
     return this.scheduler.view(who.tenant, idParam('accountId', accountId));
   }
 
+  @ApiOperation({ summary: 'A cron trigger: records whatever is due up to now (or `at`): monthly grants, rollover expiries, daily resets' })
+  @ApiAnswer('What the tick recorded', TickSchema)
   @Roles('admin')
   @Post('scheduler/ticks')
   @HttpCode(200)

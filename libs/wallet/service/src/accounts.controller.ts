@@ -1,15 +1,21 @@
 import { Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccountBody, GrantBody, LoginBody, TransferBody } from '@creditflow/contracts';
 import { parseCredits } from '@creditflow/kernel';
-import { CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
+import { ApiAnswer, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
 import { balanceView } from '@creditflow/wallet-application';
 import { WalletApp } from './wallet.app';
+import { BalanceSchema, GrantSchema, LoginSchema, TransactionsSchema } from './wallet.openapi';
 
 
+@ApiTags('accounts')
 @Controller('v1/accounts/:accountId')
 export class AccountsController {
   constructor(private readonly wallet: WalletApp) {}
 
+  @ApiOperation({ summary: 'Open an account (personal or team with members), or update its members' })
+  @ApiAnswer('The account and its balance', BalanceSchema)
+  @ApiErrors(409, 422)
   @Roles('admin')
   @Put()
   async open(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(AccountBody) body: AccountBody) {
@@ -19,18 +25,27 @@ export class AccountsController {
     return balanceView(state);
   }
 
+  @ApiOperation({ summary: 'Available and held credits, by credit type, with the lots' })
+  @ApiAnswer('The balance as of now (due expiries applied)', BalanceSchema)
+  @ApiErrors(400, 404)
   @Roles('ops')
   @Get('balance')
   balance(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
     return this.wallet.balance(this.wallet.tenant(who.tenant), idParam('accountId', accountId), this.wallet.now());
   }
 
+  @ApiOperation({ summary: "The account's credit history: every stored wallet event, oldest first" })
+  @ApiAnswer('The history', TransactionsSchema)
+  @ApiErrors(400, 404)
   @Roles('ops')
   @Get('transactions')
   transactions(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
     return this.wallet.transactions(who.tenant, idParam('accountId', accountId));
   }
 
+  @ApiOperation({ summary: 'Grant reward credits (idempotent by grantId)' })
+  @ApiAnswer('The lot granted', GrantSchema)
+  @ApiErrors(404, 409, 422)
   @Roles('admin')
   @Post('grants')
   @HttpCode(200)
@@ -41,6 +56,9 @@ export class AccountsController {
     return { grantId: body.grantId, lotId: lot.lotId, type: lot.type, amount: body.amount, expiresAt: lot.expiresAt };
   }
 
+  @ApiOperation({ summary: "Record a login: grants the day's free credits where the tenant has them (once per day)" })
+  @ApiAnswer('The daily lot granted (or granted: "0" with a message when the tenant has none)', LoginSchema)
+  @ApiErrors(404, 409, 422)
   @Roles('service')
   @Post('logins')
   @HttpCode(200)
@@ -56,6 +74,8 @@ export class AccountsController {
   }
 
   /** Credits are not transferable (SPEC section 2): always a clear refusal. */
+  @ApiOperation({ summary: 'Transfers between accounts are not allowed: always refused with 422 transfer_refused' })
+  @ApiErrors(404, 422)
   @Roles('admin')
   @Post('transfers')
   async transfer(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(TransferBody) body: TransferBody) {

@@ -1,13 +1,19 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PurchaseRequest } from '@creditflow/contracts';
-import { CurrentPrincipal, Principal, Roles, ValidBody } from '@creditflow/shell';
+import { ApiAnswer, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody } from '@creditflow/shell';
 import { balanceView } from '@creditflow/wallet-application';
 import { WalletApp } from './wallet.app';
+import { PurchaseSchema } from './wallet.openapi';
 
+@ApiTags('purchases')
 @Controller('v1/purchases')
 export class PurchasesController {
   constructor(private readonly wallet: WalletApp) {}
 
+  @ApiOperation({ summary: 'Record a purchased package: grants a top-up lot carrying the price paid (idempotent by purchaseId)' })
+  @ApiAnswer('The top-up lot as granted', PurchaseSchema)
+  @ApiErrors(404, 409, 422)
   @Roles('admin')
   @Post()
   @HttpCode(200)

@@ -1,13 +1,19 @@
 import { Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthorizeUsageRequest, UsageStepBody } from '@creditflow/contracts';
-import { ApiError, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
+import { ApiActions, ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
 import { WalletApp } from './wallet.app';
+import { UsageAnswerSchema } from './wallet.openapi';
 
+@ApiTags('usage')
 @Controller('v1/usage')
 export class UsageController {
   constructor(private readonly wallet: WalletApp) {}
 
+  @ApiOperation({ summary: 'Price an operation and hold its credits (idempotent by usageId)' })
+  @ApiAnswer('Authorized: the credits are held', UsageAnswerSchema)
+  @ApiErrors(402, 409, 422)
   @Roles('service')
   @Post('authorize')
   async authorize(@CurrentPrincipal() who: Principal, @ValidBody(AuthorizeUsageRequest) body: AuthorizeUsageRequest, @Res() res: Response) {
@@ -18,6 +24,15 @@ export class UsageController {
     return send(res, this.wallet.usageAnswer(state, body.usageId, 'authorize'));
   }
 
+  @ApiOperation({ summary: 'A step of a usage' })
+  @ApiActions('action', {
+    complete: { summary: 'Complete a usage: capture its hold', without: [402] },
+    fail: { summary: 'Fail a usage: release its hold; after completion, a platform_error restores the credits where the tenant says so', required: ['reason'], without: [402] },
+    accept: { summary: 'Accept the result: charge the accept phase (402 if it cannot be paid)' },
+    reject: { summary: 'Reject the result: no further charge', without: [402] },
+  })
+  @ApiAnswer('The outcome of this step (a repeated step answers as the first did)', UsageAnswerSchema)
+  @ApiErrors(402, 404, 409, 422)
   @Roles('service')
   @Post(':usageId/:action')
   @HttpCode(200)

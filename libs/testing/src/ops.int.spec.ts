@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import { createEventStore } from '@creditflow/event-store';
 import { OpsProjections } from '@creditflow/ops-projections';
-import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from '@creditflow/testing';
-import { rebuildProjections, stateLoader } from './index';
+import { rebuildProjections, stateLoader } from '@creditflow/ops-service';
+import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
 
 /** A small seeded generator (mulberry32): the workload is random but the same every run. */
 function random(seed: number) {

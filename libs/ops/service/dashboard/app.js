@@ -1,0 +1,610 @@
+// creditflow ops dashboard: vanilla JS, no build step. It reads the platform's own HTTP endpoints
+// with the ops key the user enters (kept in sessionStorage) and draws its charts as inline SVG.
+// Amounts arrive as decimal strings and are added as scaled BigInts: the figures shown are exact.
+'use strict';
+
+(() => {
+  const STORAGE_KEY = 'creditflow.opsKey';
+  const SVG = 'http://www.w3.org/2000/svg';
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const CREDIT_TYPES = ['daily', 'trial', 'subscription', 'reward', 'topup'];
+  const TYPE_LABELS = { daily: 'Daily', trial: 'Trial', subscription: 'Subscription', reward: 'Reward', topup: 'Top-up' };
+  const FLOW_COLORS = { granted: '#4c78a8', consumed: '#72b7b2', refunded: '#b07aa1', expired: '#e0a458' };
+  const PALETTE = ['#4c78a8', '#72b7b2', '#f2a65a', '#b07aa1', '#e07b7b', '#9db469', '#d9b84a', '#7f8fa6', '#5fa2ce', '#c58fb7'];
+  const OTHER_COLOR = '#c3c9d2';
+
+  // --- exact decimals ----------------------------------------------------------------------------
+  const SCALE = 6;
+  const ONE = 10n ** BigInt(SCALE);
+  function units(text) {
+    if (text === null || text === undefined || text === '') return 0n;
+    const s = String(text);
+    const negative = s.startsWith('-');
+    const [whole, fraction = ''] = (negative ? s.slice(1) : s).split('.');
+    const value = BigInt(whole || '0') * ONE + BigInt((fraction + '0'.repeat(SCALE)).slice(0, SCALE));
+    return negative ? -value : value;
+  }
+  function show(u) {
+    const negative = u < 0n;
+    const abs = negative ? -u : u;
+    const fraction = (abs % ONE).toString().padStart(SCALE, '0').replace(/0+$/, '');
+    return `${negative ? '−' : ''}${(abs / ONE).toLocaleString('en-US')}${fraction ? `.${fraction}` : ''}`;
+  }
+  const fmt = (text) => show(units(text));
+  const total = (texts) => texts.reduce((sum, t) => sum + units(t), 0n);
+  /** For geometry only (bar heights), never for a figure shown. */
+  const approx = (u) => Number(u) / Number(ONE);
+  function compact(n) {
+    const abs = Math.abs(n);
+    if (abs >= 1e6) return `${+(n / 1e6).toFixed(1)}M`;
+    if (abs >= 1e4) return `${+(n / 1e3).toFixed(0)}k`;
+    if (abs >= 1e3) return `${+(n / 1e3).toFixed(1)}k`;
+    return `${+n.toFixed(2)}`;
+  }
+  const percent = (part, whole) => (whole === 0n ? '–' : `${(Number((part * 10000n) / whole) / 100).toFixed(1)}%`);
+
+  // --- dates (UTC days) --------------------------------------------------------------------------
+  const dayOf = (iso) => iso.slice(0, 10);
+  function addDays(day, n) {
+    const d = new Date(`${day}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  }
+  function daysBetween(from, to) {
+    const out = [];
+    for (let d = from; d <= to && out.length < 1000; d = addDays(d, 1)) out.push(d);
+    return out;
+  }
+  const shortDay = (day) => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  const when = (iso) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '');
+
+  // --- DOM helpers -------------------------------------------------------------------------------
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') node.className = v;
+      else if (k === 'text') node.textContent = v;
+      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+    return node;
+  }
+  function svg(tag, attrs = {}, ...children) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, v);
+    for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+    return node;
+  }
+  const swatch = (color) => {
+    const i = el('i');
+    i.style.background = color;
+    return i;
+  };
+
+  // --- API ---------------------------------------------------------------------------------------
+  class AuthError extends Error {}
+  let apiKey = sessionStorage.getItem(STORAGE_KEY);
+
+  async function api(path) {
+    const res = await fetch(path, { headers: { Authorization: `Bearer ${apiKey}`, Accept: 'application/json' } });
+    let body = null;
+    try {
+      body = await res.json();
+    } catch {
+      // not JSON
+    }
+    if (res.status === 401) throw new AuthError('That key was not accepted (401). Check it and try again.');
+    if (res.status === 403) throw new AuthError('That key may not read the ops views: it needs the ops (or admin) role.');
+    if (!res.ok) {
+      const error = new Error((body && body.message) || `${path} answered ${res.status}`);
+      error.status = res.status;
+      throw error;
+    }
+    return body;
+  }
+
+  // --- tooltip -----------------------------------------------------------------------------------
+  const tooltip = $('#tooltip');
+  function showTooltip(event, title, rows) {
+    tooltip.replaceChildren(
+      el('div', { class: 't-title', text: title }),
+      ...rows.map(([color, label, value]) => el('div', { class: 't-row' }, el('span', {}, color ? swatch(color) : null, label), el('span', { text: value }))),
+    );
+    tooltip.hidden = false;
+    const { innerWidth } = window;
+    const box = tooltip.getBoundingClientRect();
+    const x = event.clientX + 14 + box.width > innerWidth ? event.clientX - box.width - 14 : event.clientX + 14;
+    tooltip.style.left = `${x}px`;
+    tooltip.style.top = `${Math.max(8, event.clientY - box.height - 10)}px`;
+  }
+  const hideTooltip = () => (tooltip.hidden = true);
+
+  // --- charts ------------------------------------------------------------------------------------
+  function niceScale(max, ticks = 4) {
+    if (max <= 0) return { top: 1, step: 0.25 };
+    const raw = max / ticks;
+    const pow = 10 ** Math.floor(Math.log10(raw));
+    const err = raw / pow;
+    const step = (err >= 7.5 ? 10 : err >= 3.5 ? 5 : err >= 1.5 ? 2 : 1) * pow;
+    return { top: Math.ceil(max / step) * step, step };
+  }
+
+  /**
+   * Vertical bars per day: stacked (one bar of several series) or grouped (bars side by side).
+   * series: [{key, label, color, values: Map(day -> units)}]
+   */
+  function barChart(host, { days, series, stacked, height = 230, unit = 'credits', clipOutliers = false }) {
+    host.replaceChildren();
+    const anything = series.some((s) => [...s.values.values()].some((v) => v !== 0n));
+    if (!days.length || !anything) {
+      host.append(el('p', { class: 'empty', text: 'Nothing in this period.' }));
+      return;
+    }
+    const width = Math.max(320, host.clientWidth || 640);
+    const m = { top: clipOutliers ? 18 : 8, right: 6, bottom: 24, left: 44 };
+    const plotW = width - m.left - m.right;
+    const plotH = height - m.top - m.bottom;
+    const value = (s, day) => approx(s.values.get(day) || 0n);
+    const heights = days.map((d) => (stacked ? series.reduce((a, s) => a + value(s, d), 0) : Math.max(...series.map((s) => value(s, d)))));
+    let max = Math.max(...heights);
+    // One day far above the rest (a big purchase) would flatten every other bar: scale to the rest
+    // and draw that bar broken at the top, with its figure.
+    const ranked = [...heights].sort((a, b) => b - a);
+    const clipped = clipOutliers && ranked[1] > 0 && ranked[0] > 3 * ranked[1];
+    if (clipped) max = ranked[1] * 1.15;
+    const { top, step } = niceScale(max);
+    const y = (v) => m.top + plotH - (Math.min(v, top) / top) * plotH;
+    const band = plotW / days.length;
+    const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img' });
+
+    const grid = svg('g', { class: 'grid' });
+    const axis = svg('g', { class: 'axis' });
+    for (let v = 0; v <= top + step / 2; v += step) {
+      grid.append(svg('line', { x1: m.left, x2: width - m.right, y1: y(v), y2: y(v) }));
+      axis.append(svg('text', { x: m.left - 8, y: y(v) + 4, 'text-anchor': 'end' }, compact(v)));
+    }
+    const every = Math.max(1, Math.ceil(58 / band));
+    days.forEach((d, i) => {
+      if ((days.length - 1 - i) % every !== 0) return;
+      axis.append(svg('text', { x: m.left + band * i + band / 2, y: height - 6, 'text-anchor': 'middle' }, shortDay(d)));
+    });
+    root.append(grid, axis, svg('line', { class: 'baseline', x1: m.left, x2: width - m.right, y1: y(0), y2: y(0) }));
+
+    const bars = svg('g');
+    days.forEach((d, i) => {
+      const x0 = m.left + band * i;
+      if (stacked) {
+        const w = Math.min(band * 0.68, 46);
+        let acc = 0;
+        for (const s of series) {
+          const v = value(s, d);
+          if (v <= 0) continue;
+          const h = y(acc) - y(acc + v);
+          bars.append(svg('rect', { class: 'bar', x: x0 + (band - w) / 2, y: y(acc + v), width: w, height: Math.max(h - (acc > 0 ? 1 : 0), 0.5), fill: s.color, rx: 2 }));
+          acc += v;
+        }
+      } else {
+        const groupW = Math.min(band * 0.78, 20 * series.length + 6);
+        const w = groupW / series.length;
+        series.forEach((s, j) => {
+          const v = value(s, d);
+          if (v <= 0) return;
+          const x = x0 + (band - groupW) / 2 + j * w + 0.5;
+          const bw = Math.max(w - 1.5, 1);
+          bars.append(svg('rect', { class: 'bar', x, y: y(v), width: bw, height: y(0) - y(v), fill: s.color, rx: 2 }));
+          if (v > top) {
+            // The break: a white gap across the bar near its top, and the real figure above it.
+            const yb = y(top) + 10;
+            bars.append(svg('path', { d: `M${x - 2} ${yb + 3} L${x + bw + 2} ${yb - 3} L${x + bw + 2} ${yb + 1} L${x - 2} ${yb + 7} Z`, fill: '#fff' }));
+            bars.append(svg('text', { class: 'bar-value', x: x + bw / 2, y: y(top) - 4, 'text-anchor': 'middle' }, show(s.values.get(d))));
+          }
+        });
+      }
+      // An invisible column for the tooltip of the whole day.
+      const hit = svg('rect', { x: x0, y: m.top, width: band, height: plotH, fill: 'transparent', 'data-day': d });
+      hit.addEventListener('mousemove', (e) => {
+        const rows = series.filter((s) => (s.values.get(d) || 0n) !== 0n).map((s) => [s.color, s.label, `${show(s.values.get(d))}`]);
+        if (stacked && rows.length > 1) rows.push([null, 'Total', show(series.reduce((a, s) => a + (s.values.get(d) || 0n), 0n))]);
+        showTooltip(e, `${shortDay(d)} · ${unit}`, rows.length ? rows : [[null, 'nothing', '0']]);
+      });
+      hit.addEventListener('mouseleave', hideTooltip);
+      bars.append(hit);
+    });
+    root.append(bars);
+    host.append(root);
+  }
+
+  /** Horizontal bars: rows [{label, value (units), note}], largest first. */
+  function hbarChart(host, rows, { color = PALETTE[0] } = {}) {
+    host.replaceChildren();
+    if (!rows.length) {
+      host.append(el('p', { class: 'empty', text: 'Nothing in this period.' }));
+      return;
+    }
+    const width = Math.max(260, host.clientWidth || 360);
+    const rowH = 42;
+    const labelW = Math.min(120, width * 0.32);
+    const valueW = 64;
+    const plotW = width - labelW - valueW;
+    const max = Math.max(...rows.map((r) => approx(r.value)), 1e-9);
+    const root = svg('svg', { viewBox: `0 0 ${width} ${rows.length * rowH}`, role: 'img' });
+    rows.forEach((r, i) => {
+      const yMid = i * rowH + rowH / 2;
+      const w = Math.max((approx(r.value) / max) * plotW, 2);
+      const g = svg('g', { 'data-member': r.key, 'data-credits': show(r.value) });
+      g.append(
+        svg('text', { class: 'bar-label', x: 0, y: yMid - 2 }, r.label.length > 16 ? `${r.label.slice(0, 15)}…` : r.label),
+        svg('text', { class: 'bar-note', x: 0, y: yMid + 13 }, `${r.note} use${r.note === 1 ? '' : 's'}`),
+        svg('rect', { x: labelW, y: yMid - 6, width: plotW, height: 12, rx: 3, fill: '#f0f2f5' }),
+        svg('rect', { class: 'bar', x: labelW, y: yMid - 6, width: w, height: 12, rx: 3, fill: color }),
+        svg('text', { class: 'bar-value', x: width, y: yMid + 4, 'text-anchor': 'end' }, show(r.value)),
+      );
+      g.addEventListener('mousemove', (e) => showTooltip(e, r.label, [[color, 'credits', show(r.value)], [null, 'uses', String(r.note)]]));
+      g.addEventListener('mouseleave', hideTooltip);
+      root.append(g);
+    });
+    host.append(root);
+  }
+
+  function legend(host, series) {
+    host.replaceChildren(...series.map((s) => el('span', {}, swatch(s.color), s.label)));
+  }
+
+  // --- views -------------------------------------------------------------------------------------
+  let data = null;
+
+  function periodDays() {
+    const today = dayOf(data.now);
+    if (data.range !== 'all') return daysBetween(addDays(today, -(Number(data.range) - 1)), today);
+    const seen = [...data.usageByDay.map((r) => r.day), ...data.flows.map((r) => r.day)].sort();
+    if (!seen.length) return [];
+    return daysBetween(seen[0], seen[seen.length - 1] > today ? seen[seen.length - 1] : today);
+  }
+
+  function renderKpis() {
+    const set = (name, text) => ($(`[data-kpi="${name}"]`).textContent = text);
+    const hint = (name, text) => ($(`[data-kpi-hint="${name}"]`).textContent = text);
+    const b = data.balances;
+    const teams = b.filter((x) => x.type === 'team').length;
+    set('accounts', b.length.toLocaleString('en-US'));
+    hint('accounts', `${teams} team · ${b.length - teams} personal`);
+    set('available', show(total(b.map((x) => x.available))));
+    hint('available', `${show(total(b.map((x) => x.held)))} held`);
+    const flows = (k) => total(data.flows.map((d) => d[k]));
+    const granted = flows('granted');
+    const expired = flows('expired');
+    set('granted', show(granted));
+    hint('period', data.rangeLabel);
+    set('consumed', show(flows('consumed')));
+    hint('uses', `${data.usageByDay.reduce((a, r) => a + r.uses, 0).toLocaleString('en-US')} uses`);
+    set('expired', show(expired));
+    hint('breakage', `${percent(expired, granted)} of granted`);
+    set('refunded', show(flows('refunded')));
+    hint('refunds', `${data.refunds.length} decision${data.refunds.length === 1 ? '' : 's'}`);
+  }
+
+  function renderUsage(days) {
+    const byFeature = new Map();
+    for (const r of data.usageByDay) {
+      const f = byFeature.get(r.feature) || { total: 0n, values: new Map() };
+      f.total += units(r.credits);
+      f.values.set(r.day, (f.values.get(r.day) || 0n) + units(r.credits));
+      byFeature.set(r.feature, f);
+    }
+    const ranked = [...byFeature.entries()].filter(([, f]) => f.total > 0n).sort((a, b) => (b[1].total > a[1].total ? 1 : b[1].total < a[1].total ? -1 : a[0].localeCompare(b[0])));
+    const top = ranked.slice(0, 8);
+    const series = top.map(([feature, f], i) => ({ key: feature, label: feature, color: PALETTE[i % PALETTE.length], values: f.values }));
+    if (ranked.length > top.length) {
+      const values = new Map();
+      for (const [, f] of ranked.slice(top.length)) for (const [d, v] of f.values) values.set(d, (values.get(d) || 0n) + v);
+      series.push({ key: 'other', label: `${ranked.length - top.length} other features`, color: OTHER_COLOR, values });
+    }
+    $('[data-total="usage"]').textContent = show(ranked.reduce((a, [, f]) => a + f.total, 0n));
+    barChart($('#chart-usage'), { days, series, stacked: true });
+    legend($('#legend-usage'), series);
+  }
+
+  function renderMembers() {
+    const rows = data.byMember
+      .map((r) => ({ key: r.user, label: r.user || '(no member)', value: units(r.credits), note: r.uses }))
+      .filter((r) => r.value > 0n)
+      .sort((a, b) => (b.value > a.value ? 1 : b.value < a.value ? -1 : a.label.localeCompare(b.label)))
+      .slice(0, 12);
+    hbarChart($('#chart-members'), rows, { color: PALETTE[0] });
+  }
+
+  function renderFlows(days) {
+    const series = ['granted', 'consumed', 'refunded'].map((k) => ({
+      key: k, label: k[0].toUpperCase() + k.slice(1), color: FLOW_COLORS[k], values: new Map(data.flows.map((d) => [d.day, units(d[k])])),
+    }));
+    barChart($('#chart-flows'), { days, series, stacked: false, clipOutliers: true });
+    legend($('#legend-flows'), series);
+    const expired = { key: 'expired', label: 'Expired', color: FLOW_COLORS.expired, values: new Map(data.flows.map((d) => [d.day, units(d.expired)])) };
+    $('[data-total="expired"]').textContent = show(total(data.flows.map((d) => d.expired)));
+    barChart($('#chart-breakage'), { days, series: [expired], stacked: true, height: 200 });
+  }
+
+  function renderBalances() {
+    const table = $('#balances-table');
+    const filter = $('#balance-filter').value.trim().toLowerCase();
+    const present = CREDIT_TYPES.filter((t) => data.balances.some((b) => units(b.byType[t]) !== 0n));
+    table.tHead.replaceChildren(
+      el('tr', {}, el('th', { text: 'Account' }), el('th', { text: 'Type' }), ...present.map((t) => el('th', { class: 'num', text: TYPE_LABELS[t] })), el('th', { class: 'num', text: 'Held' }), el('th', { class: 'num', text: 'Available' })),
+    );
+    const rows = data.balances.filter((b) => !filter || b.accountId.toLowerCase().includes(filter));
+    const cell = (value, col, strong) => el('td', { class: `num${units(value) === 0n ? ' zero' : ''}`, 'data-col': col }, strong ? el('strong', { text: fmt(value) }) : fmt(value));
+    table.tBodies[0].replaceChildren(
+      ...rows.map((b) =>
+        el(
+          'tr',
+          { class: `clickable${data.selected === b.accountId ? ' selected' : ''}`, 'data-account': b.accountId, onclick: () => openHistory(b.accountId) },
+          el('td', { 'data-col': 'account' }, el('strong', { text: b.accountId })),
+          el('td', {}, el('span', { class: `badge ${b.type}`, text: b.type })),
+          ...present.map((t) => cell(b.byType[t], t)),
+          cell(b.held, 'held'),
+          cell(b.available, 'available', true),
+        ),
+      ),
+      ...(rows.length ? [] : [el('tr', {}, el('td', { colspan: present.length + 4, class: 'empty', text: data.balances.length ? 'No account matches.' : 'No accounts yet.' }))]),
+    );
+  }
+
+  function renderLowBalance() {
+    const { threshold, accounts } = data.low;
+    $('#low-count').textContent = String(accounts.length);
+    $('#low-count').className = `badge${accounts.length ? ' warn' : ' good'}`;
+    $('#low-threshold').textContent = threshold === null ? 'This tenant sets no low-balance threshold' : `Available credits below ${fmt(threshold)}`;
+    const list = $('#low-list');
+    if (!accounts.length) {
+      list.replaceChildren(el('li', { class: 'empty' }, threshold === null ? 'No threshold configured.' : 'Every account is above the threshold.'));
+      return;
+    }
+    const limit = approx(units(threshold)) || 1;
+    list.replaceChildren(
+      ...accounts.map((a) => {
+        const bar = el('div');
+        bar.style.width = `${Math.min(100, Math.max(2, (approx(units(a.available)) / limit) * 100))}%`;
+        return el(
+          'li',
+          { 'data-account': a.accountId, onclick: () => openHistory(a.accountId) },
+          el('span', { class: 'acct', text: a.accountId }),
+          el('span', { class: 'meter' }, bar),
+          el('span', { class: 'num' }, el('strong', { text: fmt(a.available) }), el('span', { class: 'muted', text: ` / ${fmt(threshold)}` })),
+        );
+      }),
+    );
+  }
+
+  function humanReason(code) {
+    if (!code) return '';
+    const rule = code.includes('.') ? code.slice(code.indexOf('.') + 1) : code;
+    const words = rule.toLowerCase().replace(/_/g, ' ');
+    return words[0].toUpperCase() + words.slice(1);
+  }
+
+  function renderRefunds() {
+    const rows = [...data.refunds].reverse();
+    $('[data-total="refunds"]').textContent = show(total(rows.map((r) => r.credits)));
+    $('#refunds-table').tBodies[0].replaceChildren(
+      ...rows.map((r) =>
+        el(
+          'tr',
+          { class: 'clickable', 'data-refund': r.id, onclick: () => openHistory(r.accountId) },
+          el('td', { class: 'mono', text: when(r.at) }),
+          el('td', {}, el('strong', { text: r.accountId })),
+          el('td', { class: 'mono muted', text: r.usageId || '–' }),
+          el('td', {}, el('span', { class: 'badge', text: r.kind })),
+          el('td', { title: r.reason }, humanReason(r.reason), ' ', el('code', { class: 'muted', text: r.reason })),
+          el('td', { class: 'num' }, el('strong', { text: fmt(r.credits) })),
+        ),
+      ),
+      ...(rows.length ? [] : [el('tr', {}, el('td', { colspan: 6, class: 'empty', text: 'No refunds in this period.' }))]),
+    );
+  }
+
+  // --- account history ---------------------------------------------------------------------------
+  const EVENTS = {
+    AccountOpened: (e) => ['Account opened', `${e.kind}${e.members && e.members.length ? ` · members ${e.members.join(', ')}` : ''}`],
+    MembersChanged: (e) => ['Members changed', (e.members || []).join(', ')],
+    PlanAssigned: (e) => ['Plan assigned', e.planId],
+    CreditsGranted: (e) => ['Credits granted', `${TYPE_LABELS[e.lotType] || e.lotType} · ${e.source ? `${e.source.kind} ${e.source.id}` : e.lotId}${e.expiresAt ? ` · expires ${when(e.expiresAt)}` : ''}`, units(e.amount)],
+    HoldPlaced: (e) => ['Credits held', `${e.feature}${optionsText(e.options)}${e.userId ? ` · ${e.userId}` : ''} · ${e.usageId}`, -total((e.lots || []).map((l) => l.amount))],
+    HoldCaptured: (e) => ['Hold captured', `${e.usageId} · ${show(units(e.amount))} charged`],
+    HoldReleased: (e) => ['Hold released', `${e.usageId} · ${e.reason}`, units(e.amount)],
+    AcceptCharged: (e) => ['Accept phase charged', e.usageId, -units(e.amount)],
+    UsageDenied: (e) => ['Usage denied', `${e.feature} · needed ${fmt(e.required)}, had ${fmt(e.available)}`],
+    UsageRejected: (e) => ['Result rejected', e.usageId],
+    UsageFailedAfterCompletion: (e) => ['Failed after completion', `${e.usageId} · ${e.reason}`],
+    CreditsRestored: (e) => ['Credits restored', `${e.usageId} · ${humanReason(e.reason)}`, units(e.amount)],
+    CreditsClawedBack: (e) => ['Credits clawed back', `refund ${e.refundId} · ${e.lotId}`, -units(e.amount)],
+    ClawBackRefused: (e) => ['Claw-back refused', `refund ${e.refundId} · ${fmt(e.unused)} unused of ${fmt(e.requested)}`],
+    RolloverExpired: (e) => ['Rollover expired', `above the cap of ${fmt(e.cap)}`, -units(e.amount)],
+    LotExpired: (e) => ['Lot expired', e.lotId, -units(e.amount)],
+    LowBalanceAlertRaised: (e) => ['Low-balance alert', `${fmt(e.available)} below ${fmt(e.threshold)}`],
+    AutoTopUpRequested: (e) => ['Automatic top-up requested', `${e.packageId} · ${fmt(e.available)} below ${fmt(e.threshold)}`],
+  };
+  const TIME_FIELDS = ['openedAt', 'changedAt', 'assignedAt', 'grantedAt', 'placedAt', 'deniedAt', 'capturedAt', 'releasedAt', 'chargedAt', 'rejectedAt', 'failedAt', 'restoredAt', 'clawedBackAt', 'refusedAt', 'expiredAt', 'raisedAt', 'requestedAt'];
+  /** When it happened on the platform's clock (the event's own time), else when it was stored. */
+  const eventTime = (t) => t[TIME_FIELDS.find((k) => typeof t[k] === 'string')] || t.recordedAt;
+  function optionsText(options) {
+    const values = Object.values(options || {});
+    return values.length ? ` (${values.join(', ')})` : '';
+  }
+
+  async function openHistory(accountId) {
+    data.selected = accountId;
+    $('#history-account').value = accountId;
+    renderBalances();
+    const body = $('#history-body');
+    body.replaceChildren(el('p', { class: 'empty', text: `Loading ${accountId}…` }));
+    $('#history').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    const path = `/v1/accounts/${encodeURIComponent(accountId)}`;
+    let balance, history;
+    try {
+      [balance, history] = await Promise.all([api(`${path}/balance`), api(`${path}/transactions`)]);
+    } catch (error) {
+      if (error instanceof AuthError) return signOut(error.message);
+      body.replaceChildren(el('p', { class: 'empty', text: error.status === 404 ? `No account "${accountId}" in this tenant.` : error.message }));
+      return;
+    }
+    $('#history-sub').textContent = `${balance.accountId} · ${balance.type}${balance.members && balance.members.length ? ` · members ${balance.members.join(', ')}` : ''}${balance.planId ? ` · plan ${balance.planId}` : ''}`;
+    const summary = el(
+      'div',
+      { class: 'summary' },
+      el('div', { class: 'cell main' }, el('div', { class: 'label', text: 'Available' }), el('div', { class: 'value', 'data-history': 'available', text: fmt(balance.available) })),
+      el('div', { class: 'cell' }, el('div', { class: 'label', text: 'Held' }), el('div', { class: 'value', 'data-history': 'held', text: fmt(balance.held) })),
+      ...CREDIT_TYPES.filter((t) => units(balance.byType[t]) !== 0n).map((t) =>
+        el('div', { class: 'cell' }, el('div', { class: 'label', text: TYPE_LABELS[t] }), el('div', { class: 'value', 'data-history': t, text: fmt(balance.byType[t]) })),
+      ),
+    );
+    const lots = el(
+      'table',
+      { id: 'lots-table' },
+      el('thead', {}, el('tr', {}, el('th', { text: 'Lot' }), el('th', { text: 'Type' }), el('th', { class: 'num', text: 'Remaining' }), el('th', { text: 'Expires' }))),
+      el(
+        'tbody',
+        {},
+        balance.lots.map((l) =>
+          el(
+            'tr',
+            {},
+            el('td', { class: 'mono', text: l.lotId }),
+            el('td', {}, el('span', { class: 'badge', text: TYPE_LABELS[l.type] || l.type })),
+            el('td', { class: 'num' }, el('strong', { text: fmt(l.remaining) }), el('span', { class: 'muted', text: ` / ${fmt(l.amount)}` })),
+            el('td', { class: 'mono muted', text: l.expiresAt ? when(l.expiresAt) : 'never' }),
+          ),
+        ),
+        balance.lots.length ? [] : [el('tr', {}, el('td', { colspan: 4, class: 'empty', text: 'No lots.' }))],
+      ),
+    );
+    const events = [...history.transactions].reverse();
+    const transactions = el(
+      'table',
+      { id: 'transactions-table' },
+      el('thead', {}, el('tr', {}, el('th', { text: 'When (UTC)' }), el('th', { text: 'Event' }), el('th', { text: 'Details' }), el('th', { class: 'num', text: 'Available Δ' }))),
+      el(
+        'tbody',
+        {},
+        events.map((t) => {
+          const [label, details, delta] = (EVENTS[t.type] || ((e) => [e.type.replace(/([a-z])([A-Z])/g, '$1 $2'), '']))(t);
+          return el(
+            'tr',
+            { 'data-revision': t.revision, 'data-type': t.type },
+            el('td', { class: 'mono muted', text: when(eventTime(t)), title: `stored ${t.recordedAt} · revision ${t.revision}` }),
+            el('td', { class: 'event-type', text: label }),
+            el('td', { class: 'details', text: details || '' }),
+            el('td', { class: `num ${delta === undefined ? '' : delta > 0n ? 'delta-pos' : 'delta-neg'}`, text: delta === undefined || delta === 0n ? '' : `${delta > 0n ? '+' : ''}${show(delta)}` }),
+          );
+        }),
+      ),
+    );
+    body.replaceChildren(
+      summary,
+      el(
+        'div',
+        { class: 'grid' },
+        el('div', { class: 'span-5' }, el('h3', { class: 'sub', text: `Lots (${balance.lots.length})` }), el('div', { class: 'table-wrap flush' }, lots)),
+        el('div', { class: 'span-7' }, el('h3', { class: 'sub', text: `Events (${events.length}), newest first` }), el('div', { class: 'table-wrap flush' }, transactions)),
+      ),
+    );
+  }
+
+  // --- loading -----------------------------------------------------------------------------------
+  function renderAll() {
+    const days = periodDays();
+    renderKpis();
+    renderUsage(days);
+    renderMembers();
+    renderFlows(days);
+    renderBalances();
+    renderLowBalance();
+    renderRefunds();
+  }
+
+  async function load() {
+    const range = $('#range').value;
+    const health = await fetch('/health').then((r) => r.json());
+    const today = dayOf(health.now);
+    const from = range === 'all' ? null : addDays(today, -(Number(range) - 1));
+    const q = from ? `?from=${from}&to=${today}` : '';
+    const qa = from ? `&from=${from}&to=${today}` : '';
+    const [balances, low, usageByDay, byMember, flows, refunds] = await Promise.all([
+      api('/v1/projections/balances'),
+      api('/v1/projections/low-balance'),
+      api(`/v1/projections/usage-by-day${q}`),
+      api(`/v1/reports/usage?groupBy=user${qa}`),
+      api(`/v1/projections/credit-flows${q}`),
+      api('/v1/projections/refunds'),
+    ]);
+    const inRange = (iso) => !from || (dayOf(iso) >= from && dayOf(iso) <= today);
+    data = {
+      ...(data || {}),
+      now: health.now,
+      range,
+      rangeLabel: range === 'all' ? 'all time' : `last ${range} days`,
+      balances: balances.balances,
+      low,
+      usageByDay: usageByDay.rows,
+      byMember: byMember.rows,
+      flows: flows.days,
+      refunds: refunds.refunds.filter((r) => inRange(r.at)),
+    };
+    $('#meta').textContent = `Platform time ${when(health.now)} UTC · ${health.mode}`;
+    renderAll();
+  }
+
+  async function enter() {
+    $('#signin').hidden = true;
+    $('#dashboard').hidden = false;
+    $('#controls').hidden = false;
+    try {
+      await load();
+      document.body.dataset.state = 'ready';
+    } catch (error) {
+      if (error instanceof AuthError) return signOut(error.message);
+      document.body.dataset.state = 'error';
+      $('#meta').textContent = `Could not load: ${error.message}`;
+    }
+  }
+
+  function signOut(message = '') {
+    sessionStorage.removeItem(STORAGE_KEY);
+    apiKey = null;
+    data = null;
+    $('#dashboard').hidden = true;
+    $('#controls').hidden = true;
+    $('#signin').hidden = false;
+    $('#signin-error').textContent = message;
+    $('#key').value = '';
+    $('#key').focus();
+    document.body.dataset.state = 'signed-out';
+  }
+
+  $('#signin-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    apiKey = $('#key').value.trim();
+    if (!apiKey) return;
+    sessionStorage.setItem(STORAGE_KEY, apiKey);
+    $('#signin-error').textContent = '';
+    enter();
+  });
+  $('#signout').addEventListener('click', () => signOut());
+  $('#refresh').addEventListener('click', () => enter());
+  $('#range').addEventListener('change', () => enter());
+  $('#balance-filter').addEventListener('input', () => data && renderBalances());
+  $('#history-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const id = $('#history-account').value.trim();
+    if (id && data) openHistory(id);
+  });
+  let resizeTimer = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => data && renderAll(), 150);
+  });
+
+  if (apiKey) enter();
+  else signOut();
+})();

@@ -1,0 +1,214 @@
+// The OpenAPI document of whatever one process hosts (the embedded platform: everything; a
+// distributed service: its own routes), served at /openapi.json with Swagger UI at /docs.
+//
+// Request body schemas come from the class-validator rules of the contracts classes themselves
+// (class-validator-jsonschema), so libs/contracts stays free of NestJS and the documented rules are
+// the enforced ones. Auth and error responses come from the shell's own decorators: every route
+// says @Roles(...) or @Public(), and @Roles documents the bearer key and 401/403; ValidBody(cls)
+// documents the body and 400; ApiErrors(...) adds the other statuses a route can answer.
+import { INestApplication, applyDecorators } from '@nestjs/common';
+import { ApiExtension, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { ReferenceObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+
+export const BEARER = 'apiKey';
+const SCHEMAS = '#/components/schemas/';
+
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 422;
+
+const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
+  400: 'Malformed input: unknown or missing fields, bad field values, negative or non-numeric amounts, unknown feature.',
+  401: 'No valid `Authorization: Bearer <api key>` header (`unauthorized`).',
+  402: 'Insufficient credits (`insufficient_credits`, with the credits required and available).',
+  403: "The key's role may not call this route (`forbidden`).",
+  404: "No such account or usage in the key's tenant (another tenant's account is a 404 too).",
+  409: 'The command id was used before with different content.',
+  422: 'A business rule refused the command (the code names the rule).',
+};
+
+/** Documents the error answers a route can give, all in the one error shape (402: its own shape). */
+export const ApiErrors = (...statuses: ErrorStatus[]) =>
+  applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], schema: { $ref: `${SCHEMAS}${status === 402 ? 'InsufficientCredits' : 'Error'}` } }),
+    ),
+  );
+
+/** Documents a route's success answer (default 200). */
+export const ApiAnswer = (description: string, schema: SchemaObject | ReferenceObject, status = 200) => ApiResponse({ status, description, schema });
+
+/** Small builders for response schemas, so each service's openapi file reads like its JSON. */
+export const oa = {
+  credits: { $ref: `${SCHEMAS}Credits` } as ReferenceObject,
+  nullableCredits: { type: 'string', pattern: '^\\d+(\\.\\d+)?$', nullable: true, example: '20' } as SchemaObject,
+  money: {
+    type: 'object', required: ['amount', 'currency'],
+    properties: { amount: { type: 'string', example: '9.99' }, currency: { type: 'string', example: 'USD' } },
+  } as SchemaObject,
+  string: { type: 'string' } as SchemaObject,
+  integer: { type: 'integer' } as SchemaObject,
+  boolean: { type: 'boolean' } as SchemaObject,
+  time: { type: 'string', format: 'date-time' } as SchemaObject,
+  day: { type: 'string', format: 'date', example: '2026-11-21' } as SchemaObject,
+  nullable: (schema: SchemaObject): SchemaObject => ({ ...schema, nullable: true }),
+  enum: (...values: string[]): SchemaObject => ({ type: 'string', enum: values }),
+  array: (items: SchemaObject | ReferenceObject): SchemaObject => ({ type: 'array', items }),
+  /** An object; every property required unless listed in `optional`. */
+  object: (properties: Record<string, SchemaObject | ReferenceObject>, optional: string[] = []): SchemaObject => ({
+    type: 'object',
+    properties,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+  }),
+  /** Credits per credit type. */
+  byType: {
+    type: 'object',
+    properties: Object.fromEntries(['daily', 'trial', 'subscription', 'reward', 'topup'].map((t) => [t, { $ref: `${SCHEMAS}Credits` }])),
+  } as SchemaObject,
+};
+
+const SHARED_SCHEMAS = {
+  Error: {
+    type: 'object',
+    description: 'Every error answer: a stable code, a readable message, details where useful.',
+    required: ['error', 'message'],
+    properties: {
+      error: { type: 'string', description: 'Stable code, e.g. `invalid_request`, `account_not_found`, `id_reused`.', example: 'invalid_request' },
+      message: { type: 'string', example: 'amount must be a non-negative decimal string such as "10" or "2.625"' },
+      details: { description: 'Structured detail, e.g. `{problems: [...]}` for a 400.' },
+    },
+  },
+  InsufficientCredits: {
+    type: 'object',
+    required: ['error', 'required', 'available'],
+    properties: {
+      usageId: { type: 'string' },
+      error: { type: 'string', enum: ['insufficient_credits'] },
+      message: { type: 'string' },
+      required: { $ref: `${SCHEMAS}Credits` },
+      available: { $ref: `${SCHEMAS}Credits` },
+    },
+  },
+  Credits: { type: 'string', pattern: '^\\d+(\\.\\d+)?$', description: 'An amount of credits as a decimal string (exact, never a float).', example: '2.625' },
+};
+
+export interface OpenApiOptions {
+  /** What this process hosts, for the title: ['pricing', 'wallet', ...]. */
+  services: string[];
+  mode: 'embedded' | 'distributed';
+}
+
+/** Builds the document from the app's controllers. Call after the app is created, before it listens. */
+export function createOpenApiDocument(app: INestApplication, { services, mode }: OpenApiOptions): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle(mode === 'embedded' ? 'creditflow' : `creditflow ${services.join(', ')}`)
+    .setVersion('1')
+    .setDescription(
+      [
+        mode === 'embedded'
+          ? 'The whole public contract, version 1, as the embedded platform serves it on one base URL.'
+          : `The routes of the ${services.join(', ')} service${services.length > 1 ? 's' : ''} (distributed mode: each service documents its own routes).`,
+        '',
+        'Every route except `/health`, `/openapi.json`, `/docs` and `/dashboard` needs `Authorization: Bearer <api key>`.',
+        'A key belongs to one tenant and one role (`service`, `ops` or `admin`); `admin` may call every route.',
+        "A key never sees another tenant's data: a foreign account answers 404.",
+        '',
+        'Amounts are decimal strings (`"2.625"`); times are ISO 8601 UTC. Every command carries its own id',
+        '(`usageId`, `purchaseId`, `grantId`, `loginId`, `refundId`): repeating it returns the first result;',
+        'reusing it with different content is a 409.',
+        '',
+        'Errors: `{error, message, details?}`: 400 malformed input, 401 no valid key, 402 insufficient credits,',
+        '403 wrong role, 404 unknown account or usage, 409 reused id, 422 refused business rule.',
+      ].join('\n'),
+    )
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'An API key from CREDITFLOW_API_KEYS' }, BEARER)
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}.${method}`,
+  });
+  return finishDocument(document);
+}
+
+/** Serves /openapi.json and the Swagger UI at /docs (both public: they bypass the API-key guard). */
+export function serveOpenApi(app: INestApplication, document: OpenAPIObject): void {
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    raw: ['json'],
+    customSiteTitle: `${document.info.title} API`,
+    swaggerOptions: { persistAuthorization: false, docExpansion: 'list', tagsSorter: 'alpha' },
+  });
+}
+
+type Operation = Record<string, any>;
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
+/** Request schemas from class-validator, the shared schemas, role notes, and one path per usage action. */
+function finishDocument(document: OpenAPIObject): OpenAPIObject {
+  const fromValidators = validationMetadatasToSchemas({ refPointerPrefix: SCHEMAS, forbidNonWhitelisted: true });
+  const schemas: Record<string, unknown> = { ...(document.components?.schemas ?? {}), ...SHARED_SCHEMAS };
+  const paths: OpenAPIObject['paths'] = {};
+
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const op = item[method] as Operation | undefined;
+      if (!op) continue;
+      const roles = op['x-roles'] as string[] | undefined;
+      if (roles) {
+        op.description = [op.description, `Roles: ${roles.join(', ')}${roles.includes('admin') ? '' : ' (and admin)'}.`].filter(Boolean).join('\n\n');
+      }
+      // Bodies: the validator-derived schema of the class ValidBody names, unknown fields refused.
+      const ref: string | undefined = op.requestBody?.content?.['application/json']?.schema?.$ref;
+      if (ref?.startsWith(SCHEMAS)) {
+        const name = ref.slice(SCHEMAS.length);
+        if (fromValidators[name]) schemas[name] = { ...fromValidators[name], additionalProperties: false };
+      }
+    }
+    Object.assign(paths, expandActions(path, item));
+  }
+  document.paths = paths;
+  document.components = { ...document.components, schemas: schemas as any };
+  return document;
+}
+
+/** One value of an `x-actions` path parameter: its summary and, when it takes a body, its required fields. */
+export interface ActionDoc {
+  summary: string;
+  /** Absent: the action takes no body. */
+  required?: string[];
+  /** Error answers of the route that this action never gives. */
+  without?: ErrorStatus[];
+}
+
+/** Documents a route like POST /v1/usage/{usageId}/{action} as one path per action. */
+export const ApiActions = (param: string, actions: Record<string, ActionDoc>) =>
+  applyDecorators(ApiExtension('x-actions-param', param), ApiExtension('x-actions', actions));
+
+/**
+ * A route with a path parameter that lists its values in `x-actions` (ApiActions), such as
+ * POST /v1/usage/{usageId}/{action}, is documented as one path per value, as the contract names them.
+ */
+function expandActions(path: string, item: Record<string, any>): Record<string, any> {
+  for (const method of METHODS) {
+    const actions = item[method]?.['x-actions'] as Record<string, ActionDoc> | undefined;
+    const param = item[method]?.['x-actions-param'] as string | undefined;
+    if (!actions || !param) continue;
+    const expanded: Record<string, any> = {};
+    for (const [value, { summary, required, without = [] }] of Object.entries(actions)) {
+      const op = structuredClone(item[method]);
+      delete op['x-actions'];
+      delete op['x-actions-param'];
+      op.summary = summary;
+      op.operationId = `${op.operationId}.${value}`;
+      for (const status of without) delete op.responses?.[status];
+      op.parameters = (op.parameters ?? []).filter((p: { name: string; in: string }) => !(p.in === 'path' && p.name === param));
+      if (!required) delete op.requestBody;
+      else if (op.requestBody) {
+        op.requestBody.required = true;
+        const schema = op.requestBody.content['application/json'].schema;
+        op.requestBody.content['application/json'].schema = { allOf: [schema, { required }] };
+      }
+      expanded[path.replace(`{${param}}`, value)] = { ...expanded[path.replace(`{${param}}`, value)], [method]: op };
+    }
+    return expanded;
+  }
+  return { [path]: item };
+}

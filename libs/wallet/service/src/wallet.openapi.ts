@@ -1,0 +1,55 @@
+// Response schemas of the wallet's HTTP routes, for the OpenAPI document (see libs/shell/src/openapi.ts).
+import { oa } from '@creditflow/shell';
+
+const lotType = oa.enum('daily', 'trial', 'subscription', 'reward', 'topup');
+
+export const LotSchema = oa.object({
+  lotId: oa.string,
+  type: lotType,
+  amount: oa.credits,
+  remaining: oa.credits,
+  grantedAt: oa.time,
+  expiresAt: oa.nullable(oa.time),
+  costBasis: oa.nullable(oa.object({ paidMinor: { type: 'string', description: 'The price paid, in minor units of the currency.' }, currency: oa.string, promotional: oa.boolean })),
+  source: oa.object({ kind: oa.string, id: oa.string }),
+});
+
+export const BalanceSchema = oa.object({
+  accountId: oa.string,
+  type: oa.enum('personal', 'team'),
+  members: oa.array(oa.string),
+  planId: oa.nullable(oa.string),
+  available: oa.credits,
+  held: oa.credits,
+  byType: oa.byType,
+  lots: oa.array(LotSchema),
+});
+
+export const TransactionsSchema = oa.object({
+  accountId: oa.string,
+  transactions: oa.array({
+    ...oa.object({ revision: oa.string, type: { type: 'string', example: 'HoldCaptured' }, recordedAt: oa.time }),
+    description: "One row per stored wallet event, oldest first: the event's type and its data (amounts as decimal strings).",
+    additionalProperties: true,
+  }),
+});
+
+export const GrantSchema = oa.object({ grantId: oa.string, lotId: oa.string, type: oa.enum('reward'), amount: oa.credits, expiresAt: oa.nullable(oa.time) });
+
+export const LoginSchema = oa.object(
+  { loginId: oa.string, lotId: oa.string, granted: oa.credits, expiresAt: oa.nullable(oa.time), message: oa.string },
+  ['lotId', 'expiresAt', 'message'],
+);
+
+export const PurchaseSchema = oa.object({ purchaseId: oa.string, accountId: oa.string, lot: LotSchema });
+
+export const UsageAnswerSchema = oa.object(
+  {
+    usageId: oa.string,
+    status: oa.enum('authorized', 'completed', 'failed', 'accepted', 'rejected'),
+    credits: oa.credits,
+    phases: oa.object({ generate: oa.credits, accept: oa.credits }),
+    userId: oa.string,
+  },
+  ['phases', 'userId'],
+);
