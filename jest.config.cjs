@@ -1,5 +1,6 @@
-// Three tiers, named by file suffix: unit (pure code), int (real embedded store, in-process bus,
-// HTTP against the embedded platform), e2e (the four services over a real Kafka broker).
+// Four tiers, named by file suffix: unit (pure code), int (real embedded store, in-process bus,
+// HTTP against the embedded platform), browser (the dashboard in a real browser), e2e (the four
+// services over a real Kafka broker).
 const { pathsToModuleNameMapper } = require('./scripts/jest/paths.cjs');
 
 const swc = ['@swc/jest', {
@@ -24,6 +25,9 @@ module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
     { ...base, displayName: 'int', testMatch: ['**/*.int.spec.ts'] },
+    // The ops dashboard in Debian's chromium (/usr/bin/chromium) driven by playwright-core;
+    // scripts/test.sh installs chromium when it is missing.
+    { ...base, displayName: 'browser', testMatch: ['**/*.browser.spec.ts'] },
     {
       ...base,
       displayName: 'e2e',

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The project's one test command (`npm test`): typecheck, architecture lint, unit + int tests, then
-# the e2e tests against a real Kafka broker. Stops at the first failing step, with its exit status.
+# The project's one test command (`npm test`): typecheck, architecture lint, unit + int tests, the
+# dashboard in a real browser (Debian's chromium, installed when missing), then the e2e tests against
+# a real Kafka broker. Stops at the first failing step, with its exit status.
 #
-#   bash scripts/test.sh [extra jest args, passed to both jest runs]
+#   bash scripts/test.sh [extra jest args, passed to every jest run]
 #
 # KAFKA_BROKERS set: the e2e tests use that broker. Unset: a fresh single-node broker is started on
 # 127.0.0.1:${KAFKA_PORT:-9092} (scripts/kafka/kafka.sh) and stopped when this script exits; a
@@ -69,10 +70,43 @@ architecture_lint() {
   eslint .
 }
 
+# The browser tier drives Debian's chromium (/usr/bin/chromium) with playwright-core, which never
+# downloads a browser of its own. A fresh machine has no chromium: install it from Debian's registry
+# (CI runs as root; elsewhere passwordless sudo). If it cannot be installed, fail: never skip the tier.
+ensure_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then
+    echo "found $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
+    return 0
+  fi
+  local as_root=()
+  if ((EUID != 0)); then
+    if ! command -v sudo >/dev/null || ! sudo -n true 2>/dev/null; then
+      echo "/usr/bin/chromium is missing and this user cannot install it: run 'apt-get update && apt-get install -y chromium' as root" >&2
+      return 1
+    fi
+    as_root=(sudo -n)
+  fi
+  local started=$EPOCHREALTIME
+  echo "/usr/bin/chromium is missing: apt-get update && apt-get install -y chromium"
+  if ! "${as_root[@]}" apt-get update -q || ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; then
+    echo "could not install Debian's chromium; the browser tests need /usr/bin/chromium" >&2
+    return 1
+  fi
+  if [[ ! -x /usr/bin/chromium ]]; then
+    echo "apt-get installed chromium, yet /usr/bin/chromium is missing" >&2
+    return 1
+  fi
+  echo "installed $(/usr/bin/chromium --version 2>/dev/null) in $(elapsed "$started")s"
+}
+
 step 'typecheck: tsc -p tsconfig.json --noEmit' tsc -p tsconfig.json --noEmit
 step 'architecture lint: nx project graph + eslint .' architecture_lint
 step 'unit + int tests: jest --selectProjects unit int' \
   jest --selectProjects unit int --passWithNoTests "$@"
+step 'chromium: /usr/bin/chromium (apt-get install -y chromium when missing)' ensure_chromium
+# No --passWithNoTests: a browser tier that finds no test fails.
+step 'browser tests: jest --selectProjects browser' \
+  jest --selectProjects browser "$@"
 if [[ -z ${KAFKA_BROKERS:-} ]]; then
   step "kafka broker: scripts/kafka/kafka.sh start (port ${KAFKA_PORT:-9092})" start_kafka
 else
