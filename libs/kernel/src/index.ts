@@ -4,3 +4,4 @@ export * from './clock';
 export * from './errors';
 export * from './ids';
 export * from './json-bigint';
+export * from './persistent-map';

@@ -282,7 +282,8 @@ function settleDue(state: WalletState, now: Date): WalletEvent[] {
     }
   }
   const afterExpiry = fold(events, state);
-  for (const usage of afterExpiry.usages.values()) {
+  for (const usageId of afterExpiry.openHolds) {
+    const usage = afterExpiry.usages.get(usageId)!;
     if (usage.status === 'authorized' && usage.holdExpiresAt !== null && usage.holdExpiresAt <= at) {
       events.push(...releaseHold(usage, afterExpiry, now, 'timeout'));
     }

@@ -1,6 +1,6 @@
 // The account's state is a fold of its events. `evolve` never throws, validates or reads the clock;
 // it copies only what an event changes, so earlier states stay valid (decide may fold ahead).
-import { Credits, ZERO } from '@creditflow/kernel';
+import { Credits, PersistentMap, ZERO } from '@creditflow/kernel';
 import { CostBasis, LotShare, LotSource, WalletEvent } from './wallet.events';
 import { LotType } from './wallet.policy';
 
@@ -50,6 +50,8 @@ export interface WalletState {
   plan: { planId: string; subscriptionId: string; since: string } | null;
   lots: ReadonlyMap<string, Lot>;
   usages: ReadonlyMap<string, Usage>;
+  /** Usages holding credits (status authorized): settlement and balances read these, not every usage. */
+  openHolds: ReadonlySet<string>;
   restorations: ReadonlySet<string>;
   /** Rollover-expiry events already applied, by their deterministic id. */
   rollovers: ReadonlySet<string>;
@@ -64,8 +66,9 @@ export const initialState: WalletState = {
   kind: 'personal',
   members: [],
   plan: null,
-  lots: new Map(),
-  usages: new Map(),
+  lots: PersistentMap.empty(),
+  usages: PersistentMap.empty(),
+  openHolds: new Set(),
   restorations: new Set(),
   rollovers: new Set(),
   clawBacks: new Map(),
@@ -94,7 +97,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
         priceVersion: d.priceVersion, held: d.lots, holdExpiresAt: d.expiresAt, charged: [], denial: null, restored: false,
         fingerprint: d.fingerprint,
       };
-      return { ...state, lots: adjustLots(state.lots, d.lots, -1n), usages: withEntry(state.usages, d.usageId, usage) };
+      return { ...state, lots: adjustLots(state.lots, d.lots, -1n), usages: withEntry(state.usages, d.usageId, usage), openHolds: new Set(state.openHolds).add(d.usageId) };
     }
     case 'UsageDenied': {
       const d = event.data;
@@ -108,11 +111,13 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
           };
       return { ...state, usages: withEntry(state.usages, d.usageId, usage) };
     }
-    case 'HoldCaptured':
-      return updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'completed', held: [], holdExpiresAt: null, charged: [...u.charged, ...event.data.lots] }));
+    case 'HoldCaptured': {
+      const captured = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'completed', held: [], holdExpiresAt: null, charged: [...u.charged, ...event.data.lots] }));
+      return { ...captured, openHolds: without(state.openHolds, event.data.usageId) };
+    }
     case 'HoldReleased': {
       const released = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'failed', held: [], holdExpiresAt: null }));
-      return { ...released, lots: adjustLots(state.lots, event.data.lots, 1n) };
+      return { ...released, lots: adjustLots(state.lots, event.data.lots, 1n), openHolds: without(state.openHolds, event.data.usageId) };
     }
     case 'AcceptCharged': {
       const charged = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'accepted', denial: null, charged: [...u.charged, ...event.data.lots] }));
@@ -175,19 +180,26 @@ export function balanceOf(state: WalletState): Balance {
     byType[lot.type] = (byType[lot.type] + lot.remaining) as Credits;
   }
   let held = 0n;
-  for (const u of state.usages.values()) for (const share of u.held) held += share.amount;
+  for (const id of state.openHolds) for (const share of state.usages.get(id)?.held ?? []) held += share.amount;
   return { available: available as Credits, held: held as Credits, byType };
 }
 
-function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
-  return new Map(map).set(key, value);
+function without(set: ReadonlySet<string>, key: string): ReadonlySet<string> {
+  const next = new Set(set);
+  next.delete(key);
+  return next;
 }
 
-function adjustLots(lots: ReadonlyMap<string, Lot>, shares: LotShare[], sign: 1n | -1n): Map<string, Lot> {
-  const next = new Map(lots);
+// Lots and usages are PersistentMaps: an event copies one path of the map, not the whole of it.
+function withEntry<V>(map: ReadonlyMap<string, V>, key: string, value: V): PersistentMap<string, V> {
+  return PersistentMap.from(map).set(key, value);
+}
+
+function adjustLots(lots: ReadonlyMap<string, Lot>, shares: LotShare[], sign: 1n | -1n): PersistentMap<string, Lot> {
+  let next = PersistentMap.from(lots);
   for (const share of shares) {
     const lot = next.get(share.lotId);
-    if (lot) next.set(lot.lotId, { ...lot, remaining: (lot.remaining + sign * share.amount) as Credits });
+    if (lot) next = next.set(lot.lotId, { ...lot, remaining: (lot.remaining + sign * share.amount) as Credits });
   }
   return next;
 }

@@ -1,0 +1,110 @@
+// An immutable map whose `set` copies only one path of a fixed-depth 32-way trie (plus one small
+// leaf), instead of the whole map: the wallet folds one event at a time over accounts with
+// thousands of usages, and copying a Map per event made each command O(usages).
+// It implements ReadonlyMap, so readers use it like a Map.
+
+const BITS = 5;
+const WIDTH = 1 << BITS;
+const MASK = WIDTH - 1;
+const DEPTH = 3; // 32^3 = 32768 leaves; a leaf holds the few keys that share a 15-bit hash prefix
+
+type Leaf<K, V> = readonly (readonly [K, V])[];
+type Node<K, V> = readonly (Node<K, V> | Leaf<K, V> | undefined)[];
+
+function hash(key: string): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export class PersistentMap<K extends string, V> implements ReadonlyMap<K, V> {
+  private static readonly EMPTY = new PersistentMap<never, never>(undefined, 0);
+
+  private constructor(private readonly root: Node<K, V> | undefined, readonly size: number) {}
+
+  static empty<K extends string, V>(): PersistentMap<K, V> {
+    return PersistentMap.EMPTY as unknown as PersistentMap<K, V>;
+  }
+
+  /** The same map if it already is one; otherwise a copy of any iterable of entries. */
+  static from<K extends string, V>(entries: Iterable<readonly [K, V]> | PersistentMap<K, V>): PersistentMap<K, V> {
+    if (entries instanceof PersistentMap) return entries;
+    let map = PersistentMap.empty<K, V>();
+    for (const [k, v] of entries) map = map.set(k, v);
+    return map;
+  }
+
+  get(key: K): V | undefined {
+    const leaf = this.leafOf(key);
+    if (!leaf) return undefined;
+    for (const [k, v] of leaf) if (k === key) return v;
+    return undefined;
+  }
+
+  has(key: K): boolean {
+    const leaf = this.leafOf(key);
+    return !!leaf && leaf.some(([k]) => k === key);
+  }
+
+  set(key: K, value: V): PersistentMap<K, V> {
+    const h = hash(key);
+    let added = false;
+    const write = (node: Node<K, V> | undefined, level: number): Node<K, V> | Leaf<K, V> => {
+      if (level === DEPTH) {
+        const leaf = (node as Leaf<K, V> | undefined) ?? [];
+        const i = leaf.findIndex(([k]) => k === key);
+        if (i < 0) {
+          added = true;
+          return [...leaf, [key, value]];
+        }
+        const copy = leaf.slice();
+        copy[i] = [key, value];
+        return copy;
+      }
+      const slot = (h >>> (level * BITS)) & MASK;
+      const copy = node ? node.slice() : new Array<Node<K, V> | Leaf<K, V> | undefined>(WIDTH);
+      copy[slot] = write(node?.[slot] as Node<K, V> | undefined, level + 1);
+      return copy;
+    };
+    const root = write(this.root, 0) as Node<K, V>;
+    return new PersistentMap(root, this.size + (added ? 1 : 0));
+  }
+
+  *entries(): MapIterator<[K, V]> {
+    function* walk(node: Node<K, V> | Leaf<K, V> | undefined, level: number): Generator<[K, V]> {
+      if (!node) return;
+      if (level === DEPTH) {
+        for (const [k, v] of node as Leaf<K, V>) yield [k, v];
+        return;
+      }
+      for (const child of node as Node<K, V>) yield* walk(child, level + 1);
+    }
+    yield* walk(this.root, 0);
+  }
+
+  *keys(): MapIterator<K> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): MapIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: V, key: K, map: ReadonlyMap<K, V>) => void): void {
+    for (const [k, v] of this.entries()) callback(v, k, this);
+  }
+
+  private leafOf(key: K): Leaf<K, V> | undefined {
+    const h = hash(key);
+    let node: Node<K, V> | Leaf<K, V> | undefined = this.root;
+    for (let level = 0; level < DEPTH && node; level++) node = (node as Node<K, V>)[(h >>> (level * BITS)) & MASK];
+    return node as Leaf<K, V> | undefined;
+  }
+}
