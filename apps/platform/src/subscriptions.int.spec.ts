@@ -2,14 +2,13 @@
 // platform with the manual clock: POST /v1/admin/clock, POST /v1/scheduler/ticks, usage through
 // authorize + complete, balances through GET. Scheduler output reaches the wallet asynchronously
 // (store -> bus -> wallet), so each check waits for the grant it expects, then compares exactly.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudEvent, PAYMENT_TYPES, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
 import { createEventStore } from '@creditflow/event-store';
 import { SqliteBus } from '@creditflow/messaging';
-import { ApiKeyGrant, EmbeddedPlatform, PlatformResponse, apiKey, defaultApiKeys, startEmbeddedPlatform } from '@creditflow/testing';
-import { findTenantsDir } from '@creditflow/tenancy';
+import { ApiKeyGrant, EmbeddedPlatform, PlatformResponse, apiKey, defaultApiKeys, startEmbeddedPlatform, tenantsWithDailyReset } from '@creditflow/testing';
 
 type Role = 'admin' | 'ops' | 'service';
 const DAY = 86_400_000;
@@ -79,22 +78,17 @@ function platformFor(options: Parameters<typeof startEmbeddedPlatform>[0] = {}):
 }
 
 /** The repository's tenants plus `visualgpt-reset`: VisualGPT with daily credits that expire at Shanghai midnight. */
-function tenantsWithDailyReset(): { dir: string; keys: Record<string, ApiKeyGrant> } {
-  const dir = mkdtempSync(join(tmpdir(), 'creditflow-tenants-'));
-  const source = findTenantsDir();
-  for (const f of readdirSync(source).filter((f) => f.endsWith('.yaml'))) writeFileSync(join(dir, f), readFileSync(join(source, f)));
-  const variant = readFileSync(join(source, 'visualgpt.yaml'), 'utf8')
-    .replace(/^tenantId: visualgpt$/m, 'tenantId: visualgpt-reset')
-    .replace(/expiry: rolling-24h/, 'expiry: reset')
-    .replace(/resetTimeZone: UTC/, 'resetTimeZone: Asia/Shanghai');
-  writeFileSync(join(dir, 'visualgpt-reset.yaml'), variant);
+function tenantsWithResetKeys(): { dir: string; keys: Record<string, ApiKeyGrant> } {
   const keys: Record<string, ApiKeyGrant> = { ...defaultApiKeys() };
   for (const role of ['admin', 'ops', 'service'] as const) keys[apiKey('visualgpt-reset', role)] = { tenant: 'visualgpt-reset', role };
-  return { dir, keys };
+  return { dir: tenantsWithDailyReset('visualgpt-reset', 'Asia/Shanghai'), keys };
 }
 
 const subscriptionLots = (balance: { lots: { type: string; lotId: string; remaining: string }[] }) =>
-  balance.lots.filter((l) => l.type === 'subscription' && l.remaining !== '0').map((l) => [l.lotId.split(':').pop(), l.remaining]);
+  balance.lots
+    .filter((l) => l.type === 'subscription' && l.remaining !== '0')
+    .map((l) => [l.lotId.split(':').pop(), l.remaining])
+    .sort((a, b) => Number(a[0]) - Number(b[0]));
 
 describe('an Amisi Pro subscription over a year, anchored on Jan 31', () => {
   const platform = platformFor();
@@ -277,7 +271,7 @@ describe('plan changes and cancellation over HTTP', () => {
 });
 
 describe('daily reset (a tenant whose daily credits expire at Shanghai midnight)', () => {
-  const tenants = tenantsWithDailyReset();
+  const tenants = tenantsWithResetKeys();
   afterAll(() => rmSync(tenants.dir, { recursive: true, force: true }));
   const platform = platformFor({ tenantsDir: tenants.dir, keys: tenants.keys });
   const visual = client(platform, 'visualgpt-reset');
@@ -307,7 +301,7 @@ describe('daily reset (a tenant whose daily credits expire at Shanghai midnight)
 });
 
 describe('catch-up: three months of downtime and one trigger equal one trigger per day', () => {
-  const tenants = tenantsWithDailyReset();
+  const tenants = tenantsWithResetKeys();
   const root = mkdtempSync(join(tmpdir(), 'creditflow-catchup-'));
   afterAll(() => {
     rmSync(tenants.dir, { recursive: true, force: true });

@@ -1,1 +1,2 @@
 export * from './embedded-platform';
+export * from './tenant-variants';

@@ -1,0 +1,20 @@
+// Tenant directories for tests that need a policy no real tenant has: the repository's tenant files
+// plus a variant of VisualGPT whose daily credits expire at local midnight (`expiry: reset`).
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findTenantsDir } from '@creditflow/tenancy';
+
+/** A temporary tenants directory (remove it after the test) with `tenantId`: VisualGPT, daily credits reset at midnight in `timeZone`. */
+export function tenantsWithDailyReset(tenantId = 'visualgpt-reset', timeZone = 'Asia/Shanghai'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'creditflow-tenants-'));
+  const source = findTenantsDir();
+  for (const f of readdirSync(source).filter((f) => /\.(ya?ml|json)$/.test(f))) writeFileSync(join(dir, f), readFileSync(join(source, f)));
+  const variant = readFileSync(join(source, 'visualgpt.yaml'), 'utf8')
+    .replace(/^tenantId: visualgpt$/m, `tenantId: ${tenantId}`)
+    .replace(/expiry: rolling-24h/, 'expiry: reset')
+    .replace(/resetTimeZone: UTC/, `resetTimeZone: ${timeZone}`);
+  if (!variant.includes('expiry: reset')) throw new Error('visualgpt.yaml changed: the daily-reset variant could not be written');
+  writeFileSync(join(dir, `${tenantId}.yaml`), variant);
+  return dir;
+}
