@@ -5,7 +5,12 @@ import { ApiAnswer, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, id
 import { SchedulerApp, subscriptionView } from './scheduler.app';
 import { SubscriptionSchema, TickSchema } from './scheduler.openapi';
 
-
+/**
+ * PUT starts a subscription, or, while one is active, switches plan: between recurring plans the new
+ * plan takes effect at the next cycle boundary (the answer shows it as `pendingChange`); the same
+ * plan again withdraws a pending change or a pending cancellation. DELETE cancels at the end of the
+ * paid period (`cancellation.endsAt`). Both answer the subscription's view.
+ */
 @ApiTags('subscriptions')
 @Controller('v1')
 export class SchedulerController {
