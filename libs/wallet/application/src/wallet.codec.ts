@@ -18,7 +18,11 @@ export interface WalletEventMetadata {
 }
 
 export function toEventData(stream: string, revision: bigint, event: WalletEvent, metadata: WalletEventMetadata): EventData {
-  return { id: deterministicUuid(`${stream}@${revision}`), type: event.type, data: encodeBigInts(event.data), metadata: { ...metadata } };
+  const data = encodeBigInts(event.data);
+  // The id names the position and the content: re-appending the same decision is idempotent, while a
+  // different decision for the same position (another replica won the race) is a conflict, never
+  // mistaken for a retry and silently dropped.
+  return { id: deterministicUuid(`${stream}@${revision}:${event.type}:${JSON.stringify(data)}`), type: event.type, data, metadata: { ...metadata } };
 }
 
 export function fromRecorded(recorded: RecordedEvent): WalletEvent {

@@ -21,6 +21,7 @@ export function balanceView(state: WalletState) {
     held: formatCredits(balance.held),
     byType: Object.fromEntries(Object.entries(balance.byType).map(([k, v]) => [k, formatCredits(v)])),
     lots: [...state.lots.values()]
+      .sort((a, b) => a.grantedAt.localeCompare(b.grantedAt) || a.lotId.localeCompare(b.lotId))
       .filter((l) => !l.expired || l.remaining > 0n)
       .map((l) => ({
         lotId: l.lotId,
