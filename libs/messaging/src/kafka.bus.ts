@@ -3,6 +3,8 @@
 import { Admin, Consumer, Kafka, LogEntry, logLevel, Partitioners, Producer } from 'kafkajs';
 import { BusConsumer, ConsumeOptions, MessageBus, OutboundMessage } from './bus';
 
+const MAX_SEND_BYTES = 512 * 1024;
+
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
@@ -52,15 +54,22 @@ export class KafkaBus implements MessageBus {
   async publish(topic: string, messages: OutboundMessage[]): Promise<void> {
     if (!messages.length) return;
     const producer = await this.connectedProducer();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({
-        key: m.key,
-        value: JSON.stringify(m.value),
-        headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
-      })),
-    });
+    // One send is one record batch, which the broker refuses above message.max.bytes (1 MiB by
+    // default): a large batch (a consumer dead-lettering hundreds of messages) goes in chunks, in order.
+    let chunk: { key: string; value: string; headers: Record<string, string> }[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (chunk.length) await producer.send({ topic, acks: -1, messages: chunk });
+      chunk = [];
+      bytes = 0;
+    };
+    for (const m of messages) {
+      const value = JSON.stringify(m.value);
+      if (bytes + value.length > MAX_SEND_BYTES) await flush();
+      chunk.push({ key: m.key, value, headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' } });
+      bytes += value.length + m.key.length;
+    }
+    await flush();
   }
 
   async consume({ groupId, topics, handle }: ConsumeOptions): Promise<BusConsumer> {
