@@ -4,6 +4,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OpsModule } from '@creditflow/ops-service';
 import { PricingModule } from '@creditflow/pricing-service';
 import { RefundModule } from '@creditflow/refund-service';
 import { SchedulerModule } from '@creditflow/scheduler-service';
@@ -28,7 +29,9 @@ export interface RunningService {
 
 export async function startService(name: ServiceName, env: Record<string, string>, dataRoot: string): Promise<RunningService> {
   const runtime = await createRuntime('distributed', name, { ...env, CREDITFLOW_DATA_DIR: dataRoot });
-  const app = await hostServices({ runtime, services: [{ name, module: MODULES[name] }], port: 0, logger: ['error'] });
+  // As apps/wallet/src/main.ts does: the ops read models live beside the wallet's store.
+  const extras = name === 'wallet' ? [OpsModule] : [];
+  const app = await hostServices({ runtime, services: [{ name, module: MODULES[name] }], extras, port: 0, logger: ['error'] });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     name, url, dataDir: runtime.dataDir, runtime, app,

@@ -38,7 +38,7 @@ describe('four services over a real Kafka broker', () => {
     await producer.connect();
     observer = kafka.consumer({ groupId: `e2e-observer-${run}`, maxWaitTimeInMs: 50 });
     await observer.connect();
-    for (const topic of [TOPICS.usageDecisions, TOPICS.scheduler, TOPICS.refunds, TOPICS.walletEvents, dlqTopic(TOPICS.usage)]) {
+    for (const topic of [TOPICS.usageDecisions, TOPICS.scheduler, TOPICS.refunds, TOPICS.walletEvents, TOPICS.balances, dlqTopic(TOPICS.usage)]) {
       await observer.subscribe({ topic, fromBeginning: true });
     }
     await observer.run({
@@ -120,6 +120,12 @@ describe('four services over a real Kafka broker', () => {
     const denied = await decision(`u2-${run}`, 'creditflow.usage.denied');
     expect(denied.data).toMatchObject({ error: 'insufficient_credits', required: '175', available: '97.375' });
     expect((await balanceOf('apinfer', accountId)).available).toBe('97.375');
+
+    // The ops projection beside the wallet publishes the latest balance on the compacted topic.
+    const snapshot = await waitFor('a balance snapshot of 97.375', () =>
+      seen.filter((s) => s.topic === TOPICS.balances && s.key === messageKey('apinfer', accountId)).map((s) => s.event!.data).find((d) => d.available === '97.375' && d.held === '0'),
+    );
+    expect(snapshot).toMatchObject({ accountId, byType: expect.objectContaining({ topup: '97.375' }) });
   });
 
   it('sends a malformed message to the DLQ with its reason and processes the next message', async () => {
