@@ -99,7 +99,7 @@ async function main() {
   };
   console.log(JSON.stringify(result, null, 2));
   if (process.argv.includes('--record')) {
-    const file = join(__dirname, 'results', `${result.date.slice(0, 10)}-wallet-throughput.json`);
+    const file = join(__dirname, 'results', `${result.date.slice(0, 10)}-wallet-throughput-a${ACCOUNTS}-u${USAGES}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     console.log(`recorded in ${file}`);
   }
