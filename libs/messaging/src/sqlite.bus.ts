@@ -1,7 +1,8 @@
 // The embedded mode's bus: the same topics and messages as Kafka, kept in an SQLite log so that a
 // message published before a crash is still delivered after the restart. One partition per topic;
 // each consumer group keeps a committed offset per topic.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '@creditflow/event-store';
 import { EventEmitter } from 'node:events';
 import { BusConsumer, ConsumedMessage, ConsumeOptions, MessageBus, OutboundMessage } from './bus';
 
@@ -18,10 +19,7 @@ export class SqliteBus implements MessageBus {
   private readonly writeOffset: Database.Statement;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    // WAL + NORMAL: durable across process crashes (what an embedded single process needs).
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(path);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS bus_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key TEXT, value TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS bus_messages_topic ON bus_messages (topic, seq);

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { openSqlite } from './open-sqlite';
 import { defaultRetryPolicy, deliver, report, sleep, type RetryPolicy } from '../delivery';
 import {
   assertAppendable,
@@ -79,12 +80,7 @@ export class SqliteEventStore implements EventStore {
   constructor(path: string, { pollIntervalMs = 500, retry = defaultRetryPolicy }: SqliteEventStoreOptions = {}) {
     this.pollIntervalMs = pollIntervalMs;
     this.retry = retry;
-    this.db = new Database(path, { timeout: 5_000 });
-    this.db.pragma('journal_mode = WAL');
-    // In WAL mode, NORMAL still writes every commit to the WAL before returning, so a committed
-    // append survives a crash of the process; only a power loss or OS crash can undo the last
-    // commits. That is the failure the embedded mode must survive, at a fraction of FULL's fsyncs.
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(path);
     // Positions and revisions come back as bigint, exact beyond 2^53.
     this.db.defaultSafeIntegers(true);
     this.migrate();

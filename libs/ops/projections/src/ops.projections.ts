@@ -2,7 +2,8 @@
 // by feature/model/member/day, credit flows per day (granted, consumed, expired = breakage,
 // refunded), refunds with their reasons. One SQLite file; each batch and the position it reached are
 // written in one transaction, so a redelivered batch is skipped and a crash loses nothing.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '@creditflow/event-store';
 import type { RecordedEvent } from '@creditflow/event-store';
 import { Credits, formatCredits } from '@creditflow/kernel';
 import { LotShare, WalletEvent, WalletState, balanceOf, evolve } from '@creditflow/wallet-domain';
@@ -36,9 +37,7 @@ export class OpsProjections {
   private readonly stmt: Record<string, Database.Statement>;
 
   constructor(path: string, private readonly loadState: (tenantId: string, accountId: string, upTo: bigint) => Promise<WalletState>) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(path);
     this.db.exec(SCHEMA);
     this.db.defaultSafeIntegers(true);
     this.stmt = {

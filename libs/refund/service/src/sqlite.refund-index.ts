@@ -2,7 +2,8 @@
 // usage (under another refundId) from a first one. Derived from the `refund-*` streams: written right
 // after each append (read-your-writes) and by a checkpointed store subscription (so a crash between
 // the append and this write is repaired). Every write is an idempotent upsert of the record's latest state.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '@creditflow/event-store';
 import { ApprovedRefund, RefundRecord } from '@creditflow/refund-domain';
 
 export class SqliteRefundIndex {
@@ -11,9 +12,7 @@ export class SqliteRefundIndex {
   private readonly approved: Database.Statement;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(path);
     this.db.exec(`CREATE TABLE IF NOT EXISTS refunds (
       tenant TEXT NOT NULL, refund_id TEXT NOT NULL, account_id TEXT NOT NULL, purchase_id TEXT, usage_id TEXT,
       status TEXT NOT NULL, settlement TEXT, PRIMARY KEY (tenant, refund_id))`);

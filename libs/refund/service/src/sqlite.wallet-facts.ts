@@ -3,7 +3,8 @@
 // carry), usages (charged, failed, restored) and the refunds the wallet applied. Idempotent by
 // (account, revision): an event at or below the account's last applied revision changes nothing.
 // Amounts are kept as integer strings of credit units (exact, no 64-bit limit).
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '@creditflow/event-store';
 import { WalletEventData } from '@creditflow/contracts';
 import { Credits, parseCredits } from '@creditflow/kernel';
 import { ApprovedRefund, PurchaseFacts, UsageFacts } from '@creditflow/refund-domain';
@@ -28,9 +29,7 @@ export class SqliteWalletFacts implements WalletFacts {
   private readonly q: Record<string, Database.Statement>;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(path);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS accounts (tenant TEXT NOT NULL, account_id TEXT NOT NULL, revision INTEGER NOT NULL, PRIMARY KEY (tenant, account_id));
       CREATE TABLE IF NOT EXISTS purchases (

@@ -3,7 +3,8 @@
 // removes it). A daily reset asks it for the accounts whose daily lots are due by the boundary.
 // Rows are idempotent (at-least-once delivery from a checkpointed subscription); a row read before
 // its account's expiry was recorded is simply asked about again at the next reset.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '@creditflow/event-store';
 import type { RecordedEvent } from '@creditflow/event-store';
 import { WalletEventMetadata, fromRecorded } from './wallet.codec';
 
@@ -14,9 +15,7 @@ export class SqliteDailyLotIndex {
   private readonly due: Database.Statement;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(path);
     this.db.exec(`CREATE TABLE IF NOT EXISTS daily_lots (
       tenant TEXT NOT NULL, account_id TEXT NOT NULL, lot_id TEXT NOT NULL, expires_at TEXT NOT NULL,
       PRIMARY KEY (tenant, account_id, lot_id));

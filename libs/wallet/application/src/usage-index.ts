@@ -1,6 +1,7 @@
 // Usage commands after authorize name only the usage (POST /v1/usage/{usageId}/complete): this
 // index finds its account. It is written before the hold is appended, so it never lags the stream.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '@creditflow/event-store';
 
 export interface UsageIndex {
   remember(tenantId: string, usageId: string, accountId: string): void;
@@ -16,9 +17,7 @@ export class SqliteUsageIndex implements UsageIndex {
   private readonly remove: Database.Statement;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(path);
     this.db.exec('CREATE TABLE IF NOT EXISTS usage_index (tenant TEXT NOT NULL, usage_id TEXT NOT NULL, account_id TEXT NOT NULL, PRIMARY KEY (tenant, usage_id))');
     this.insert = this.db.prepare('INSERT OR IGNORE INTO usage_index (tenant, usage_id, account_id) VALUES (?, ?, ?)');
     this.remove = this.db.prepare('DELETE FROM usage_index WHERE tenant = ? AND usage_id = ? AND account_id = ?');
