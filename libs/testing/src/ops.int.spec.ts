@@ -106,4 +106,17 @@ describe('ops projections', () => {
     expect((await platform.request('GET', '/v1/reports/usage?from=yesterday', { key: ops })).status).toBe(400);
     expect((await platform.request('GET', '/v1/projections/balances', { key: apiKey('amisi', 'ops') })).body.balances).toEqual([]);
   });
+
+  it('shows a money refund as a claw-back in the refunds and the daily flows', async () => {
+    const refund = await platform.request('POST', '/v1/refunds', { key: admin, body: { refundId: 'ops-refund-1', accountId: 'ops-a', purchaseId: 'p-ops-a', reason: 'unused_credits' } });
+    expect(refund.body.status).toBe('approved');
+    const deadline = Date.now() + 10_000;
+    let rows: { id: string; kind: string; credits: string }[] = [];
+    while (Date.now() < deadline) {
+      rows = (await platform.request('GET', '/v1/projections/refunds', { key: ops })).body.refunds;
+      if (rows.some((r) => r.id === 'ops-refund-1')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(rows.find((r) => r.id === 'ops-refund-1')).toMatchObject({ kind: 'claw-back', credits: refund.body.creditsClawedBack });
+  });
 });

@@ -127,6 +127,13 @@ export class OpsProjections {
         flow(day(event.data.restoredAt), event.data.lots, 'refunded', after);
         this.stmt.refund.run(tenant, event.data.restorationId, account, event.data.usageId, 'restoration', event.data.amount, event.data.reason, event.data.restoredAt);
         break;
+      case 'CreditsClawedBack': {
+        // A money refund: the purchase's unused credits leave the account.
+        const lot = before.lots.get(event.data.lotId);
+        this.flow(tenant, day(event.data.clawedBackAt), lot?.type ?? 'unknown', 'refunded', event.data.amount);
+        this.stmt.refund.run(tenant, event.data.refundId, account, null, 'claw-back', event.data.amount, `credits of ${event.data.lotId} refunded`, event.data.clawedBackAt);
+        break;
+      }
       default:
         break;
     }
