@@ -51,6 +51,7 @@ export class OpsProjections {
         ON CONFLICT (tenant, day, lot_type) DO UPDATE SET granted = granted + excluded.granted, consumed = consumed + excluded.consumed,
         expired = expired + excluded.expired, refunded = refunded + excluded.refunded`),
       refund: this.db.prepare('INSERT OR IGNORE INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      balanceOf: this.db.prepare('SELECT * FROM balances WHERE tenant = ? AND account = ?'),
       balance: this.db.prepare(`INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, account) DO UPDATE SET
         kind = excluded.kind, available = excluded.available, held = excluded.held, by_type = excluded.by_type, revision = excluded.revision, updated_at = excluded.updated_at`),
     };
@@ -183,12 +184,14 @@ export class OpsProjections {
       below === undefined
         ? this.db.prepare('SELECT * FROM balances WHERE tenant = ? ORDER BY account').all(tenant)
         : this.db.prepare('SELECT * FROM balances WHERE tenant = ? AND available < ? ORDER BY available, account').all(tenant, below)
-    ) as { account: string; kind: string; available: bigint; held: bigint; by_type: string; revision: bigint; updated_at: string }[];
-    return rows.map((r) => ({
-      accountId: r.account, type: r.kind, available: formatCredits(r.available as Credits), held: formatCredits(r.held as Credits),
-      byType: Object.fromEntries(Object.entries(JSON.parse(r.by_type) as Record<string, string>).map(([k, v]) => [k, formatCredits(BigInt(v) as Credits)])),
-      revision: r.revision.toString(), updatedAt: r.updated_at,
-    }));
+    ) as BalanceRow[];
+    return rows.map(balanceView);
+  }
+
+  /** One account's projected balance (what the balance snapshots publish). */
+  balance(tenant: string, account: string) {
+    const row = this.stmt.balanceOf.get(tenant, account) as BalanceRow | undefined;
+    return row ? balanceView(row) : undefined;
   }
 
   /** Every table's rows, for comparing a rebuild with the live projection. */
@@ -205,6 +208,24 @@ export class OpsProjections {
   close(): void {
     this.db.close();
   }
+}
+
+interface BalanceRow {
+  account: string;
+  kind: string;
+  available: bigint;
+  held: bigint;
+  by_type: string;
+  revision: bigint;
+  updated_at: string;
+}
+
+function balanceView(r: BalanceRow) {
+  return {
+    accountId: r.account, type: r.kind, available: formatCredits(r.available as Credits), held: formatCredits(r.held as Credits),
+    byType: Object.fromEntries(Object.entries(JSON.parse(r.by_type) as Record<string, string>).map(([k, v]) => [k, formatCredits(BigInt(v) as Credits)])),
+    revision: r.revision.toString(), updatedAt: r.updated_at,
+  };
 }
 
 function day(iso: string): string {

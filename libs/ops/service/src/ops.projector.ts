@@ -46,7 +46,7 @@ export class OpsProjector implements OnApplicationBootstrap, OnModuleDestroy {
   private async publishBalances(accounts: { tenantId: string; accountId: string }[]): Promise<void> {
     const messages = [];
     for (const { tenantId, accountId } of accounts) {
-      const row = this.projections.balances(tenantId).find((b) => b.accountId === accountId);
+      const row = this.projections.balance(tenantId, accountId);
       if (!row) continue;
       const data: BalanceSnapshotData = { accountId, revision: row.revision, available: row.available, held: row.held, byType: row.byType, at: row.updatedAt };
       messages.push({
