@@ -66,7 +66,7 @@ export const initialState: WalletState = {
   kind: 'personal',
   members: [],
   plan: null,
-  lots: PersistentMap.empty(),
+  lots: new Map(),
   usages: PersistentMap.empty(),
   openHolds: new Set(),
   restorations: new Set(),
@@ -88,7 +88,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
         lotId: d.lotId, type: d.lotType, amount: d.amount, remaining: d.amount, grantedAt: d.grantedAt, expiresAt: d.expiresAt,
         expired: false, costBasis: d.costBasis, source: d.source, fingerprint: d.fingerprint,
       };
-      return { ...state, lots: withEntry(state.lots, d.lotId, lot) };
+      return { ...state, lots: new Map(state.lots).set(d.lotId, lot) };
     }
     case 'HoldPlaced': {
       const d = event.data;
@@ -140,7 +140,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       const lot = state.lots.get(event.data.lotId);
       if (!lot) return state;
       const remaining = (lot.remaining - event.data.amount) as Credits;
-      return { ...state, lots: withEntry(state.lots, lot.lotId, { ...lot, remaining, expired: true }) };
+      return { ...state, lots: new Map(state.lots).set(lot.lotId, { ...lot, remaining, expired: true }) };
     }
     case 'CreditsClawedBack': {
       const d = event.data;
@@ -190,16 +190,17 @@ function without(set: ReadonlySet<string>, key: string): ReadonlySet<string> {
   return next;
 }
 
-// Lots and usages are PersistentMaps: an event copies one path of the map, not the whole of it.
+// Usages are a PersistentMap (thousands per account, looked up by id): an event copies one path of
+// it, not the whole map. Lots stay a plain Map: there are few, and every command iterates them.
 function withEntry<V>(map: ReadonlyMap<string, V>, key: string, value: V): PersistentMap<string, V> {
   return PersistentMap.from(map).set(key, value);
 }
 
-function adjustLots(lots: ReadonlyMap<string, Lot>, shares: LotShare[], sign: 1n | -1n): PersistentMap<string, Lot> {
-  let next = PersistentMap.from(lots);
+function adjustLots(lots: ReadonlyMap<string, Lot>, shares: LotShare[], sign: 1n | -1n): Map<string, Lot> {
+  const next = new Map(lots);
   for (const share of shares) {
     const lot = next.get(share.lotId);
-    if (lot) next = next.set(lot.lotId, { ...lot, remaining: (lot.remaining + sign * share.amount) as Credits });
+    if (lot) next.set(lot.lotId, { ...lot, remaining: (lot.remaining + sign * share.amount) as Credits });
   }
   return next;
 }
