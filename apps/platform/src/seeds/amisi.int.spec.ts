@@ -287,6 +287,24 @@ describe('amisi (seed 003) through HTTP', () => {
   });
 
   describe('enterprise tier', () => {
-    it.todo('puts an account on enterprise with its custom allocation and unlimited team members (no admin path assigns a custom plan: PUT subscription answers 422 custom_plan)');
+    it('puts an account on enterprise with the allocation of its contract, and lets its team grow without a cap', async () => {
+      const members = Array.from({ length: 25 }, (_, i) => `member-${i}`);
+      const accountId = await amisi.openAccount({ type: 'team', members: members.slice(0, 2) });
+      const body = { planId: 'enterprise', billingPeriod: 'yearly', monthlyCredits: '1000', rolloverCap: '2000' };
+      const started = await amisi.call('admin', 'PUT', `/v1/accounts/${accountId}/subscription`, body);
+      expect(started).toMatchObject({ status: 200, body: { planId: 'enterprise', billingPeriod: 'yearly', status: 'active' } });
+      await amisi.balanceWhen(accountId, 'the enterprise grant', (b) => b.planId === 'enterprise');
+      expect(await amisi.balance(accountId)).toMatchObject({ available: '1000', byType: { subscription: '1000' } });
+      expect((await amisi.call('admin', 'PUT', `/v1/accounts/${accountId}`, { type: 'team', members })).status).toBe(200);
+    });
+
+    it('refuses a custom allocation on a plan with fixed credits (400) and a custom plan without one (422)', async () => {
+      const accountId = await amisi.openAccount();
+      const fixed = await amisi.call('admin', 'PUT', `/v1/accounts/${accountId}/subscription`, { planId: 'pro', billingPeriod: 'monthly', monthlyCredits: '999', rolloverCap: '0' });
+      expect(fixed.status).toBe(400);
+      const half = await amisi.call('admin', 'PUT', `/v1/accounts/${accountId}/subscription`, { planId: 'enterprise', billingPeriod: 'monthly', monthlyCredits: '1000' });
+      expect(half).toMatchObject({ status: 422, body: { error: 'custom_plan' } });
+      expect(await amisi.balance(accountId)).toMatchObject({ available: '0', planId: null });
+    });
   });
 });

@@ -21,6 +21,10 @@ export class PurchaseRequest {
 export class SubscriptionBody {
   @IsString() planId!: string;
   @IsIn(['monthly', 'yearly']) billingPeriod!: 'monthly' | 'yearly';
+  /** Only for a custom plan (amisi enterprise): the allocation agreed in the contract. */
+  @IsOptional() @Matches(DECIMAL, { message: `monthlyCredits ${DECIMAL_MESSAGE}` }) monthlyCredits?: string;
+  /** Only for a custom plan: unused credits kept at a cycle end (0 = the balance refreshes). */
+  @IsOptional() @Matches(DECIMAL, { message: `rolloverCap ${DECIMAL_MESSAGE}` }) rolloverCap?: string;
 }
 
 /**

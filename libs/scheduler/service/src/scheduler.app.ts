@@ -16,7 +16,7 @@ import {
   DailyResetData, MonthlyGrantData, RolloverExpiryData, SCHEDULER_TYPES, TOPICS, cloudEvent, messageKey,
 } from '@creditflow/contracts';
 import { RecordedEvent, Subscription, WrongExpectedRevisionError } from '@creditflow/event-store';
-import { decodeBigInts, encodeBigInts, formatCredits } from '@creditflow/kernel';
+import { decodeBigInts, encodeBigInts, formatCredits, parseCredits } from '@creditflow/kernel';
 import { OutboundMessage, deterministicUuid, publishFromStore } from '@creditflow/messaging';
 import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
 import {
@@ -96,14 +96,30 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** PUT /v1/accounts/{id}/subscription and `subscription-started` from the payment side (with its message id). */
-  async subscribe(tenantId: string, accountId: string, planId: string, billingPeriod: BillingPeriod, now: Date, requestId?: string) {
+  async subscribe(
+    tenantId: string, accountId: string, planId: string, billingPeriod: BillingPeriod, now: Date, requestId?: string,
+    custom?: { monthlyCredits?: string; rolloverCap?: string },
+  ) {
     const tenant = this.runtime.tenants.get(tenantId);
     if (!tenant) throw new ApiError(400, 'unknown_tenant', `unknown tenant "${tenantId}"`);
     const plan = tenant.plans.find((p) => p.id === planId);
     if (!plan) throw new ApiError(400, 'unknown_plan', `unknown plan "${planId}"`, { allowed: tenant.plans.map((p) => p.id) });
+    const agreed = custom?.monthlyCredits !== undefined || custom?.rolloverCap !== undefined;
     if (plan.custom || plan.monthlyCredits === null || plan.rolloverCap === null) {
-      throw new ApiError(422, 'custom_plan', `plan "${planId}" has a custom allocation agreed per contract; it cannot be taken through this endpoint`);
+      // A custom plan (amisi enterprise) takes the contract's allocation from the request.
+      if (custom?.monthlyCredits === undefined || custom.rolloverCap === undefined) {
+        throw new ApiError(422, 'custom_plan', `plan "${planId}" has a custom allocation agreed per contract: give its monthlyCredits and rolloverCap`);
+      }
+      const terms: PlanTerms = {
+        monthlyCredits: parseCredits(custom.monthlyCredits, tenant.precision),
+        rolloverCap: parseCredits(custom.rolloverCap, tenant.precision),
+        oneTime: false,
+      };
+      return this.runSubscription(tenantId, accountId, {
+        type: 'StartSubscription', data: { tenantId, accountId, planId, billingPeriod, plan: terms, now, ...(requestId ? { requestId } : {}) },
+      });
     }
+    if (agreed) throw new ApiError(400, 'invalid_request', `plan "${planId}" has fixed credits; monthlyCredits and rolloverCap are only for custom plans`);
     if (billingPeriod === 'yearly' && plan.prices && !plan.prices.yearly && plan.oneTime === undefined) {
       throw new ApiError(422, 'billing_period_unavailable', `plan "${planId}" is not sold yearly`, { prices: Object.keys(plan.prices) });
     }

@@ -22,7 +22,8 @@ export class SchedulerController {
   @Roles('admin')
   @Put('accounts/:accountId/subscription')
   async subscribe(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(SubscriptionBody) body: SubscriptionBody) {
-    const { state } = await this.scheduler.subscribe(who.tenant, idParam('accountId', accountId), body.planId, body.billingPeriod, this.scheduler.now());
+    const custom = { monthlyCredits: body.monthlyCredits, rolloverCap: body.rolloverCap };
+    const { state } = await this.scheduler.subscribe(who.tenant, idParam('accountId', accountId), body.planId, body.billingPeriod, this.scheduler.now(), undefined, custom);
     return subscriptionView(state);
   }
 
