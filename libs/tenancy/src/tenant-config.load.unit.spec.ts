@@ -88,7 +88,7 @@ describe('loadTenants', () => {
     );
     const error = loadError();
     expect(error.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'logo: unknown field; expected one of tenantId, name, precision, currency, wallet, refundPolicy, restoreOnPlatformError, packages, plans, catalogVersions',
+      'logo: unknown field; expected one of tenantId, name, precision, currency, wallet, refundPolicy, restoreOnPlatformError, packages, plans, catalogVersions, accountAnalytics',
       'precision: 9 is out of range (0..6)',
       'currency: "XYZ" is not a supported currency code',
       'wallet.autoTopUp.packageId: "gold" is not one of the packages (basic)',
@@ -178,5 +178,19 @@ describe('findTenantsDir', () => {
 
   it('says how to configure it when there is none', () => {
     expect(() => findTenantsDir({}, dir)).toThrow(/CREDITFLOW_TENANTS_DIR/);
+  });
+});
+
+describe('accountAnalytics', () => {
+  it('reads the plans whose accounts get usage analytics, and is null when absent', () => {
+    write('acme.yaml', VALID);
+    expect(loadTenants(dir).get('acme')!.accountAnalyticsPlans).toBeNull();
+    write('acme.yaml', `${VALID}plans:\n  team: { monthlyCredits: 10, rolloverCap: 0, maxMembers: 5, prices: { monthly: 9 } }\naccountAnalytics:\n  plans: [team]\n`);
+    expect(loadTenants(dir).get('acme')!.accountAnalyticsPlans).toEqual(['team']);
+  });
+
+  it('names a plan the tenant does not sell as the problem', () => {
+    write('acme.yaml', `${VALID}accountAnalytics:\n  plans: [gold]\n`);
+    expect(loadError().problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['accountAnalytics.plans[0]: "gold" is not a plan of this tenant']);
   });
 });

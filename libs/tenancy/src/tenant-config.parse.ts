@@ -22,6 +22,7 @@ export const DEFAULT_CONSUMPTION_ORDER: readonly LotType[] = ['daily', 'trial', 
 
 const TOP_LEVEL = [
   'tenantId', 'name', 'precision', 'currency', 'wallet', 'refundPolicy', 'restoreOnPlatformError', 'packages', 'plans', 'catalogVersions',
+  'accountAnalytics',
 ] as const;
 
 export type ParseResult = { ok: true; config: TenantConfig } | { ok: false; problems: ReadProblem[] };
@@ -57,6 +58,7 @@ export function parseTenantConfig(raw: unknown, fileTenantId: string, sourceFile
     r.problem('restoreOnPlatformError', 'must be true when refundPolicy.kind is platform-error-restores');
   }
   const catalogVersions = readCatalogVersions(r, root.catalogVersions, precision);
+  const accountAnalyticsPlans = readAccountAnalytics(r, root.accountAnalytics, isMapping(root.plans) ? Object.keys(root.plans) : plans.map((p) => p.id));
 
   if (
     r.problems.length > 0 || tenantId === undefined || name === undefined || precisionRead === undefined || currency === undefined ||
@@ -70,7 +72,7 @@ export function parseTenantConfig(raw: unknown, fileTenantId: string, sourceFile
     ok: true,
     config: {
       tenantId, name, precision, currency, catalogVersions, walletPolicy: memberCaps ? { ...walletPolicy, memberCaps } : walletPolicy, plans, packages,
-      refundPolicy, restoreOnPlatformError, sourceFile,
+      refundPolicy, restoreOnPlatformError, accountAnalyticsPlans, sourceFile,
     },
   };
 }
@@ -365,4 +367,17 @@ function isMapping(value: unknown): value is Obj {
 
 function assertNever(value: never): never {
   throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}
+
+/** `accountAnalytics: {plans: [...]}`: which plans' accounts get per-account usage reports. */
+function readAccountAnalytics(r: ConfigReader, value: unknown, planIds: string[]): string[] | null {
+  if (value === undefined) return null;
+  const obj = r.object(value, 'accountAnalytics', ['plans']);
+  if (!obj) return null;
+  const list = r.list(obj.plans, 'accountAnalytics.plans') ?? [];
+  return list.flatMap((id, i) => {
+    const planId = r.string(id, `accountAnalytics.plans[${i}]`);
+    if (planId !== undefined && !planIds.includes(planId)) r.problem(`accountAnalytics.plans[${i}]`, `"${planId}" is not a plan of this tenant`);
+    return planId === undefined ? [] : [planId];
+  });
 }

@@ -283,7 +283,28 @@ describe('amisi (seed 003) through HTTP', () => {
       expect(String(csv.body).trim().split(/\r?\n/)).toEqual(['user,uses,credits', 'ana,2,7', 'ben,2,4']);
     });
 
-    it.todo('gives usage analytics to business and enterprise accounts only, per account (GET /v1/reports/usage is tenant-wide for ops keys: no account filter, no plan gate)');
+    it('gives per-account usage analytics to business accounts and refuses them to pro accounts (422)', async () => {
+      const business = await subscribed('business', 'monthly', { type: 'team', members: ['cy', 'di'] });
+      await amisi.charge(business, { userId: 'cy', feature: 'text-to-image', resolution: '4K' });
+      await amisi.charge(business, { userId: 'di', feature: 'chat-message' });
+      const pro = await subscribed('pro');
+      await amisi.charge(pro, { feature: 'chat-message' });
+
+      const byUser = await eventually('the business account in its report', async () => {
+        const r = await amisi.call('ops', 'GET', `/v1/accounts/${business}/reports/usage?groupBy=user`);
+        return r.status === 200 && r.body.rows.length === 2 ? r.body : undefined;
+      });
+      expect(byUser.rows).toEqual([{ user: 'cy', uses: 1, credits: '3' }, { user: 'di', uses: 1, credits: '1' }]);
+      const csv = await amisi.call('ops', 'GET', `/v1/accounts/${business}/reports/usage?groupBy=feature&format=csv`);
+      expect(String(csv.body).trim().split(/\r?\n/)).toEqual(['feature,uses,credits', 'chat-message,1,1', 'text-to-image,1,3']);
+
+      const refused = await eventually('the pro account known to the projection', async () => {
+        const r = await amisi.call('ops', 'GET', `/v1/accounts/${pro}/reports/usage`);
+        return r.status === 422 ? r : undefined;
+      });
+      expect(refused.body).toMatchObject({ error: 'analytics_not_in_plan', details: { planId: 'pro', plans: ['business', 'enterprise'] } });
+      expect((await amisi.call('ops', 'GET', '/v1/accounts/nobody-here/reports/usage')).status).toBe(404);
+    });
   });
 
   describe('enterprise tier', () => {

@@ -20,7 +20,7 @@ const SCHEMA = `
     PRIMARY KEY (tenant, day, lot_type));
   CREATE TABLE IF NOT EXISTS refunds (tenant TEXT, id TEXT, account TEXT, usage_id TEXT, kind TEXT, amount INTEGER, reason TEXT, at TEXT, PRIMARY KEY (tenant, id));
   CREATE TABLE IF NOT EXISTS balances (tenant TEXT, account TEXT, kind TEXT, available INTEGER, held INTEGER, by_type TEXT, revision INTEGER, updated_at TEXT,
-    PRIMARY KEY (tenant, account));
+    plan TEXT, PRIMARY KEY (tenant, account));
 `;
 
 type Flow = 'granted' | 'consumed' | 'expired' | 'refunded';
@@ -52,8 +52,8 @@ export class OpsProjections {
         expired = expired + excluded.expired, refunded = refunded + excluded.refunded`),
       refund: this.db.prepare('INSERT OR IGNORE INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       balanceOf: this.db.prepare('SELECT * FROM balances WHERE tenant = ? AND account = ?'),
-      balance: this.db.prepare(`INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, account) DO UPDATE SET
-        kind = excluded.kind, available = excluded.available, held = excluded.held, by_type = excluded.by_type, revision = excluded.revision, updated_at = excluded.updated_at`),
+      balance: this.db.prepare(`INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, account) DO UPDATE SET
+        plan = excluded.plan, kind = excluded.kind, available = excluded.available, held = excluded.held, by_type = excluded.by_type, revision = excluded.revision, updated_at = excluded.updated_at`),
     };
   }
 
@@ -87,7 +87,7 @@ export class OpsProjections {
         this.project(tenantId, accountId, event, before, after);
         this.states.set(key, after);
         const balance = balanceOf(after);
-        this.stmt.balance.run(tenantId, accountId, after.kind, balance.available, balance.held, JSON.stringify(Object.fromEntries(Object.entries(balance.byType).map(([k, v]) => [k, v.toString()]))), r.revision, r.recordedAt.toISOString());
+        this.stmt.balance.run(tenantId, accountId, after.kind, balance.available, balance.held, JSON.stringify(Object.fromEntries(Object.entries(balance.byType).map(([k, v]) => [k, v.toString()]))), r.revision, r.recordedAt.toISOString(), after.plan?.planId ?? null);
       }
       this.stmt.setPosition.run(fresh[fresh.length - 1].position);
     })();
@@ -160,6 +160,20 @@ export class OpsProjections {
     return rows.map((r) => ({ [groupBy]: r.key, uses: Number(r.uses), credits: formatCredits(r.credits as Credits) }));
   }
 
+  /** One account's usage, and the plan it is on (for plan-gated analytics). */
+  accountUsageReport(tenant: string, account: string, groupBy: UsageGroup, from: string, to: string) {
+    const column = { feature: 'feature', user: 'user', day: 'day', model: 'model' }[groupBy];
+    const rows = this.db
+      .prepare(`SELECT ${column} AS key, SUM(uses) AS uses, SUM(credits) AS credits FROM usage_daily WHERE tenant = ? AND account = ? AND day >= ? AND day <= ? GROUP BY ${column} ORDER BY ${column}`)
+      .all(tenant, account, from, to) as { key: string; uses: bigint; credits: bigint }[];
+    return rows.map((r) => ({ [groupBy]: r.key, uses: Number(r.uses), credits: formatCredits(r.credits as Credits) }));
+  }
+
+  planOf(tenant: string, account: string): { known: boolean; planId: string | null } {
+    const row = this.stmt.balanceOf.get(tenant, account) as BalanceRow | undefined;
+    return { known: !!row, planId: row?.plan ?? null };
+  }
+
   usageByFeatureAndDay(tenant: string, from: string, to: string) {
     const rows = this.db
       .prepare('SELECT day, feature, SUM(uses) AS uses, SUM(credits) AS credits FROM usage_daily WHERE tenant = ? AND day >= ? AND day <= ? GROUP BY day, feature ORDER BY day, feature')
@@ -218,6 +232,7 @@ interface BalanceRow {
   by_type: string;
   revision: bigint;
   updated_at: string;
+  plan: string | null;
 }
 
 function balanceView(r: BalanceRow) {

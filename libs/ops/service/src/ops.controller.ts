@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { formatCredits } from '@creditflow/kernel';
 import { UsageGroup } from '@creditflow/ops-projections';
-import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, tenantOf } from '@creditflow/shell';
+import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, idParam, tenantOf } from '@creditflow/shell';
 import { BalancesSchema, CreditFlowsSchema, LowBalanceSchema, RefundsSchema, UsageByDaySchema, UsageReportSchema } from './ops.openapi';
 import { OpsProjector } from './ops.projector';
 
@@ -43,15 +43,36 @@ export class OpsController {
     @Query('format') format: string = 'json',
     @Res() res: Response,
   ) {
-    if (!['feature', 'user', 'day', 'model'].includes(groupBy)) throw new ApiError(400, 'invalid_request', 'groupBy must be feature, user, day or model');
-    if (!['json', 'csv'].includes(format)) throw new ApiError(400, 'invalid_request', 'format must be json or csv');
-    const [f, t] = range(from, to);
-    const rows = this.ops.projections.usageReport(who.tenant, groupBy as UsageGroup, f, t);
-    if (format === 'csv') {
-      res.type('text/csv').send(toCsv([groupBy, 'uses', 'credits'], rows.map((r) => [String(r[groupBy]), String(r.uses), String(r.credits)])));
-      return;
+    sendReport(res, groupBy, from, to, format, (g, f, t) => this.ops.projections.usageReport(who.tenant, g, f, t));
+  }
+
+  @ApiOperation({ summary: "One account's usage report, for tenants that give analytics to some plans only (amisi: business, enterprise)" })
+  @ApiQuery({ name: 'groupBy', required: false, enum: ['feature', 'user', 'day', 'model'], description: 'Default feature' })
+  @FROM
+  @TO
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'Default json; csv is RFC 4180 with a header row' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiAnswer('The report rows, ordered by the group', UsageReportSchema)
+  @ApiErrors(400, 404, 422)
+  @Roles('ops')
+  @Get('accounts/:accountId/reports/usage')
+  accountUsage(
+    @CurrentPrincipal() who: Principal,
+    @Param('accountId') accountId: string,
+    @Query('groupBy') groupBy: string = 'feature',
+    @Query('from') from: string | undefined,
+    @Query('to') to: string | undefined,
+    @Query('format') format: string = 'json',
+    @Res() res: Response,
+  ) {
+    const tenant = tenantOf(this.runtime, who);
+    const { known, planId } = this.ops.projections.planOf(tenant.tenantId, idParam('accountId', accountId));
+    if (!known) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
+    const plans = tenant.accountAnalyticsPlans;
+    if (plans && !(planId && plans.includes(planId))) {
+      throw new ApiError(422, 'analytics_not_in_plan', `usage analytics come with the ${plans.join(' and ')} plans; account "${accountId}" is on ${planId ?? 'no plan'}`, { planId, plans });
     }
-    res.json({ groupBy, from: f, to: t, rows });
+    sendReport(res, groupBy, from, to, format, (g, f, t) => this.ops.projections.accountUsageReport(tenant.tenantId, accountId, g, f, t));
   }
 
   @ApiOperation({ summary: 'Balances of every account: available, held and by credit type' })
@@ -104,6 +125,21 @@ export class OpsController {
   refunds(@CurrentPrincipal() who: Principal) {
     return { refunds: this.ops.projections.refunds(who.tenant) };
   }
+}
+
+type ReportRow = Record<string, string | number>;
+
+/** Validates the report query, then answers JSON or CSV (the same rows). */
+function sendReport(res: Response, groupBy: string, from: string | undefined, to: string | undefined, format: string, rows: (g: UsageGroup, f: string, t: string) => ReportRow[]) {
+  if (!['feature', 'user', 'day', 'model'].includes(groupBy)) throw new ApiError(400, 'invalid_request', 'groupBy must be feature, user, day or model');
+  if (!['json', 'csv'].includes(format)) throw new ApiError(400, 'invalid_request', 'format must be json or csv');
+  const [f, t] = range(from, to);
+  const result = rows(groupBy as UsageGroup, f, t);
+  if (format === 'csv') {
+    res.type('text/csv').send(toCsv([groupBy, 'uses', 'credits'], result.map((r) => [String(r[groupBy]), String(r.uses), String(r.credits)])));
+    return;
+  }
+  res.json({ groupBy, from: f, to: t, rows: result });
 }
 
 /** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. */
