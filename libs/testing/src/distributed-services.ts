@@ -45,3 +45,14 @@ export async function startService(name: ServiceName, env: Record<string, string
 export function tempDataRoot(prefix = 'creditflow-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** Polls `probe` every 100 ms until it returns something other than undefined (tests over Kafka). */
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -3,7 +3,7 @@
 import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
-import { RunningService, startService, tempDataRoot } from './distributed-services';
+import { RunningService, startService, tempDataRoot, waitFor } from './distributed-services';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const run = randomUUID().slice(0, 8);
@@ -79,15 +79,6 @@ describe('four services over a real Kafka broker', () => {
       }],
     });
 
-  async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await probe();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   const decision = (usageId: string, type: string) =>
     waitFor(`${type} for ${usageId}`, () =>

@@ -5,7 +5,7 @@
 import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, REFUND_TYPES, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
-import { RunningService, startService, tempDataRoot } from './distributed-services';
+import { RunningService, startService, tempDataRoot, waitFor } from './distributed-services';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const run = randomUUID().slice(0, 8);
@@ -57,15 +57,6 @@ describe('refunds over a real Kafka broker', () => {
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
-  async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await probe();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   const available = async (accountId: string) => (await http(wallet, 'GET', `/v1/accounts/${accountId}/balance`)).body.available as string;
 

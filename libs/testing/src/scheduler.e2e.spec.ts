@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { CloudEvent, PAYMENT_TYPES, SCHEDULER_TYPES, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
 import { localDay } from '@creditflow/scheduler-domain';
 import { ManualClock } from '@creditflow/shell';
-import { RunningService, startService, tempDataRoot } from './distributed-services';
+import { RunningService, startService, tempDataRoot, waitFor } from './distributed-services';
 import { tenantsWithDailyReset } from './tenant-variants';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
@@ -107,15 +107,6 @@ describe('scheduler and wallet over a real Kafka broker', () => {
     });
   const scheduled = (accountId: string) => seen.filter((s) => s.topic === TOPICS.scheduler && s.key === messageKey('amisi', accountId));
 
-  async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await probe();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   const accounts = [1, 2, 3].map((i) => `acc-order-${i}-${run}`);
   const payAccount = `acc-pay-${run}`;

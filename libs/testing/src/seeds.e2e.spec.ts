@@ -6,7 +6,7 @@
 import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
-import { RunningService, startService, tempDataRoot } from './distributed-services';
+import { RunningService, startService, tempDataRoot, waitFor } from './distributed-services';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const run = randomUUID().slice(0, 8);
@@ -135,15 +135,7 @@ describe('every seed price through the four services over Kafka', () => {
   };
   const balanceOf = async (tenant: Tenant, accountId: string) => (await http('wallet', tenant, 'GET', `/v1/accounts/${accountId}/balance`)).body;
 
-  async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await probe();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const eventually = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>) => waitFor(what, probe, 60_000);
 
   const decision = (usageId: string, type: string) => eventually(`${type} for ${usageId}`, () => decisions.get(`${usageId} creditflow.usage.${type}`));
 
