@@ -19,7 +19,7 @@ import { SqliteRefundIndex } from './sqlite.refund-index';
 import { SqliteWalletFacts } from './sqlite.wallet-facts';
 
 /** How long an HTTP request in embedded mode waits for the read model to reach the wallet's stream. */
-const CATCH_UP_MS = 2_000;
+const CATCH_UP_MS = 5_000;
 const MAX_CONFLICT_RETRIES = 5;
 
 export class RefundAccountNotFoundError extends DomainError {
