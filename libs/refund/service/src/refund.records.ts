@@ -83,20 +83,14 @@ export function refundMessages(recorded: RecordedEvent): { topic: string; messag
 
 /** The answer to POST /v1/refunds and GET /v1/refunds/{refundId}. */
 export function refundView(record: RefundRecord): RefundResponse {
+  // The wire form with the credit amounts as plain decimal strings (the lot named beside them).
   const d = record.decision!;
-  const wire = decisionData(d);
+  const { creditsRestored, creditsClawedBack, decidedAt: _wireTime, ...rest } = decisionData(d);
   return {
-    refundId: d.refundId,
-    accountId: d.accountId,
-    ...(d.purchaseId !== undefined ? { purchaseId: d.purchaseId } : {}),
-    ...(d.usageId !== undefined ? { usageId: d.usageId } : {}),
-    status: d.status,
-    rule: d.rule,
-    reason: d.reason,
+    ...rest,
     policy: d.policy,
-    ...(wire.money ? { money: wire.money } : {}),
-    ...(wire.creditsRestored ? { creditsRestored: wire.creditsRestored.amount } : {}),
-    ...(wire.creditsClawedBack ? { creditsClawedBack: wire.creditsClawedBack.amount, lotId: wire.creditsClawedBack.lotId } : {}),
+    ...(creditsRestored ? { creditsRestored: creditsRestored.amount } : {}),
+    ...(creditsClawedBack ? { creditsClawedBack: creditsClawedBack.amount, lotId: creditsClawedBack.lotId } : {}),
     ...(record.settlement ? { settlement: record.settlement } : {}),
     ...(record.voided
       ? { voided: { rule: record.voided.rule, reason: record.voided.reason, unused: formatCredits(record.voided.unused), at: record.voided.voidedAt } }
