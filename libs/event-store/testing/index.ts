@@ -1,1 +1,2 @@
 export { eventStoreContract } from './event-store.contract';
+export { commandHandlerContract } from './command-handler.contract';

@@ -5,3 +5,4 @@ export * from './errors';
 export * from './ids';
 export * from './json-bigint';
 export * from './persistent-map';
+export * from './decider';

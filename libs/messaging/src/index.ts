@@ -3,4 +3,3 @@ export * from './dead-letters';
 export * from './kafka.bus';
 export * from './sqlite.bus';
 export * from './store-publisher';
-export * from './event-id';

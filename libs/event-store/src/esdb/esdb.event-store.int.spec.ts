@@ -1,4 +1,4 @@
-import { eventStoreContract } from '../../testing';
+import { commandHandlerContract, eventStoreContract } from '../../testing';
 import { EsdbEventStore } from './esdb.event-store';
 
 // The build machines have no EventStoreDB server (no Docker engine), so this suite is skipped there.
@@ -8,4 +8,5 @@ const describeEsdb = connectionString ? describe : describe.skip;
 
 describeEsdb('EsdbEventStore against EVENTSTORE_CONNECTION_STRING', () => {
   eventStoreContract('EsdbEventStore', async () => EsdbEventStore.connect(connectionString!));
+  commandHandlerContract('EsdbEventStore', async () => EsdbEventStore.connect(connectionString!));
 });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventStoreContract } from '../../testing';
+import { commandHandlerContract, eventStoreContract } from '../../testing';
 import { SqliteEventStore } from './sqlite.event-store';
 import type { RecordedEvent } from '../event-store';
 
@@ -13,6 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Every store of the contract opens the same file, as separate processes would.
 const sharedFile = join(dir, 'contract.sqlite');
 eventStoreContract('SqliteEventStore', async () => SqliteEventStore.open(sharedFile, { pollIntervalMs: 100 }));
+commandHandlerContract('SqliteEventStore', async () => SqliteEventStore.open(sharedFile, { pollIntervalMs: 100 }));
 
 describe('SqliteEventStore', () => {
   const event = (type: string) => ({ id: randomUUID(), type, data: { type } });

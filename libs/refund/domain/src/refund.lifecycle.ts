@@ -11,7 +11,7 @@
 //   `ClawBackRefused` voids it (the credits were used, held or gone before the claw-back applied, so
 //   no money is returned; a new request under a new refundId is judged on what is unused then).
 // - Settling or voiding is idempotent and final: whichever the wallet reported first stands.
-import { Credits, DomainError, formatCredits, Money } from '@creditflow/kernel';
+import { Credits, Decider, DomainError, formatCredits, Money } from '@creditflow/kernel';
 import { assertNever } from './assert-never';
 import { decideRefund } from './refund.decide';
 import { RefundPolicy } from './refund.policy';
@@ -103,3 +103,10 @@ export function evolveRefundRecord(state: RefundRecord, event: RefundEvent): Ref
 export function requestFingerprint(request: RefundRequest): string {
   return JSON.stringify([request.accountId, request.purchaseId ?? null, request.usageId ?? null, request.reason]);
 }
+
+/** One refund, `refund-<tenant>_<refundId>`, in the one decider shape (the policy and facts come with DecideRefund). */
+export const refundDecider: Decider<RefundCommand, RefundEvent, RefundRecord> = {
+  decide: decideRefundRecord,
+  evolve: evolveRefundRecord,
+  initialState: initialRefundRecord,
+};

@@ -5,22 +5,19 @@
 // through a checkpointed store subscription (creditflow.refunds.v1), never beside the append.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { join } from 'node:path';
-import { Subscription, WrongExpectedRevisionError } from '@creditflow/event-store';
+import { CommandHandler, KeyedLock, Subscription } from '@creditflow/event-store';
 import { Credits, DomainError } from '@creditflow/kernel';
 import { publishFromStore } from '@creditflow/messaging';
-import {
-  RefundCommand, RefundPolicy, RefundRecord, RefundRequest, decideRefundRecord, evolveRefundRecord,
-} from '@creditflow/refund-domain';
+import { RefundCommand, RefundEvent, RefundPolicy, RefundRecord, RefundRequest, refundDecider } from '@creditflow/refund-domain';
 import { RUNTIME, Runtime } from '@creditflow/shell';
 import { TenantConfig } from '@creditflow/tenancy';
-import { KeyedQueue } from './keyed-queue';
-import { REFUND_CATEGORY, foldRecorded, refundMessages, refundStream, toEventData } from './refund.records';
+
+import { REFUND_CATEGORY, RefundEventMetadata, refundMessages, refundStream } from './refund.records';
 import { SqliteRefundIndex } from './sqlite.refund-index';
 import { SqliteWalletFacts } from './sqlite.wallet-facts';
 
 /** How long an HTTP request in embedded mode waits for the read model to reach the wallet's stream. */
 const CATCH_UP_MS = 5_000;
-const MAX_CONFLICT_RETRIES = 5;
 
 export class RefundAccountNotFoundError extends DomainError {
   constructor(accountId: string) {
@@ -32,13 +29,16 @@ export class RefundAccountNotFoundError extends DomainError {
 export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   readonly facts: SqliteWalletFacts;
   private readonly index: SqliteRefundIndex;
-  private readonly queue = new KeyedQueue();
+  private readonly refunds: CommandHandler<RefundRecord, RefundEvent>;
+  /** One account's refund decisions one after another in this process, so two requests cannot both pass the duplicate check. */
+  private readonly accounts = new KeyedLock();
   private readonly log = new Logger('refund');
   private subscriptions: Subscription[] = [];
 
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
     this.facts = new SqliteWalletFacts(join(runtime.dataDir, 'refund-wallet-facts.sqlite'));
     this.index = new SqliteRefundIndex(join(runtime.dataDir, 'refund-index.sqlite'));
+    this.refunds = new CommandHandler({ store: runtime.store, evolve: refundDecider.evolve, initialState: refundDecider.initialState });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -50,11 +50,8 @@ export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApp
         subscriptionId: 'refund-index',
         category: REFUND_CATEGORY,
         onEvents: async (events) => {
-          for (const stream of new Set(events.map((e) => e.streamName))) {
-            const recorded = await this.runtime.store.readStream(stream);
-            const tenantId = (recorded[0]?.metadata as { tenantId?: string } | undefined)?.tenantId;
-            if (tenantId) this.index.record(tenantId, foldRecorded(recorded));
-          }
+          const tenantOf = new Map(events.map((e) => [e.streamName, (e.metadata as unknown as RefundEventMetadata).tenantId]));
+          for (const [stream, tenantId] of tenantOf) this.index.record(tenantId, (await this.refunds.read(stream)).state);
         },
         onError: (error) => this.log.warn(`refund-index: ${String(error)}`),
       }),
@@ -120,11 +117,11 @@ export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApp
   }
 
   async record(tenantId: string, refundId: string): Promise<RefundRecord> {
-    return foldRecorded(await this.runtime.store.readStream(refundStream(tenantId, refundId)));
+    return (await this.refunds.read(refundStream(tenantId, refundId))).state;
   }
 
   private decide(tenantId: string, request: RefundRequest, policy: RefundPolicy, now: Date): Promise<RefundRecord> {
-    return this.queue.run(`${tenantId}:${request.accountId}`, async () => {
+    return this.accounts.run([`${tenantId}:${request.accountId}`], async () => {
       const facts = await this.factsFor(tenantId, request, now);
       return this.execute(tenantId, request.accountId, request.refundId, { type: 'DecideRefund', data: { request, policy, facts, now } });
     });
@@ -143,30 +140,15 @@ export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApp
     return { ...(purchase ? { purchase } : {}), ...(usage ? { usage } : {}), approvedRefunds };
   }
 
-  /** Load the refund's stream, decide, append with the expected revision; decide again after a conflict. */
+  /** Runs the refund decider on the refund's stream; the index learns the decision at once. */
   private async execute(tenantId: string, accountId: string, refundId: string, command: RefundCommand): Promise<RefundRecord> {
-    const stream = refundStream(tenantId, refundId);
-    for (let attempt = 0; ; attempt++) {
-      const recorded = await this.runtime.store.readStream(stream);
-      const state = foldRecorded(recorded);
-      const revision = recorded.length ? recorded[recorded.length - 1].revision : -1n;
-      const events = decideRefundRecord(command, state);
-      if (!events.length) return state;
-      const owner = state.decision?.accountId ?? accountId;
-      try {
-        await this.runtime.store.appendToStream(
-          stream,
-          events.map((e, i) => toEventData(stream, revision + 1n + BigInt(i), e, { tenantId, accountId: owner })),
-          { expectedRevision: revision < 0n ? 'no_stream' : revision },
-        );
-      } catch (error) {
-        if (error instanceof WrongExpectedRevisionError && attempt < MAX_CONFLICT_RETRIES) continue;
-        throw error;
-      }
-      const next = events.reduce(evolveRefundRecord, state);
-      this.index.record(tenantId, next);
-      return next;
-    }
+    const { state, events } = await this.refunds.handle({
+      streamName: refundStream(tenantId, refundId),
+      decide: (record) => refundDecider.decide(command, record),
+      metadata: { tenantId, accountId },
+    });
+    if (events.length) this.index.record(tenantId, state);
+    return state;
   }
 
   /** Embedded mode: wait (bounded) until the read model has processed the account's last wallet event. */

@@ -1,10 +1,10 @@
 // Stored form of the refund streams (`refund-<tenant>_<refundId>`), their messages on
 // creditflow.refunds.v1 (published from the store), and the HTTP view of a refund.
 import { REFUND_TYPES, RefundDecisionData, RefundResponse, RefundSettlementData, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
-import type { EventData, RecordedEvent } from '@creditflow/event-store';
-import { decodeBigInts, encodeBigInts, formatCredits, formatMoney } from '@creditflow/kernel';
-import { OutboundMessage, deterministicUuid } from '@creditflow/messaging';
-import { RefundDecision, RefundEvent, RefundRecord, evolveRefundRecord, initialRefundRecord } from '@creditflow/refund-domain';
+import { RecordedEvent, decodeEvent } from '@creditflow/event-store';
+import { formatCredits, formatMoney } from '@creditflow/kernel';
+import { OutboundMessage } from '@creditflow/messaging';
+import { RefundDecision, RefundEvent, RefundRecord } from '@creditflow/refund-domain';
 
 export const REFUND_CATEGORY = 'refund';
 const SOURCE = 'creditflow/refund';
@@ -18,17 +18,8 @@ export interface RefundEventMetadata {
   accountId: string;
 }
 
-/** Event ids follow from the stream position, so a retried append of the same decision writes nothing twice. */
-export function toEventData(stream: string, revision: bigint, event: RefundEvent, metadata: RefundEventMetadata): EventData {
-  return { id: deterministicUuid(`${stream}@${revision}`), type: event.type, data: encodeBigInts(event.data), metadata: { ...metadata } };
-}
-
 export function fromRecorded(recorded: RecordedEvent): RefundEvent {
-  return { type: recorded.type, data: decodeBigInts(recorded.data) } as RefundEvent;
-}
-
-export function foldRecorded(recorded: RecordedEvent[]): RefundRecord {
-  return recorded.map(fromRecorded).reduce(evolveRefundRecord, initialRefundRecord);
+  return decodeEvent<RefundEvent>(recorded);
 }
 
 /** The decision as the wallet (and anyone on creditflow.refunds.v1) reads it. */

@@ -9,6 +9,7 @@
 // tick emits nothing and downtime is caught up once, in order, with the same events a tick per day
 // would have emitted. Each event also names the boundary after it (`nextAt`), so a tick before that
 // decides without any time-zone arithmetic, and the state depends on the last event alone.
+import type { Decider } from '@creditflow/kernel';
 import { InvalidTimeError } from './subscription.errors';
 import { assertNever } from './subscription.state';
 import { localDay, nextDay, startOfLocalDay } from './local-day';
@@ -92,3 +93,10 @@ function dueResets({ tenantId, timeZone, now }: DailyResetCommand['data'], state
   }
   return events;
 }
+
+/** One tenant's daily resets, `dailyreset-<tenant>`, in the one decider shape. */
+export const dailyResetDecider: Decider<DailyResetCommand, DailyResetEvent, DailyResetState> = {
+  decide: decideDailyReset,
+  evolve: evolveDailyReset,
+  initialState: initialDailyResetState,
+};

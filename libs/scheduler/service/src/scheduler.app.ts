@@ -1,33 +1,26 @@
 // The subscription-scheduler's application facade. Subscription commands and cron ticks run the
 // subscription decider on `subscription-<tenant>_<account>` streams; ticks also run the daily-reset
-// decider on `dailyreset-<tenant>` streams for tenants whose daily credits expire at the reset. The
-// due events recorded there leave for the wallet through checkpointed store subscriptions
-// (creditflow.scheduler.v1), never beside the append.
-//
-// Concurrency: every append carries the stream's expected revision; a conflict (another instance or
-// a concurrent request got there first) reloads the stream and decides again, so the loser emits
-// only what is still due (usually nothing). Stored event ids derive from this instance, the stream,
-// the revision and the content: this instance retrying the same append is a no-op, while any other
-// decision at the same revision (another request, another instance) is a conflict, never mistaken
-// for a retry. (Ids from the revision alone made a losing PUT look like a retry and vanish.)
+// decider on `dailyreset-<tenant>` streams for tenants whose daily credits expire at the reset. Both
+// go through the one command handler (libs/event-store command-handler.ts): a decision that loses a
+// race to another instance or request conflicts and is decided again on the new state, so the loser
+// emits only what is still due (usually nothing). The due events recorded there leave for the wallet
+// through checkpointed store subscriptions (creditflow.scheduler.v1), never beside the append.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import {
   DailyResetData, MonthlyGrantData, RolloverExpiryData, SCHEDULER_TYPES, TOPICS, cloudEvent, messageKey,
 } from '@creditflow/contracts';
-import { RecordedEvent, Subscription, WrongExpectedRevisionError } from '@creditflow/event-store';
-import { decodeBigInts, encodeBigInts, formatCredits, parseCredits } from '@creditflow/kernel';
-import { OutboundMessage, deterministicUuid, publishFromStore } from '@creditflow/messaging';
+import { CommandHandler, RecordedEvent, Subscription, decodeEvent } from '@creditflow/event-store';
+import { formatCredits, parseCredits } from '@creditflow/kernel';
+import { OutboundMessage, publishFromStore } from '@creditflow/messaging';
 import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
 import {
   BillingPeriod, DailyResetCommand, DailyResetEvent, DailyResetState, PlanTerms, SubscriptionCommand, SubscriptionEvent, SubscriptionState, cycleStart,
-  decide, decideDailyReset, fold, foldDailyReset, initialDailyResetState, initialState, settleDue,
+  dailyResetDecider, fold, initialState, settleDue, subscriptionDecider,
 } from '@creditflow/scheduler-domain';
 
 const SUBSCRIPTION = 'subscription';
 /** No dash inside: the category is the part before the first dash. */
 const DAILY_RESET = 'dailyreset';
-const MAX_CONFLICT_RETRIES = 5;
 
 export function subscriptionStream(tenantId: string, accountId: string): string {
   return `${SUBSCRIPTION}-${tenantId}_${accountId}`;
@@ -47,11 +40,6 @@ export interface TickResult {
   dailyResets: number;
 }
 
-interface Decided<S, E> {
-  state: S;
-  events: E[];
-}
-
 @Injectable()
 export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('scheduler');
@@ -66,10 +54,14 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly dailyResets = new Map<string, DailyResetState>();
   private publishers: Subscription[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** Part of every stored event id: two instances never write the same id for different decisions. */
-  private readonly instance = randomUUID();
+  private readonly subscriptions: CommandHandler<SubscriptionState, SubscriptionEvent>;
+  private readonly resets: CommandHandler<DailyResetState, DailyResetEvent>;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
+    const { store } = runtime;
+    this.subscriptions = new CommandHandler({ store, evolve: subscriptionDecider.evolve, initialState: subscriptionDecider.initialState });
+    this.resets = new CommandHandler({ store, evolve: dailyResetDecider.evolve, initialState: dailyResetDecider.initialState });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.catchUp();
@@ -156,7 +148,7 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
       if (daily?.expiry !== 'reset') continue;
       const command: DailyResetCommand = { type: 'TickDailyReset', data: { tenantId: tenant.tenantId, timeZone: daily.resetTimeZone, now: at } };
       const seen = this.dailyResets.get(tenant.tenantId);
-      if (seen && !decideDailyReset(command, seen).length) continue;
+      if (seen && !dailyResetDecider.decide(command, seen).length) continue;
       const { state, events } = await this.runDailyReset(command);
       this.dailyResets.set(tenant.tenantId, state);
       dailyResets += events.length;
@@ -165,7 +157,7 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async view(tenantId: string, accountId: string) {
-    const { state } = await this.load(subscriptionStream(tenantId, accountId), fold, initialState);
+    const { state } = await this.subscriptions.read(subscriptionStream(tenantId, accountId));
     if (state.status === 'none') throw new ApiError(404, 'subscription_not_found', `account "${accountId}" has no subscription`);
     return subscriptionView(state);
   }
@@ -180,54 +172,18 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private runSubscription(tenantId: string, accountId: string, command: SubscriptionCommand, stream = subscriptionStream(tenantId, accountId)) {
-    return this.run<SubscriptionState, SubscriptionEvent>(stream, { tenantId, accountId }, fold, initialState, (state) => decide(command, state));
+  private runSubscription(tenantId: string, accountId: string, command: SubscriptionCommand, streamName = subscriptionStream(tenantId, accountId)) {
+    return this.subscriptions.handle({ streamName, decide: (state) => subscriptionDecider.decide(command, state), metadata: { tenantId, accountId } });
   }
 
-  /** The daily-reset state depends on the stream's last event alone: only that one is read. */
   private runDailyReset(command: DailyResetCommand) {
     const tenantId = command.data.tenantId;
-    return this.run<DailyResetState, DailyResetEvent>(dailyResetStream(tenantId), { tenantId }, foldDailyReset, initialDailyResetState, (state) =>
-      decideDailyReset(command, state), true);
-  }
-
-  /** Load -> decide -> append with the expected revision; on a conflict, reload and decide again. */
-  private async run<S, E extends { type: string; data: unknown }>(
-    stream: string, metadata: Record<string, unknown>, foldFn: (events: E[], from: S) => S, initial: S, decideFn: (state: S) => E[], lastOnly = false,
-  ): Promise<Decided<S, E>> {
-    for (let attempt = 0; ; attempt++) {
-      const { state, revision } = await this.load(stream, foldFn, initial, lastOnly);
-      const events = decideFn(state);
-      if (!events.length) return { state, events };
-      try {
-        await this.runtime.store.appendToStream(
-          stream,
-          events.map((e, i) => {
-            const data = encodeBigInts(e.data);
-            const id = deterministicUuid(`${this.instance}:${stream}@${revision + 1n + BigInt(i)}:${e.type}:${JSON.stringify(data)}`);
-            return { id, type: e.type, data, metadata };
-          }),
-          { expectedRevision: revision < 0n ? 'no_stream' : revision },
-        );
-      } catch (error) {
-        if (error instanceof WrongExpectedRevisionError && attempt < MAX_CONFLICT_RETRIES) continue; // someone else appended: decide again
-        throw error;
-      }
-      return { state: foldFn(events, state), events };
-    }
-  }
-
-  private async load<S, E>(stream: string, foldFn: (events: E[], from: S) => S, initial: S, lastOnly = false): Promise<{ state: S; revision: bigint }> {
-    const recorded = await this.runtime.store.readStream(stream, lastOnly ? { direction: 'backwards', maxCount: 1 } : undefined);
-    return {
-      state: foldFn(recorded.map((r) => ({ type: r.type, data: decodeBigInts(r.data) }) as E), initial),
-      revision: recorded.length ? recorded[recorded.length - 1].revision : -1n,
-    };
+    return this.resets.handle({ streamName: dailyResetStream(tenantId), decide: (state) => dailyResetDecider.decide(command, state), metadata: { tenantId } });
   }
 }
 
 function toSubscriptionEvent(r: RecordedEvent): SubscriptionEvent {
-  return { type: r.type, data: decodeBigInts(r.data) } as SubscriptionEvent;
+  return decodeEvent<SubscriptionEvent>(r);
 }
 
 /**

@@ -3,5 +3,4 @@ export * from './wallet.codec';
 export * from './wallet.views';
 export * from './wallet.messages';
 export * from './usage-index';
-export * from './keyed-lock';
 export * from './daily-lot-index';

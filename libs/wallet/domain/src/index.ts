@@ -3,5 +3,5 @@ export * from './wallet.events';
 export * from './wallet.commands';
 export * from './wallet.errors';
 export * from './wallet.state';
-export { decide, fingerprintOf } from './wallet.decide';
+export { decide, fingerprintOf, walletDecider } from './wallet.decide';
 export { allocate, consumptionOrder } from './lots';

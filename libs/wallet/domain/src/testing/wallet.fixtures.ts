@@ -1,11 +1,11 @@
 // Fixed time, fixed ids and builders for wallet commands and events, for the wallet's unit tests.
 import { Credits, HOUR_MS, parseCredits, wholeCredits } from '@creditflow/kernel';
-import { decide, fingerprintOf } from '../wallet.decide';
+import { fingerprintOf, walletDecider } from '../wallet.decide';
 import { WalletCommand } from '../wallet.commands';
 import { CostBasis, LotShare, LotSource, WalletEvent } from '../wallet.events';
 import { LotType, WalletPolicy } from '../wallet.policy';
 import { evolve, initialState, WalletState } from '../wallet.state';
-import { deciderSpecification } from './decider-spec';
+import { deciderSpecification } from '@creditflow/kernel/testing';
 
 export const T0 = new Date('2025-03-01T12:00:00.000Z');
 export const MINUTE_MS = 60_000;
@@ -35,11 +35,7 @@ export const policy: WalletPolicy = {
 };
 
 export function walletSpec(p: WalletPolicy = policy) {
-  return deciderSpecification<WalletCommand, WalletEvent, WalletState>({
-    decide: (command, state) => decide(command, state, p),
-    evolve,
-    initialState,
-  });
+  return deciderSpecification(walletDecider(p));
 }
 
 type Data<T extends WalletCommand['type']> = Extract<WalletCommand, { type: T }>['data'];

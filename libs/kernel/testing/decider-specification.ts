@@ -2,13 +2,7 @@
 // The state is folded from the given events with the decider's own evolve, and the events a
 // decision returns are folded too, so every test also proves that evolve accepts what decide emits.
 // Time and ids come from the commands and events the test writes; nothing here reads a clock.
-import { DomainError } from '@creditflow/kernel';
-
-export interface Decider<Command, Event, State> {
-  decide(command: Command, state: State): Event[];
-  evolve(state: State, event: Event): State;
-  initialState: State;
-}
+import { Decider, DomainError } from '../src';
 
 export interface Then<Event, State> {
   /** The decision is exactly these events, in this order. */

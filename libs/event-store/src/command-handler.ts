@@ -1,0 +1,205 @@
+// The one way a command is handled, in every context (wallet accounts, subscriptions, daily resets,
+// refunds): load the stream's state -> decide -> append with the expected revision -> on a revision
+// conflict reload and decide again, a bounded number of times.
+//
+// - State is cached per stream with its revision (least recently used first out). Every load reads
+//   what the store holds after the cached revision, so a replica sees what another one appended and
+//   never decides or answers on a stale state.
+// - A batch decides each stream's commands in order and appends every stream in one store call (one
+//   transaction on SQLite); a conflicted stream is reloaded and its commands decided again, the
+//   others stand.
+// - A command refused by its decider (a DomainError) is an outcome and appends nothing; anything else
+//   thrown fails the whole call and leaves the store untouched.
+// - Event ids: see storedEventId. Stored data is the event's data with bigints marked (kernel
+//   encodeBigInts), decoded exactly by decodeEvent.
+import { randomUUID } from 'node:crypto';
+import { DomainError, decodeBigInts, encodeBigInts } from '@creditflow/kernel';
+import { storedEventId } from './event-ids';
+import { EventStore, RecordedEvent, StreamAppend, WrongExpectedRevisionError } from './event-store';
+import { KeyedLock } from './keyed-lock';
+
+/** What every context's events look like: a type and plain data (bigints allowed). */
+export interface DomainEvent {
+  type: string;
+  data: unknown;
+}
+
+export interface StreamCommand<State, Event> {
+  streamName: string;
+  /** The context's decider, closed over the command (and the policy it runs under). Pure: it runs again after a conflict. */
+  decide: (state: State) => Event[];
+  /** Stored with every event the command appends: tenant, account, the message or request it came from. */
+  metadata?: object;
+}
+
+export interface StreamState<State> {
+  state: State;
+  /** The revision of the stream's last event; -1n: no stream. */
+  revision: bigint;
+}
+
+export type CommandOutcome<State, Event> =
+  | { ok: true; state: State; events: Event[]; revision: bigint }
+  | { ok: false; error: DomainError; state: State; revision: bigint };
+
+export interface CommandHandlerOptions<State, Event> {
+  store: EventStore;
+  /** The context's fold: its decider's evolve and initialState. */
+  evolve: (state: State, event: Event) => State;
+  initialState: State;
+  /** How many streams keep their state in memory (0: none). */
+  cacheLimit?: number;
+  /** Conflicts on one stream within one call before it fails. */
+  maxRetries?: number;
+}
+
+const APPEND_RETRY_DELAYS_MS = [10, 100];
+
+export class RevisionConflictsPersistedError extends Error {
+  constructor(readonly streamNames: string[], attempts: number) {
+    super(`revision conflicts persisted on ${streamNames.join(', ')} after ${attempts} attempts`);
+  }
+}
+
+/** The stored form of a domain event's data is encodeBigInts(data); this turns a recorded event back into the domain event. */
+export function decodeEvent<Event extends DomainEvent>(recorded: Pick<RecordedEvent, 'type' | 'data'>): Event {
+  return { type: recorded.type, data: decodeBigInts(recorded.data) } as Event;
+}
+
+export class CommandHandler<State, Event extends DomainEvent> {
+  /** Names this handler as the writer of its events (see storedEventId). */
+  private readonly writer = randomUUID();
+  private readonly cache = new Map<string, StreamState<State>>();
+  private readonly lock = new KeyedLock();
+  private readonly store: EventStore;
+  private readonly evolve: (state: State, event: Event) => State;
+  private readonly initialState: State;
+  private readonly cacheLimit: number;
+  private readonly maxRetries: number;
+
+  constructor({ store, evolve, initialState, cacheLimit = 10_000, maxRetries = 5 }: CommandHandlerOptions<State, Event>) {
+    this.store = store;
+    this.evolve = evolve;
+    this.initialState = initialState;
+    this.cacheLimit = cacheLimit;
+    this.maxRetries = maxRetries;
+  }
+
+  /** One command; a refusal is thrown as the DomainError the decider raised. */
+  async handle(command: StreamCommand<State, Event>): Promise<{ state: State; events: Event[]; revision: bigint }> {
+    const [outcome] = await this.handleBatch([command]);
+    if (!outcome.ok) throw outcome.error;
+    return outcome;
+  }
+
+  /** Outcomes in the order of the commands; commands on one stream are decided in that order. */
+  async handleBatch(commands: readonly StreamCommand<State, Event>[]): Promise<CommandOutcome<State, Event>[]> {
+    const byStream = new Map<string, number[]>();
+    commands.forEach(({ streamName }, i) => {
+      const indexes = byStream.get(streamName);
+      if (indexes) indexes.push(i);
+      else byStream.set(streamName, [i]);
+    });
+    return this.lock.run([...byStream.keys()], async () => {
+      const outcomes: CommandOutcome<State, Event>[] = new Array(commands.length);
+      let pending = [...byStream];
+      for (let attempt = 1; pending.length; attempt++) {
+        const decided = [];
+        for (const [streamName, indexes] of pending) {
+          decided.push({ streamName, indexes, ...this.decideAll(streamName, await this.load(streamName), indexes.map((i) => commands[i])) });
+        }
+        const appends = decided.filter((d) => d.append).map((d) => d.append!);
+        const results = appends.length ? await this.append(appends) : [];
+        const conflicted = new Set(appends.filter((_, i) => results[i] instanceof WrongExpectedRevisionError).map((a) => a.streamName));
+        for (const { streamName, indexes, next, local } of decided) {
+          if (conflicted.has(streamName)) continue;
+          this.remember(streamName, next);
+          indexes.forEach((commandIndex, j) => (outcomes[commandIndex] = local[j]));
+        }
+        pending = pending.filter(([streamName]) => conflicted.has(streamName));
+        if (pending.length && attempt > this.maxRetries) throw new RevisionConflictsPersistedError([...conflicted], attempt);
+      }
+      return outcomes;
+    });
+  }
+
+  /**
+   * Appends, retrying the very same append (same ids, same expected revisions) after a failure that may
+   * have happened after the store wrote it (a lost answer, a busy file): the store then answers with
+   * the first result instead of writing twice. Errors in what was asked (a TypeError) are not retried.
+   */
+  private async append(appends: StreamAppend[]): ReturnType<EventStore['appendBatch']> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.appendBatch(appends);
+      } catch (error) {
+        if (error instanceof TypeError || attempt > APPEND_RETRY_DELAYS_MS.length) {
+          for (const { streamName } of appends) this.cache.delete(streamName); // written or not: reload next time
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, APPEND_RETRY_DELAYS_MS[attempt - 1]));
+      }
+    }
+  }
+
+  /** The stream's state as the store holds it now (the cache caught up). */
+  async read(streamName: string): Promise<StreamState<State>> {
+    return this.lock.run([streamName], () => this.load(streamName));
+  }
+
+  /** Drops every cached state, e.g. to prove that states rebuilt from the store are the same. */
+  forget(): void {
+    this.cache.clear();
+  }
+
+  /** Decides one stream's commands in order on `base`; the events of all of them form one append. */
+  private decideAll(streamName: string, base: StreamState<State>, commands: StreamCommand<State, Event>[]) {
+    const local: CommandOutcome<State, Event>[] = [];
+    const events: StreamAppend['events'] = [];
+    let { state, revision } = base;
+    for (const command of commands) {
+      let decided: Event[];
+      try {
+        decided = command.decide(state);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        local.push({ ok: false, error, state, revision });
+        continue;
+      }
+      for (const event of decided) {
+        const data = encodeBigInts(event.data);
+        revision += 1n;
+        events.push({ id: storedEventId(this.writer, streamName, revision, event.type, data), type: event.type, data, metadata: { ...command.metadata } });
+        state = this.evolve(state, event);
+      }
+      local.push({ ok: true, state, events: decided, revision });
+    }
+    const append: StreamAppend | null = events.length
+      ? { streamName, events, expectedRevision: base.revision < 0n ? 'no_stream' : base.revision }
+      : null;
+    return { next: { state, revision }, local, append };
+  }
+
+  /** The cached state caught up with what the store holds after it (after a conflict: what the winner appended). */
+  private async load(streamName: string): Promise<StreamState<State>> {
+    const cached = this.cache.get(streamName);
+    const from = cached ?? { state: this.initialState, revision: -1n };
+    const recorded = await this.store.readStream(streamName, { fromRevision: from.revision + 1n });
+    if (cached && recorded.length === 0) {
+      this.remember(streamName, cached);
+      return cached;
+    }
+    let state = from.state;
+    for (const r of recorded) state = this.evolve(state, decodeEvent<Event>(r));
+    const loaded = { state, revision: recorded.length ? recorded[recorded.length - 1].revision : from.revision };
+    this.remember(streamName, loaded);
+    return loaded;
+  }
+
+  private remember(streamName: string, entry: StreamState<State>): void {
+    if (this.cacheLimit <= 0) return;
+    this.cache.delete(streamName); // re-inserted last: Map order doubles as least-recently-used order
+    this.cache.set(streamName, entry);
+    if (this.cache.size > this.cacheLimit) this.cache.delete(this.cache.keys().next().value as string);
+  }
+}

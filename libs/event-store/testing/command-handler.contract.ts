@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '@creditflow/kernel';
+import { CommandHandler, RevisionConflictsPersistedError, StreamCommand } from '../src/command-handler';
+import type { EventStore } from '../src/event-store';
+
+// A tally: each entry is added once (its id makes a repeat a no-op), bigint amounts, a rule that refuses.
+type TallyEvent = { type: 'Added'; data: { entryId: string; amount: bigint } };
+interface Tally {
+  total: bigint;
+  entries: string[];
+}
+const initialState: Tally = { total: 0n, entries: [] };
+const evolve = (state: Tally, { data }: TallyEvent): Tally => ({ total: state.total + data.amount, entries: [...state.entries, data.entryId] });
+const add = (entryId: string, amount: bigint) => (state: Tally): TallyEvent[] => {
+  if (amount <= 0n) throw new DomainError('TALLY.NOT_POSITIVE', 'amounts are positive');
+  return state.entries.includes(entryId) ? [] : [{ type: 'Added', data: { entryId, amount } }];
+};
+
+/** A store whose appends wait for `release()`: the handler using it has decided on what it read before. */
+function heldAppends(store: EventStore) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let reached!: () => void;
+  const waiting = new Promise<void>((r) => (reached = r));
+  const held: EventStore = Object.create(store);
+  held.appendBatch = async (appends) => {
+    reached();
+    await released;
+    return store.appendBatch(appends);
+  };
+  return { store: held, waiting, release };
+}
+
+/**
+ * What the one command handler must do on every EventStore adapter. `makeStore` returns stores that
+ * share one storage, as two replicas would.
+ */
+export function commandHandlerContract(name: string, makeStore: () => Promise<EventStore>): void {
+  describe(`${name} (command handler contract)`, () => {
+    const stores: EventStore[] = [];
+    const open = async () => {
+      const store = await makeStore();
+      stores.push(store);
+      return store;
+    };
+    const handlerOn = (store: EventStore, options: { cacheLimit?: number; maxRetries?: number } = {}) =>
+      new CommandHandler<Tally, TallyEvent>({ store, evolve, initialState, ...options });
+    const newStream = () => `tally${randomUUID().replace(/-/g, '').slice(0, 12)}-s`;
+    const command = (streamName: string, entryId: string, amount: bigint): StreamCommand<Tally, TallyEvent> => ({
+      streamName, decide: add(entryId, amount), metadata: { entryId },
+    });
+
+    afterEach(async () => {
+      await Promise.all(stores.splice(0).map((s) => s.close()));
+    });
+
+    it('decides, appends with bigints kept exact and metadata stored, and answers with the new state and revision', async () => {
+      const store = await open();
+      const stream = newStream();
+      const handler = handlerOn(store);
+
+      const first = await handler.handle(command(stream, 'a', 2n ** 70n));
+      const second = await handler.handle(command(stream, 'b', 1n));
+      const recorded = await store.readStream(stream);
+
+      expect(first).toMatchObject({ revision: 0n, state: { total: 2n ** 70n } });
+      expect(second).toMatchObject({ revision: 1n, state: { total: 2n ** 70n + 1n, entries: ['a', 'b'] } });
+      expect(recorded.map((r) => r.metadata)).toEqual([{ entryId: 'a' }, { entryId: 'b' }]);
+      expect((await handlerOn(store).read(stream)).state).toEqual(second.state);
+    });
+
+    it('keeps both of two different decisions taken at one revision by two handlers: the loser conflicts and decides again', async () => {
+      const stream = newStream();
+      const winner = handlerOn(await open());
+      const raced = heldAppends(await open());
+      const loser = handlerOn(raced.store);
+
+      const losing = loser.handle(command(stream, 'loser', 5n));
+      await raced.waiting; // the loser has read the empty stream and decided
+      await winner.handle(command(stream, 'winner', 7n));
+      raced.release();
+      const lost = await losing;
+      const recorded = await stores[0].readStream(stream);
+
+      expect(recorded.map((r) => r.metadata.entryId)).toEqual(['winner', 'loser']);
+      expect(lost).toMatchObject({ revision: 1n, state: { total: 12n, entries: ['winner', 'loser'] } });
+    });
+
+    it('does not let a decision of the same content by another handler at that revision pass for a retry of the first', async () => {
+      const stream = newStream();
+      const winner = handlerOn(await open());
+      const raced = heldAppends(await open());
+      const loser = handlerOn(raced.store);
+
+      const losing = loser.handle(command(stream, 'same', 3n));
+      await raced.waiting;
+      const won = await winner.handle(command(stream, 'same', 3n));
+      raced.release();
+      const lost = await losing;
+
+      expect(won.events).toHaveLength(1);
+      // Decided again on the winner's event: nothing left to add, and it does not claim the winner's event.
+      expect(lost.events).toEqual([]);
+      expect(await stores[0].readStream(stream)).toHaveLength(1);
+    });
+
+    it('retries an append that failed after the store had written it, without writing it twice', async () => {
+      const store = await open();
+      const stream = newStream();
+      const flaky: EventStore = Object.create(store);
+      let failures = 0;
+      flaky.appendBatch = async (appends) => {
+        const results = await store.appendBatch(appends);
+        if (failures++ === 0) throw new Error('connection reset after the write');
+        return results;
+      };
+
+      const outcome = await handlerOn(flaky).handle(command(stream, 'a', 4n));
+
+      expect(outcome).toMatchObject({ revision: 0n, state: { total: 4n } });
+      expect(await store.readStream(stream)).toHaveLength(1);
+    });
+
+    it('answers reads and decides on what another handler appended since it cached the stream', async () => {
+      const stream = newStream();
+      const [a, b] = [handlerOn(await open()), handlerOn(await open())];
+      await a.handle(command(stream, 'a', 1n));
+      expect((await b.read(stream)).state.total).toBe(1n);
+
+      await a.handle(command(stream, 'b', 2n));
+
+      expect(await b.read(stream)).toEqual({ revision: 1n, state: { total: 3n, entries: ['a', 'b'] } });
+      expect((await b.handle(command(stream, 'a', 1n))).events).toEqual([]); // already there: b's cache caught up before deciding
+    });
+
+    it('decides a batch per stream in order, appends the streams together, and keeps refusals as outcomes that append nothing', async () => {
+      const store = await open();
+      const [s1, s2] = [newStream(), newStream()];
+      const handler = handlerOn(store);
+
+      const outcomes = await handler.handleBatch([
+        command(s1, 'a', 1n), command(s2, 'x', 10n), command(s1, 'bad', 0n), command(s1, 'b', 2n), command(s1, 'a', 1n),
+      ]);
+
+      expect(outcomes.map((o) => (o.ok ? o.events.length : o.error.code))).toEqual([1, 1, 'TALLY.NOT_POSITIVE', 1, 0]);
+      expect(outcomes[3]).toMatchObject({ ok: true, revision: 1n, state: { total: 3n } });
+      expect((await store.readStream(s1)).map((r) => r.metadata.entryId)).toEqual(['a', 'b']);
+      expect((await store.readStream(s2)).map((r) => r.revision)).toEqual([0n]);
+    });
+
+    it('decides only the conflicted stream of a batch again; the others stand', async () => {
+      const [s1, s2] = [newStream(), newStream()];
+      const winner = handlerOn(await open());
+      const raced = heldAppends(await open());
+      const loser = handlerOn(raced.store);
+
+      const losing = loser.handleBatch([command(s1, 'l1', 1n), command(s2, 'l2', 2n)]);
+      await raced.waiting;
+      await winner.handle(command(s1, 'w1', 10n));
+      raced.release();
+      const outcomes = await losing;
+
+      expect(outcomes.map((o) => o.ok && o.state.total)).toEqual([11n, 2n]);
+      expect((await stores[0].readStream(s1)).map((r) => r.metadata.entryId)).toEqual(['w1', 'l1']);
+    });
+
+    it('gives up after the configured number of conflicts on one stream', async () => {
+      const store = await open();
+      const stream = newStream();
+      const other = handlerOn(store);
+      const contested: EventStore = Object.create(store);
+      let n = 0;
+      contested.appendBatch = async (appends) => {
+        await other.handle(command(stream, `other${n++}`, 1n)); // someone else always gets there first
+        return store.appendBatch(appends);
+      };
+
+      await expect(handlerOn(contested, { maxRetries: 2 }).handle(command(stream, 'mine', 1n))).rejects.toBeInstanceOf(RevisionConflictsPersistedError);
+      expect((await store.readStream(stream)).map((r) => r.metadata.entryId)).toEqual(['other0', 'other1', 'other2']);
+    });
+
+    it('works the same with no cache', async () => {
+      const store = await open();
+      const stream = newStream();
+      const handler = handlerOn(store, { cacheLimit: 0 });
+      await handler.handle(command(stream, 'a', 1n));
+      expect(await handler.handle(command(stream, 'b', 1n))).toMatchObject({ revision: 1n, state: { total: 2n } });
+    });
+  });
+}

@@ -1,0 +1,1 @@
+export { deciderSpecification, type DeciderSpecification, type Then } from './decider-specification';
