@@ -5,10 +5,14 @@ import { ValidationError, validateSync } from 'class-validator';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
+/** No message or body of the contract nests deeper; class-transformer recurses, so deeper input would exhaust the stack. */
+export const MAX_NESTING = 32;
+
 export function validatePayload<T extends object>(cls: new () => T, plain: unknown): Validated<T> {
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
     return { ok: false, problems: ['body must be a JSON object'] };
   }
+  if (nestedDeeperThan(plain, MAX_NESTING)) return { ok: false, problems: [`body nests objects or arrays deeper than ${MAX_NESTING} levels`] };
   const value = plainToInstance(cls, plain);
   const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true });
   return errors.length ? { ok: false, problems: flatten(errors) } : { ok: true, value };
@@ -20,4 +24,16 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
     const own = Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? `${prefix ? `${prefix}.` : ''}${m}` : `${path}: ${m}`));
     return [...own, ...flatten(e.children ?? [], path)];
   });
+}
+
+/** Whether objects and arrays nest deeper than `max` levels; iterative, so any depth is safe to ask about. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }

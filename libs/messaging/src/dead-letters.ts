@@ -1,5 +1,8 @@
 // From raw messages to valid CloudEvents, and everything that cannot be processed to `<topic>.dlq`
 // with the reason, so a poison message never blocks its partition and is never silently dropped.
+// Nothing a producer can put in a message makes this throw, and a dead-letter record stays far
+// below the broker's message size limit whatever the size of the original: it keeps the original's
+// topic, partition and offset (where the whole message still is, until retention) and a bounded excerpt.
 import { CloudEvent, CloudEventEnvelope, cloudEvent, dlqTopic, validatePayload } from '@creditflow/contracts';
 import { DomainError } from '@creditflow/kernel';
 import { ConsumedMessage, MessagePublisher } from './bus';
@@ -12,6 +15,41 @@ export interface DeliveredEvent {
 export interface DeadLetter {
   message: ConsumedMessage;
   reason: string;
+}
+
+/** What a dead-letter record keeps of the original value, key and reason, in characters. */
+export const DEAD_LETTER_LIMITS = { value: 64 * 1024, key: 1024, reason: 2048 } as const;
+
+/** The data of a `creditflow.dlq.message` record. */
+export interface DeadLetterData {
+  reason: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** The original value, or its first DEAD_LETTER_LIMITS.value characters when `truncated`. */
+  value: string;
+  /** The original value's length in characters. */
+  valueLength: number;
+  truncated: boolean;
+}
+
+export function deadLetterData({ message, reason }: DeadLetter): DeadLetterData {
+  const truncated = message.value.length > DEAD_LETTER_LIMITS.value;
+  return {
+    reason: excerpt(reason, DEAD_LETTER_LIMITS.reason),
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    key: message.key === null ? null : excerpt(message.key, DEAD_LETTER_LIMITS.key),
+    value: truncated ? message.value.slice(0, DEAD_LETTER_LIMITS.value) : message.value,
+    valueLength: message.value.length,
+    truncated,
+  };
+}
+
+function excerpt(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit)}...` : text;
 }
 
 /**
@@ -40,15 +78,15 @@ export function batchProcessor(options: BatchProcessorOptions): (batch: Consumed
     for (const [topic, group] of byTopic) {
       await publisher.publish(
         dlqTopic(topic),
-        group.map(({ message, reason }) => ({
-          key: message.key ?? '',
+        group.map((letter) => ({
+          key: excerpt(letter.message.key ?? '', DEAD_LETTER_LIMITS.key),
           value: cloudEvent({
-            id: `dlq:${topic}:${message.partition}:${message.offset}`,
+            id: `dlq:${topic}:${letter.message.partition}:${letter.message.offset}`,
             source,
             type: 'creditflow.dlq.message',
             time: new Date().toISOString(),
-            tenantid: tenantOf(message),
-            data: { reason, topic, partition: message.partition, offset: message.offset, key: message.key, value: message.value },
+            tenantid: tenantOf(letter.message),
+            data: deadLetterData(letter),
           }),
         })),
       );
@@ -90,6 +128,7 @@ export function batchProcessor(options: BatchProcessorOptions): (batch: Consumed
   };
 }
 
+/** A valid CloudEvent, or the reason it is not one. Never throws, whatever the value. */
 export function parseCloudEvent(message: ConsumedMessage): DeliveredEvent | DeadLetter {
   let json: unknown;
   try {
@@ -97,8 +136,12 @@ export function parseCloudEvent(message: ConsumedMessage): DeliveredEvent | Dead
   } catch {
     return { message, reason: 'value is not JSON' };
   }
-  const checked = validatePayload(CloudEventEnvelope, json);
-  if (!checked.ok) return { message, reason: `not a valid CloudEvent: ${checked.problems.join('; ')}` };
+  try {
+    const checked = validatePayload(CloudEventEnvelope, json);
+    if (!checked.ok) return { message, reason: `not a valid CloudEvent: ${checked.problems.join('; ')}` };
+  } catch (error) {
+    return { message, reason: `not a valid CloudEvent: ${describe(error)}` };
+  }
   return { message, event: json as CloudEvent<Record<string, unknown>> };
 }
 

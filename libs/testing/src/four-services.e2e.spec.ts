@@ -133,6 +133,31 @@ describe('four services over a real Kafka broker', () => {
     await decision(`u-after-poison-${run}`, 'creditflow.usage.authorized');
   });
 
+  it('keeps deciding after a ~900 KB authorize and one nested 10,000 levels deep: both reach the DLQ, bounded', async () => {
+    const accountId = `acc-poison-${run}`;
+    await fundedApinferAccount(accountId);
+    const base = { specversion: '1.0', source: 'e2e', type: 'creditflow.usage.authorize', subject: accountId, tenantid: 'apinfer' };
+    // Its dead-letter copy used to exceed the broker's message size: the send failed and the consumer crashed for good.
+    const oversized = JSON.stringify({ ...base, id: `oversized-${run}`, data: { usageId: `big-${run}`, accountId, feature: 'qwen-image', padding: Array.from({ length: 300_000 }, () => '') } });
+    // class-transformer used to recurse into it until the stack ran out, outside any handler.
+    const deep = JSON.stringify({ ...base, id: `deep-${run}`, data: { usageId: `deep-${run}`, accountId, feature: 'qwen-image' } })
+      .replace('"feature":"qwen-image"', `"feature":"qwen-image","x":${'{"a":'.repeat(10_000)}{}${'}'.repeat(10_000)}`);
+    expect(oversized.length).toBeGreaterThan(900_000);
+    await producer.send({ topic: TOPICS.usage, messages: [{ key: messageKey('apinfer', accountId), value: oversized }] });
+    await producer.send({ topic: TOPICS.usage, messages: [{ key: messageKey('apinfer', accountId), value: deep }] });
+    await usage('apinfer', accountId, 'authorize', { usageId: `u-after-big-${run}`, feature: 'qwen-image' });
+
+    await decision(`u-after-big-${run}`, 'creditflow.usage.authorized');
+    const letters = await waitFor('both poison messages on the DLQ', () => {
+      const mine = seen.filter((s) => s.topic === dlqTopic(TOPICS.usage) && s.key === messageKey('apinfer', accountId));
+      return mine.length >= 2 ? mine : undefined;
+    });
+    const [big, nested] = letters.map((l) => l.event!.data as { truncated: boolean; valueLength: number; reason: string });
+    expect(big).toMatchObject({ truncated: true, valueLength: oversized.length });
+    expect(letters[0].value.length).toBeLessThan(200 * 1024);
+    expect(nested.reason).toMatch(/deeper than 32 levels/);
+  });
+
   it('carries a monthly grant scheduler -> Kafka -> wallet, and a later tick rolls over before the next grant', async () => {
     const accountId = `acc-sub-${run}`;
     expect((await http('wallet', 'PUT', `/v1/accounts/${accountId}`, 'amisi', { type: 'personal' })).status).toBe(200);

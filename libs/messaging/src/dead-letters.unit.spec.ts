@@ -1,0 +1,84 @@
+import { CloudEvent, dlqTopic } from '@creditflow/contracts';
+import { ConsumedMessage, MessagePublisher, OutboundMessage } from './bus';
+import { DEAD_LETTER_LIMITS, DeadLetterData, DeliveredEvent, batchProcessor, parseCloudEvent } from './dead-letters';
+
+// The poison a hostile or broken producer can send; each must end on the DLQ, bounded, without a throw.
+let offset = 0;
+const message = (value: string, key: string | null = 'apinfer:acc-1'): ConsumedMessage => ({ topic: 'creditflow.usage.v1', partition: 0, offset: String(offset++), key, value });
+const envelope = (data: unknown, over: Record<string, unknown> = {}) =>
+  JSON.stringify({ specversion: '1.0', id: `m-${offset}`, source: 'test', type: 'creditflow.usage.authorize', subject: 'acc-1', tenantid: 'apinfer', data, ...over });
+/** JSON text of objects nested `depth` levels (built as text: JSON.stringify itself recurses). */
+const nestedJson = (depth: number) => '{"a":'.repeat(depth) + '{}' + '}'.repeat(depth);
+const withData = (dataJson: string) => envelope({ usageId: 'u' }).replace('{"usageId":"u"}', dataJson);
+
+class RecordingPublisher implements MessagePublisher {
+  readonly sent: { topic: string; messages: OutboundMessage[] }[] = [];
+  async publish(topic: string, messages: OutboundMessage[]): Promise<void> {
+    this.sent.push({ topic, messages });
+  }
+  letters(): DeadLetterData[] {
+    return this.sent.flatMap((s) => s.messages.map((m) => (m.value as CloudEvent<DeadLetterData>).data));
+  }
+}
+
+describe('parseCloudEvent', () => {
+  it.each([
+    ['an authorize nested 10,000 levels deep', withData(`{"usageId":"u","accountId":"acc-1","feature":"f","extra":${nestedJson(10_000)}}`)],
+    ['a value nested 100,000 levels deep in arrays', withData(`{"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)],
+    ['a value that is not JSON', '{"specversion":'],
+    ['invalid UTF-8 decoded with replacement characters', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString()],
+    ['a JSON array', '[1,2,3]'],
+    ['JSON null', 'null'],
+    ['an envelope with wrong types', envelope('not an object', { id: 42 })],
+    ['an unknown envelope field', envelope({}, { extra: true })],
+  ])('dead-letters %s with a reason instead of throwing', (_name, value) => {
+    const parsed = parseCloudEvent(message(value));
+    expect(parsed).toEqual({ message: expect.anything(), reason: expect.any(String) });
+  });
+
+  it('passes a valid CloudEvent through', () => {
+    expect(parseCloudEvent(message(envelope({ usageId: 'u' })))).toMatchObject({ event: { type: 'creditflow.usage.authorize', data: { usageId: 'u' } } });
+  });
+});
+
+describe('batchProcessor dead letters', () => {
+  const processorFor = (publisher: RecordingPublisher, handled: DeliveredEvent[] = []) =>
+    batchProcessor({ source: 'test', publisher, handler: async (events) => void handled.push(...events), backoffMs: 1 });
+
+  it('keeps a dead-letter record of a 900 KB message bounded, naming where the original is', async () => {
+    const publisher = new RecordingPublisher();
+    const huge = message(envelope({ usageId: 'u' }, { padding: Array.from({ length: 310_000 }, () => '') })); // refused: an unknown envelope field
+    expect(huge.value.length).toBeGreaterThan(900_000);
+
+    await processorFor(publisher)([huge]);
+
+    const [letter] = publisher.letters();
+    expect(publisher.sent[0].topic).toBe(dlqTopic('creditflow.usage.v1'));
+    expect(letter).toMatchObject({ topic: huge.topic, partition: 0, offset: huge.offset, valueLength: huge.value.length, truncated: true });
+    expect(letter.value).toBe(huge.value.slice(0, DEAD_LETTER_LIMITS.value));
+    expect(JSON.stringify(publisher.sent[0].messages[0].value).length).toBeLessThan(200 * 1024);
+  });
+
+  it('bounds the key and the reason too, and keeps small messages whole', async () => {
+    const publisher = new RecordingPublisher();
+    const small = message('not json', 'k'.repeat(100_000));
+
+    await processorFor(publisher)([small]);
+
+    const [letter] = publisher.letters();
+    expect(letter).toMatchObject({ value: 'not json', truncated: false, valueLength: 8 });
+    expect(letter.key!.length).toBeLessThanOrEqual(DEAD_LETTER_LIMITS.key + 3);
+    expect(publisher.sent[0].messages[0].key.length).toBeLessThanOrEqual(DEAD_LETTER_LIMITS.key + 3);
+  });
+
+  it('handles the valid messages of a batch and dead-letters the poison among them', async () => {
+    const publisher = new RecordingPublisher();
+    const handled: DeliveredEvent[] = [];
+    const good = message(envelope({ usageId: 'good' }));
+
+    await processorFor(publisher, handled)([message(withData(`{"deep":${nestedJson(5_000)}}`)), good, message('garbage')]);
+
+    expect(handled.map((d) => d.message.offset)).toEqual([good.offset]);
+    expect(publisher.letters()).toHaveLength(2);
+  });
+});
