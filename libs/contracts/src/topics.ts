@@ -24,4 +24,10 @@ export function messageKey(tenantId: string, accountId: string): string {
   return `${tenantId}:${accountId}`;
 }
 
+/** The tenant and account a key names (tenant ids have no colon; account ids may); null for a tenant-wide key. */
+export function parseMessageKey(key: string | null): { tenantId: string; accountId: string } | null {
+  const colon = key?.indexOf(':') ?? -1;
+  return key === null || colon === -1 ? null : { tenantId: key.slice(0, colon), accountId: key.slice(colon + 1) };
+}
+
 export const ALL_TOPICS: string[] = Object.values(TOPICS).flatMap((t) => [t, dlqTopic(t)]);

@@ -3,7 +3,7 @@
 // Nothing a producer can put in a message makes this throw, and a dead-letter record stays far
 // below the broker's message size limit whatever the size of the original: it keeps the original's
 // topic, partition and offset (where the whole message still is, until retention) and a bounded excerpt.
-import { CloudEvent, CloudEventEnvelope, cloudEvent, dlqTopic, validatePayload } from '@creditflow/contracts';
+import { CloudEvent, CloudEventEnvelope, cloudEvent, dlqTopic, messageKey, parseMessageKey, validatePayload } from '@creditflow/contracts';
 import { DomainError } from '@creditflow/kernel';
 import { ConsumedMessage, MessagePublisher } from './bus';
 
@@ -142,7 +142,29 @@ export function parseCloudEvent(message: ConsumedMessage): DeliveredEvent | Dead
   } catch (error) {
     return { message, reason: `not a valid CloudEvent: ${describe(error)}` };
   }
-  return { message, event: json as CloudEvent<Record<string, unknown>> };
+  const event = json as CloudEvent<Record<string, unknown>>;
+  const disagreement = addressDisagreement(message.key, event);
+  return disagreement ? { message, reason: disagreement } : { message, event };
+}
+
+/**
+ * A message about an account is keyed `<tenant>:<account>` (its partition orders the account's
+ * messages), and its key, `tenantid`, `subject` and `data.accountId` must name the same tenant and
+ * account: otherwise whichever one a consumer read would decide where it applies. Tenant-wide
+ * messages (no subject, no data.accountId: daily resets, triggers) may be keyed otherwise.
+ */
+export function addressDisagreement(key: string | null, event: CloudEvent<Record<string, unknown>>): string | null {
+  const dataAccount = event.data.accountId;
+  if (dataAccount !== undefined && typeof dataAccount !== 'string') return 'data.accountId must be a string';
+  if (event.subject !== undefined && dataAccount !== undefined && event.subject !== dataAccount) {
+    return `subject "${event.subject}" and data.accountId "${dataAccount}" name different accounts`;
+  }
+  const account = event.subject ?? dataAccount;
+  const keyed = parseMessageKey(key);
+  if (!keyed) return account === undefined ? null : `a message about account "${account}" must be keyed "${messageKey(event.tenantid, account)}"`;
+  if (keyed.tenantId !== event.tenantid) return `key names tenant "${keyed.tenantId}", tenantid says "${event.tenantid}"`;
+  if (account !== undefined && keyed.accountId !== account) return `key names account "${keyed.accountId}", the message is about "${account}"`;
+  return null;
 }
 
 function tenantOf(message: ConsumedMessage): string {

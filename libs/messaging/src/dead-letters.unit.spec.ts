@@ -82,3 +82,31 @@ describe('batchProcessor dead letters', () => {
     expect(publisher.letters()).toHaveLength(2);
   });
 });
+
+describe('key, tenant and account agreement', () => {
+  const about = (key: string | null, over: Record<string, unknown>, data: Record<string, unknown> = { usageId: 'u' }) =>
+    parseCloudEvent(message(envelope(data, over), key));
+
+  it('passes a message whose key, tenantid, subject and data.accountId agree, account ids with colons too', () => {
+    expect(about('apinfer:acc-1', {}, { accountId: 'acc-1' })).toHaveProperty('event');
+    expect(about('apinfer:org:team:1', { subject: 'org:team:1' }, { accountId: 'org:team:1' })).toHaveProperty('event');
+    expect(about('apinfer:acc-1', { subject: undefined }, { accountId: 'acc-1' })).toHaveProperty('event');
+  });
+
+  it('passes tenant-wide messages keyed by anything (triggers, daily resets)', () => {
+    expect(about('cron', { subject: undefined }, { at: '2030-01-01T00:00:00Z' })).toHaveProperty('event');
+    expect(about('apinfer', { subject: undefined }, {})).toHaveProperty('event');
+  });
+
+  it.each([
+    ['a key of another tenant', 'apinfer:acc-1', { tenantid: 'visualgpt' }, {}, /key names tenant "apinfer", tenantid says "visualgpt"/],
+    ['a data.accountId outside the key', 'apinfer:acc-1', {}, { accountId: 'acc-2' }, /different accounts|key names account/],
+    ['a subject outside the key', 'apinfer:acc-1', { subject: 'acc-2' }, {}, /key names account "acc-1", the message is about "acc-2"/],
+    ['subject and data.accountId apart', 'apinfer:acc-1', { subject: 'acc-1' }, { accountId: 'acc-9' }, /different accounts/],
+    ['an account message without a key', null, {}, {}, /must be keyed "apinfer:acc-1"/],
+    ['an account message keyed by the tenant alone', 'apinfer', {}, {}, /must be keyed/],
+    ['a non-string data.accountId', 'apinfer:acc-1', {}, { accountId: 7 }, /must be a string/],
+  ])('dead-letters %s', (_name, key, over, data, reason) => {
+    expect(about(key, over, { usageId: 'u', ...data })).toEqual({ message: expect.anything(), reason: expect.stringMatching(reason) });
+  });
+});

@@ -158,6 +158,33 @@ describe('four services over a real Kafka broker', () => {
     expect(nested.reason).toMatch(/deeper than 32 levels/);
   });
 
+  it('dead-letters usage whose key, tenantid, subject and data.accountId disagree, and changes no account', async () => {
+    const accountId = `acc-mismatch-${run}`;
+    const other = `acc-other-${run}`;
+    await fundedApinferAccount(accountId);
+    await fundedApinferAccount(other);
+    const authorize = (id: string, key: string, tenantid: string, subject: string, dataAccount: string) =>
+      producer.send({
+        topic: TOPICS.usage,
+        messages: [{ key, value: JSON.stringify({ specversion: '1.0', id, source: 'e2e', type: 'creditflow.usage.authorize', subject, tenantid, data: { usageId: id, accountId: dataAccount, feature: 'qwen-image' } }) }],
+      });
+    // Used to place a hold on a visualgpt account, and on an account outside the key's partition.
+    await authorize(`tenant-${run}`, messageKey('apinfer', accountId), 'visualgpt', accountId, accountId);
+    await authorize(`account-${run}`, messageKey('apinfer', accountId), 'apinfer', other, other);
+    await usage('apinfer', accountId, 'authorize', { usageId: `u-after-mismatch-${run}`, feature: 'qwen-image' });
+
+    await decision(`u-after-mismatch-${run}`, 'creditflow.usage.authorized');
+    const letters = await waitFor('both mismatched messages on the DLQ', () => {
+      const mine = seen.filter((s) => s.topic === dlqTopic(TOPICS.usage) && [`tenant-${run}`, `account-${run}`].some((id) => s.value.includes(id)));
+      return mine.length >= 2 ? mine : undefined;
+    });
+    expect(letters.map((l) => (l.event!.data as { reason: string }).reason).sort()).toEqual([
+      `key names account "${accountId}", the message is about "${other}"`,
+      'key names tenant "apinfer", tenantid says "visualgpt"',
+    ]);
+    expect((await balanceOf('apinfer', other)).held).toBe('0');
+  });
+
   it('carries a monthly grant scheduler -> Kafka -> wallet, and a later tick rolls over before the next grant', async () => {
     const accountId = `acc-sub-${run}`;
     expect((await http('wallet', 'PUT', `/v1/accounts/${accountId}`, 'amisi', { type: 'personal' })).status).toBe(200);

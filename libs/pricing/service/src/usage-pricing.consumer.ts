@@ -3,7 +3,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
-  AuthorizeUsageRequest, PricedUsage, TOPICS, USAGE_COMMAND_TYPES, UsageAction, UsageStepRequest, cloudEvent, messageKey, validatePayload,
+  AuthorizeUsageRequest, PricedUsage, TOPICS, USAGE_COMMAND_TYPES, UsageAction, UsageStepRequest, cloudEvent, messageKey, parseMessageKey, validatePayload,
 } from '@creditflow/contracts';
 import { DomainError, formatCredits } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent, OutboundMessage } from '@creditflow/messaging';
@@ -34,6 +34,9 @@ export class UsagePricingConsumer {
     if (!action) return { message, reason: `unknown usage command type "${event.type}"` };
     const tenant = this.runtime.tenants.get(event.tenantid);
     if (!tenant) return { message, reason: `unknown tenant "${event.tenantid}"` };
+    // The key orders one account's usage commands in one partition (its agreement with the message is checked on receipt).
+    const keyed = parseMessageKey(message.key);
+    if (!keyed) return { message, reason: `usage commands are keyed "<tenant>:<account>", not ${JSON.stringify(message.key)}` };
 
     let priced: PricedUsage;
     if (action === 'authorize') {
@@ -59,11 +62,12 @@ export class UsagePricingConsumer {
       if (!checked.ok) return { message, reason: checked.problems.join('; ') };
       const r = checked.value;
       if (action === 'fail' && !r.reason) return { message, reason: 'fail needs reason "platform_error" or "cancelled"' };
-      priced = { action, usageId: r.usageId, accountId: r.accountId ?? event.subject ?? '', reason: r.reason };
+      // A step may name only its usage: the key says whose it is.
+      priced = { action, usageId: r.usageId, accountId: r.accountId ?? event.subject ?? keyed.accountId, reason: r.reason };
     }
-    const accountId = priced.accountId || event.subject || '';
+    const accountId = priced.accountId;
     return {
-      key: message.key ?? messageKey(tenant.tenantId, accountId),
+      key: messageKey(tenant.tenantId, accountId),
       value: cloudEvent({ id: `priced:${event.id}`, source: 'creditflow/pricing', type: 'creditflow.priced-usage.command', subject: accountId, time: event.time, tenantid: tenant.tenantId, data: priced }),
     };
   }
