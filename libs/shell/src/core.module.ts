@@ -1,5 +1,6 @@
 // The global module every service shares: runtime pieces as providers, API-key auth on every route,
-// one error shape, and the manual clock endpoint.
+// one error shape (each context registers its error statuses, see http-context.ts), and the manual
+// clock endpoint.
 import { Body, Controller, DynamicModule, Get, Global, HttpCode, Module, Post } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -7,6 +8,7 @@ import { IsISO8601 } from 'class-validator';
 import { ApiKeyGuard, Public, Roles } from './auth';
 import { CLOCK, ManualClock } from './clock';
 import { ApiError, ErrorFilter } from './errors';
+import { HttpContextRegistry } from './http-context';
 import { Runtime } from './runtime';
 import { ApiAnswer, ApiErrors, oa } from './openapi';
 import { ValidBody } from './validation';
@@ -55,9 +57,10 @@ export class CoreModule {
         { provide: RUNTIME, useValue: runtime },
         { provide: CLOCK, useValue: runtime.clock },
         { provide: APP_GUARD, useFactory: (reflector: Reflector) => new ApiKeyGuard(reflector, runtime.apiKeys), inject: [Reflector] },
+        HttpContextRegistry,
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
-      exports: [RUNTIME, CLOCK],
+      exports: [RUNTIME, CLOCK, HttpContextRegistry],
     };
   }
 }
