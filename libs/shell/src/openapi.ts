@@ -10,35 +10,34 @@ import { INestApplication, applyDecorators } from '@nestjs/common';
 import { ApiExtension, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { HttpContextRegistry } from './http-context';
 
 export const BEARER = 'apiKey';
 const SCHEMAS = '#/components/schemas/';
 
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 422;
+/** The statuses of the one error shape; an answer with a shape of its own is documented by its context. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 422;
 
 const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
-  400: 'Malformed input: unknown or missing fields, bad field values, negative or non-numeric amounts, unknown feature.',
+  400: 'Malformed input: unknown or missing fields, bad field values, negative or non-numeric amounts, values the catalog does not offer.',
   401: 'No valid `Authorization: Bearer <api key>` header (`unauthorized`).',
-  402: 'Insufficient credits (`insufficient_credits`, with the credits required and available).',
   403: "The key's role may not call this route (`forbidden`).",
-  404: "No such account or usage in the key's tenant (another tenant's account is a 404 too).",
+  404: "Not found in the key's tenant (another tenant's account is a 404 too).",
   409: 'The command id was used before with different content.',
   422: 'A business rule refused the command (the code names the rule).',
 };
 
-/** Documents the error answers a route can give, all in the one error shape (402: its own shape). */
+/** Documents the error answers a route can give, all in the one error shape. */
 export const ApiErrors = (...statuses: ErrorStatus[]) =>
-  applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], schema: { $ref: `${SCHEMAS}${status === 402 ? 'InsufficientCredits' : 'Error'}` } }),
-    ),
-  );
+  applyDecorators(...statuses.map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], schema: oa.ref('Error') })));
 
 /** Documents a route's success answer (default 200). */
 export const ApiAnswer = (description: string, schema: SchemaObject | ReferenceObject, status = 200) => ApiResponse({ status, description, schema });
 
 /** Small builders for response schemas, so each service's openapi file reads like its JSON. */
 export const oa = {
+  /** A named schema: the shell's (Error, Credits) or one a context registered (HttpContextModule). */
+  ref: (name: string): ReferenceObject => ({ $ref: `${SCHEMAS}${name}` }),
   credits: { $ref: `${SCHEMAS}Credits` } as ReferenceObject,
   nullableCredits: { type: 'string', pattern: '^\\d+(\\.\\d+)?$', nullable: true, example: '20' } as SchemaObject,
   money: {
@@ -59,11 +58,11 @@ export const oa = {
     properties,
     required: Object.keys(properties).filter((k) => !optional.includes(k)),
   }),
-  /** Credits per credit type. */
-  byType: {
+  /** Credits per key, e.g. per lot type. */
+  creditsBy: (keys: readonly string[]): SchemaObject => ({
     type: 'object',
-    properties: Object.fromEntries(['daily', 'trial', 'subscription', 'reward', 'topup'].map((t) => [t, { $ref: `${SCHEMAS}Credits` }])),
-  } as SchemaObject,
+    properties: Object.fromEntries(keys.map((k) => [k, { $ref: `${SCHEMAS}Credits` }])),
+  }),
 };
 
 const SHARED_SCHEMAS = {
@@ -75,17 +74,6 @@ const SHARED_SCHEMAS = {
       error: { type: 'string', description: 'Stable code, e.g. `invalid_request`, `account_not_found`, `id_reused`.', example: 'invalid_request' },
       message: { type: 'string', example: 'amount must be a non-negative decimal string such as "10" or "2.625"' },
       details: { description: 'Structured detail, e.g. `{problems: [...]}` for a 400.' },
-    },
-  },
-  InsufficientCredits: {
-    type: 'object',
-    required: ['error', 'required', 'available'],
-    properties: {
-      usageId: { type: 'string' },
-      error: { type: 'string', enum: ['insufficient_credits'] },
-      message: { type: 'string' },
-      required: { $ref: `${SCHEMAS}Credits` },
-      available: { $ref: `${SCHEMAS}Credits` },
     },
   },
   Credits: { type: 'string', pattern: '^\\d+(\\.\\d+)?$', description: 'An amount of credits as a decimal string (exact, never a float).', example: '2.625' },
@@ -125,7 +113,7 @@ export function createOpenApiDocument(app: INestApplication, { services, mode }:
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}.${method}`,
   });
-  return finishDocument(document);
+  return finishDocument(document, app.get(HttpContextRegistry).schemas());
 }
 
 /** Serves /openapi.json and the Swagger UI at /docs (both public: they bypass the API-key guard). */
@@ -141,10 +129,10 @@ export function serveOpenApi(app: INestApplication, document: OpenAPIObject): vo
 type Operation = Record<string, any>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
-/** Request schemas from class-validator, the shared schemas, role notes, and one path per usage action. */
-function finishDocument(document: OpenAPIObject): OpenAPIObject {
+/** Request schemas from class-validator, the shell's and the contexts' named schemas, role notes, and one path per usage action. */
+function finishDocument(document: OpenAPIObject, contextSchemas: Record<string, SchemaObject>): OpenAPIObject {
   const fromValidators = validationMetadatasToSchemas({ refPointerPrefix: SCHEMAS, forbidNonWhitelisted: true });
-  const schemas: Record<string, unknown> = { ...(document.components?.schemas ?? {}), ...SHARED_SCHEMAS };
+  const schemas: Record<string, unknown> = { ...(document.components?.schemas ?? {}), ...contextSchemas, ...SHARED_SCHEMAS };
   const paths: OpenAPIObject['paths'] = {};
 
   for (const [path, item] of Object.entries(document.paths)) {
@@ -175,7 +163,7 @@ export interface ActionDoc {
   /** Absent: the action takes no body. */
   required?: string[];
   /** Error answers of the route that this action never gives. */
-  without?: ErrorStatus[];
+  without?: number[];
 }
 
 /** Documents a route like POST /v1/usage/{usageId}/{action} as one path per action. */

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { AuthorizeUsageRequest, UsageStepBody } from '@creditflow/contracts';
 import { ApiActions, ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
 import { WalletApp } from './wallet.app';
-import { UsageAnswerSchema } from './wallet.openapi';
+import { ApiInsufficientCredits, UsageAnswerSchema } from './wallet.openapi';
 
 @ApiTags('usage')
 @Controller('v1/usage')
@@ -13,7 +13,8 @@ export class UsageController {
 
   @ApiOperation({ summary: 'Price an operation and hold its credits (idempotent by usageId)' })
   @ApiAnswer('Authorized: the credits are held', UsageAnswerSchema)
-  @ApiErrors(402, 409, 422)
+  @ApiInsufficientCredits()
+  @ApiErrors(409, 422)
   @Roles('service')
   @Post('authorize')
   async authorize(@CurrentPrincipal() who: Principal, @ValidBody(AuthorizeUsageRequest) body: AuthorizeUsageRequest, @Res() res: Response) {
@@ -32,7 +33,8 @@ export class UsageController {
     reject: { summary: 'Reject the result: no further charge', without: [402] },
   })
   @ApiAnswer('The outcome of this step (a repeated step answers as the first did)', UsageAnswerSchema)
-  @ApiErrors(402, 404, 409, 422)
+  @ApiInsufficientCredits()
+  @ApiErrors(404, 409, 422)
   @Roles('service')
   @Post(':usageId/:action')
   @HttpCode(200)
