@@ -4,8 +4,9 @@
 // Request body schemas come from the class-validator rules of the contracts classes themselves
 // (class-validator-jsonschema), so libs/contracts stays free of NestJS and the documented rules are
 // the enforced ones. Auth and error responses come from the shell's own decorators: every route
-// says @Roles(...) or @Public(), and @Roles documents the bearer key and 401/403; ValidBody(cls)
-// documents the body and 400; ApiErrors(...) adds the other statuses a route can answer.
+// says @Roles(...) or @Public(), and @Roles documents the bearer key and 401/403; a @Body() of a
+// contracts class is documented with its schema and the 400 of the validation pipe (validation.ts),
+// as is an @IdParam; ApiErrors(...) adds the other statuses a route can answer.
 import { INestApplication, applyDecorators } from '@nestjs/common';
 import { ApiExtension, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
@@ -143,11 +144,14 @@ function finishDocument(document: OpenAPIObject, contextSchemas: Record<string, 
       if (roles) {
         op.description = [op.description, `Roles: ${roles.join(', ')}${roles.includes('admin') ? '' : ' (and admin)'}.`].filter(Boolean).join('\n\n');
       }
-      // Bodies: the validator-derived schema of the class ValidBody names, unknown fields refused.
+      // Bodies: the validator-derived schema of the @Body() class, unknown fields refused, and the
+      // validation pipe's 400.
       const ref: string | undefined = op.requestBody?.content?.['application/json']?.schema?.$ref;
       if (ref?.startsWith(SCHEMAS)) {
         const name = ref.slice(SCHEMAS.length);
-        if (fromValidators[name]) schemas[name] = { ...fromValidators[name], additionalProperties: false };
+        if (!fromValidators[name]) throw new Error(`${op.operationId}: the body class ${name} has no class-validator rules`);
+        schemas[name] = { ...fromValidators[name], additionalProperties: false };
+        op.responses['400'] ??= { description: ERROR_DESCRIPTIONS[400], content: { 'application/json': { schema: oa.ref('Error') } } };
       }
     }
     Object.assign(paths, expandActions(path, item));

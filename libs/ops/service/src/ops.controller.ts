@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { formatCredits } from '@creditflow/kernel';
 import { UsageGroup } from '@creditflow/ops-projections';
-import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, idParam, tenantOf } from '@creditflow/shell';
+import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, IdParam, RUNTIME, Roles, Runtime, tenantOf } from '@creditflow/shell';
 import { BalancesSchema, CreditFlowsSchema, LowBalanceSchema, RefundsSchema, UsageByDaySchema, UsageReportSchema } from './ops.openapi';
 import { OpsProjector } from './ops.projector';
 
@@ -58,7 +58,7 @@ export class OpsController {
   @Get('accounts/:accountId/reports/usage')
   accountUsage(
     @CurrentPrincipal() who: Principal,
-    @Param('accountId') accountId: string,
+    @IdParam('accountId') accountId: string,
     @Query('groupBy') groupBy: string = 'feature',
     @Query('from') from: string | undefined,
     @Query('to') to: string | undefined,
@@ -66,7 +66,7 @@ export class OpsController {
     @Res() res: Response,
   ) {
     const tenant = tenantOf(this.runtime, who);
-    const { known, planId } = this.ops.projections.planOf(tenant.tenantId, idParam('accountId', accountId));
+    const { known, planId } = this.ops.projections.planOf(tenant.tenantId, accountId);
     if (!known) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
     const plans = tenant.accountAnalyticsPlans;
     if (plans && !(planId && plans.includes(planId))) {

@@ -1,8 +1,8 @@
-import { Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthorizeUsageRequest, UsageStepBody } from '@creditflow/contracts';
-import { ApiActions, ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
+import { ApiActions, ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, IdParam, Principal, Roles } from '@creditflow/shell';
 import { WalletApp } from './wallet.app';
 import { ApiInsufficientCredits, UsageAnswerSchema } from './wallet.openapi';
 
@@ -17,7 +17,7 @@ export class UsageController {
   @ApiErrors(409, 422)
   @Roles('service')
   @Post('authorize')
-  async authorize(@CurrentPrincipal() who: Principal, @ValidBody(AuthorizeUsageRequest) body: AuthorizeUsageRequest, @Res() res: Response) {
+  async authorize(@CurrentPrincipal() who: Principal, @Body() body: AuthorizeUsageRequest, @Res() res: Response) {
     const tenant = this.wallet.tenant(who.tenant);
     const now = this.wallet.now();
     const price = this.wallet.price(tenant, body, now);
@@ -40,13 +40,12 @@ export class UsageController {
   @HttpCode(200)
   async step(
     @CurrentPrincipal() who: Principal,
-    @Param('usageId') usageId: string,
+    @IdParam('usageId') usageId: string,
     @Param('action') action: 'complete' | 'fail' | 'accept' | 'reject',
-    @ValidBody(UsageStepBody) body: UsageStepBody,
+    @Body() body: UsageStepBody,
     @Res() res: Response,
   ) {
     if (!['complete', 'fail', 'accept', 'reject'].includes(action)) throw new ApiError(404, 'not_found', `no usage action "${action}"`);
-    idParam('usageId', usageId);
     if (action === 'fail' && !body.reason) throw new ApiError(400, 'invalid_request', 'reason must be "platform_error" or "cancelled"');
     if (action !== 'fail' && body.reason) throw new ApiError(400, 'invalid_request', 'reason is only for /fail');
     const tenant = this.wallet.tenant(who.tenant);
