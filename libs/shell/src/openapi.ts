@@ -8,7 +8,7 @@
 // contracts class is documented with its schema and the 400 of the validation pipe (validation.ts),
 // as is an @IdParam; ApiErrors(...) adds the other statuses a route can answer.
 import { INestApplication, applyDecorators } from '@nestjs/common';
-import { ApiExtension, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { HttpContextRegistry } from './http-context';
@@ -130,13 +130,12 @@ export function serveOpenApi(app: INestApplication, document: OpenAPIObject): vo
 type Operation = Record<string, any>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
-/** Request schemas from class-validator, the shell's and the contexts' named schemas, role notes, and one path per usage action. */
+/** Request schemas from class-validator, the shell's and the contexts' named schemas, and role notes. */
 function finishDocument(document: OpenAPIObject, contextSchemas: Record<string, SchemaObject>): OpenAPIObject {
   const fromValidators = validationMetadatasToSchemas({ refPointerPrefix: SCHEMAS, forbidNonWhitelisted: true });
   const schemas: Record<string, unknown> = { ...(document.components?.schemas ?? {}), ...contextSchemas, ...SHARED_SCHEMAS };
-  const paths: OpenAPIObject['paths'] = {};
 
-  for (const [path, item] of Object.entries(document.paths)) {
+  for (const item of Object.values(document.paths)) {
     for (const method of METHODS) {
       const op = item[method] as Operation | undefined;
       if (!op) continue;
@@ -154,53 +153,7 @@ function finishDocument(document: OpenAPIObject, contextSchemas: Record<string, 
         op.responses['400'] ??= { description: ERROR_DESCRIPTIONS[400], content: { 'application/json': { schema: oa.ref('Error') } } };
       }
     }
-    Object.assign(paths, expandActions(path, item));
   }
-  document.paths = paths;
   document.components = { ...document.components, schemas: schemas as any };
   return document;
-}
-
-/** One value of an `x-actions` path parameter: its summary and, when it takes a body, its required fields. */
-export interface ActionDoc {
-  summary: string;
-  /** Absent: the action takes no body. */
-  required?: string[];
-  /** Error answers of the route that this action never gives. */
-  without?: number[];
-}
-
-/** Documents a route like POST /v1/usage/{usageId}/{action} as one path per action. */
-export const ApiActions = (param: string, actions: Record<string, ActionDoc>) =>
-  applyDecorators(ApiExtension('x-actions-param', param), ApiExtension('x-actions', actions));
-
-/**
- * A route with a path parameter that lists its values in `x-actions` (ApiActions), such as
- * POST /v1/usage/{usageId}/{action}, is documented as one path per value, as the contract names them.
- */
-function expandActions(path: string, item: Record<string, any>): Record<string, any> {
-  for (const method of METHODS) {
-    const actions = item[method]?.['x-actions'] as Record<string, ActionDoc> | undefined;
-    const param = item[method]?.['x-actions-param'] as string | undefined;
-    if (!actions || !param) continue;
-    const expanded: Record<string, any> = {};
-    for (const [value, { summary, required, without = [] }] of Object.entries(actions)) {
-      const op = structuredClone(item[method]);
-      delete op['x-actions'];
-      delete op['x-actions-param'];
-      op.summary = summary;
-      op.operationId = `${op.operationId}.${value}`;
-      for (const status of without) delete op.responses?.[status];
-      op.parameters = (op.parameters ?? []).filter((p: { name: string; in: string }) => !(p.in === 'path' && p.name === param));
-      if (!required) delete op.requestBody;
-      else if (op.requestBody) {
-        op.requestBody.required = true;
-        const schema = op.requestBody.content['application/json'].schema;
-        op.requestBody.content['application/json'].schema = { allOf: [schema, { required }] };
-      }
-      expanded[path.replace(`{${param}}`, value)] = { ...expanded[path.replace(`{${param}}`, value)], [method]: op };
-    }
-    return expanded;
-  }
-  return { [path]: item };
 }

@@ -33,7 +33,6 @@ const SPEC_ROUTES = [
   'POST /v1/admin/clock',
   'GET /health',
 ];
-/** POST /v1/usage/{usageId}/{action}: the contract names each action as its own path. */
 const USAGE_ACTIONS = ['complete', 'fail', 'accept', 'reject'];
 /** Usage actions that take no body. */
 const NO_BODY = new Set(USAGE_ACTIONS.filter((a) => a !== 'fail').map((a) => `POST /v1/usage/{usageId}/${a}`));
@@ -68,8 +67,7 @@ function servedRoutes(modules: (Type<unknown> | DynamicModule)[]): ServedRoute[]
           .replace(/:(\w+)/g, '{$1}');
         const hasBody = args(name).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`));
         const verb = RequestMethod[method as RequestMethod];
-        const expanded = path.endsWith('/{action}') ? USAGE_ACTIONS.map((a) => path.replace('{action}', a)) : [path];
-        for (const p of expanded) routes.push({ route: `${verb} ${p}`, hasBody });
+        routes.push({ route: `${verb} ${path}`, hasBody });
       }
     }
     imports.forEach(visit);
