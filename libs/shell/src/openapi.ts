@@ -54,11 +54,11 @@ export const oa = {
   enum: (...values: string[]): SchemaObject => ({ type: 'string', enum: values }),
   array: (items: SchemaObject | ReferenceObject): SchemaObject => ({ type: 'array', items }),
   /** An object; every property required unless listed in `optional`. */
-  object: (properties: Record<string, SchemaObject | ReferenceObject>, optional: string[] = []): SchemaObject => ({
-    type: 'object',
-    properties,
-    required: Object.keys(properties).filter((k) => !optional.includes(k)),
-  }),
+  object: (properties: Record<string, SchemaObject | ReferenceObject>, optional: string[] = []): SchemaObject => {
+    const required = Object.keys(properties).filter((k) => !optional.includes(k));
+    // OpenAPI 3.0 forbids an empty `required` list.
+    return { type: 'object', properties, ...(required.length ? { required } : {}) };
+  },
   /** Credits per key, e.g. per lot type. */
   creditsBy: (keys: readonly string[]): SchemaObject => ({
     type: 'object',
