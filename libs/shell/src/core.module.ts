@@ -1,15 +1,17 @@
 // The global module every service shares: runtime pieces as providers, API-key auth on every route,
-// one error shape, and the manual clock endpoint.
+// one validation pipe for bodies and ids, one error shape (each context registers its error
+// statuses, see http-context.ts), and the manual clock endpoint.
 import { Body, Controller, DynamicModule, Get, Global, HttpCode, Module, Post } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsISO8601 } from 'class-validator';
 import { ApiKeyGuard, Public, Roles } from './auth';
 import { CLOCK, ManualClock } from './clock';
 import { ApiError, ErrorFilter } from './errors';
+import { HttpContextRegistry } from './http-context';
 import { Runtime } from './runtime';
 import { ApiAnswer, ApiErrors, oa } from './openapi';
-import { ValidBody } from './validation';
+import { RequestValidationPipe } from './validation';
 
 export const RUNTIME = Symbol('RUNTIME');
 
@@ -35,7 +37,7 @@ function clockController(runtime: Runtime) {
     @Roles('admin')
     @Post('v1/admin/clock')
     @HttpCode(200)
-    setClock(@ValidBody(ClockBody) body: ClockBody) {
+    setClock(@Body() body: ClockBody) {
       if (!(runtime.clock instanceof ManualClock)) throw new ApiError(404, 'not_found', 'the clock is settable only when started with CREDITFLOW_CLOCK=manual');
       runtime.clock.set(new Date(body.now));
       return { now: runtime.clock.now().toISOString() };
@@ -55,9 +57,11 @@ export class CoreModule {
         { provide: RUNTIME, useValue: runtime },
         { provide: CLOCK, useValue: runtime.clock },
         { provide: APP_GUARD, useFactory: (reflector: Reflector) => new ApiKeyGuard(reflector, runtime.apiKeys), inject: [Reflector] },
+        HttpContextRegistry,
         { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
       ],
-      exports: [RUNTIME, CLOCK],
+      exports: [RUNTIME, CLOCK, HttpContextRegistry],
     };
   }
 }

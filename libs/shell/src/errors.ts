@@ -1,6 +1,8 @@
-// One mapping from our errors to the HTTP error shape {error, message, details?}.
+// One mapping from our errors to the HTTP error shape {error, message, details?}: a domain error's
+// status comes from the table its context registered (http-context.ts).
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { DomainError } from '@creditflow/kernel';
+import { HttpContextRegistry } from './http-context';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
@@ -8,23 +10,14 @@ export class ApiError extends Error {
   }
 }
 
-const STATUS_BY_CODE: Record<string, number> = {
-  'WALLET.ACCOUNT_NOT_FOUND': 404,
-  'WALLET.USAGE_NOT_FOUND': 404,
-  'WALLET.ID_REUSED': 409,
-  'REFUND.INVALID_REQUEST': 400,
-  'REFUND.ACCOUNT_NOT_FOUND': 404,
-  'REFUND.PURCHASE_NOT_FOUND': 404,
-  'REFUND.USAGE_NOT_FOUND': 404,
-  'REFUND.ID_REUSED': 409,
-  'WALLET.INSUFFICIENT_CREDITS': 402,
-  'SCHEDULER.SUBSCRIPTION_NOT_FOUND': 404,
-};
-
-export function statusOf(error: DomainError): number {
-  if (STATUS_BY_CODE[error.code]) return STATUS_BY_CODE[error.code];
-  if (/^(AMOUNT|PRICING|MONEY)\./.test(error.code)) return 400;
-  return 422;
+/**
+ * An error answer whose body is already in its public shape, with fields of its own beside `error`
+ * (the wallet's 402 names the credits required and available). Answered as is.
+ */
+export class ErrorAnswer extends HttpException {
+  constructor(status: number, body: { error: string; message?: string } & Record<string, unknown>) {
+    super(body, status);
+  }
 }
 
 /** "PRICING.UNKNOWN_FEATURE" -> "unknown_feature": the wire code. */
@@ -41,6 +34,8 @@ export function domainErrorBody(error: DomainError): { error: string; message: s
 export class ErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('http');
 
+  constructor(private readonly contexts: HttpContextRegistry) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const response = host.switchToHttp().getResponse();
@@ -53,7 +48,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof ApiError) {
       return [exception.status, { error: exception.code, message: exception.message, ...(exception.details ? { details: exception.details } : {}) }];
     }
-    if (exception instanceof DomainError) return [statusOf(exception), domainErrorBody(exception)];
+    if (exception instanceof DomainError) return [this.contexts.statusOf(exception.code), domainErrorBody(exception)];
+    if (exception instanceof ErrorAnswer) return [exception.getStatus(), exception.getResponse() as Record<string, unknown>];
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const raw = exception.getResponse();

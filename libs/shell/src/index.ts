@@ -1,5 +1,6 @@
 export * from './auth';
 export * from './errors';
+export * from './http-context';
 export * from './validation';
 export * from './clock';
 export * from './runtime';

@@ -4,41 +4,41 @@
 // Request body schemas come from the class-validator rules of the contracts classes themselves
 // (class-validator-jsonschema), so libs/contracts stays free of NestJS and the documented rules are
 // the enforced ones. Auth and error responses come from the shell's own decorators: every route
-// says @Roles(...) or @Public(), and @Roles documents the bearer key and 401/403; ValidBody(cls)
-// documents the body and 400; ApiErrors(...) adds the other statuses a route can answer.
+// says @Roles(...) or @Public(), and @Roles documents the bearer key and 401/403; a @Body() of a
+// contracts class is documented with its schema and the 400 of the validation pipe (validation.ts),
+// as is an @IdParam; ApiErrors(...) adds the other statuses a route can answer.
 import { INestApplication, applyDecorators } from '@nestjs/common';
-import { ApiExtension, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { HttpContextRegistry } from './http-context';
 
 export const BEARER = 'apiKey';
 const SCHEMAS = '#/components/schemas/';
 
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 422;
+/** The statuses of the one error shape; an answer with a shape of its own is documented by its context. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 422;
 
 const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
-  400: 'Malformed input: unknown or missing fields, bad field values, negative or non-numeric amounts, unknown feature.',
+  400: 'Malformed input: unknown or missing fields, bad field values, negative or non-numeric amounts, values the catalog does not offer.',
   401: 'No valid `Authorization: Bearer <api key>` header (`unauthorized`).',
-  402: 'Insufficient credits (`insufficient_credits`, with the credits required and available).',
   403: "The key's role may not call this route (`forbidden`).",
-  404: "No such account or usage in the key's tenant (another tenant's account is a 404 too).",
+  404: "Not found in the key's tenant (another tenant's account is a 404 too).",
   409: 'The command id was used before with different content.',
   422: 'A business rule refused the command (the code names the rule).',
 };
 
-/** Documents the error answers a route can give, all in the one error shape (402: its own shape). */
+/** Documents the error answers a route can give, all in the one error shape. */
 export const ApiErrors = (...statuses: ErrorStatus[]) =>
-  applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], schema: { $ref: `${SCHEMAS}${status === 402 ? 'InsufficientCredits' : 'Error'}` } }),
-    ),
-  );
+  applyDecorators(...statuses.map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], schema: oa.ref('Error') })));
 
 /** Documents a route's success answer (default 200). */
 export const ApiAnswer = (description: string, schema: SchemaObject | ReferenceObject, status = 200) => ApiResponse({ status, description, schema });
 
 /** Small builders for response schemas, so each service's openapi file reads like its JSON. */
 export const oa = {
+  /** A named schema: the shell's (Error, Credits) or one a context registered (HttpContextModule). */
+  ref: (name: string): ReferenceObject => ({ $ref: `${SCHEMAS}${name}` }),
   credits: { $ref: `${SCHEMAS}Credits` } as ReferenceObject,
   nullableCredits: { type: 'string', pattern: '^\\d+(\\.\\d+)?$', nullable: true, example: '20' } as SchemaObject,
   money: {
@@ -54,16 +54,16 @@ export const oa = {
   enum: (...values: string[]): SchemaObject => ({ type: 'string', enum: values }),
   array: (items: SchemaObject | ReferenceObject): SchemaObject => ({ type: 'array', items }),
   /** An object; every property required unless listed in `optional`. */
-  object: (properties: Record<string, SchemaObject | ReferenceObject>, optional: string[] = []): SchemaObject => ({
+  object: (properties: Record<string, SchemaObject | ReferenceObject>, optional: string[] = []): SchemaObject => {
+    const required = Object.keys(properties).filter((k) => !optional.includes(k));
+    // OpenAPI 3.0 forbids an empty `required` list.
+    return { type: 'object', properties, ...(required.length ? { required } : {}) };
+  },
+  /** Credits per key, e.g. per lot type. */
+  creditsBy: (keys: readonly string[]): SchemaObject => ({
     type: 'object',
-    properties,
-    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+    properties: Object.fromEntries(keys.map((k) => [k, { $ref: `${SCHEMAS}Credits` }])),
   }),
-  /** Credits per credit type. */
-  byType: {
-    type: 'object',
-    properties: Object.fromEntries(['daily', 'trial', 'subscription', 'reward', 'topup'].map((t) => [t, { $ref: `${SCHEMAS}Credits` }])),
-  } as SchemaObject,
 };
 
 const SHARED_SCHEMAS = {
@@ -75,17 +75,6 @@ const SHARED_SCHEMAS = {
       error: { type: 'string', description: 'Stable code, e.g. `invalid_request`, `account_not_found`, `id_reused`.', example: 'invalid_request' },
       message: { type: 'string', example: 'amount must be a non-negative decimal string such as "10" or "2.625"' },
       details: { description: 'Structured detail, e.g. `{problems: [...]}` for a 400.' },
-    },
-  },
-  InsufficientCredits: {
-    type: 'object',
-    required: ['error', 'required', 'available'],
-    properties: {
-      usageId: { type: 'string' },
-      error: { type: 'string', enum: ['insufficient_credits'] },
-      message: { type: 'string' },
-      required: { $ref: `${SCHEMAS}Credits` },
-      available: { $ref: `${SCHEMAS}Credits` },
     },
   },
   Credits: { type: 'string', pattern: '^\\d+(\\.\\d+)?$', description: 'An amount of credits as a decimal string (exact, never a float).', example: '2.625' },
@@ -125,7 +114,7 @@ export function createOpenApiDocument(app: INestApplication, { services, mode }:
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}.${method}`,
   });
-  return finishDocument(document);
+  return finishDocument(document, app.get(HttpContextRegistry).schemas());
 }
 
 /** Serves /openapi.json and the Swagger UI at /docs (both public: they bypass the API-key guard). */
@@ -141,13 +130,12 @@ export function serveOpenApi(app: INestApplication, document: OpenAPIObject): vo
 type Operation = Record<string, any>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
-/** Request schemas from class-validator, the shared schemas, role notes, and one path per usage action. */
-function finishDocument(document: OpenAPIObject): OpenAPIObject {
+/** Request schemas from class-validator, the shell's and the contexts' named schemas, and role notes. */
+function finishDocument(document: OpenAPIObject, contextSchemas: Record<string, SchemaObject>): OpenAPIObject {
   const fromValidators = validationMetadatasToSchemas({ refPointerPrefix: SCHEMAS, forbidNonWhitelisted: true });
-  const schemas: Record<string, unknown> = { ...(document.components?.schemas ?? {}), ...SHARED_SCHEMAS };
-  const paths: OpenAPIObject['paths'] = {};
+  const schemas: Record<string, unknown> = { ...(document.components?.schemas ?? {}), ...contextSchemas, ...SHARED_SCHEMAS };
 
-  for (const [path, item] of Object.entries(document.paths)) {
+  for (const item of Object.values(document.paths)) {
     for (const method of METHODS) {
       const op = item[method] as Operation | undefined;
       if (!op) continue;
@@ -155,60 +143,17 @@ function finishDocument(document: OpenAPIObject): OpenAPIObject {
       if (roles) {
         op.description = [op.description, `Roles: ${roles.join(', ')}${roles.includes('admin') ? '' : ' (and admin)'}.`].filter(Boolean).join('\n\n');
       }
-      // Bodies: the validator-derived schema of the class ValidBody names, unknown fields refused.
+      // Bodies: the validator-derived schema of the @Body() class, unknown fields refused, and the
+      // validation pipe's 400.
       const ref: string | undefined = op.requestBody?.content?.['application/json']?.schema?.$ref;
       if (ref?.startsWith(SCHEMAS)) {
         const name = ref.slice(SCHEMAS.length);
-        if (fromValidators[name]) schemas[name] = { ...fromValidators[name], additionalProperties: false };
+        if (!fromValidators[name]) throw new Error(`${op.operationId}: the body class ${name} has no class-validator rules`);
+        schemas[name] = { ...fromValidators[name], additionalProperties: false };
+        op.responses['400'] ??= { description: ERROR_DESCRIPTIONS[400], content: { 'application/json': { schema: oa.ref('Error') } } };
       }
     }
-    Object.assign(paths, expandActions(path, item));
   }
-  document.paths = paths;
   document.components = { ...document.components, schemas: schemas as any };
   return document;
-}
-
-/** One value of an `x-actions` path parameter: its summary and, when it takes a body, its required fields. */
-export interface ActionDoc {
-  summary: string;
-  /** Absent: the action takes no body. */
-  required?: string[];
-  /** Error answers of the route that this action never gives. */
-  without?: ErrorStatus[];
-}
-
-/** Documents a route like POST /v1/usage/{usageId}/{action} as one path per action. */
-export const ApiActions = (param: string, actions: Record<string, ActionDoc>) =>
-  applyDecorators(ApiExtension('x-actions-param', param), ApiExtension('x-actions', actions));
-
-/**
- * A route with a path parameter that lists its values in `x-actions` (ApiActions), such as
- * POST /v1/usage/{usageId}/{action}, is documented as one path per value, as the contract names them.
- */
-function expandActions(path: string, item: Record<string, any>): Record<string, any> {
-  for (const method of METHODS) {
-    const actions = item[method]?.['x-actions'] as Record<string, ActionDoc> | undefined;
-    const param = item[method]?.['x-actions-param'] as string | undefined;
-    if (!actions || !param) continue;
-    const expanded: Record<string, any> = {};
-    for (const [value, { summary, required, without = [] }] of Object.entries(actions)) {
-      const op = structuredClone(item[method]);
-      delete op['x-actions'];
-      delete op['x-actions-param'];
-      op.summary = summary;
-      op.operationId = `${op.operationId}.${value}`;
-      for (const status of without) delete op.responses?.[status];
-      op.parameters = (op.parameters ?? []).filter((p: { name: string; in: string }) => !(p.in === 'path' && p.name === param));
-      if (!required) delete op.requestBody;
-      else if (op.requestBody) {
-        op.requestBody.required = true;
-        const schema = op.requestBody.content['application/json'].schema;
-        op.requestBody.content['application/json'].schema = { allOf: [schema, { required }] };
-      }
-      expanded[path.replace(`{${param}}`, value)] = { ...expanded[path.replace(`{${param}}`, value)], [method]: op };
-    }
-    return expanded;
-  }
-  return { [path]: item };
 }

@@ -32,6 +32,8 @@ export interface EmbeddedPlatformOptions {
    * an app); the default is the four service modules, as apps/platform/src/embedded.ts lists them.
    */
   services?: EmbeddedService[];
+  /** Modules without bus handlers hosted beside the services; default `embeddedExtras` (the ops read models). */
+  extras?: Type<unknown>[];
   /** Nest's logger levels; default errors only, so a 500 still shows its stack. */
   logger?: false | ('error' | 'warn' | 'log')[];
   /** CREDITFLOW_TENANTS_DIR: tenant files to load instead of the repository's config/tenants. */
@@ -95,6 +97,7 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions = {
     ...(options.tenantsDir ? { CREDITFLOW_TENANTS_DIR: options.tenantsDir } : {}),
   };
   const services = options.services ?? DEFAULT_SERVICES;
+  const extras = options.extras ?? embeddedExtras;
   const logger = options.logger ?? ['error'];
 
   let runtime: Runtime | null = null;
@@ -105,7 +108,7 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions = {
     runtime = await createRuntime('embedded', undefined, env);
     if (manualNow && runtime.clock instanceof ManualClock) runtime.clock.set(manualNow);
     try {
-      app = await hostServices({ runtime, services, extras: embeddedExtras, port: 0, logger });
+      app = await hostServices({ runtime, services, extras, port: 0, logger });
     } catch (error) {
       await runtime.close();
       runtime = null;

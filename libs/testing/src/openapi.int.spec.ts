@@ -1,10 +1,14 @@
 // The public surfaces without a key: /openapi.json documents every route the controllers serve (and
 // every route of SPEC section 4 that exists), with request schemas from the contracts' validation
 // rules; /docs is Swagger UI; /dashboard serves its static files and nothing else.
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { DynamicModule, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { OpsModule } from '@creditflow/ops-service';
 import { PricingModule } from '@creditflow/pricing-service';
+import { RefundModule } from '@creditflow/refund-service';
+import { SchedulerModule } from '@creditflow/scheduler-service';
 import { CoreModule, Runtime } from '@creditflow/shell';
 import { WalletModule } from '@creditflow/wallet-service';
 import { embeddedExtras } from '@creditflow/platform';
@@ -33,7 +37,6 @@ const SPEC_ROUTES = [
   'POST /v1/admin/clock',
   'GET /health',
 ];
-/** POST /v1/usage/{usageId}/{action}: the contract names each action as its own path. */
 const USAGE_ACTIONS = ['complete', 'fail', 'accept', 'reject'];
 /** Usage actions that take no body. */
 const NO_BODY = new Set(USAGE_ACTIONS.filter((a) => a !== 'fail').map((a) => `POST /v1/usage/{usageId}/${a}`));
@@ -68,8 +71,7 @@ function servedRoutes(modules: (Type<unknown> | DynamicModule)[]): ServedRoute[]
           .replace(/:(\w+)/g, '{$1}');
         const hasBody = args(name).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`));
         const verb = RequestMethod[method as RequestMethod];
-        const expanded = path.endsWith('/{action}') ? USAGE_ACTIONS.map((a) => path.replace('{action}', a)) : [path];
-        for (const p of expanded) routes.push({ route: `${verb} ${p}`, hasBody });
+        routes.push({ route: `${verb} ${path}`, hasBody });
       }
     }
     imports.forEach(visit);
@@ -136,6 +138,15 @@ describe('OpenAPI, Swagger UI and the dashboard files', () => {
       expect({ route, operationId: typeof op.operationId }).toEqual({ route, operationId: 'string' });
     }
     expect(new Set([...operations(doc).values()].map((op) => op.operationId)).size).toBe(operations(doc).size);
+  });
+
+  it('passes a strict OpenAPI 3 validator, and declares every path parameter', async () => {
+    // swagger-parser checks an OpenAPI 3 document against the official JSON schema and resolves every $ref.
+    await SwaggerParser.validate(structuredClone(doc));
+    for (const [route, op] of operations(doc)) {
+      const declared = (op.parameters ?? []).filter((p: Json) => p.in === 'path').map((p: Json) => p.name);
+      expect({ route, declared }).toEqual({ route, declared: [...route.matchAll(/\{(\w+)\}/g)].map((m) => m[1]) });
+    }
   });
 
   it('serves every route of SPEC section 4 that is built, and documents every route the controllers serve', () => {
@@ -216,6 +227,20 @@ describe('OpenAPI, Swagger UI and the dashboard files', () => {
     }
     for (const path of ['/dashboard/missing.js', '/dashboard/..%2Fsrc%2Fops.module.ts', '/dashboard/%2E%2E%2Fpackage.json', '/dashboard/index.html.bak']) {
       expect({ path, status: (await platform.request('GET', path)).status }).toEqual({ path, status: 404 });
+    }
+  });
+
+  it.each([
+    ['pricing', PricingModule, []],
+    ['wallet', WalletModule, [OpsModule]],
+    ['subscription-scheduler', SchedulerModule, []],
+    ['refund', RefundModule, []],
+  ] as const)('documents the %s service alone (its distributed module set) validly', async (name, module, extras) => {
+    const alone = await startEmbeddedPlatform({ services: [{ name, module }], extras: [...extras] });
+    try {
+      await SwaggerParser.validate((await alone.request('GET', '/openapi.json')).body);
+    } finally {
+      await alone.close();
     }
   });
 

@@ -38,15 +38,16 @@ export class AuthorizeUsageRequest extends QuoteRequest {
   @IsOptional() @Matches(ID, { message: `userId ${ID_MESSAGE}` }) userId?: string;
 }
 
-/** POST /v1/usage/{usageId}/complete|fail|accept|reject bodies. */
-export class UsageStepBody {
-  @IsOptional() @IsIn(['platform_error', 'cancelled']) reason?: 'platform_error' | 'cancelled';
+/** POST /v1/usage/{usageId}/fail; complete, accept and reject take no body. */
+export class FailUsageBody {
+  @IsIn(['platform_error', 'cancelled']) reason!: 'platform_error' | 'cancelled';
 }
 
 /** `creditflow.usage.complete|fail|accept|reject` data: the usage id travels in the message. */
-export class UsageStepRequest extends UsageStepBody {
+export class UsageStepRequest {
   @Matches(ID, { message: `usageId ${ID_MESSAGE}` }) usageId!: string;
   @IsOptional() @Matches(ID, { message: `accountId ${ID_MESSAGE}` }) accountId?: string;
+  @IsOptional() @IsIn(['platform_error', 'cancelled']) reason?: 'platform_error' | 'cancelled';
 }
 
 /** Usage commands after pricing: what the wallet consumes from `creditflow.priced-usage.v1`. */

@@ -1,9 +1,8 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Query, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { formatCredits } from '@creditflow/kernel';
 import { UsageGroup } from '@creditflow/ops-projections';
-import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, idParam, tenantOf } from '@creditflow/shell';
+import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, IdParam, RUNTIME, Roles, Runtime, tenantOf } from '@creditflow/shell';
 import { BalancesSchema, CreditFlowsSchema, LowBalanceSchema, RefundsSchema, UsageByDaySchema, UsageReportSchema } from './ops.openapi';
 import { OpsProjector } from './ops.projector';
 
@@ -41,9 +40,8 @@ export class OpsController {
     @Query('from') from: string | undefined,
     @Query('to') to: string | undefined,
     @Query('format') format: string = 'json',
-    @Res() res: Response,
   ) {
-    sendReport(res, groupBy, from, to, format, (g, f, t) => this.ops.projections.usageReport(who.tenant, g, f, t));
+    return report(groupBy, from, to, format, (g, f, t) => this.ops.projections.usageReport(who.tenant, g, f, t));
   }
 
   @ApiOperation({ summary: "One account's usage report, for tenants that give analytics to some plans only (amisi: business, enterprise)" })
@@ -58,21 +56,20 @@ export class OpsController {
   @Get('accounts/:accountId/reports/usage')
   accountUsage(
     @CurrentPrincipal() who: Principal,
-    @Param('accountId') accountId: string,
+    @IdParam('accountId') accountId: string,
     @Query('groupBy') groupBy: string = 'feature',
     @Query('from') from: string | undefined,
     @Query('to') to: string | undefined,
     @Query('format') format: string = 'json',
-    @Res() res: Response,
   ) {
     const tenant = tenantOf(this.runtime, who);
-    const { known, planId } = this.ops.projections.planOf(tenant.tenantId, idParam('accountId', accountId));
+    const { known, planId } = this.ops.projections.planOf(tenant.tenantId, accountId);
     if (!known) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
     const plans = tenant.accountAnalyticsPlans;
     if (plans && !(planId && plans.includes(planId))) {
       throw new ApiError(422, 'analytics_not_in_plan', `usage analytics come with the ${plans.join(' and ')} plans; account "${accountId}" is on ${planId ?? 'no plan'}`, { planId, plans });
     }
-    sendReport(res, groupBy, from, to, format, (g, f, t) => this.ops.projections.accountUsageReport(tenant.tenantId, accountId, g, f, t));
+    return report(groupBy, from, to, format, (g, f, t) => this.ops.projections.accountUsageReport(tenant.tenantId, accountId, g, f, t));
   }
 
   @ApiOperation({ summary: 'Balances of every account: available, held and by credit type' })
@@ -130,16 +127,16 @@ export class OpsController {
 type ReportRow = Record<string, string | number>;
 
 /** Validates the report query, then answers JSON or CSV (the same rows). */
-function sendReport(res: Response, groupBy: string, from: string | undefined, to: string | undefined, format: string, rows: (g: UsageGroup, f: string, t: string) => ReportRow[]) {
+function report(groupBy: string, from: string | undefined, to: string | undefined, format: string, rows: (g: UsageGroup, f: string, t: string) => ReportRow[]) {
   if (!['feature', 'user', 'day', 'model'].includes(groupBy)) throw new ApiError(400, 'invalid_request', 'groupBy must be feature, user, day or model');
   if (!['json', 'csv'].includes(format)) throw new ApiError(400, 'invalid_request', 'format must be json or csv');
   const [f, t] = range(from, to);
   const result = rows(groupBy as UsageGroup, f, t);
   if (format === 'csv') {
-    res.type('text/csv').send(toCsv([groupBy, 'uses', 'credits'], result.map((r) => [String(r[groupBy]), String(r.uses), String(r.credits)])));
-    return;
+    const csv = toCsv([groupBy, 'uses', 'credits'], result.map((r) => [String(r[groupBy]), String(r.uses), String(r.credits)]));
+    return new StreamableFile(Buffer.from(csv), { type: 'text/csv; charset=utf-8' });
   }
-  res.json({ groupBy, from: f, to: t, rows: result });
+  return { groupBy, from: f, to: t, rows: result };
 }
 
 /** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. */

@@ -1,5 +1,6 @@
 // Response schemas of the ops routes, for the OpenAPI document (see libs/shell/src/openapi.ts).
 import { oa } from '@creditflow/shell';
+import { LOT_TYPES } from '@creditflow/wallet-domain';
 
 const range = { from: oa.day, to: oa.day };
 
@@ -18,7 +19,7 @@ const balanceRow = oa.object({
   type: oa.enum('personal', 'team'),
   available: oa.credits,
   held: oa.credits,
-  byType: oa.byType,
+  byType: oa.creditsBy(LOT_TYPES),
   revision: { type: 'string', description: "The account stream's revision this row reflects." },
   updatedAt: oa.time,
 });

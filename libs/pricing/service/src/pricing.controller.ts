@@ -1,9 +1,9 @@
-import { Controller, HttpCode, Get, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { QuoteRequest } from '@creditflow/contracts';
 import { formatCredits } from '@creditflow/kernel';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
-import { ApiAnswer, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, ValidBody, tenantOf } from '@creditflow/shell';
+import { ApiAnswer, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, tenantOf } from '@creditflow/shell';
 import { catalogView } from './catalog.view';
 import { CatalogSchema, QuoteSchema } from './pricing.openapi';
 
@@ -26,7 +26,7 @@ export class PricingController {
   @Roles('service', 'ops')
   @Post('quotes')
   @HttpCode(200)
-  quote(@CurrentPrincipal() who: Principal, @ValidBody(QuoteRequest) body: QuoteRequest) {
+  quote(@CurrentPrincipal() who: Principal, @Body() body: QuoteRequest) {
     const tenant = tenantOf(this.runtime, who);
     const q = quote(catalogAt(tenant.catalogVersions, this.runtime.clock.now()), body, tenant.precision);
     return {

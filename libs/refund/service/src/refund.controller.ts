@@ -1,8 +1,8 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RefundRequest, RefundResponse } from '@creditflow/contracts';
 import { formatCredits, formatMoney } from '@creditflow/kernel';
-import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
+import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, IdParam, Principal, Roles } from '@creditflow/shell';
 import { RefundApp } from './refund.app';
 import { PurchasesSchema, RefundSchema } from './refund.openapi';
 import { refundView } from './refund.records';
@@ -19,7 +19,7 @@ export class RefundController {
   @Roles('admin')
   @Post('v1/refunds')
   @HttpCode(200)
-  async request(@CurrentPrincipal() who: Principal, @ValidBody(RefundRequest) body: RefundRequest): Promise<RefundResponse> {
+  async request(@CurrentPrincipal() who: Principal, @Body() body: RefundRequest): Promise<RefundResponse> {
     const record = await this.refunds.request(who.tenant, body, this.refunds.now(), { awaitWallet: true });
     return refundView(record);
   }
@@ -27,11 +27,11 @@ export class RefundController {
   /** A refund's decision and where its settlement stands. */
   @ApiOperation({ summary: "A refund's decision and where its settlement stands" })
   @ApiAnswer('The decision', RefundSchema)
-  @ApiErrors(400, 404)
+  @ApiErrors(404)
   @Roles('ops')
   @Get('v1/refunds/:refundId')
-  async get(@CurrentPrincipal() who: Principal, @Param('refundId') refundId: string): Promise<RefundResponse> {
-    const record = await this.refunds.record(who.tenant, idParam('refundId', refundId));
+  async get(@CurrentPrincipal() who: Principal, @IdParam('refundId') refundId: string): Promise<RefundResponse> {
+    const record = await this.refunds.record(who.tenant, refundId);
     if (!record.exists) throw new ApiError(404, 'refund_not_found', `refund "${refundId}" was never requested`);
     return refundView(record);
   }
@@ -42,11 +42,10 @@ export class RefundController {
    */
   @ApiOperation({ summary: "The account's purchases as the refund service sees them: price paid and unused credits" })
   @ApiAnswer('The purchases', PurchasesSchema)
-  @ApiErrors(400, 404)
+  @ApiErrors(404)
   @Roles('ops')
   @Get('v1/accounts/:accountId/purchases')
-  async purchases(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
-    idParam('accountId', accountId);
+  async purchases(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string) {
     const revision = await this.refunds.facts.revision(who.tenant, accountId);
     if (revision === null) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
     const now = this.refunds.now();

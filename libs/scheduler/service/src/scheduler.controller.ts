@@ -1,7 +1,7 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SchedulerTickRequest, SubscriptionBody } from '@creditflow/contracts';
-import { ApiAnswer, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
+import { ApiAnswer, ApiErrors, CurrentPrincipal, IdParam, Principal, Roles } from '@creditflow/shell';
 import { SchedulerApp, subscriptionView } from './scheduler.app';
 import { SubscriptionSchema, TickSchema } from './scheduler.openapi';
 
@@ -21,29 +21,29 @@ export class SchedulerController {
   @ApiErrors(422)
   @Roles('admin')
   @Put('accounts/:accountId/subscription')
-  async subscribe(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(SubscriptionBody) body: SubscriptionBody) {
+  async subscribe(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string, @Body() body: SubscriptionBody) {
     const custom = { monthlyCredits: body.monthlyCredits, rolloverCap: body.rolloverCap };
-    const { state } = await this.scheduler.subscribe(who.tenant, idParam('accountId', accountId), body.planId, body.billingPeriod, this.scheduler.now(), undefined, custom);
+    const { state } = await this.scheduler.subscribe(who.tenant, accountId, body.planId, body.billingPeriod, this.scheduler.now(), undefined, custom);
     return subscriptionView(state);
   }
 
   @ApiOperation({ summary: 'Cancel at the end of the current period' })
   @ApiAnswer("The subscription's view, with cancellation.endsAt", SubscriptionSchema)
-  @ApiErrors(400, 404, 422)
+  @ApiErrors(404, 422)
   @Roles('admin')
   @Delete('accounts/:accountId/subscription')
-  async cancel(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
-    const { state } = await this.scheduler.cancel(who.tenant, idParam('accountId', accountId), this.scheduler.now());
+  async cancel(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string) {
+    const { state } = await this.scheduler.cancel(who.tenant, accountId, this.scheduler.now());
     return subscriptionView(state);
   }
 
   @ApiOperation({ summary: "The account's subscription" })
   @ApiAnswer("The subscription's view", SubscriptionSchema)
-  @ApiErrors(400, 404)
+  @ApiErrors(404)
   @Roles('ops')
   @Get('accounts/:accountId/subscription')
-  view(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
-    return this.scheduler.view(who.tenant, idParam('accountId', accountId));
+  view(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string) {
+    return this.scheduler.view(who.tenant, accountId);
   }
 
   @ApiOperation({ summary: 'A cron trigger: records whatever is due up to now (or `at`): monthly grants, rollover expiries, daily resets' })
@@ -51,7 +51,7 @@ export class SchedulerController {
   @Roles('admin')
   @Post('scheduler/ticks')
   @HttpCode(200)
-  tick(@ValidBody(SchedulerTickRequest) body: SchedulerTickRequest) {
+  tick(@Body() body: SchedulerTickRequest) {
     return this.scheduler.tick(body.at ? new Date(body.at) : this.scheduler.now());
   }
 }

@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
+import { HttpContextModule } from '@creditflow/shell';
 import { SchedulerApp } from './scheduler.app';
 import { SchedulerConsumer } from './scheduler.consumer';
 import { SchedulerController } from './scheduler.controller';
+import { SCHEDULER_ERROR_STATUS } from './scheduler.http-errors';
 
-@Module({ controllers: [SchedulerController, SchedulerConsumer], providers: [SchedulerApp] })
+@Module({
+  imports: [HttpContextModule.forFeature({ errorStatus: SCHEDULER_ERROR_STATUS })],
+  controllers: [SchedulerController, SchedulerConsumer],
+  providers: [SchedulerApp],
+})
 export class SchedulerModule {}

@@ -1,12 +1,11 @@
-import { Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccountBody, GrantBody, LoginBody, TransferBody } from '@creditflow/contracts';
 import { parseCredits } from '@creditflow/kernel';
-import { ApiAnswer, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
+import { ApiAnswer, ApiErrors, CurrentPrincipal, IdParam, Principal, Roles } from '@creditflow/shell';
 import { balanceView } from '@creditflow/wallet-application';
 import { WalletApp } from './wallet.app';
 import { BalanceSchema, GrantSchema, LoginSchema, TransactionsSchema } from './wallet.openapi';
-
 
 @ApiTags('accounts')
 @Controller('v1/accounts/:accountId')
@@ -18,29 +17,29 @@ export class AccountsController {
   @ApiErrors(409, 422)
   @Roles('admin')
   @Put()
-  async open(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(AccountBody) body: AccountBody) {
+  async open(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string, @Body() body: AccountBody) {
     const tenant = this.wallet.tenant(who.tenant);
     const now = this.wallet.now();
-    const state = await this.wallet.run(this.wallet.openAccount(tenant.tenantId, idParam('accountId', accountId), body, now));
+    const state = await this.wallet.run(this.wallet.openAccount(tenant.tenantId, accountId, body, now));
     return balanceView(state);
   }
 
   @ApiOperation({ summary: 'Available and held credits, by credit type, with the lots' })
   @ApiAnswer('The balance as of now (due expiries applied)', BalanceSchema)
-  @ApiErrors(400, 404)
+  @ApiErrors(404)
   @Roles('ops')
   @Get('balance')
-  balance(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
-    return this.wallet.balance(this.wallet.tenant(who.tenant), idParam('accountId', accountId), this.wallet.now());
+  balance(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string) {
+    return this.wallet.balance(this.wallet.tenant(who.tenant), accountId, this.wallet.now());
   }
 
   @ApiOperation({ summary: "The account's credit history: every stored wallet event, oldest first" })
   @ApiAnswer('The history', TransactionsSchema)
-  @ApiErrors(400, 404)
+  @ApiErrors(404)
   @Roles('ops')
   @Get('transactions')
-  transactions(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string) {
-    return this.wallet.transactions(who.tenant, idParam('accountId', accountId));
+  transactions(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string) {
+    return this.wallet.transactions(who.tenant, accountId);
   }
 
   @ApiOperation({ summary: 'Grant reward credits (idempotent by grantId)' })
@@ -49,9 +48,9 @@ export class AccountsController {
   @Roles('admin')
   @Post('grants')
   @HttpCode(200)
-  async grant(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(GrantBody) body: GrantBody) {
+  async grant(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string, @Body() body: GrantBody) {
     const tenant = this.wallet.tenant(who.tenant);
-    const state = await this.wallet.run(this.wallet.rewardGrant(tenant, idParam('accountId', accountId), body, this.wallet.now()));
+    const state = await this.wallet.run(this.wallet.rewardGrant(tenant, accountId, body, this.wallet.now()));
     const lot = state.lots.get(`grant:${body.grantId}`)!;
     return { grantId: body.grantId, lotId: lot.lotId, type: lot.type, amount: body.amount, expiresAt: lot.expiresAt };
   }
@@ -62,10 +61,10 @@ export class AccountsController {
   @Roles('service')
   @Post('logins')
   @HttpCode(200)
-  async login(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(LoginBody) body: LoginBody) {
+  async login(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string, @Body() body: LoginBody) {
     const tenant = this.wallet.tenant(who.tenant);
     const now = this.wallet.now();
-    const grant = this.wallet.loginGrant(tenant, idParam('accountId', accountId), now);
+    const grant = this.wallet.loginGrant(tenant, accountId, now);
     if (!grant) return { loginId: body.loginId, granted: '0', message: `${tenant.tenantId} has no daily credits` };
     const state = await this.wallet.run(grant);
     const lotId = grant.command.type === 'GrantCredits' ? grant.command.data.lotId : '';
@@ -78,9 +77,9 @@ export class AccountsController {
   @ApiErrors(404, 422)
   @Roles('admin')
   @Post('transfers')
-  async transfer(@CurrentPrincipal() who: Principal, @Param('accountId') accountId: string, @ValidBody(TransferBody) body: TransferBody) {
+  async transfer(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string, @Body() body: TransferBody) {
     const tenant = this.wallet.tenant(who.tenant);
     const amount = parseCredits(body.amount, tenant.precision);
-    return this.wallet.run({ tenantId: tenant.tenantId, accountId: idParam('accountId', accountId), command: { type: 'TransferCredits', data: { toAccountId: body.toAccountId, amount, now: this.wallet.now() } } });
+    return this.wallet.run({ tenantId: tenant.tenantId, accountId: accountId, command: { type: 'TransferCredits', data: { toAccountId: body.toAccountId, amount, now: this.wallet.now() } } });
   }
 }

@@ -1,7 +1,7 @@
-import { Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PurchaseRequest } from '@creditflow/contracts';
-import { ApiAnswer, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody } from '@creditflow/shell';
+import { ApiAnswer, ApiErrors, CurrentPrincipal, Principal, Roles } from '@creditflow/shell';
 import { balanceView } from '@creditflow/wallet-application';
 import { WalletApp } from './wallet.app';
 import { PurchaseSchema } from './wallet.openapi';
@@ -17,7 +17,7 @@ export class PurchasesController {
   @Roles('admin')
   @Post()
   @HttpCode(200)
-  async purchase(@CurrentPrincipal() who: Principal, @ValidBody(PurchaseRequest) body: PurchaseRequest) {
+  async purchase(@CurrentPrincipal() who: Principal, @Body() body: PurchaseRequest) {
     const tenant = this.wallet.tenant(who.tenant);
     const state = await this.wallet.run(this.wallet.purchase(tenant, body, this.wallet.now()));
     // The lot as granted (not as consumed since): a repeated purchase answers as the first did.

@@ -1,10 +1,14 @@
-import { Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { AuthorizeUsageRequest, UsageStepBody } from '@creditflow/contracts';
-import { ApiActions, ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, Roles, ValidBody, idParam } from '@creditflow/shell';
+import { AuthorizeUsageRequest, FailUsageBody } from '@creditflow/contracts';
+import { ApiAnswer, ApiErrors, CurrentPrincipal, IdParam, NoBody, Principal, Roles } from '@creditflow/shell';
+import { UsageAction } from '@creditflow/wallet-application';
+import { WalletState } from '@creditflow/wallet-domain';
 import { WalletApp } from './wallet.app';
-import { UsageAnswerSchema } from './wallet.openapi';
+import { InsufficientCreditsAnswer } from './wallet.http-errors';
+import { ApiInsufficientCredits, UsageAnswerSchema } from './wallet.openapi';
+
+const STEP_ANSWER = 'The outcome of this step (a repeated step answers as the first did)';
 
 @ApiTags('usage')
 @Controller('v1/usage')
@@ -13,46 +17,70 @@ export class UsageController {
 
   @ApiOperation({ summary: 'Price an operation and hold its credits (idempotent by usageId)' })
   @ApiAnswer('Authorized: the credits are held', UsageAnswerSchema)
-  @ApiErrors(402, 409, 422)
+  @ApiInsufficientCredits()
+  @ApiErrors(409, 422)
   @Roles('service')
   @Post('authorize')
-  async authorize(@CurrentPrincipal() who: Principal, @ValidBody(AuthorizeUsageRequest) body: AuthorizeUsageRequest, @Res() res: Response) {
+  @HttpCode(200)
+  async authorize(@CurrentPrincipal() who: Principal, @Body() body: AuthorizeUsageRequest) {
     const tenant = this.wallet.tenant(who.tenant);
     const now = this.wallet.now();
     const price = this.wallet.price(tenant, body, now);
     const state = await this.wallet.run(this.wallet.authorize(tenant.tenantId, body, price, now));
-    return send(res, this.wallet.usageAnswer(state, body.usageId, 'authorize'));
+    return this.answer(state, body.usageId, 'authorize');
   }
 
-  @ApiOperation({ summary: 'A step of a usage' })
-  @ApiActions('action', {
-    complete: { summary: 'Complete a usage: capture its hold', without: [402] },
-    fail: { summary: 'Fail a usage: release its hold; after completion, a platform_error restores the credits where the tenant says so', required: ['reason'], without: [402] },
-    accept: { summary: 'Accept the result: charge the accept phase (402 if it cannot be paid)' },
-    reject: { summary: 'Reject the result: no further charge', without: [402] },
-  })
-  @ApiAnswer('The outcome of this step (a repeated step answers as the first did)', UsageAnswerSchema)
-  @ApiErrors(402, 404, 409, 422)
+  @ApiOperation({ summary: 'Complete a usage: capture its hold' })
+  @ApiAnswer(STEP_ANSWER, UsageAnswerSchema)
+  @ApiErrors(404, 409, 422)
   @Roles('service')
-  @Post(':usageId/:action')
+  @Post(':usageId/complete')
   @HttpCode(200)
-  async step(
-    @CurrentPrincipal() who: Principal,
-    @Param('usageId') usageId: string,
-    @Param('action') action: 'complete' | 'fail' | 'accept' | 'reject',
-    @ValidBody(UsageStepBody) body: UsageStepBody,
-    @Res() res: Response,
-  ) {
-    if (!['complete', 'fail', 'accept', 'reject'].includes(action)) throw new ApiError(404, 'not_found', `no usage action "${action}"`);
-    idParam('usageId', usageId);
-    if (action === 'fail' && !body.reason) throw new ApiError(400, 'invalid_request', 'reason must be "platform_error" or "cancelled"');
-    if (action !== 'fail' && body.reason) throw new ApiError(400, 'invalid_request', 'reason is only for /fail');
-    const tenant = this.wallet.tenant(who.tenant);
-    const state = await this.wallet.run(this.wallet.usageStep(tenant.tenantId, usageId, action, body.reason, this.wallet.now()));
-    return send(res, this.wallet.usageAnswer(state, usageId, action));
+  complete(@CurrentPrincipal() who: Principal, @IdParam('usageId') usageId: string, @NoBody() _body: undefined) {
+    return this.step(who, usageId, 'complete');
   }
-}
 
-function send(res: Response, answer: object) {
-  res.status('error' in answer ? 402 : 200).json(answer);
+  @ApiOperation({ summary: 'Fail a usage: release its hold; after completion, a platform_error restores the credits where the tenant says so' })
+  @ApiAnswer(STEP_ANSWER, UsageAnswerSchema)
+  @ApiErrors(404, 409, 422)
+  @Roles('service')
+  @Post(':usageId/fail')
+  @HttpCode(200)
+  fail(@CurrentPrincipal() who: Principal, @IdParam('usageId') usageId: string, @Body() body: FailUsageBody) {
+    return this.step(who, usageId, 'fail', body.reason);
+  }
+
+  @ApiOperation({ summary: 'Accept the result: charge the accept phase (402 if it cannot be paid)' })
+  @ApiAnswer(STEP_ANSWER, UsageAnswerSchema)
+  @ApiInsufficientCredits()
+  @ApiErrors(404, 409, 422)
+  @Roles('service')
+  @Post(':usageId/accept')
+  @HttpCode(200)
+  accept(@CurrentPrincipal() who: Principal, @IdParam('usageId') usageId: string, @NoBody() _body: undefined) {
+    return this.step(who, usageId, 'accept');
+  }
+
+  @ApiOperation({ summary: 'Reject the result: no further charge' })
+  @ApiAnswer(STEP_ANSWER, UsageAnswerSchema)
+  @ApiErrors(404, 409, 422)
+  @Roles('service')
+  @Post(':usageId/reject')
+  @HttpCode(200)
+  reject(@CurrentPrincipal() who: Principal, @IdParam('usageId') usageId: string, @NoBody() _body: undefined) {
+    return this.step(who, usageId, 'reject');
+  }
+
+  private async step(who: Principal, usageId: string, action: Exclude<UsageAction, 'authorize'>, reason?: FailUsageBody['reason']) {
+    const tenant = this.wallet.tenant(who.tenant);
+    const state = await this.wallet.run(this.wallet.usageStep(tenant.tenantId, usageId, action, reason, this.wallet.now()));
+    return this.answer(state, usageId, action);
+  }
+
+  /** A denial the wallet recorded (authorize, accept) is a 402 in its own shape. */
+  private answer(state: WalletState, usageId: string, action: UsageAction) {
+    const answer = this.wallet.usageAnswer(state, usageId, action);
+    if ('error' in answer) throw new InsufficientCreditsAnswer(answer);
+    return answer;
+  }
 }

@@ -1,7 +1,21 @@
 // Response schemas of the wallet's HTTP routes, for the OpenAPI document (see libs/shell/src/openapi.ts).
+import { ApiResponse } from '@nestjs/swagger';
 import { oa } from '@creditflow/shell';
+import { LOT_TYPES } from '@creditflow/wallet-domain';
 
-const lotType = oa.enum('daily', 'trial', 'subscription', 'reward', 'topup');
+const lotType = oa.enum(...LOT_TYPES);
+
+/** The wallet's named schemas, registered with the shell by WalletModule. */
+export const WALLET_SCHEMAS = {
+  InsufficientCredits: oa.object(
+    { usageId: oa.string, error: oa.enum('insufficient_credits'), message: oa.string, required: oa.credits, available: oa.credits },
+    ['usageId', 'message'],
+  ),
+};
+
+/** Documents the 402 of a usage step that may not be paid: its own shape, the credits required and available. */
+export const ApiInsufficientCredits = () =>
+  ApiResponse({ status: 402, description: 'Insufficient credits (`insufficient_credits`, with the credits required and available).', schema: oa.ref('InsufficientCredits') });
 
 export const LotSchema = oa.object({
   lotId: oa.string,
@@ -21,7 +35,7 @@ export const BalanceSchema = oa.object({
   planId: oa.nullable(oa.string),
   available: oa.credits,
   held: oa.credits,
-  byType: oa.byType,
+  byType: oa.creditsBy(LOT_TYPES),
   lots: oa.array(LotSchema),
 });
 

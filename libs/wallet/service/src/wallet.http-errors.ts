@@ -1,0 +1,18 @@
+// How the wallet's refusals answer over HTTP. Codes not named here are refused business rules (422).
+import { ErrorAnswer, ErrorStatusTable } from '@creditflow/shell';
+
+export const WALLET_ERROR_STATUS: ErrorStatusTable = {
+  'WALLET.ACCOUNT_NOT_FOUND': 404,
+  'WALLET.USAGE_NOT_FOUND': 404,
+  'WALLET.ID_REUSED': 409,
+  'WALLET.INSUFFICIENT_CREDITS': 402,
+  // Authorize prices in-process with the pricing domain, so its refusals (malformed requests) cross this edge too.
+  'PRICING.*': 400,
+};
+
+/** The 402 of authorize and accept: the denial as the wallet recorded it, fields beside `error`. */
+export class InsufficientCreditsAnswer extends ErrorAnswer {
+  constructor(body: { usageId: string; error: 'insufficient_credits'; required: string; available: string }) {
+    super(402, body);
+  }
+}
