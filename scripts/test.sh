@@ -64,10 +64,9 @@ start_kafka() {
 
 # @nx/enforce-module-boundaries reads the project graph Nx caches in .nx/workspace-data; without
 # it (fresh clone, NX_DAEMON=false) the rule only warns "No cached ProjectGraph" and checks nothing.
-# Any nx command computes and caches the graph, so refresh it first.
+# `npm run lint` refreshes the graph (nx show projects) before `eslint .`.
 architecture_lint() {
-  nx show projects >/dev/null || return
-  eslint .
+  npm run --silent lint
 }
 
 # The browser tier drives Debian's chromium (/usr/bin/chromium) with playwright-core, which never
