@@ -158,6 +158,29 @@ describe('four services over a real Kafka broker', () => {
     expect(nested.reason).toMatch(/deeper than 32 levels/);
   });
 
+  it('answers a repeated usage command (a new message id, the same usageId) with its first decision again', async () => {
+    const accountId = `acc-repeat-${run}`;
+    await fundedApinferAccount(accountId);
+    const usageId = `u-repeat-${run}`;
+    const decisions = (type: string) => seen.filter((s) => s.topic === TOPICS.usageDecisions && s.event?.type === type && s.event.data.usageId === usageId);
+
+    await usage('apinfer', accountId, 'authorize', { usageId, feature: 'qwen-image' });
+    await decision(usageId, 'creditflow.usage.authorized');
+    await usage('apinfer', accountId, 'complete', { usageId });
+    await decision(usageId, 'creditflow.usage.completed');
+    // An upstream service that timed out retries both (used to get no decision at all).
+    await usage('apinfer', accountId, 'authorize', { usageId, feature: 'qwen-image' });
+    await usage('apinfer', accountId, 'complete', { usageId });
+
+    const [authorized, completed] = await waitFor('the repeated decisions', () => {
+      const [a, c] = [decisions('creditflow.usage.authorized'), decisions('creditflow.usage.completed')];
+      return a.length >= 2 && c.length >= 2 ? [a, c] : undefined;
+    });
+    expect(authorized[1].value).toBe(authorized[0].value);
+    expect(completed[1].value).toBe(completed[0].value);
+    expect((await balanceOf('apinfer', accountId)).available).toBe('98.25'); // charged once
+  });
+
   it('dead-letters usage whose key, tenantid, subject and data.accountId disagree, and changes no account', async () => {
     const accountId = `acc-mismatch-${run}`;
     const other = `acc-other-${run}`;

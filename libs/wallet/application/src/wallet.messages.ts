@@ -7,6 +7,7 @@ import { formatCredits } from '@creditflow/kernel';
 import type { OutboundMessage } from '@creditflow/messaging';
 import { WalletEvent } from '@creditflow/wallet-domain';
 import { WalletEventMetadata, fromRecorded, toWire } from './wallet.codec';
+import type { UsageAction } from './wallet.views';
 
 const SOURCE = 'creditflow/wallet';
 
@@ -67,6 +68,23 @@ export function usageDecision(event: WalletEvent): { type: string; data: Record<
       return { type: USAGE_DECISION_TYPES.rejected, data: { usageId: event.data.usageId, status: 'rejected' } };
     default:
       return null;
+  }
+}
+
+/** Whether a usage decision answers this command of the usage: the first such decision is its answer, for ever. */
+export function answersCommand(decision: { type: string; data: Record<string, unknown> }, usageId: string, action: UsageAction): boolean {
+  if (decision.data.usageId !== usageId) return false;
+  switch (action) {
+    case 'authorize':
+      return decision.type === USAGE_DECISION_TYPES.authorized || (decision.type === USAGE_DECISION_TYPES.denied && decision.data.phase === 'generate');
+    case 'accept':
+      return decision.type === USAGE_DECISION_TYPES.accepted || (decision.type === USAGE_DECISION_TYPES.denied && decision.data.phase === 'accept');
+    case 'complete':
+      return decision.type === USAGE_DECISION_TYPES.completed;
+    case 'fail':
+      return decision.type === USAGE_DECISION_TYPES.failed;
+    case 'reject':
+      return decision.type === USAGE_DECISION_TYPES.rejected;
   }
 }
 

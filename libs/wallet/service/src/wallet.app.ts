@@ -2,15 +2,15 @@
 // commands, runs them, and shapes the answers. No business rule lives here; the decider has them.
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { join } from 'node:path';
-import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest } from '@creditflow/contracts';
+import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest, TOPICS } from '@creditflow/contracts';
 import type { Subscription } from '@creditflow/event-store';
 import { Credits, DAY_MS, DomainError, parseCredits, parseMoney } from '@creditflow/kernel';
-import { publishFromStore } from '@creditflow/messaging';
+import { OutboundMessage, publishFromStore } from '@creditflow/messaging';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
 import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
 import { TenantConfig } from '@creditflow/tenancy';
 import {
-  SqliteUsageIndex, WALLET_CATEGORY, WalletCommandEnvelope, WalletOutcome, WalletService, balanceView, fromRecorded,
+  SqliteUsageIndex, WALLET_CATEGORY, WalletCommandEnvelope, WalletOutcome, WalletService, answersCommand, balanceView, fromRecorded,
   UsageAction, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
 import { AccountNotFoundError, IdempotencyConflictError, UsageNotFoundError, WalletCommand, WalletState } from '@creditflow/wallet-domain';
@@ -158,6 +158,19 @@ export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
       if (!o.ok && o.error instanceof AccountNotFoundError && command.type === 'AuthorizeUsage') this.usageIndex.forget(tenantId, command.data.usageId, accountId);
     });
     return outcomes;
+  }
+
+  /**
+   * The decision message a usage command got first, read back from the account's stream: what a
+   * repeated command on the bus gets again (the same message, same id), as a repeated HTTP request
+   * gets the first answer.
+   */
+  async firstDecision(tenantId: string, accountId: string, usageId: string, action: UsageAction): Promise<OutboundMessage | null> {
+    for (const recorded of await this.runtime.store.readStream(walletStream(tenantId, accountId))) {
+      const decision = walletEventMessages(recorded).find((m) => m.topic === TOPICS.usageDecisions);
+      if (decision && answersCommand(decision.message.value as { type: string; data: Record<string, unknown> }, usageId, action)) return decision.message;
+    }
+    return null;
   }
 
   usageAnswer(state: WalletState, usageId: string, action: UsageAction) {

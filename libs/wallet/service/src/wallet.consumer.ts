@@ -10,7 +10,7 @@ import {
 import { DomainError, parseCredits } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent, OutboundMessage } from '@creditflow/messaging';
 import { TRANSPORT, domainErrorBody } from '@creditflow/shell';
-import { WalletCommandEnvelope } from '@creditflow/wallet-application';
+import { WalletCommandEnvelope, usageDecision } from '@creditflow/wallet-application';
 import { DailyResets, schedulerTime } from './daily-resets';
 import { WalletApp } from './wallet.app';
 
@@ -65,14 +65,32 @@ export class WalletConsumer {
       else runnable.push(mapped);
     }
     const outcomes = await this.wallet.runBatch(runnable.map((r) => r.envelope));
+    const repeats: { delivered: DeliveredEvent; envelope: WalletCommandEnvelope }[] = [];
     outcomes.forEach((o, i) => {
       if (!o.ok) refusals.push({ delivered: runnable[i].delivered, error: o.error });
+      else if (runnable[i].delivered.message.topic === TOPICS.pricedUsage && !o.events.some((e) => usageDecision(e))) repeats.push(runnable[i]);
     });
+    await this.answerRepeats(repeats);
     await this.answerRefusals(refusals.filter((r) => r.delivered.message.topic === TOPICS.pricedUsage));
     for (const r of refusals) {
       if (r.delivered.message.topic !== TOPICS.pricedUsage) letters.push({ message: r.delivered.message, reason: `${r.error.code}: ${r.error.message}` });
     }
     return letters;
+  }
+
+  /**
+   * A usage command that decided nothing new (a retry after a timeout, a redelivery) gets the decision
+   * its first delivery got, again: an upstream service that retries must not wait for ever.
+   */
+  private async answerRepeats(repeats: { delivered: DeliveredEvent; envelope: WalletCommandEnvelope }[]): Promise<void> {
+    const answers: OutboundMessage[] = [];
+    for (const { delivered, envelope } of repeats) {
+      const usage = delivered.event.data as unknown as PricedUsage;
+      const first = await this.wallet.firstDecision(envelope.tenantId, envelope.accountId, usage.usageId, usage.action);
+      if (first) answers.push(first);
+      else this.log.warn(`${delivered.message.topic}@${delivered.message.offset}: no first decision found for ${usage.action} of usage ${usage.usageId}`);
+    }
+    if (answers.length) await this.wallet.runtimeBus().publish(TOPICS.usageDecisions, answers);
   }
 
   /** A usage command refused without any change (unknown usage, wrong state, bad price) gets a `denied` decision. */
