@@ -1,6 +1,6 @@
 // Turns the parsed content of one tenant file into a TenantConfig, or the list of its problems.
 // The file format is documented in config/tenants/README.md.
-import { CREDIT_SCALE, Credits, DAY_MS, ID_PATTERN, minorDigits } from '@creditflow/kernel';
+import { assertNever, CREDIT_SCALE, Credits, DAY_MS, ID_PATTERN, minorDigits } from '@creditflow/kernel';
 import {
   Catalog,
   CreditPackage,
@@ -363,10 +363,6 @@ function readUnitPrice(r: ConfigReader, value: unknown, at: string, precision: n
 
 function isMapping(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
 }
 
 /** `accountAnalytics: {plans: [...]}`: which plans' accounts get per-account usage reports. */
