@@ -3,6 +3,7 @@ export * from './money';
 export * from './clock';
 export * from './errors';
 export * from './assert-never';
+export * from './sleep';
 export * from './ids';
 export * from './json-bigint';
 export * from './persistent-map';

@@ -1,7 +1,7 @@
 // From raw messages to valid CloudEvents, and everything that cannot be processed to `<topic>.dlq`
 // with the reason, so a poison message never blocks its partition and is never silently dropped.
 import { CloudEvent, CloudEventEnvelope, cloudEvent, dlqTopic, validatePayload } from '@creditflow/contracts';
-import { DomainError } from '@creditflow/kernel';
+import { DomainError, sleep } from '@creditflow/kernel';
 import { ConsumedMessage, MessagePublisher } from './bus';
 
 export interface DeliveredEvent {
@@ -110,8 +110,4 @@ function tenantOf(message: ConsumedMessage): string {
 function describe(error: unknown): string {
   if (error instanceof DomainError) return `${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

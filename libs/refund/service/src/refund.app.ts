@@ -6,7 +6,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { join } from 'node:path';
 import { Subscription, WrongExpectedRevisionError } from '@creditflow/event-store';
-import { Credits, DomainError } from '@creditflow/kernel';
+import { Credits, DomainError, sleep } from '@creditflow/kernel';
 import { publishFromStore } from '@creditflow/messaging';
 import {
   RefundCommand, RefundPolicy, RefundRecord, RefundRequest, decideRefundRecord, evolveRefundRecord,
@@ -181,7 +181,7 @@ export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApp
         this.log.warn(`refund facts for ${tenantId}/${accountId} are behind the wallet (revision ${last.revision}); deciding on what has arrived`);
         return;
       }
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
   }
 }
