@@ -4,6 +4,7 @@ export * from './clock';
 export * from './errors';
 export * from './assert-never';
 export * from './sleep';
+export * from './local-day';
 export * from './ids';
 export * from './json-bigint';
 export * from './persistent-map';

@@ -8,11 +8,10 @@
 // can only see a grant that a trigger has emitted, so the runs are compared where the customer
 // would act, and everything in between is left to the triggers.
 import fc from 'fast-check';
-import { Credits, wholeCredits } from '@creditflow/kernel';
+import { Credits, localDay, nextDay, startOfLocalDay, wholeCredits } from '@creditflow/kernel';
 import {
   DailyResetEvent, DailyResetState, PlanTerms, SubscriptionCommand, SubscriptionEvent, SubscriptionState, decide as decideSubscription,
-  decideDailyReset, fold as foldSubscription, foldDailyReset, initialDailyResetState, initialState as initialSubscription, localDay, nextDay,
-  startOfLocalDay,
+  decideDailyReset, fold as foldSubscription, foldDailyReset, initialDailyResetState, initialState as initialSubscription,
 } from '@creditflow/scheduler-domain';
 import { WalletCommand, WalletPolicy, WalletState, balanceOf, decide as decideWallet, fold as foldWallet, initialState as initialWallet } from '@creditflow/wallet-domain';
 

@@ -4,7 +4,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { join } from 'node:path';
 import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest } from '@creditflow/contracts';
 import type { Subscription } from '@creditflow/event-store';
-import { Credits, DAY_MS, DomainError, parseCredits, parseMoney } from '@creditflow/kernel';
+import { Credits, DAY_MS, DomainError, localDay, nextDay, parseCredits, parseMoney, startOfLocalDay } from '@creditflow/kernel';
 import { publishFromStore } from '@creditflow/messaging';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
 import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
@@ -14,7 +14,6 @@ import {
   UsageAction, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
 import { AccountNotFoundError, IdempotencyConflictError, UsageNotFoundError, WalletCommand, WalletState } from '@creditflow/wallet-domain';
-import { dayKey, nextMidnight } from './daily-window';
 
 export interface Price {
   credits: Credits;
@@ -88,8 +87,8 @@ export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
   loginGrant(tenant: TenantConfig, accountId: string, now: Date): WalletCommandEnvelope | null {
     const daily = tenant.walletPolicy.daily;
     if (!daily) return null;
-    const day = dayKey(now, daily.resetTimeZone);
-    const expiresAt = daily.expiry === 'rolling-24h' ? new Date(now.getTime() + DAY_MS) : nextMidnight(now, daily.resetTimeZone);
+    const day = localDay(now, daily.resetTimeZone);
+    const expiresAt = daily.expiry === 'rolling-24h' ? new Date(now.getTime() + DAY_MS) : startOfLocalDay(nextDay(day), daily.resetTimeZone);
     return {
       tenantId: tenant.tenantId, accountId,
       command: { type: 'GrantCredits', data: { lotId: `daily:${day}`, lotType: 'daily', amount: daily.amount, expiresAt, costBasis: null, source: { kind: 'login', id: day }, now } },
