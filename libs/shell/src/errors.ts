@@ -19,6 +19,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   'REFUND.ID_REUSED': 409,
   'WALLET.INSUFFICIENT_CREDITS': 402,
   'SCHEDULER.SUBSCRIPTION_NOT_FOUND': 404,
+  // Rules moved into the wallet domain (were ApiErrors in wallet.app.ts); to move with this table into the wallet.
+  'WALLET.INVALID_AMOUNT': 400,
+  'WALLET.UNKNOWN_PACKAGE': 400,
+  'WALLET.INVALID_CURRENCY': 400,
 };
 
 export function statusOf(error: DomainError): number {
