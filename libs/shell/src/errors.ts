@@ -23,6 +23,11 @@ const STATUS_BY_CODE: Record<string, number> = {
   'WALLET.INVALID_AMOUNT': 400,
   'WALLET.UNKNOWN_PACKAGE': 400,
   'WALLET.INVALID_CURRENCY': 400,
+  // Rules moved into the scheduler domain (were ApiErrors in scheduler.app.ts); to move with this table into the scheduler.
+  'SCHEDULER.UNKNOWN_PLAN': 400,
+  'SCHEDULER.INVALID_REQUEST': 400,
+  'SCHEDULER.CUSTOM_PLAN': 422,
+  'SCHEDULER.BILLING_PERIOD_UNAVAILABLE': 422,
 };
 
 export function statusOf(error: DomainError): number {

@@ -5,7 +5,7 @@ import {
 } from '@creditflow/contracts';
 import { DomainError } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
-import { ApiError, TRANSPORT } from '@creditflow/shell';
+import { ApiError, TRANSPORT, wireCode } from '@creditflow/shell';
 import { SchedulerApp } from './scheduler.app';
 
 @Controller()
@@ -56,7 +56,8 @@ export class SchedulerConsumer {
         }
       } catch (error) {
         if (error instanceof ApiError) letters.push({ message, reason: `${error.code}: ${error.message}` });
-        else if (error instanceof DomainError) letters.push({ message, reason: `${error.code}: ${error.message}` });
+        // The code a PUT or DELETE would answer with, as for the refusals that were ApiErrors.
+        else if (error instanceof DomainError) letters.push({ message, reason: `${wireCode(error.code)}: ${error.message}` });
         else throw error;
       }
     }
