@@ -72,10 +72,9 @@ export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApp
     this.index.close();
   }
 
+  /** The tenant's configuration; TENANT.UNKNOWN if there is none. */
   tenant(tenantId: string): TenantConfig {
-    const tenant = this.runtime.tenants.get(tenantId);
-    if (!tenant) throw new DomainError('TENANT.UNKNOWN', `unknown tenant "${tenantId}"`);
-    return tenant;
+    return this.runtime.tenants.get(tenantId);
   }
 
   knowsTenant(tenantId: string): boolean {

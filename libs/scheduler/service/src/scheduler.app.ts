@@ -100,9 +100,7 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
     tenantId: string, accountId: string, planId: string, billingPeriod: BillingPeriod, now: Date, requestId?: string,
     custom?: { monthlyCredits?: string; rolloverCap?: string },
   ) {
-    const tenant = this.runtime.tenants.get(tenantId);
-    if (!tenant) throw new ApiError(400, 'unknown_tenant', `unknown tenant "${tenantId}"`);
-    const terms = planTerms(tenant, { planId, billingPeriod, monthlyCredits: custom?.monthlyCredits, rolloverCap: custom?.rolloverCap });
+    const terms = planTerms(this.runtime.tenants.get(tenantId), { planId, billingPeriod, monthlyCredits: custom?.monthlyCredits, rolloverCap: custom?.rolloverCap });
     return this.runSubscription(tenantId, accountId, {
       type: 'StartSubscription', data: { tenantId, accountId, planId, billingPeriod, plan: terms, now, ...(requestId ? { requestId } : {}) },
     });
@@ -110,8 +108,8 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** DELETE /v1/accounts/{id}/subscription and `subscription-cancelled` from the payment side. */
   cancel(tenantId: string, accountId: string, now: Date, requestId?: string) {
-    if (!this.runtime.tenants.has(tenantId)) throw new ApiError(400, 'unknown_tenant', `unknown tenant "${tenantId}"`);
-    return this.runSubscription(tenantId, accountId, { type: 'CancelSubscription', data: { now, ...(requestId ? { requestId } : {}) } });
+    const tenant = this.runtime.tenants.get(tenantId);
+    return this.runSubscription(tenant.tenantId, accountId, { type: 'CancelSubscription', data: { now, ...(requestId ? { requestId } : {}) } });
   }
 
   /**

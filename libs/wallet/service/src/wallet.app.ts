@@ -4,7 +4,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { join } from 'node:path';
 import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest } from '@creditflow/contracts';
 import type { Subscription } from '@creditflow/event-store';
-import { Credits, DomainError, parseCredits } from '@creditflow/kernel';
+import { Credits, parseCredits } from '@creditflow/kernel';
 import { publishFromStore } from '@creditflow/messaging';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
 import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
@@ -49,10 +49,9 @@ export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
     this.usageIndex.close();
   }
 
+  /** The tenant's configuration; TENANT.UNKNOWN if there is none. */
   tenant(tenantId: string): TenantConfig {
-    const tenant = this.runtime.tenants.get(tenantId);
-    if (!tenant) throw new DomainError('TENANT.UNKNOWN', `unknown tenant "${tenantId}"`);
-    return tenant;
+    return this.runtime.tenants.get(tenantId);
   }
 
   now(): Date {
