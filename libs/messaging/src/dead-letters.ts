@@ -1,6 +1,6 @@
 // From raw messages to valid CloudEvents, and everything that cannot be processed to `<topic>.dlq`
 // with the reason, so a poison message never blocks its partition and is never silently dropped.
-import { CloudEvent, CloudEventEnvelope, cloudEvent, dlqTopic, validatePayload } from '@creditflow/contracts';
+import { CloudEvent, CloudEventEnvelope, TENANT_ID, cloudEvent, dlqTopic, validatePayload } from '@creditflow/contracts';
 import { DomainError, sleep } from '@creditflow/kernel';
 import { ConsumedMessage, MessagePublisher } from './bus';
 
@@ -104,7 +104,7 @@ export function parseCloudEvent(message: ConsumedMessage): DeliveredEvent | Dead
 
 function tenantOf(message: ConsumedMessage): string {
   const tenant = message.key?.split(':')[0] ?? '';
-  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(tenant) ? tenant : 'unknown';
+  return TENANT_ID.test(tenant) ? tenant : 'unknown';
 }
 
 function describe(error: unknown): string {
