@@ -3,6 +3,7 @@
 // purchases, partly and fully used purchases, the consumption order deciding which lot is unused, and
 // one refund requested twice paying once. The wallet applies decisions from the bus, so balances
 // after a decision are awaited.
+import { waitFor } from '@creditflow/kernel/testing';
 import { EmbeddedPlatform, PlatformResponse, apiKey, startEmbeddedPlatform } from '@creditflow/testing';
 import { embeddedServices } from '@creditflow/platform';
 
@@ -24,16 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await platform?.close();
 });
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function client(tenant: Tenant) {
   const call = (role: Role, method: string, path: string, body?: unknown): Promise<PlatformResponse> =>
@@ -70,10 +61,10 @@ function client(tenant: Tenant) {
     purchases: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/purchases`)),
     /** Waits until the account's available balance is `available`. */
     available: (accountId: string, available: string) =>
-      eventually(`${accountId} at ${available}`, async () => ((await self.balance(accountId)).available === available ? true : undefined)),
+      waitFor(`${accountId} at ${available}`, async () => ((await self.balance(accountId)).available === available ? true : undefined)),
     /** Waits until a money refund's claw-back has settled (or voided) and returns the record. */
     settled: (refundId: string) =>
-      eventually(`settlement of ${refundId}`, async () => {
+      waitFor(`settlement of ${refundId}`, async () => {
         const r = await self.record(refundId);
         return r.status === 200 && r.body.settlement !== 'pending' ? r.body : undefined;
       }),
@@ -317,7 +308,7 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
     await basic(accountId);
     const usageId = await apinfer.use(accountId, { feature: 'qwen-image' });
     await apinfer.call('service', 'POST', `/v1/usage/${usageId}/fail`, { reason: 'platform_error' });
-    const automatic = await eventually('the automatic decision', async () => {
+    const automatic = await waitFor('the automatic decision', async () => {
       const r = await apinfer.record(`restore:${usageId}`);
       return r.status === 200 ? r.body : undefined;
     });
@@ -398,7 +389,7 @@ describe('amisi: credits are non-refundable', () => {
       const decision = await amisi.refundOk({ refundId: uniqueId('ref'), accountId, ...body });
       expect(decision).toMatchObject({ status: 'denied', rule: 'REFUND.NON_REFUNDABLE', policy: 'none', reason: expect.stringContaining('non-refundable') });
     }
-    const automatic = await eventually('the automatic decision', async () => {
+    const automatic = await waitFor('the automatic decision', async () => {
       const r = await amisi.record(`restore:${usageId}`);
       return r.status === 200 ? r.body : undefined;
     });

@@ -7,11 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudEvent, PAYMENT_TYPES, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
 import { createEventStore } from '@creditflow/event-store';
+import { sleep } from '@creditflow/kernel';
+import { waitFor } from '@creditflow/kernel/testing';
 import { SqliteBus } from '@creditflow/messaging';
 import { ApiKeyGrant, EmbeddedPlatform, PlatformResponse, apiKey, defaultApiKeys, startEmbeddedPlatform, tenantsWithDailyReset } from '@creditflow/testing';
 
 type Role = 'admin' | 'ops' | 'service';
 const DAY = 86_400_000;
+/** How long these tests wait (`waitFor`) for the scheduler's events to reach the wallet. */
+const WAIT_MS = 15_000;
 
 let sequence = 0;
 const uniqueId = (prefix: string) => `${prefix}-${++sequence}`;
@@ -48,19 +52,9 @@ function client(platform: () => EmbeddedPlatform, tenant: string) {
       waitFor(`lot ${lotId} on ${accountId}`, async () => {
         const b = await api.balance(accountId);
         return b.lots.some((l: { lotId: string }) => l.lotId === lotId) ? b : undefined;
-      }),
+      }, WAIT_MS),
   };
   return api;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function platformFor(options: Parameters<typeof startEmbeddedPlatform>[0] = {}): () => EmbeddedPlatform {
@@ -247,7 +241,7 @@ describe('plan changes and cancellation over HTTP', () => {
     expect(cancelled.body).toMatchObject({ status: 'cancelling', cancellation: { endsAt: '2027-09-10T08:00:00.000Z' }, nextBoundaryAt: '2027-09-10T08:00:00.000Z' });
     await amisi.setClock('2027-09-10T08:00:00Z');
     expect(await amisi.tick()).toMatchObject({ emitted: 1 });
-    await waitFor('the last rollover', async () => ((await amisi.balance(accountId)).available === '40' ? true : undefined));
+    await waitFor('the last rollover', async () => ((await amisi.balance(accountId)).available === '40' ? true : undefined), WAIT_MS);
     expect((await amisi.subscription(accountId)).body).toMatchObject({ status: 'ended', currentCycle: null, nextBoundaryAt: null, cancellation: null });
     await amisi.setClock('2027-10-10T08:00:00Z');
     expect(await amisi.tick()).toMatchObject({ emitted: 0 });
@@ -289,13 +283,13 @@ describe('daily reset (a tenant whose daily credits expire at Shanghai midnight)
     expect(await visual.balance(accountId)).toMatchObject({ available: '0', byType: { daily: '0' } });
     expect((await visual.transactions(accountId)).some((t) => t.type === 'LotExpired')).toBe(false);
     expect(await visual.tick()).toMatchObject({ dailyResets: 1 });
-    const expired = await waitFor('the recorded expiry', async () => (await visual.transactions(accountId)).find((t) => t.type === 'LotExpired'));
+    const expired = await waitFor('the recorded expiry', async () => (await visual.transactions(accountId)).find((t) => t.type === 'LotExpired'), WAIT_MS);
     expect(expired).toMatchObject({ lotId: 'daily:2030-04-01', amount: '7', expiredAt: '2030-04-01T16:00:00.000Z' });
 
     expect(await visual.tick()).toMatchObject({ dailyResets: 0 });
     await visual.setClock('2030-04-04T17:00:00Z');
     expect(await visual.tick()).toMatchObject({ dailyResets: 3 });
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect((await visual.transactions(accountId)).filter((t) => t.type === 'LotExpired')).toHaveLength(1);
   });
 });
@@ -338,8 +332,8 @@ describe('catch-up: three months of downtime and one trigger equal one trigger p
       await amisi.setClock(new Date(T0 + 90 * DAY));
       await amisi.tick();
       await amisi.lotArrived(amisiAccount, `monthly-grant:${sub.subscriptionId}:3`);
-      await waitFor('the daily expiry', async () => ((await visual.transactions(resetAccount)).some((t) => t.type === 'LotExpired') ? true : undefined));
-      await new Promise((r) => setTimeout(r, 500)); // let any stray message land before comparing
+      await waitFor('the daily expiry', async () => ((await visual.transactions(resetAccount)).some((t) => t.type === 'LotExpired') ? true : undefined), WAIT_MS);
+      await sleep(500); // let any stray message land before comparing
       await amisi.use(amisiAccount, { feature: 'chat-message', quantity: 7 }, 'catchup-after-amisi');
 
       const history = async (client_: ReturnType<typeof client>, accountId: string) =>
@@ -401,12 +395,12 @@ describe('subscription messages from the payment side (creditflow.payments.v1 on
     const view = await waitFor('the subscription', async () => {
       const r = await amisi.subscription(accountId);
       return r.status === 200 ? r.body : undefined;
-    });
+    }, WAIT_MS);
     expect(view).toMatchObject({ planId: 'basic', status: 'active', anchor: '2027-02-01T09:00:00.000Z' });
     expect((await amisi.lotArrived(accountId, `monthly-grant:${view.subscriptionId}:0`)).available).toBe('20');
 
     await publish(payment(uniqueId('pay'), PAYMENT_TYPES.subscriptionCancelled, accountId, { accountId }));
-    await waitFor('the cancellation', async () => ((await amisi.subscription(accountId)).body.status === 'cancelling' ? true : undefined));
+    await waitFor('the cancellation', async () => ((await amisi.subscription(accountId)).body.status === 'cancelling' ? true : undefined), WAIT_MS);
 
     // The start again, redelivered with its id: a new request would resume the subscription; this one changes nothing.
     await publish(started);
@@ -428,7 +422,7 @@ describe('subscription messages from the payment side (creditflow.payments.v1 on
       },
     });
     try {
-      await waitFor('three dead letters', async () => (dead.length >= 3 ? true : undefined));
+      await waitFor('three dead letters', async () => (dead.length >= 3 ? true : undefined), WAIT_MS);
     } finally {
       await consumer.stop();
     }

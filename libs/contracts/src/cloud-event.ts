@@ -1,5 +1,6 @@
 // CloudEvents 1.0, structured JSON mode: the whole envelope is the Kafka message value.
 import { Equals, IsIn, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { TENANT_ID } from './fields';
 
 export interface CloudEvent<T = unknown> {
   specversion: '1.0';
@@ -22,7 +23,7 @@ export class CloudEventEnvelope implements CloudEvent<Record<string, unknown>> {
   @IsOptional() @IsString() @MaxLength(128) subject?: string;
   @IsOptional() @IsISO8601() time?: string;
   @IsOptional() @IsIn(['application/json']) datacontenttype?: 'application/json';
-  @IsString() @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/) tenantid!: string;
+  @IsString() @Matches(TENANT_ID) tenantid!: string;
   @IsObject() data!: Record<string, unknown>;
 }
 

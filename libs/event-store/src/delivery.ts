@@ -1,3 +1,4 @@
+import { sleep } from '@creditflow/kernel';
 import type { RecordedEvent, SubscribeOptions } from './event-store';
 
 export interface RetryPolicy {
@@ -6,22 +7,6 @@ export interface RetryPolicy {
 }
 
 export const defaultRetryPolicy: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 5_000 };
-
-/** Resolves after `ms`, on abort, or when a function added to `wake` is called. */
-export function sleep(ms: number, signal: AbortSignal, wake?: Set<() => void>): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      wake?.delete(done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-    wake?.add(done);
-    if (signal.aborted) done();
-  });
-}
 
 /**
  * Calls onEvents until it resolves, with an exponential back-off between attempts, so a batch is

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { waitFor } from '@creditflow/kernel/testing';
 import {
   categoryOf,
   WrongExpectedRevisionError,
@@ -256,9 +257,11 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         const delivered: RecordedEvent[] = [];
         const first = await store.subscribe({ subscriptionId, category, onEvents: collect(delivered), batchSize: 1 });
         subscriptions.push(first);
-        await eventually(() => expect(ids(delivered)).toEqual(ids(before)));
+        await waitFor('the events appended before subscribing', () => (delivered.length >= before.length ? true : undefined));
+        expect(ids(delivered)).toEqual(ids(before));
         await store.appendToStream(stream, live, { expectedRevision: 1n });
-        await eventually(() => expect(ids(delivered)).toEqual(ids([...before, ...live])));
+        await waitFor('the events appended while subscribed', () => (delivered.length >= before.length + live.length ? true : undefined));
+        expect(ids(delivered)).toEqual(ids([...before, ...live]));
         await first.stop();
 
         await store.appendToStream(stream, whileStopped, { expectedRevision: 3n });
@@ -266,7 +269,8 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         subscriptions.push(resumed);
         await store.appendToStream(stream, last, { expectedRevision: 5n });
         // Delivery is in position order: once the last event is in, anything delivered twice would be too.
-        await eventually(() => expect(delivered.at(-1)?.id).toBe(last[0].id));
+        await waitFor('the last event', () => (delivered.at(-1)?.id === last[0].id ? true : undefined));
+        expect(delivered.at(-1)?.id).toBe(last[0].id);
 
         expect(ids(delivered)).toEqual(ids([...before, ...live, ...whileStopped, ...last]));
         expect(delivered.map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n]);
@@ -292,10 +296,12 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
             onError: (error) => errors.push(error),
           }),
         );
-        await eventually(() => expect(calls.length).toBeGreaterThanOrEqual(2));
+        await waitFor('the delivery after the failure', () => (calls.length >= 2 ? true : undefined));
+        expect(calls.length).toBeGreaterThanOrEqual(2);
         const later = [event('E2')];
         await store.appendToStream(stream, later, { expectedRevision: 1n });
-        await eventually(() => expect(calls.flat().at(-1)?.id).toBe(later[0].id));
+        await waitFor('the later event', () => (calls.flat().at(-1)?.id === later[0].id ? true : undefined));
+        expect(calls.flat().at(-1)?.id).toBe(later[0].id);
 
         expect(ids(calls[1])).toEqual(ids(calls[0]));
         expect(ids(calls.slice(1).flat())).toEqual(ids([...events, ...later]));
@@ -312,7 +318,8 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
 
         await other.appendToStream(`${category}-a`, events, { expectedRevision: 'no_stream' });
 
-        await eventually(() => expect(ids(delivered)).toEqual(ids(events)));
+        await waitFor("the other store's event", () => (delivered.length >= events.length ? true : undefined));
+        expect(ids(delivered)).toEqual(ids(events));
       }, TIMEOUT_MS);
     });
 
@@ -349,18 +356,4 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
       }, TIMEOUT_MS);
     });
   });
-}
-
-/** Retries an assertion until it passes or the time is up. */
-async function eventually(assertion: () => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      assertion();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 }

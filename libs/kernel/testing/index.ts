@@ -1,1 +1,3 @@
+// Helpers for tests of every tier and tag: `@creditflow/kernel/testing`.
 export { deciderSpecification, type DeciderSpecification, type Then } from './decider-specification';
+export { waitFor } from './wait-for';

@@ -3,8 +3,8 @@
 // Nothing a producer can put in a message makes this throw, and a dead-letter record stays far
 // below the broker's message size limit whatever the size of the original: it keeps the original's
 // topic, partition and offset (where the whole message still is, until retention) and a bounded excerpt.
-import { CloudEvent, CloudEventEnvelope, cloudEvent, dlqTopic, messageKey, parseMessageKey, validatePayload } from '@creditflow/contracts';
-import { DomainError } from '@creditflow/kernel';
+import { CloudEvent, CloudEventEnvelope, TENANT_ID, cloudEvent, dlqTopic, messageKey, parseMessageKey, validatePayload } from '@creditflow/contracts';
+import { DomainError, sleep } from '@creditflow/kernel';
 import { ConsumedMessage, MessagePublisher } from './bus';
 
 export interface DeliveredEvent {
@@ -169,14 +169,10 @@ export function addressDisagreement(key: string | null, event: CloudEvent<Record
 
 function tenantOf(message: ConsumedMessage): string {
   const tenant = message.key?.split(':')[0] ?? '';
-  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(tenant) ? tenant : 'unknown';
+  return TENANT_ID.test(tenant) ? tenant : 'unknown';
 }
 
 function describe(error: unknown): string {
   if (error instanceof DomainError) return `${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

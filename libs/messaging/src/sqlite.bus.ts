@@ -3,6 +3,7 @@
 // each consumer group keeps a committed offset per topic.
 import type Database from 'better-sqlite3';
 import { openSqlite } from '@creditflow/event-store';
+import { sleep } from '@creditflow/kernel';
 import { EventEmitter } from 'node:events';
 import { BusConsumer, ConsumedMessage, ConsumeOptions, MessageBus, OutboundMessage } from './bus';
 
@@ -44,9 +45,9 @@ export class SqliteBus implements MessageBus {
 
   async consume({ groupId, topics, handle }: ConsumeOptions): Promise<BusConsumer> {
     let running = true;
-    let wake: (() => void) | null = null;
+    const wake = new Set<() => void>();
     const onPublish = (topic: string) => {
-      if (topics.includes(topic)) wake?.();
+      if (topics.includes(topic)) for (const w of [...wake]) w();
     };
     this.published.on('message', onPublish);
 
@@ -68,23 +69,14 @@ export class SqliteBus implements MessageBus {
           this.writeOffset.run(groupId, topic, rows[rows.length - 1].seq);
           delivered = true;
         }
-        if (!delivered && running) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, POLL_MS);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = null;
-        }
+        if (!delivered && running) await sleep(POLL_MS, undefined, wake);
       }
     })();
 
     const consumer = {
       stop: async () => {
         running = false;
-        wake?.();
+        for (const w of [...wake]) w();
         this.published.off('message', onPublish);
         await loop;
         this.consumers.delete(consumer);
@@ -98,8 +90,4 @@ export class SqliteBus implements MessageBus {
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.db.close();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { ALL_TOPICS } from '@creditflow/contracts';
 import { EventStore, createEventStore } from '@creditflow/event-store';
 import { KafkaBus, MessageBus, SqliteBus } from '@creditflow/messaging';
-import { TenantConfig, findTenantsDir, loadTenants } from '@creditflow/tenancy';
+import { Tenants, findTenantsDir, loadTenants } from '@creditflow/tenancy';
 import { Principal, parseApiKeys } from './auth';
 import { ManualClock, SystemClock, clockFromEnv } from './clock';
 
@@ -27,17 +27,11 @@ export interface Runtime {
   /** Consumer groups are `<prefix>-<service>` (CREDITFLOW_GROUP_PREFIX, default "creditflow"). */
   groupPrefix: string;
   clock: SystemClock | ManualClock;
-  tenants: Map<string, TenantConfig>;
+  tenants: Tenants;
   apiKeys: Map<string, Principal>;
   bus: MessageBus;
   store: EventStore;
   close(): Promise<void>;
-}
-
-export function tenantOrThrow(runtime: Pick<Runtime, 'tenants'>, tenantId: string): TenantConfig {
-  const tenant = runtime.tenants.get(tenantId);
-  if (!tenant) throw new Error(`unknown tenant "${tenantId}"`);
-  return tenant;
 }
 
 export async function createRuntime(mode: 'embedded' | 'distributed', service?: ServiceName, env = process.env): Promise<Runtime> {

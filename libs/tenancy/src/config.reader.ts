@@ -2,6 +2,7 @@
 // every bad value instead of stopping at the first, so one run reports everything wrong in a file.
 // Amounts are decimal strings or integers, parsed exactly with the kernel; a fractional number
 // literal is refused because its value has already passed through a float.
+import { ID, ID_MESSAGE } from '@creditflow/contracts';
 import { CREDIT_SCALE, Credits, Money, minorDigits, parseCredits, parseMoney, wholeCredits } from '@creditflow/kernel';
 
 /** A YAML number written in a form other than plain decimal digits (1.75, 0x10, 1e3, .inf); keeps its source text. */
@@ -17,7 +18,6 @@ export interface ReadProblem {
 export type Obj = Record<string, unknown>;
 
 const DECIMAL = /^\d+(?:\.\d+)?$/;
-export const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function render(value: unknown): string {
   if (value instanceof NumberLiteral) return value.source;
@@ -55,14 +55,14 @@ export class ConfigReader {
     return obj;
   }
 
-  /** A mapping from identifiers to values, in file order. */
+  /** A mapping from identifiers (plans, packages, features, option values: ids callers name, so wire ids) to values, in file order. */
   entries(value: unknown, path: string, what: string): [string, unknown][] {
     const obj = this.object(value, path);
     if (!obj) return [];
     const result: [string, unknown][] = [];
     for (const [key, item] of Object.entries(obj)) {
       if (ID.test(key)) result.push([key, item]);
-      else this.problem(join(path, key), `${JSON.stringify(key)} is not a valid ${what} (letters, digits, ".", "_", "-")`);
+      else this.problem(join(path, key), `${JSON.stringify(key)} is not a valid ${what}: it ${ID_MESSAGE}`);
     }
     return result;
   }
@@ -81,7 +81,7 @@ export class ConfigReader {
 
   id(value: unknown, path: string): string | undefined {
     const text = this.string(value, path);
-    if (text !== undefined && !ID.test(text)) return this.problem(path, `${render(text)} is not a valid identifier (letters, digits, ".", "_", "-")`);
+    if (text !== undefined && !ID.test(text)) return this.problem(path, `${render(text)} is not a valid identifier: it ${ID_MESSAGE}`);
     return text;
   }
 

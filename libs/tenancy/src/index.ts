@@ -1,5 +1,6 @@
 export * from './tenant-config.types';
 export * from './tenant-config.error';
 export * from './tenant-config.load';
+export * from './tenants';
 export { parseTenantConfig, DEFAULT_CONSUMPTION_ORDER } from './tenant-config.parse';
 export type { ParseResult } from './tenant-config.parse';

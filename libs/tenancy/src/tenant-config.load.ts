@@ -7,12 +7,13 @@ import { NumberLiteral } from './config.reader';
 import { TenantConfigError, TenantConfigProblem } from './tenant-config.error';
 import { parseTenantConfig } from './tenant-config.parse';
 import { TenantConfig } from './tenant-config.types';
+import { Tenants } from './tenants';
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 export const TENANTS_DIR_ENV = 'CREDITFLOW_TENANTS_DIR';
 
 /** Reads and validates every `<tenantId>.yaml|.yml|.json` in `dir`, keyed by tenant id. */
-export function loadTenants(dir: string): Map<string, TenantConfig> {
+export function loadTenants(dir: string): Tenants {
   const label = displayPath(dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new TenantConfigError([{ file: label, path: '', message: 'tenant configuration directory does not exist' }]);
@@ -28,7 +29,7 @@ export function loadTenants(dir: string): Map<string, TenantConfig> {
     byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), join(dir, name)]);
   }
   const problems: TenantConfigProblem[] = [];
-  const tenants = new Map<string, TenantConfig>();
+  const tenants: TenantConfig[] = [];
   for (const [tenantId, paths] of byTenant) {
     if (paths.length > 1) {
       const names = paths.map(displayPath);
@@ -37,10 +38,10 @@ export function loadTenants(dir: string): Map<string, TenantConfig> {
     }
     const result = readTenantFile(paths[0]);
     if ('problems' in result) problems.push(...result.problems);
-    else tenants.set(result.config.tenantId, result.config);
+    else tenants.push(result.config);
   }
   if (problems.length > 0) throw new TenantConfigError(problems);
-  return tenants;
+  return new Tenants(tenants);
 }
 
 /** Reads and validates one tenant file; throws TenantConfigError listing its problems. */

@@ -111,6 +111,18 @@ describe('loadTenants', () => {
     ]);
   });
 
+  it.each(['Acme', 'acme_eu', 'acme:eu', 'acme.eu'])('refuses the tenant id "%s", which its messages could not carry', (tenantId) => {
+    write(`${tenantId}.yaml`, VALID.replace('tenantId: acme', `tenantId: "${tenantId}"`));
+    expect(loadError().problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      `tenantId: "${tenantId}" is not a valid tenant id: it must be 1-63 characters: lowercase letters, digits and - (starting with a letter or digit)`,
+    ]);
+  });
+
+  it('refuses a plan id that no request could name', () => {
+    write('acme.yaml', `${VALID}plans:\n  "team plan": { monthlyCredits: 10, rolloverCap: 0, maxMembers: 5, prices: { monthly: 9 } }\n`);
+    expect(loadError().problems.map((p) => p.path)).toEqual(['plans.team plan']);
+  });
+
   it('refuses more decimals than the tenant precision, a missing price and an option table without a dimension', () => {
     write(
       'acme.yaml',

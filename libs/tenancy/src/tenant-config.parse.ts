@@ -1,6 +1,7 @@
 // Turns the parsed content of one tenant file into a TenantConfig, or the list of its problems.
 // The file format is documented in config/tenants/README.md.
-import { CREDIT_SCALE, Credits, DAY_MS, ID_PATTERN, minorDigits } from '@creditflow/kernel';
+import { TENANT_ID, TENANT_ID_MESSAGE } from '@creditflow/contracts';
+import { assertNever, CREDIT_SCALE, Credits, DAY_MS, minorDigits } from '@creditflow/kernel';
 import {
   Catalog,
   CreditPackage,
@@ -37,7 +38,7 @@ export function parseTenantConfig(raw: unknown, fileTenantId: string, sourceFile
   if (!root) return { ok: false, problems: r.problems };
 
   const tenantId = r.string(root.tenantId, 'tenantId');
-  if (tenantId !== undefined && !ID_PATTERN.test(tenantId)) r.problem('tenantId', `${JSON.stringify(tenantId)} is not a valid tenant id`);
+  if (tenantId !== undefined && !TENANT_ID.test(tenantId)) r.problem('tenantId', `${JSON.stringify(tenantId)} is not a valid tenant id: it ${TENANT_ID_MESSAGE}`);
   else if (tenantId !== undefined && tenantId !== fileTenantId) {
     r.problem('tenantId', `"${tenantId}" does not match the file name; the file must be named ${tenantId}.yaml or ${tenantId}.json`);
   }
@@ -363,10 +364,6 @@ function readUnitPrice(r: ConfigReader, value: unknown, at: string, precision: n
 
 function isMapping(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
 }
 
 /** `accountAnalytics: {plans: [...]}`: which plans' accounts get per-account usage reports. */

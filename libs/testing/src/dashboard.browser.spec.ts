@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
+import { waitFor } from '@creditflow/kernel/testing';
 import { TENANT, seedDashboardData } from './dashboard.fixture';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
 
@@ -50,14 +51,11 @@ describe('the ops dashboard in chromium', () => {
     platform = await startEmbeddedPlatform({ clock: 'manual' });
     const seeded = await seedDashboardData(platform);
     // The projections follow the store asynchronously: wait until they have seen the last event.
-    const deadline = Date.now() + 20_000;
-    for (;;) {
+    await waitFor('the ops projections to catch up with the seeded data', async () => {
       const low = (await platform.request('GET', '/v1/projections/low-balance', { key: ops })).body;
       const refunds = (await platform.request('GET', '/v1/projections/refunds', { key: ops })).body.refunds;
-      if (low.accounts.some((a: { accountId: string }) => a.accountId === 'lee') && refunds.some((r: { usageId: string }) => r.usageId === seeded.restoredUsage)) break;
-      if (Date.now() > deadline) throw new Error('the ops projections never caught up with the seeded data');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return low.accounts.some((a: { accountId: string }) => a.accountId === 'lee') && refunds.some((r: { usageId: string }) => r.usageId === seeded.restoredUsage) ? true : undefined;
+    }, 20_000);
     profile = mkdtempSync(join(tmpdir(), 'creditflow-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1440, height: 900 } });
     page = context.pages()[0] ?? (await context.newPage());

@@ -46,13 +46,5 @@ export function tempDataRoot(prefix = 'creditflow-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Polls `probe` every 100 ms until it returns something other than undefined (tests over Kafka). */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** How long an e2e test waits (`waitFor` of @creditflow/kernel/testing) for something to cross the broker. */
+export const E2E_WAIT_MS = 45_000;

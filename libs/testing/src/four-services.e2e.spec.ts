@@ -3,7 +3,8 @@
 import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
-import { RunningService, startService, tempDataRoot, waitFor } from './distributed-services';
+import { waitFor } from '@creditflow/kernel/testing';
+import { E2E_WAIT_MS, RunningService, startService, tempDataRoot } from './distributed-services';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const run = randomUUID().slice(0, 8);
@@ -83,6 +84,7 @@ describe('four services over a real Kafka broker', () => {
   const decision = (usageId: string, type: string) =>
     waitFor(`${type} for ${usageId}`, () =>
       seen.find((s) => s.topic === TOPICS.usageDecisions && s.event?.type === type && s.event.data.usageId === usageId)?.event ?? undefined,
+      E2E_WAIT_MS,
     );
 
   const balanceOf = async (tenant: string, accountId: string) => (await http('wallet', 'GET', `/v1/accounts/${accountId}/balance`, tenant)).body;
@@ -115,6 +117,7 @@ describe('four services over a real Kafka broker', () => {
     // The ops projection beside the wallet publishes the latest balance on the compacted topic.
     const snapshot = await waitFor('a balance snapshot of 97.375', () =>
       seen.filter((s) => s.topic === TOPICS.balances && s.key === messageKey('apinfer', accountId)).map((s) => s.event!.data).find((d) => d.available === '97.375' && d.held === '0'),
+      E2E_WAIT_MS,
     );
     expect(snapshot).toMatchObject({ accountId, byType: expect.objectContaining({ topup: '97.375' }) });
   });
@@ -128,6 +131,7 @@ describe('four services over a real Kafka broker', () => {
 
     const dead = await waitFor('the poison message on the DLQ', () =>
       seen.find((s) => s.topic === dlqTopic(TOPICS.usage) && (s.event?.data as { value?: string })?.value === poison),
+      E2E_WAIT_MS,
     );
     expect(dead.event!.data).toMatchObject({ reason: 'value is not JSON', topic: TOPICS.usage });
     await decision(`u-after-poison-${run}`, 'creditflow.usage.authorized');
@@ -216,9 +220,10 @@ describe('four services over a real Kafka broker', () => {
 
     const grant = await waitFor('the cycle-0 monthly grant', () =>
       seen.find((s) => s.topic === TOPICS.scheduler && s.event?.type === 'creditflow.scheduler.monthly-grant' && s.event.subject === accountId)?.event ?? undefined,
+      E2E_WAIT_MS,
     );
     expect(grant.data).toMatchObject({ amount: '50', cycle: 0, lotType: 'subscription' });
-    await waitFor('the grant in the wallet', async () => ((await balanceOf('amisi', accountId)).available === '50' ? true : undefined));
+    await waitFor('the grant in the wallet', async () => ((await balanceOf('amisi', accountId)).available === '50' ? true : undefined), E2E_WAIT_MS);
 
     // A trigger one month on (creditflow.scheduler-triggers.v1): rollover-expiry of cycle 0, then cycle 1's grant.
     const at = new Date(Date.now() + 32 * 24 * 3600_000).toISOString();
@@ -229,10 +234,10 @@ describe('four services over a real Kafka broker', () => {
     const cycle1 = await waitFor('the cycle-1 events', () => {
       const mine = seen.filter((s) => s.topic === TOPICS.scheduler && s.event?.subject === accountId).map((s) => s.event!.type);
       return mine.length >= 3 ? mine : undefined;
-    });
+    }, E2E_WAIT_MS);
     expect(cycle1).toEqual(['creditflow.scheduler.monthly-grant', 'creditflow.scheduler.rollover-expiry', 'creditflow.scheduler.monthly-grant']);
     // Pro keeps up to 100: the unused 50 of cycle 0 roll over, cycle 1 adds 50.
-    await waitFor('cycle 1 in the wallet', async () => ((await balanceOf('amisi', accountId)).available === '100' ? true : undefined));
+    await waitFor('cycle 1 in the wallet', async () => ((await balanceOf('amisi', accountId)).available === '100' ? true : undefined), E2E_WAIT_MS);
     const lots = (await balanceOf('amisi', accountId)).lots.map((l: { lotId: string; remaining: string }) => [l.lotId.split(':').pop(), l.remaining]);
     expect(lots).toEqual([['0', '50'], ['1', '50']]);
   });
@@ -252,9 +257,10 @@ describe('four services over a real Kafka broker', () => {
     await decision(`g1-${run}`, 'creditflow.usage.failed');
     const refund = await waitFor('the restoration decision', () =>
       seen.find((s) => s.topic === TOPICS.refunds && (s.event?.data as { refundId?: string })?.refundId === `restore:g1-${run}`)?.event ?? undefined,
+      E2E_WAIT_MS,
     );
     expect(refund.data).toMatchObject({ status: 'approved', creditsRestored: { usageId: `g1-${run}`, amount: '10' } });
-    await waitFor('the restored balance', async () => ((await balanceOf('gptimage2', accountId)).available === '20' ? true : undefined));
+    await waitFor('the restored balance', async () => ((await balanceOf('gptimage2', accountId)).available === '20' ? true : undefined), E2E_WAIT_MS);
   });
 
   it('neither loses nor doubles a charge when the wallet is stopped and restarted mid-stream', async () => {
@@ -275,7 +281,7 @@ describe('four services over a real Kafka broker', () => {
       ),
     });
     // Stop the wallet as soon as it has decided some of them, then start a new one on the same data.
-    await waitFor('the first decisions', () => (seen.some((s) => s.topic === TOPICS.usageDecisions && s.event?.data.usageId === ids[0]) ? true : undefined));
+    await waitFor('the first decisions', () => (seen.some((s) => s.topic === TOPICS.usageDecisions && s.event?.data.usageId === ids[0]) ? true : undefined), E2E_WAIT_MS);
     await services.wallet!.stop();
     services.wallet = await startService('wallet', env, dataRoot);
 

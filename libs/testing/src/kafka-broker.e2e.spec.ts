@@ -2,17 +2,10 @@
 // can be created, keyed messages produced, and a new consumer group reads them back in order.
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { waitFor } from '@creditflow/kernel/testing';
 
 // Explicit timeouts: jest 29 ignores `testTimeout` inside a `projects` entry of jest.config.cjs.
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('Kafka broker (e2e smoke)', () => {
   const run = randomUUID();
@@ -56,7 +49,7 @@ describe('Kafka broker (e2e smoke)', () => {
       },
     });
 
-    await until(() => received.length >= values.length, 30_000, `${values.length} messages on ${topic}`);
+    await waitFor(`${values.length} messages on ${topic}`, () => (received.length >= values.length ? true : undefined), 30_000);
     expect(received.map((m) => m.value)).toEqual(values);
     expect(received.every((m) => m.key === key)).toBe(true);
   }, 60_000);

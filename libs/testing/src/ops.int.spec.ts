@@ -3,6 +3,7 @@
 // projection, and the CSV report must parse back to the JSON one.
 import { join } from 'node:path';
 import { createEventStore } from '@creditflow/event-store';
+import { waitFor } from '@creditflow/kernel/testing';
 import { OpsProjections } from '@creditflow/ops-projections';
 import { rebuildProjections, stateLoader } from '@creditflow/ops-service';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
@@ -51,15 +52,14 @@ describe('ops projections', () => {
       }
     }
     // The projection and the refund service work asynchronously: wait until the projection agrees with the wallet.
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const projected = (await platform.request('GET', '/v1/projections/balances', { key: ops })).body.balances;
-      const live = await Promise.all(accounts.map(async (a) => (await platform.request('GET', `/v1/accounts/${a}/balance`, { key: ops })).body));
-      const same = live.every((b) => projected.some((p: { accountId: string; available: string; held: string }) => p.accountId === b.accountId && p.available === b.available && p.held === b.held));
-      if (same && projected.length === accounts.length) break;
-      if (Date.now() > deadline) throw new Error(`projection never caught up: ${JSON.stringify(projected)} vs ${JSON.stringify(live)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let projected: { accountId: string; available: string; held: string }[] = [];
+    let live: { accountId: string; available: string; held: string }[] = [];
+    await waitFor(() => `the projection to catch up: ${JSON.stringify(projected)} vs ${JSON.stringify(live)}`, async () => {
+      projected = (await platform.request('GET', '/v1/projections/balances', { key: ops })).body.balances;
+      live = await Promise.all(accounts.map(async (a) => (await platform.request('GET', `/v1/accounts/${a}/balance`, { key: ops })).body));
+      const same = live.every((b) => projected.some((p) => p.accountId === b.accountId && p.available === b.available && p.held === b.held));
+      return same && projected.length === accounts.length ? true : undefined;
+    }, 20_000);
   }, 60_000);
 
   afterAll(() => platform?.close());
@@ -110,13 +110,10 @@ describe('ops projections', () => {
   it('shows a money refund as a claw-back in the refunds and the daily flows', async () => {
     const refund = await platform.request('POST', '/v1/refunds', { key: admin, body: { refundId: 'ops-refund-1', accountId: 'ops-a', purchaseId: 'p-ops-a', reason: 'unused_credits' } });
     expect(refund.body.status).toBe('approved');
-    const deadline = Date.now() + 10_000;
-    let rows: { id: string; kind: string; credits: string }[] = [];
-    while (Date.now() < deadline) {
-      rows = (await platform.request('GET', '/v1/projections/refunds', { key: ops })).body.refunds;
-      if (rows.some((r) => r.id === 'ops-refund-1')) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const rows = await waitFor('the refund in the projection', async () => {
+      const refunds: { id: string; kind: string; credits: string }[] = (await platform.request('GET', '/v1/projections/refunds', { key: ops })).body.refunds;
+      return refunds.some((r) => r.id === 'ops-refund-1') ? refunds : undefined;
+    }, 10_000);
     expect(rows.find((r) => r.id === 'ops-refund-1')).toMatchObject({ kind: 'claw-back', credits: refund.body.creditsClawedBack });
   });
 });

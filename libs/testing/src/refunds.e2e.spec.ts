@@ -5,7 +5,8 @@
 import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, REFUND_TYPES, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
-import { RunningService, startService, tempDataRoot, waitFor } from './distributed-services';
+import { waitFor } from '@creditflow/kernel/testing';
+import { E2E_WAIT_MS, RunningService, startService, tempDataRoot } from './distributed-services';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const run = randomUUID().slice(0, 8);
@@ -73,7 +74,7 @@ describe('refunds over a real Kafka broker', () => {
     await waitFor('the refund service to catch up with the wallet', async () => {
       const r = await http(refund, 'GET', `/v1/accounts/${accountId}/purchases`);
       return r.status === 200 && r.body.walletRevision === head ? true : undefined;
-    });
+    }, E2E_WAIT_MS);
   }
 
   it('carries an approved refund refund -> wallet; the balance follows and the claw-back settles the refund', async () => {
@@ -89,11 +90,11 @@ describe('refunds over a real Kafka broker', () => {
       body: { refundId, status: 'approved', money: { amount: '9.82', currency: 'CNY' }, creditsClawedBack: '98.25', settlement: 'pending' },
     });
 
-    const decided = await waitFor('the decision on creditflow.refunds.v1', () => seen.find((e) => e.type === REFUND_TYPES.decided && e.data.refundId === refundId));
+    const decided = await waitFor('the decision on creditflow.refunds.v1', () => seen.find((e) => e.type === REFUND_TYPES.decided && e.data.refundId === refundId), E2E_WAIT_MS);
     expect(decided).toMatchObject({ subject: accountId, tenantid: 'apinfer', data: { creditsClawedBack: { lotId: `purchase:${purchaseId}`, amount: '98.25' } } });
-    await waitFor('the claw-back in the wallet', async () => ((await available(accountId)) === '0' ? true : undefined));
+    await waitFor('the claw-back in the wallet', async () => ((await available(accountId)) === '0' ? true : undefined), E2E_WAIT_MS);
 
-    const settled = await waitFor('the settlement on creditflow.refunds.v1', () => seen.find((e) => e.type === REFUND_TYPES.settled && e.data.refundId === refundId));
+    const settled = await waitFor('the settlement on creditflow.refunds.v1', () => seen.find((e) => e.type === REFUND_TYPES.settled && e.data.refundId === refundId), E2E_WAIT_MS);
     expect(settled.data).toMatchObject({ settlement: 'settled', money: { amount: '9.82', currency: 'CNY' } });
     expect((await http(refund, 'GET', `/v1/refunds/${refundId}`)).body).toMatchObject({ settlement: 'settled' });
 
@@ -119,9 +120,9 @@ describe('refunds over a real Kafka broker', () => {
         })),
       }],
     });
-    const decided = await waitFor('the decision', () => seen.find((e) => e.type === REFUND_TYPES.decided && e.data.refundId === refundId));
+    const decided = await waitFor('the decision', () => seen.find((e) => e.type === REFUND_TYPES.decided && e.data.refundId === refundId), E2E_WAIT_MS);
     expect(decided.data).toMatchObject({ status: 'approved', money: { amount: '9.82', currency: 'CNY' } });
-    await waitFor('the claw-back in the wallet', async () => ((await available(accountId)) === '0' ? true : undefined));
-    await waitFor('the settlement', () => seen.find((e) => e.type === REFUND_TYPES.settled && e.data.refundId === refundId));
+    await waitFor('the claw-back in the wallet', async () => ((await available(accountId)) === '0' ? true : undefined), E2E_WAIT_MS);
+    await waitFor('the settlement', () => seen.find((e) => e.type === REFUND_TYPES.settled && e.data.refundId === refundId), E2E_WAIT_MS);
   });
 });

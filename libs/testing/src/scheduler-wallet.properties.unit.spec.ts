@@ -11,10 +11,11 @@ import fc from 'fast-check';
 import { Credits, wholeCredits } from '@creditflow/kernel';
 import {
   DailyResetEvent, DailyResetState, PlanTerms, SubscriptionCommand, SubscriptionEvent, SubscriptionState, decide as decideSubscription,
-  decideDailyReset, fold as foldSubscription, foldDailyReset, initialDailyResetState, initialState as initialSubscription, localDay, nextDay,
-  startOfLocalDay,
+  decideDailyReset, fold as foldSubscription, foldDailyReset, initialDailyResetState, initialState as initialSubscription,
 } from '@creditflow/scheduler-domain';
-import { WalletCommand, WalletPolicy, WalletState, balanceOf, decide as decideWallet, fold as foldWallet, initialState as initialWallet } from '@creditflow/wallet-domain';
+import {
+  WalletCommand, WalletPolicy, WalletState, balanceOf, dailyLoginGrant, decide as decideWallet, fold as foldWallet, initialState as initialWallet,
+} from '@creditflow/wallet-domain';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -119,16 +120,8 @@ function act(world: World, a: Activity): World {
       });
     case 'cancel':
       return runSubscription(world, { type: 'CancelSubscription', data: { now } });
-    case 'login': {
-      const day = localDay(now, ZONE);
-      return applyToWallet(world, {
-        type: 'GrantCredits',
-        data: {
-          lotId: `daily:${day}`, lotType: 'daily', amount: wholeCredits(10), expiresAt: startOfLocalDay(nextDay(day), ZONE), costBasis: null,
-          source: { kind: 'login', id: day }, now,
-        },
-      });
-    }
+    case 'login':
+      return applyToWallet(world, dailyLoginGrant(policy.daily, now)!);
     case 'use': {
       const usageId = `u${a.id}`;
       const w = applyToWallet(world, {

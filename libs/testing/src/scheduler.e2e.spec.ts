@@ -5,9 +5,10 @@ import { Admin, Consumer, Kafka, Producer, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { CloudEvent, PAYMENT_TYPES, SCHEDULER_TYPES, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
-import { localDay } from '@creditflow/scheduler-domain';
 import { ManualClock } from '@creditflow/shell';
-import { RunningService, startService, tempDataRoot, waitFor } from './distributed-services';
+import { localDay } from '@creditflow/kernel';
+import { waitFor } from '@creditflow/kernel/testing';
+import { E2E_WAIT_MS, RunningService, startService, tempDataRoot } from './distributed-services';
 import { tenantsWithDailyReset } from './tenant-variants';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
@@ -104,7 +105,7 @@ describe('scheduler and wallet over a real Kafka broker', () => {
         return end.high === '0' || BigInt(at) >= BigInt(end.high);
       });
       return done ? true : undefined;
-    });
+    }, E2E_WAIT_MS);
   const scheduled = (accountId: string) => seen.filter((s) => s.topic === TOPICS.scheduler && s.key === messageKey('amisi', accountId));
 
 
@@ -119,7 +120,7 @@ describe('scheduler and wallet over a real Kafka broker', () => {
       data: { accountId: payAccount, planId: 'basic', billingPeriod: 'monthly' },
     });
     await send(TOPICS.payments, messageKey('amisi', payAccount), started);
-    await waitFor('the basic grant', async () => ((await balance('amisi', payAccount)).available === '20' ? true : undefined));
+    await waitFor('the basic grant', async () => ((await balance('amisi', payAccount)).available === '20' ? true : undefined), E2E_WAIT_MS);
     const cancelled = cloudEvent({
       id: `pay-${run}-2`, source: 'e2e-payments', type: PAYMENT_TYPES.subscriptionCancelled, subject: payAccount, tenantid: 'amisi', data: { accountId: payAccount },
     });
@@ -133,6 +134,7 @@ describe('scheduler and wallet over a real Kafka broker', () => {
     // The poison comes after the others on the account's partition: once it is dead-lettered, they have been handled.
     const dead = await waitFor('the refused plan on the DLQ', () =>
       seen.find((s) => s.topic === dlqTopic(TOPICS.payments) && JSON.parse(s.event?.data.value ?? '{}').id === poison.id),
+      E2E_WAIT_MS,
     );
     expect(dead.event!.data.reason).toMatch(/custom_plan/);
     const view = await http('subscription-scheduler', 'GET', `/v1/accounts/${payAccount}/subscription`, 'amisi');
@@ -154,10 +156,10 @@ describe('scheduler and wallet over a real Kafka broker', () => {
     expect(login.body).toMatchObject({ granted: '10', expiresAt: new Date(boundary).toISOString() }); // Shanghai midnight
     setClocks(boundary + 3_600_000);
     await trigger(boundary + 3_600_000);
-    const reset = await waitFor('the reset at Shanghai midnight', () => seen.find((s) => s.topic === TOPICS.scheduler && s.event?.id === `daily-reset:${resetTenant}:${day}`));
+    const reset = await waitFor('the reset at Shanghai midnight', () => seen.find((s) => s.topic === TOPICS.scheduler && s.event?.id === `daily-reset:${resetTenant}:${day}`), E2E_WAIT_MS);
     expect(reset.key).toBe(resetTenant);
     expect(reset.event!.data).toEqual({ eventId: `daily-reset:${resetTenant}:${day}`, day, at: new Date(boundary).toISOString(), timeZone: 'Asia/Shanghai' });
-    const expired = await waitFor('the recorded expiry', async () => (await history(resetTenant, dailyAccount)).find((t) => t.type === 'LotExpired'));
+    const expired = await waitFor('the recorded expiry', async () => (await history(resetTenant, dailyAccount)).find((t) => t.type === 'LotExpired'), E2E_WAIT_MS);
     expect(expired).toMatchObject({ amount: '10', expiredAt: new Date(boundary).toISOString() });
     expect(seen.filter((s) => s.event?.id === `daily-reset:${resetTenant}:${day}`)).toHaveLength(1);
   });
@@ -178,14 +180,14 @@ describe('scheduler and wallet over a real Kafka broker', () => {
         `monthly-grant:${sub}:0`, `rollover-expiry:${sub}:0`, `monthly-grant:${sub}:1`, `rollover-expiry:${sub}:1`, `monthly-grant:${sub}:2`,
         `rollover-expiry:${sub}:2`, `monthly-grant:${sub}:3`,
       ];
-      const mine = await waitFor(`the catch-up of ${accountId}`, () => (scheduled(accountId).length >= expected.length ? scheduled(accountId) : undefined));
+      const mine = await waitFor(`the catch-up of ${accountId}`, () => (scheduled(accountId).length >= expected.length ? scheduled(accountId) : undefined), E2E_WAIT_MS);
       expect(mine.map((s) => s.event!.id)).toEqual(expected);
       expect(new Set(mine.map((s) => s.partition)).size).toBe(1);
 
       const applied = await waitFor(`the wallet of ${accountId}`, async () => {
         const h = await history('amisi', accountId);
         return h.filter((t) => t.type === 'CreditsGranted').length === 4 && h.some((t) => t.eventId === `rollover-expiry:${sub}:2`) ? h : undefined;
-      });
+      }, E2E_WAIT_MS);
       const order = applied.filter((t) => t.type === 'CreditsGranted' || t.type === 'RolloverExpired').map((t) => t.lotId ?? t.eventId);
       expect(order).toEqual(expected);
       // Pro, nothing used: 50, 100, 150, then 150 -> cap 100 + 50. The oldest grant expired.
@@ -206,6 +208,7 @@ describe('scheduler and wallet over a real Kafka broker', () => {
     await send(TOPICS.scheduler, grant.key!, probe);
     const dead = await waitFor('the probe on the DLQ', () =>
       seen.find((s) => s.topic === dlqTopic(TOPICS.scheduler) && JSON.parse(s.event?.data.value ?? '{}').id === probe.id),
+      E2E_WAIT_MS,
     );
     expect(dead.event!.data.reason).toMatch(/unknown scheduler event type/);
     expect(await balance('amisi', accountId)).toEqual(before.balance);

@@ -6,7 +6,8 @@
 import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
-import { RunningService, startService, tempDataRoot, waitFor } from './distributed-services';
+import { waitFor } from '@creditflow/kernel/testing';
+import { RunningService, startService, tempDataRoot } from './distributed-services';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const run = randomUUID().slice(0, 8);

@@ -3,8 +3,9 @@
 // per-message and per-analysis prices, team sharing up to 3 (pro) and 10 (business) members,
 // credits that are non-refundable and non-transferable. CHOSEN in config/tenants/amisi.yaml: the
 // credit packages (the seed gives no figures) and maxMembers 1 for free and basic.
+import { waitFor } from '@creditflow/kernel/testing';
 import { apiKey } from '@creditflow/testing';
-import { at, eventually, platformFor, tenantApi, uniqueId } from './seed-platform.testing';
+import { SEED_WAIT_MS, at, platformFor, tenantApi, uniqueId } from './seed-platform.testing';
 
 describe('amisi (seed 003) through HTTP', () => {
   const platform = platformFor({ clock: 'manual' });
@@ -265,10 +266,10 @@ describe('amisi (seed 003) through HTTP', () => {
       expect(await amisi.balance(accountId)).toMatchObject({ available: '139' });
 
       const period = 'from=2033-06-15&to=2033-06-16';
-      const byDay = await eventually('the usage projection', async () => {
+      const byDay = await waitFor('the usage projection', async () => {
         const body = await report(`groupBy=day&${period}`);
         return body.rows.length === 2 && body.rows[1].uses === 1 ? body : undefined;
-      });
+      }, SEED_WAIT_MS);
       expect(byDay.rows).toEqual([{ day: '2033-06-15', uses: 3, credits: '9' }, { day: '2033-06-16', uses: 1, credits: '2' }]);
       expect((await report(`groupBy=user&${period}`)).rows).toEqual([{ user: 'ana', uses: 2, credits: '7' }, { user: 'ben', uses: 2, credits: '4' }]);
       expect((await report(`groupBy=feature&${period}`)).rows).toEqual([
@@ -290,18 +291,18 @@ describe('amisi (seed 003) through HTTP', () => {
       const pro = await subscribed('pro');
       await amisi.charge(pro, { feature: 'chat-message' });
 
-      const byUser = await eventually('the business account in its report', async () => {
+      const byUser = await waitFor('the business account in its report', async () => {
         const r = await amisi.call('ops', 'GET', `/v1/accounts/${business}/reports/usage?groupBy=user`);
         return r.status === 200 && r.body.rows.length === 2 ? r.body : undefined;
-      });
+      }, SEED_WAIT_MS);
       expect(byUser.rows).toEqual([{ user: 'cy', uses: 1, credits: '3' }, { user: 'di', uses: 1, credits: '1' }]);
       const csv = await amisi.call('ops', 'GET', `/v1/accounts/${business}/reports/usage?groupBy=feature&format=csv`);
       expect(String(csv.body).trim().split(/\r?\n/)).toEqual(['feature,uses,credits', 'chat-message,1,1', 'text-to-image,1,3']);
 
-      const refused = await eventually('the pro account known to the projection', async () => {
+      const refused = await waitFor('the pro account known to the projection', async () => {
         const r = await amisi.call('ops', 'GET', `/v1/accounts/${pro}/reports/usage`);
         return r.status === 422 ? r : undefined;
-      });
+      }, SEED_WAIT_MS);
       expect(refused.body).toMatchObject({ error: 'analytics_not_in_plan', details: { planId: 'pro', plans: ['business', 'enterprise'] } });
       expect((await amisi.call('ops', 'GET', '/v1/accounts/nobody-here/reports/usage')).status).toBe(404);
     });

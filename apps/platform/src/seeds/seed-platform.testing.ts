@@ -1,5 +1,6 @@
 // Helpers for the per-seed acceptance tests: the embedded platform (the same runtime and services
 // `npm start` hosts) driven only through the public HTTP contract, one tenant's keys at a time.
+import { waitFor } from '@creditflow/kernel/testing';
 import { EmbeddedPlatform, PlatformResponse, apiKey, startEmbeddedPlatform } from '@creditflow/testing';
 
 export type Role = 'admin' | 'ops' | 'service';
@@ -30,16 +31,8 @@ export function platformFor(options: { clock?: 'manual' | 'system' } = {}): () =
   };
 }
 
-/** Polls `probe` until it returns something other than undefined. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** How long a seed test waits (`waitFor` of @creditflow/kernel/testing) for the asynchronous services. */
+export const SEED_WAIT_MS = 20_000;
 
 /** Exact ratio comparison of two decimal strings' quotients a/b < c/d, without floats. */
 export function perCreditLess(price: string, credits: string, otherPrice: string, otherCredits: string): boolean {
@@ -91,10 +84,10 @@ export function tenantApi(platform: () => EmbeddedPlatform, tenant: string) {
     setClock: (now: Date) => ok(call('admin', 'POST', '/v1/admin/clock', { now: now.toISOString() })),
     /** Polls the balance until `check` accepts it; answers that balance. */
     balanceWhen: (accountId: string, what: string, check: (balance: any) => boolean) =>
-      eventually(what, async () => {
+      waitFor(what, async () => {
         const balance = await api.balance(accountId);
         return check(balance) ? balance : undefined;
-      }),
+      }, SEED_WAIT_MS),
   };
   return api;
 }

@@ -18,7 +18,8 @@ import {
   type Position,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { defaultRetryPolicy, deliver, report, sleep, type RetryPolicy } from '../delivery';
+import { sleep } from '@creditflow/kernel';
+import { defaultRetryPolicy, deliver, report, type RetryPolicy } from '../delivery';
 import {
   assertAppendable,
   categoryOf,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@creditflow/kernel/testing';
 import { commandHandlerContract, eventStoreContract } from '../../testing';
 import { SqliteEventStore } from './sqlite.event-store';
 import type { RecordedEvent } from '../event-store';
@@ -25,7 +26,7 @@ describe('SqliteEventStore', () => {
     const written = await first.appendToStream('wallet-acc1', events, { expectedRevision: 'no_stream' });
     const delivered: RecordedEvent[] = [];
     const subscription = await first.subscribe({ subscriptionId: 'projector', onEvents: async (e) => void delivered.push(...e) });
-    while (delivered.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor('2 events delivered', () => (delivered.length >= 2 ? true : undefined));
     await subscription.stop();
     await first.close();
 
@@ -35,7 +36,7 @@ describe('SqliteEventStore', () => {
     await reopened.appendToStream('wallet-acc1', later, { expectedRevision: written.nextExpectedRevision });
     const resumed: RecordedEvent[] = [];
     const again = await reopened.subscribe({ subscriptionId: 'projector', onEvents: async (e) => void resumed.push(...e) });
-    while (resumed.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor('1 event delivered', () => (resumed.length >= 1 ? true : undefined));
     await again.stop();
     await reopened.close();
 
@@ -69,7 +70,7 @@ describe('SqliteEventStore', () => {
       { streamName: 'wallet-acc1', events: [event('A')], expectedRevision: 'no_stream' },
       { streamName: 'refund-r1', events: [event('B')], expectedRevision: 'no_stream' },
     ]);
-    while (delivered.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor('2 events delivered', () => (delivered.length >= 2 ? true : undefined));
     await subscription.stop();
     await store.close();
 

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { openSqlite } from './open-sqlite';
-import { defaultRetryPolicy, deliver, report, sleep, type RetryPolicy } from '../delivery';
+import { sleep } from '@creditflow/kernel';
+import { defaultRetryPolicy, deliver, report, type RetryPolicy } from '../delivery';
 import {
   assertAppendable,
   categoryOf,

@@ -1,6 +1,6 @@
 // Quoting: what one usage request costs under one catalog version. Pure and deterministic; the
 // wallet fixes the quote at authorization time, so a later catalog version never re-prices it.
-import { Credits, formatCredits } from '@creditflow/kernel';
+import { assertNever, Credits, formatCredits } from '@creditflow/kernel';
 import { Catalog, Feature, OPTION_FIELDS, OptionField, UnitPrice } from './catalog.types';
 import { multiplyExactly, timesQuantity } from './price.arithmetic';
 import {
@@ -130,8 +130,4 @@ function applyFactor(feature: Feature, amount: Credits, factor: string | null, p
     );
   }
   return product;
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
 }

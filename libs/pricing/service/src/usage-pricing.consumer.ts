@@ -32,8 +32,8 @@ export class UsagePricingConsumer {
   private price({ event, message }: DeliveredEvent): OutboundMessage | DeadLetter {
     const action = ACTIONS.get(event.type);
     if (!action) return { message, reason: `unknown usage command type "${event.type}"` };
+    if (!this.runtime.tenants.has(event.tenantid)) return { message, reason: `unknown tenant "${event.tenantid}"` };
     const tenant = this.runtime.tenants.get(event.tenantid);
-    if (!tenant) return { message, reason: `unknown tenant "${event.tenantid}"` };
     // The key orders one account's usage commands in one partition (its agreement with the message is checked on receipt).
     const keyed = parseMessageKey(message.key);
     if (!keyed) return { message, reason: `usage commands are keyed "<tenant>:<account>", not ${JSON.stringify(message.key)}` };

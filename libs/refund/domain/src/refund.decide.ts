@@ -24,9 +24,8 @@
 // - Requests no policy can judge throw: malformed (REFUND.INVALID_REQUEST) or naming a purchase or usage
 //   the wallet does not know (REFUND.PURCHASE_NOT_FOUND / REFUND.USAGE_NOT_FOUND, worth a retry).
 //   A policy that refuses the reason outright (amisi) decides without looking the subject up.
-import { creditsToMoney, Credits, DAY_MS, DomainError, HOUR_MS, Money } from '@creditflow/kernel';
+import { assertNever, creditsToMoney, Credits, DAY_MS, DomainError, HOUR_MS, Money } from '@creditflow/kernel';
 import { InvalidRefundRequestError, RefundSubjectNotFoundError } from './refund.errors';
-import { assertNever } from './assert-never';
 import { RefundPolicy, restoresOnPlatformError } from './refund.policy';
 import { RefundRule, RefundRules } from './refund.rules';
 import { PurchaseFacts, RefundDecision, RefundFacts, RefundReason, RefundRequest, UsageFacts } from './refund.types';

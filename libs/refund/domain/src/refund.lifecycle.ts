@@ -11,8 +11,7 @@
 //   `ClawBackRefused` voids it (the credits were used, held or gone before the claw-back applied, so
 //   no money is returned; a new request under a new refundId is judged on what is unused then).
 // - Settling or voiding is idempotent and final: whichever the wallet reported first stands.
-import { Credits, Decider, DomainError, formatCredits, Money } from '@creditflow/kernel';
-import { assertNever } from './assert-never';
+import { assertNever, Credits, Decider, DomainError, formatCredits, Money } from '@creditflow/kernel';
 import { decideRefund } from './refund.decide';
 import { RefundPolicy } from './refund.policy';
 import { RefundRule, RefundRules } from './refund.rules';

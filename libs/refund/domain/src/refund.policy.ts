@@ -2,7 +2,7 @@
 // seed's kind of rule. `restoreOnPlatformError` (optional on every variant) overrides whether a usage
 // that failed through platform or model error after completion gets its credits back; without it each
 // kind has the default in `restoresOnPlatformError`.
-import { assertNever } from './assert-never';
+import { assertNever } from '@creditflow/kernel';
 
 export type RefundPolicy =
   | {

@@ -6,7 +6,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { join } from 'node:path';
 import { CommandHandler, KeyedLock, Subscription } from '@creditflow/event-store';
-import { Credits, DomainError } from '@creditflow/kernel';
+import { Credits, DomainError, sleep } from '@creditflow/kernel';
 import { publishFromStore } from '@creditflow/messaging';
 import { RefundCommand, RefundEvent, RefundPolicy, RefundRecord, RefundRequest, refundDecider } from '@creditflow/refund-domain';
 import { RUNTIME, Runtime } from '@creditflow/shell';
@@ -69,10 +69,9 @@ export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApp
     this.index.close();
   }
 
+  /** The tenant's configuration; TENANT.UNKNOWN if there is none. */
   tenant(tenantId: string): TenantConfig {
-    const tenant = this.runtime.tenants.get(tenantId);
-    if (!tenant) throw new DomainError('TENANT.UNKNOWN', `unknown tenant "${tenantId}"`);
-    return tenant;
+    return this.runtime.tenants.get(tenantId);
   }
 
   knowsTenant(tenantId: string): boolean {
@@ -163,7 +162,7 @@ export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApp
         this.log.warn(`refund facts for ${tenantId}/${accountId} are behind the wallet (revision ${last.revision}); deciding on what has arrived`);
         return;
       }
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
   }
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudEvent, REFUND_TYPES, TOPICS, WalletEventData, cloudEvent, messageKey } from '@creditflow/contracts';
+import { waitFor } from '@creditflow/kernel/testing';
 import { ConsumedMessage, DeliveredEvent } from '@creditflow/messaging';
 import { Runtime, createRuntime } from '@creditflow/shell';
 import { RefundApp } from './refund.app';
@@ -76,15 +77,6 @@ function history(accountId: string, purchaseId: string, used: string | null) {
 const requestMessage = (data: Record<string, unknown>) =>
   delivered(TOPICS.refunds, cloudEvent({ id: `req-${++offset}`, source: 'test', type: REFUND_TYPES.requested, subject: String(data.accountId), tenantid: TENANT, data }));
 
-async function waitFor<T>(probe: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const found = probe();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('timed out');
-}
-
 describe('the read model of wallet facts', () => {
   it('follows a purchase lot through holds and charges, and applies a redelivered event once', async () => {
     const events = history('acc-1', 'p1', '30');
@@ -114,7 +106,7 @@ describe('settling a money refund', () => {
     await consumer.walletEvents(history('acc-1', 'p1', '30'));
     const record = await app.request(TENANT, { refundId: 'r1', accountId: 'acc-1', purchaseId: 'p1', reason: 'unused_credits' }, app.now(), { awaitWallet: false });
     expect(record).toMatchObject({ settlement: 'pending', decision: { status: 'approved', creditsClawedBack: { lotId: 'purchase:p1', amount: 70_000_000n } } });
-    const decided = await waitFor(() => published.find((e) => e.type === REFUND_TYPES.decided));
+    const decided = await waitFor('the decision', () => published.find((e) => e.type === REFUND_TYPES.decided), 2_000);
     expect(decided).toMatchObject({
       id: 'refund-decision:apinfer:r1', subject: 'acc-1', tenantid: TENANT,
       data: { refundId: 'r1', status: 'approved', money: { amount: '7.00', currency: 'CNY' }, creditsClawedBack: { lotId: 'purchase:p1', amount: '70' } },
@@ -122,7 +114,7 @@ describe('settling a money refund', () => {
 
     await consumer.walletEvents([walletEvent('acc-1', 4, 'CreditsClawedBack', { refundId: 'r1', lotId: 'purchase:p1', amount: '70', clawedBackAt: iso(7200_000) })]);
     expect((await app.record(TENANT, 'r1')).settlement).toBe('settled');
-    const settled = await waitFor(() => published.find((e) => e.type === REFUND_TYPES.settled));
+    const settled = await waitFor('the settlement', () => published.find((e) => e.type === REFUND_TYPES.settled), 2_000);
     expect(settled.data).toEqual({ refundId: 'r1', accountId: 'acc-1', settlement: 'settled', money: { amount: '7.00', currency: 'CNY' }, at: iso(7200_000) });
     expect((await app.facts.purchase(TENANT, 'acc-1', 'p1', T0))?.unused).toBe(0n);
   });
@@ -137,7 +129,7 @@ describe('settling a money refund', () => {
     await consumer.walletEvents([placed, captured, walletEvent('acc-1', 4, 'ClawBackRefused', { refundId: 'r1', lotId: 'purchase:p1', requested: '100', unused: '70', refusedAt: iso(7200_000) })]);
     const voided = await app.record(TENANT, 'r1');
     expect(voided).toMatchObject({ settlement: 'voided', voided: { rule: 'REFUND.CREDITS_USED_BEFORE_CLAWBACK', unused: 70_000_000n } });
-    const message = await waitFor(() => published.find((e) => e.type === REFUND_TYPES.voided));
+    const message = await waitFor('the voiding', () => published.find((e) => e.type === REFUND_TYPES.voided), 2_000);
     expect(message.data).toMatchObject({ refundId: 'r1', settlement: 'voided', unused: '70', rule: 'REFUND.CREDITS_USED_BEFORE_CLAWBACK' });
 
     const again = await app.request(TENANT, { refundId: 'r2', accountId: 'acc-1', purchaseId: 'p1', reason: 'unused_credits' }, app.now(), { awaitWallet: false });
@@ -197,7 +189,7 @@ describe('failures after completion', () => {
     const record = await app.record(gpt, 'restore:g1');
     expect(record.decision).toMatchObject({ status: 'approved', creditsRestored: { usageId: 'g1', amount: 10_000_000n }, decidedAt: iso(2000) });
     expect((await runtime.store.readStream('refund-gptimage2_restore:g1')).length).toBe(1);
-    const message = await waitFor(() => published.find((e) => e.type === REFUND_TYPES.decided));
+    const message = await waitFor('the decision', () => published.find((e) => e.type === REFUND_TYPES.decided), 2_000);
     expect(message.data).toMatchObject({ refundId: 'restore:g1', creditsRestored: { usageId: 'g1', amount: '10' } });
   });
 });

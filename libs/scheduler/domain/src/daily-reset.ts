@@ -9,10 +9,8 @@
 // tick emits nothing and downtime is caught up once, in order, with the same events a tick per day
 // would have emitted. Each event also names the boundary after it (`nextAt`), so a tick before that
 // decides without any time-zone arithmetic, and the state depends on the last event alone.
-import type { Decider } from '@creditflow/kernel';
+import { assertNever, localDay, nextDay, startOfLocalDay, type Decider } from '@creditflow/kernel';
 import { InvalidTimeError } from './subscription.errors';
-import { assertNever } from './subscription.state';
-import { localDay, nextDay, startOfLocalDay } from './local-day';
 
 /** At most this many boundaries per decision; a longer outage is caught up by the following ticks. */
 export const MAX_DAILY_RESETS_PER_TICK = 3660;

@@ -7,5 +7,4 @@ export { initialState, evolve, fold } from './subscription.state';
 export type { SubscriptionState, SubscriptionStatus, PendingPlanChange } from './subscription.state';
 export { decide, settleDue, subscriptionDecider, subscriptionIdOf } from './subscription.decide';
 export * from './rollover';
-export * from './local-day';
 export * from './daily-reset';

@@ -18,13 +18,13 @@
 // Cancellation ends the subscription at the end of the current paid period: the next boundary for a
 // monthly plan, the next 12-cycle boundary of the period for a yearly plan (the customer paid for the
 // year; grants stay monthly). No grant at or after that boundary. A one-time plan ends at once.
-import type { Decider } from '@creditflow/kernel';
+import { assertNever, type Decider } from '@creditflow/kernel';
 import { SubscriptionCommand } from './subscription.commands';
 import { cycleStart } from './billing-cycle';
 import { InvalidPlanError, InvalidTimeError, SubscriptionNotFoundError } from './subscription.errors';
 import { monthlyGrantId, rolloverExpiryId, SubscriptionEvent } from './subscription.events';
 import { samePlan, SubscribedPlan } from './subscription.plan';
-import { assertNever, evolve, fold, initialState, SubscriptionState } from './subscription.state';
+import { evolve, fold, initialState, SubscriptionState } from './subscription.state';
 
 export function decide(command: SubscriptionCommand, state: SubscriptionState): SubscriptionEvent[] {
   const now = command.data.now;

@@ -1,5 +1,5 @@
 // A subscription's state is a fold of its events. `evolve` never throws, validates or reads the clock.
-import { ZERO } from '@creditflow/kernel';
+import { assertNever, ZERO } from '@creditflow/kernel';
 import { SubscriptionEvent } from './subscription.events';
 import { BillingPeriod, PlanTerms } from './subscription.plan';
 
@@ -103,8 +103,4 @@ export function fold(events: Iterable<SubscriptionEvent>, from: SubscriptionStat
   let state = from;
   for (const e of events) state = evolve(state, e);
   return state;
-}
-
-export function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
 }

@@ -10,12 +10,12 @@ import {
   DailyResetData, MonthlyGrantData, RolloverExpiryData, SCHEDULER_TYPES, TOPICS, cloudEvent, messageKey,
 } from '@creditflow/contracts';
 import { CommandHandler, RecordedEvent, Subscription, decodeEvent } from '@creditflow/event-store';
-import { formatCredits, parseCredits } from '@creditflow/kernel';
+import { formatCredits } from '@creditflow/kernel';
 import { OutboundMessage, publishFromStore } from '@creditflow/messaging';
 import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
 import {
-  BillingPeriod, DailyResetCommand, DailyResetEvent, DailyResetState, PlanTerms, SubscriptionCommand, SubscriptionEvent, SubscriptionState, cycleStart,
-  dailyResetDecider, fold, initialState, settleDue, subscriptionDecider,
+  BillingPeriod, DailyResetCommand, DailyResetEvent, DailyResetState, SubscriptionCommand, SubscriptionEvent, SubscriptionState, cycleStart,
+  dailyResetDecider, fold, initialState, planTerms, settleDue, subscriptionDecider,
 } from '@creditflow/scheduler-domain';
 
 const SUBSCRIPTION = 'subscription';
@@ -92,32 +92,7 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
     tenantId: string, accountId: string, planId: string, billingPeriod: BillingPeriod, now: Date, requestId?: string,
     custom?: { monthlyCredits?: string; rolloverCap?: string },
   ) {
-    const tenant = this.runtime.tenants.get(tenantId);
-    if (!tenant) throw new ApiError(400, 'unknown_tenant', `unknown tenant "${tenantId}"`);
-    const plan = tenant.plans.find((p) => p.id === planId);
-    if (!plan) throw new ApiError(400, 'unknown_plan', `unknown plan "${planId}"`, { allowed: tenant.plans.map((p) => p.id) });
-    const agreed = custom?.monthlyCredits !== undefined || custom?.rolloverCap !== undefined;
-    if (plan.custom || plan.monthlyCredits === null || plan.rolloverCap === null) {
-      // A custom plan (amisi enterprise) takes the contract's allocation from the request.
-      if (custom?.monthlyCredits === undefined || custom.rolloverCap === undefined) {
-        throw new ApiError(422, 'custom_plan', `plan "${planId}" has a custom allocation agreed per contract: give its monthlyCredits and rolloverCap`);
-      }
-      const terms: PlanTerms = {
-        monthlyCredits: parseCredits(custom.monthlyCredits, tenant.precision),
-        rolloverCap: parseCredits(custom.rolloverCap, tenant.precision),
-        oneTime: false,
-      };
-      return this.runSubscription(tenantId, accountId, {
-        type: 'StartSubscription', data: { tenantId, accountId, planId, billingPeriod, plan: terms, now, ...(requestId ? { requestId } : {}) },
-      });
-    }
-    if (agreed) throw new ApiError(400, 'invalid_request', `plan "${planId}" has fixed credits; monthlyCredits and rolloverCap are only for custom plans`);
-    if (billingPeriod === 'yearly' && plan.prices && !plan.prices.yearly && plan.oneTime === undefined) {
-      throw new ApiError(422, 'billing_period_unavailable', `plan "${planId}" is not sold yearly`, { prices: Object.keys(plan.prices) });
-    }
-    const terms: PlanTerms = plan.oneTime !== undefined
-      ? { monthlyCredits: plan.oneTime, rolloverCap: plan.rolloverCap, oneTime: true }
-      : { monthlyCredits: plan.monthlyCredits, rolloverCap: plan.rolloverCap, oneTime: false };
+    const terms = planTerms(this.runtime.tenants.get(tenantId), { planId, billingPeriod, monthlyCredits: custom?.monthlyCredits, rolloverCap: custom?.rolloverCap });
     return this.runSubscription(tenantId, accountId, {
       type: 'StartSubscription', data: { tenantId, accountId, planId, billingPeriod, plan: terms, now, ...(requestId ? { requestId } : {}) },
     });
@@ -125,8 +100,8 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** DELETE /v1/accounts/{id}/subscription and `subscription-cancelled` from the payment side. */
   cancel(tenantId: string, accountId: string, now: Date, requestId?: string) {
-    if (!this.runtime.tenants.has(tenantId)) throw new ApiError(400, 'unknown_tenant', `unknown tenant "${tenantId}"`);
-    return this.runSubscription(tenantId, accountId, { type: 'CancelSubscription', data: { now, ...(requestId ? { requestId } : {}) } });
+    const tenant = this.runtime.tenants.get(tenantId);
+    return this.runSubscription(tenant.tenantId, accountId, { type: 'CancelSubscription', data: { now, ...(requestId ? { requestId } : {}) } });
   }
 
   /**

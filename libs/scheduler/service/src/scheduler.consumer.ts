@@ -5,7 +5,7 @@ import {
 } from '@creditflow/contracts';
 import { DomainError } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
-import { ApiError, TRANSPORT } from '@creditflow/shell';
+import { TRANSPORT, wireCode } from '@creditflow/shell';
 import { SchedulerApp } from './scheduler.app';
 
 @Controller()
@@ -55,8 +55,8 @@ export class SchedulerConsumer {
           letters.push({ message, reason: `unknown payment type "${event.type}"` });
         }
       } catch (error) {
-        if (error instanceof ApiError) letters.push({ message, reason: `${error.code}: ${error.message}` });
-        else if (error instanceof DomainError) letters.push({ message, reason: `${error.code}: ${error.message}` });
+        // The code a PUT or DELETE answers with (unknown_plan, custom_plan, ...).
+        if (error instanceof DomainError) letters.push({ message, reason: `${wireCode(error.code)}: ${error.message}` });
         else throw error;
       }
     }

@@ -4,18 +4,17 @@ import { formatCredits, formatMoney } from '@creditflow/kernel';
 import { QuoteRequest, catalogAt, quote } from '@creditflow/pricing-domain';
 import { TenantConfig } from '../tenant-config.types';
 import { loadTenants } from '../tenant-config.load';
+import { Tenants } from '../tenants';
 
 export const REPO_TENANTS_DIR = resolve(__dirname, '../../../../config/tenants');
 /** An instant at which the seed catalogs (effective 2025-01-01) are in effect. */
 export const SEED_NOW = new Date('2026-01-15T12:00:00Z');
 
-let cache: Map<string, TenantConfig> | undefined;
+let cache: Tenants | undefined;
 
 export function seedTenant(tenantId: string): TenantConfig {
   cache ??= loadTenants(REPO_TENANTS_DIR);
-  const config = cache.get(tenantId);
-  if (!config) throw new Error(`no tenant file for ${tenantId} in ${REPO_TENANTS_DIR}`);
-  return config;
+  return cache.get(tenantId);
 }
 
 export interface WireQuote {

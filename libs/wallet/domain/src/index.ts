@@ -3,5 +3,6 @@ export * from './wallet.events';
 export * from './wallet.commands';
 export * from './wallet.errors';
 export * from './wallet.state';
+export * from './wallet.requests';
 export { decide, fingerprintOf, walletDecider } from './wallet.decide';
 export { allocate, consumptionOrder } from './lots';

@@ -1,7 +1,7 @@
 // decide: (command, state, policy) -> events. Pure: re-run after a version conflict, so no I/O.
 // Every command first settles what time has made due (expired lots, timed-out holds), so a balance is
 // never computed over credits that should be gone, whether or not a sweeper has run.
-import { addCredits, Credits, Decider, formatCredits, InvalidAmountError } from '@creditflow/kernel';
+import { addCredits, assertNever, Credits, Decider, formatCredits, InvalidAmountError } from '@creditflow/kernel';
 import { allocate } from './lots';
 import { WalletCommand } from './wallet.commands';
 import {
@@ -9,7 +9,7 @@ import {
 } from './wallet.errors';
 import { LotShare, WalletEvent } from './wallet.events';
 import { WalletPolicy } from './wallet.policy';
-import { assertNever, balanceOf, evolve, fold, initialState, Lot, Usage, WalletState } from './wallet.state';
+import { balanceOf, evolve, fold, initialState, Lot, Usage, WalletState } from './wallet.state';
 
 /** One account, `wallet-<tenant>_<account>`, in the one decider shape, under its tenant's policy. */
 export function walletDecider(policy: WalletPolicy): Decider<WalletCommand, WalletEvent, WalletState> {

@@ -48,6 +48,27 @@ export class InsufficientCreditsError extends DomainError {
   }
 }
 
+/** A reward grant of nothing is a mistake, not a no-op. */
+export class ZeroGrantError extends DomainError {
+  constructor() {
+    super('WALLET.INVALID_AMOUNT', 'amount must be greater than 0');
+  }
+}
+
+/** A purchase names one of the packages the tenant sells. */
+export class UnknownPackageError extends DomainError {
+  constructor(packageId: string, allowed: string[]) {
+    super('WALLET.UNKNOWN_PACKAGE', `unknown package "${packageId}"`, { allowed });
+  }
+}
+
+/** A purchase is paid in the currency the tenant sells in. */
+export class CurrencyMismatchError extends DomainError {
+  constructor(tenantId: string, sellsIn: string, paidIn: string) {
+    super('WALLET.INVALID_CURRENCY', `${tenantId} sells in ${sellsIn}, not ${paidIn}`);
+  }
+}
+
 /** A team account may not grow beyond its plan's member cap. */
 export class MemberLimitError extends DomainError {
   constructor(members: number, maxMembers: number, planId: string | null) {

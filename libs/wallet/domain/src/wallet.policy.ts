@@ -12,13 +12,7 @@ export interface WalletPolicy {
   /** A hold not captured within this time is released. */
   holdTimeoutMs: number;
   /** Daily free credits granted by a login, once per day window. */
-  daily?: {
-    amount: Credits;
-    /** 'rolling-24h': valid 24 h from the grant; 'reset': until the next reset boundary. */
-    expiry: 'rolling-24h' | 'reset';
-    /** IANA zone of the daily reset boundary (midnight), for expiry 'reset' and the login window. */
-    resetTimeZone: string;
-  };
+  daily?: DailyCredits;
   /** Trial credits given once when an account is created; null = never expire. */
   trial?: { amount: Credits; validForMs: number | null };
   /** Available credits crossing below this raise one low-balance alert per crossing. */
@@ -27,6 +21,15 @@ export interface WalletPolicy {
   autoTopUp?: { threshold: Credits; packageId: string };
   /** How many members a team account may have; absent = no cap. See `memberCapsOf`. */
   memberCaps?: MemberCaps;
+}
+
+/** Daily free credits: see `dailyLoginGrant`. */
+export interface DailyCredits {
+  amount: Credits;
+  /** 'rolling-24h': valid 24 h from the grant; 'reset': until the next reset boundary. */
+  expiry: 'rolling-24h' | 'reset';
+  /** IANA zone of the daily reset boundary (midnight), for expiry 'reset' and the login window. */
+  resetTimeZone: string;
 }
 
 /** Member caps of team accounts, from the tenant's plans. null = unlimited. */

@@ -1,6 +1,6 @@
 // The account's state is a fold of its events. `evolve` never throws, validates or reads the clock;
 // it copies only what an event changes, so earlier states stay valid (decide may fold ahead).
-import { Credits, PersistentMap, ZERO } from '@creditflow/kernel';
+import { assertNever, Credits, PersistentMap, ZERO } from '@creditflow/kernel';
 import { CostBasis, LotShare, LotSource, WalletEvent } from './wallet.events';
 import { LotType } from './wallet.policy';
 
@@ -208,8 +208,4 @@ function adjustLots(lots: ReadonlyMap<string, Lot>, shares: LotShare[], sign: 1n
 function updateUsage(state: WalletState, usageId: string, change: (u: Usage) => Usage): WalletState {
   const usage = state.usages.get(usageId);
   return usage ? { ...state, usages: withEntry(state.usages, usageId, change(usage)) } : state;
-}
-
-export function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
 }

@@ -4,7 +4,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { join } from 'node:path';
 import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest, TOPICS } from '@creditflow/contracts';
 import type { Subscription } from '@creditflow/event-store';
-import { Credits, DAY_MS, DomainError, parseCredits, parseMoney } from '@creditflow/kernel';
+import { Credits, parseCredits } from '@creditflow/kernel';
 import { OutboundMessage, publishFromStore } from '@creditflow/messaging';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
 import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
@@ -13,8 +13,9 @@ import {
   SqliteUsageIndex, WALLET_CATEGORY, WalletCommandEnvelope, WalletOutcome, WalletService, answersCommand, balanceView, fromRecorded,
   UsageAction, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
-import { AccountNotFoundError, IdempotencyConflictError, UsageNotFoundError, WalletCommand, WalletState } from '@creditflow/wallet-domain';
-import { dayKey, nextMidnight } from './daily-window';
+import {
+  AccountNotFoundError, UsageNotFoundError, WalletCommand, WalletState, assertUsageIdOwner, dailyLoginGrant, purchaseGrant, rewardGrant,
+} from '@creditflow/wallet-domain';
 
 export interface Price {
   credits: Credits;
@@ -48,10 +49,9 @@ export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
     this.usageIndex.close();
   }
 
+  /** The tenant's configuration; TENANT.UNKNOWN if there is none. */
   tenant(tenantId: string): TenantConfig {
-    const tenant = this.runtime.tenants.get(tenantId);
-    if (!tenant) throw new DomainError('TENANT.UNKNOWN', `unknown tenant "${tenantId}"`);
-    return tenant;
+    return this.runtime.tenants.get(tenantId);
   }
 
   now(): Date {
@@ -76,47 +76,24 @@ export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
 
   rewardGrant(tenant: TenantConfig, accountId: string, body: GrantBody, now: Date): WalletCommandEnvelope {
     const amount = parseCredits(body.amount, tenant.precision);
-    if (amount === 0n) throw new ApiError(400, 'invalid_amount', 'amount must be greater than 0');
     const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
-    return {
-      tenantId: tenant.tenantId, accountId,
-      command: { type: 'GrantCredits', data: { lotId: `grant:${body.grantId}`, lotType: body.type, amount, expiresAt, costBasis: null, source: { kind: 'grant', id: body.grantId }, now } },
-    };
+    return { tenantId: tenant.tenantId, accountId, command: rewardGrant({ grantId: body.grantId, lotType: body.type, amount, expiresAt }, now) };
   }
 
-  /** Daily free credits: one lot per account and day window, whichever login asks first. */
+  /** Daily free credits at a login, or null where the tenant has none. */
   loginGrant(tenant: TenantConfig, accountId: string, now: Date): WalletCommandEnvelope | null {
-    const daily = tenant.walletPolicy.daily;
-    if (!daily) return null;
-    const day = dayKey(now, daily.resetTimeZone);
-    const expiresAt = daily.expiry === 'rolling-24h' ? new Date(now.getTime() + DAY_MS) : nextMidnight(now, daily.resetTimeZone);
-    return {
-      tenantId: tenant.tenantId, accountId,
-      command: { type: 'GrantCredits', data: { lotId: `daily:${day}`, lotType: 'daily', amount: daily.amount, expiresAt, costBasis: null, source: { kind: 'login', id: day }, now } },
-    };
+    const command = dailyLoginGrant(tenant.walletPolicy.daily, now);
+    return command && { tenantId: tenant.tenantId, accountId, command };
   }
 
   purchase(tenant: TenantConfig, body: PurchaseRequest, now: Date): WalletCommandEnvelope {
-    const pkg = tenant.packages.find((p) => p.id === body.packageId);
-    if (!pkg) throw new ApiError(400, 'unknown_package', `unknown package "${body.packageId}"`, { allowed: tenant.packages.map((p) => p.id) });
-    if (body.currency !== tenant.currency) throw new ApiError(400, 'invalid_currency', `${tenant.tenantId} sells in ${tenant.currency}, not ${body.currency}`);
-    const paid = parseMoney(body.amountPaid, body.currency);
-    return {
-      tenantId: tenant.tenantId, accountId: body.accountId,
-      command: {
-        type: 'GrantCredits',
-        data: {
-          lotId: `purchase:${body.purchaseId}`, lotType: 'topup', amount: pkg.credits, expiresAt: null,
-          costBasis: { paidMinor: paid.minor, currency: paid.currency, promotional: body.promotional ?? false },
-          source: { kind: 'purchase', id: body.purchaseId }, now,
-        },
-      },
-    };
+    const { purchaseId, packageId, amountPaid, currency, promotional = false } = body;
+    return { tenantId: tenant.tenantId, accountId: body.accountId, command: purchaseGrant(tenant, { purchaseId, packageId, amountPaid, currency, promotional }, now) };
   }
 
   authorize(tenantId: string, request: AuthorizeUsageRequest, price: Price, now: Date): WalletCommandEnvelope {
     const known = this.usageIndex.accountOf(tenantId, request.usageId);
-    if (known && known !== request.accountId) throw new IdempotencyConflictError(request.usageId);
+    assertUsageIdOwner(request.usageId, request.accountId, known);
     if (!known) this.usageIndex.remember(tenantId, request.usageId, request.accountId);
     const options: Record<string, string | number> = {};
     for (const k of ['model', 'resolution', 'quality', 'detail', 'quantity'] as const) if (request[k] !== undefined) options[k] = request[k]!;

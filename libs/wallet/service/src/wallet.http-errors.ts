@@ -6,6 +6,9 @@ export const WALLET_ERROR_STATUS: ErrorStatusTable = {
   'WALLET.USAGE_NOT_FOUND': 404,
   'WALLET.ID_REUSED': 409,
   'WALLET.INSUFFICIENT_CREDITS': 402,
+  'WALLET.INVALID_AMOUNT': 400,
+  'WALLET.UNKNOWN_PACKAGE': 400,
+  'WALLET.INVALID_CURRENCY': 400,
   // Authorize prices in-process with the pricing domain, so its refusals (malformed requests) cross this edge too.
   'PRICING.*': 400,
 };

@@ -43,6 +43,33 @@ describe('local days in a time zone', () => {
   });
 
   it('refuses a zone that is not an IANA zone with a stable code', () => {
-    expect(() => localDay(new Date(), 'Mars/Olympus')).toThrow(expect.objectContaining({ code: 'SCHEDULER.INVALID_TIME_ZONE' }));
+    expect(() => localDay(new Date(), 'Mars/Olympus')).toThrow(expect.objectContaining({ code: 'TIME_ZONE.INVALID' }));
   });
+
+  it('starts a day whose midnight is skipped at its first instant, 01:00 (Amman springs forward at 00:00)', () => {
+    // 2021-02-26 00:00 local did not exist in Asia/Amman: clocks went from 23:59:59 (+02) to 01:00 (+03).
+    expect(startOfLocalDay('2021-02-26', 'Asia/Amman').toISOString()).toBe('2021-02-25T22:00:00.000Z');
+  });
+
+  it('starts a day whose midnight happens twice at the earlier one (Amman falls back from 01:00 to 00:00)', () => {
+    // 2021-10-29: 00:00 (+03) at 21:00Z, then at 01:00 (+03) clocks went back to 00:00 (+02).
+    expect(startOfLocalDay('2021-10-29', 'Asia/Amman').toISOString()).toBe('2021-10-28T21:00:00.000Z');
+  });
+
+  it('starts the day after a fall-back at midnight once the repeated hour is over (Santiago goes from 00:00 back to 23:00)', () => {
+    // 2022-04-03 00:00 (-03) became 2022-04-02 23:00 (-04): local 2022-04-03 begins at 00:00 (-04), 04:00Z.
+    expect(startOfLocalDay('2022-04-03', 'America/Santiago').toISOString()).toBe('2022-04-03T04:00:00.000Z');
+    expect(localDay(new Date('2022-04-03T03:30:00Z'), 'America/Santiago')).toBe('2022-04-02');
+  });
+
+  it.each(['America/Santiago', 'Asia/Amman', 'America/Asuncion', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Shanghai'])(
+    'starts every day of 2021 and 2022 in %s at the first instant whose local date is that day',
+    (zone) => {
+      for (let day = '2021-01-01'; day < '2023-01-01'; day = nextDay(day)) {
+        const start = startOfLocalDay(day, zone).getTime();
+        expect([day, localDay(new Date(start), zone)]).toEqual([day, day]);
+        expect([day, localDay(new Date(start - 1000), zone) < day]).toEqual([day, true]);
+      }
+    },
+  );
 });

@@ -1,12 +1,18 @@
-// Calendar days in a tenant's IANA time zone, for the daily reset. Uses ECMA-402 `Intl` (part of the
-// language, no I/O): the zone rules come with the runtime, so results are the same on every replay
-// by the same runtime. A local midnight that does not exist (a DST jump at 00:00, e.g.
-// America/Santiago) is the first instant of that day.
-import { DomainError } from '@creditflow/kernel';
+// Calendar days in a tenant's IANA time zone: the wallet's daily login window and its expiry at the
+// next local midnight, and the scheduler's daily reset boundaries, are all computed here, so they
+// agree on every day. Uses ECMA-402 `Intl` (part of the language, no I/O): the zone rules come with
+// the runtime, so results are the same on every replay by the same runtime.
+//
+// A day starts at the first instant whose local date is that day. So a local midnight that does not
+// exist (a DST jump at 00:00: Asia/Amman, America/Asuncion in spring) is the day's first instant
+// (01:00); a midnight that happens twice (a fall-back from 01:00 to 00:00: Asia/Amman in autumn) is the
+// earlier one; and where clocks fall back from 00:00 to 23:00 (America/Santiago in April) the day
+// starts when the repeated hour of the day before is over.
+import { DomainError } from './errors';
 
 export class InvalidTimeZoneError extends DomainError {
   constructor(timeZone: string) {
-    super('SCHEDULER.INVALID_TIME_ZONE', `"${timeZone}" is not an IANA time zone`, { timeZone });
+    super('TIME_ZONE.INVALID', `"${timeZone}" is not an IANA time zone`, { timeZone });
   }
 }
 
