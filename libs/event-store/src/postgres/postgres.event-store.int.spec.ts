@@ -74,9 +74,9 @@ commandHandlerContract('PostgresEventStore', () => open(contractSchema));
 
 describe('PostgresEventStore', () => {
   const event = (type: string, data: unknown = { type }) => ({ id: randomUUID(), type, data });
-  const until = async (condition: () => boolean, timeoutMs = 10_000) => {
+  const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
     const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
+    while (!(await condition())) {
       if (Date.now() > deadline) throw new Error('condition not met in time');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -159,6 +159,26 @@ describe('PostgresEventStore', () => {
     await subscription.stop();
 
     expect(delivered.map((e) => e.id)).toEqual([...first, ...second].map((e) => e.id));
+  }, TIMEOUT_MS);
+
+  it('listens again after its LISTEN connection is killed', async () => {
+    const schema = newSchema();
+    const listening = track(await open(schema, { pollIntervalMs: 60_000 }));
+    const appending = track(await open(schema));
+    const delivered: RecordedEvent[] = [];
+    const subscription = await listening.subscribe({ subscriptionId: 'all', onEvents: async (e) => void delivered.push(...e) });
+    const listeners = () => query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE query = $1', [`LISTEN "${schema}_events"`]);
+    let killed: number | undefined;
+    await until(async () => (killed = (await listeners())[0]?.pid) !== undefined);
+
+    await query('SELECT pg_terminate_backend($1)', [killed]);
+    await until(async () => (await listeners()).some(({ pid }) => pid !== killed));
+    const events = [event('A')];
+    await appending.appendToStream('wallet-acc1', events, { expectedRevision: 'no_stream' });
+    await until(() => delivered.length === 1, 5_000);
+    await subscription.stop();
+
+    expect(delivered.map((e) => e.id)).toEqual(events.map((e) => e.id));
   }, TIMEOUT_MS);
 
   it('lets exactly one of two store objects win concurrent appends to one stream at one revision', async () => {
