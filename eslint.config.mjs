@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 const infrastructure = [
   '@nestjs/*', 'kafkajs', 'better-sqlite3', '@eventstore/*', 'class-validator', 'class-transformer',
-  'express', 'yaml', 'node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'net', 'http',
+  'express', 'yaml', 'pg', 'node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'net', 'http',
 ];
 
 // Layers: what kind of code may import what.
