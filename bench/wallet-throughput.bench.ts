@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createEventStore } from '@creditflow/event-store';
 import { wholeCredits } from '@creditflow/kernel';
 import { findTenantsDir, loadTenants } from '@creditflow/tenancy';
-import { WalletCommandEnvelope, WalletService } from '@creditflow/wallet-application';
+import { WalletCommandEnvelope, WalletAccounts } from '@creditflow/wallet-application';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,7 +42,7 @@ function percentile(sorted: number[], p: number): number {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'creditflow-bench-'));
   const store = createEventStore({ kind: 'sqlite', path: join(dir, 'events.sqlite') });
-  const wallet = new WalletService(store, () => tenant.walletPolicy);
+  const wallet = new WalletAccounts(store, () => tenant.walletPolicy);
   const now = new Date('2026-01-01T00:00:00Z');
 
   const setup: WalletCommandEnvelope[] = [];

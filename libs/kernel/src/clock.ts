@@ -1,10 +1,6 @@
-// Time and ids arrive on commands; the edges obtain them from these ports.
+// Time arrives on commands; the edges obtain it from a Clock (ids come from the caller's request or message).
 export interface Clock {
   now(): Date;
-}
-
-export interface IdGenerator {
-  next(): string;
 }
 
 export const HOUR_MS = 3_600_000;

@@ -5,7 +5,6 @@ export * from './errors';
 export * from './assert-never';
 export * from './sleep';
 export * from './local-day';
-export * from './ids';
 export * from './json-bigint';
 export * from './persistent-map';
 export * from './decider';

@@ -3,6 +3,7 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata, applyDecorators, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
+import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import { ApiError } from './errors';
 import { ApiErrors, BEARER } from './openapi';
 
@@ -36,11 +37,9 @@ export function parseApiKeys(json: string | undefined): Map<string, Principal> {
   return keys;
 }
 
-export const API_KEYS = Symbol('API_KEYS');
-
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector, private readonly keys: Map<string, Principal>) {}
+  constructor(private readonly reflector: Reflector, private readonly keys: Map<string, Principal>, private readonly tenants: Tenants) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
@@ -55,8 +54,13 @@ export class ApiKeyGuard implements CanActivate {
       throw new ApiError(403, 'forbidden', `the ${principal.role} role may not do this`);
     }
     request.principal = principal;
+    // Every key's tenant has a file (checked when the keys are read): a key only ever sees its own tenant.
+    request.tenant = this.tenants.get(principal.tenant);
     return true;
   }
 }
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest().principal);
+
+/** The configuration of the caller's tenant (the API key's). */
+export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext): TenantConfig => ctx.switchToHttp().getRequest().tenant);

@@ -8,4 +8,4 @@ export * from './core.module';
 export * from './bus.transport';
 export * from './bootstrap';
 export * from './openapi';
-export * from './tenant-scope';
+export * from './providers';

@@ -1,8 +1,9 @@
-import { Controller, Get, Inject, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { formatCredits } from '@creditflow/kernel';
 import { UsageGroup } from '@creditflow/ops-projections';
-import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, Principal, IdParam, RUNTIME, Roles, Runtime, tenantOf } from '@creditflow/shell';
+import { ApiAnswer, ApiError, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
+import { TenantConfig } from '@creditflow/tenancy';
 import { BalancesSchema, CreditFlowsSchema, LowBalanceSchema, RefundsSchema, UsageByDaySchema, UsageReportSchema } from './ops.openapi';
 import { OpsProjector } from './ops.projector';
 
@@ -22,7 +23,7 @@ const TO = ApiQuery({ name: 'to', required: false, schema: { type: 'string', for
 @ApiTags('ops')
 @Controller('v1')
 export class OpsController {
-  constructor(private readonly ops: OpsProjector, @Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(private readonly ops: OpsProjector) {}
 
   @ApiOperation({ summary: 'Usage report: uses and credits charged, grouped by feature, member (user), day or model' })
   @ApiQuery({ name: 'groupBy', required: false, enum: ['feature', 'user', 'day', 'model'], description: 'Default feature' })
@@ -35,13 +36,13 @@ export class OpsController {
   @Roles('ops')
   @Get('reports/usage')
   usage(
-    @CurrentPrincipal() who: Principal,
+    @CurrentTenant() tenant: TenantConfig,
     @Query('groupBy') groupBy: string = 'feature',
     @Query('from') from: string | undefined,
     @Query('to') to: string | undefined,
     @Query('format') format: string = 'json',
   ) {
-    return report(groupBy, from, to, format, (g, f, t) => this.ops.projections.usageReport(who.tenant, g, f, t));
+    return report(groupBy, from, to, format, (g, f, t) => this.ops.projections.usageReport(tenant.tenantId, g, f, t));
   }
 
   @ApiOperation({ summary: "One account's usage report, for tenants that give analytics to some plans only (amisi: business, enterprise)" })
@@ -55,14 +56,13 @@ export class OpsController {
   @Roles('ops')
   @Get('accounts/:accountId/reports/usage')
   accountUsage(
-    @CurrentPrincipal() who: Principal,
+    @CurrentTenant() tenant: TenantConfig,
     @IdParam('accountId') accountId: string,
     @Query('groupBy') groupBy: string = 'feature',
     @Query('from') from: string | undefined,
     @Query('to') to: string | undefined,
     @Query('format') format: string = 'json',
   ) {
-    const tenant = tenantOf(this.runtime, who);
     const { known, planId } = this.ops.projections.planOf(tenant.tenantId, accountId);
     if (!known) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
     const plans = tenant.accountAnalyticsPlans;
@@ -76,19 +76,18 @@ export class OpsController {
   @ApiAnswer('One row per account', BalancesSchema)
   @Roles('ops')
   @Get('projections/balances')
-  balances(@CurrentPrincipal() who: Principal) {
-    return { balances: this.ops.projections.balances(who.tenant) };
+  balances(@CurrentTenant() tenant: TenantConfig) {
+    return { balances: this.ops.projections.balances(tenant.tenantId) };
   }
 
   @ApiOperation({ summary: "Accounts whose available credits are below the tenant's low-balance threshold" })
   @ApiAnswer('The threshold and the accounts below it, lowest first', LowBalanceSchema)
   @Roles('ops')
   @Get('projections/low-balance')
-  lowBalance(@CurrentPrincipal() who: Principal) {
-    const tenant = tenantOf(this.runtime, who);
+  lowBalance(@CurrentTenant() tenant: TenantConfig) {
     const threshold = tenant.walletPolicy.lowBalanceThreshold;
     if (threshold === undefined) return { threshold: null, accounts: [] };
-    return { threshold: formatCredits(threshold), accounts: this.ops.projections.balances(who.tenant, threshold) };
+    return { threshold: formatCredits(threshold), accounts: this.ops.projections.balances(tenant.tenantId, threshold) };
   }
 
   @ApiOperation({ summary: 'Credits granted, consumed, expired (breakage) and refunded per day' })
@@ -98,9 +97,9 @@ export class OpsController {
   @ApiErrors(400)
   @Roles('ops')
   @Get('projections/credit-flows')
-  flows(@CurrentPrincipal() who: Principal, @Query('from') from?: string, @Query('to') to?: string) {
+  flows(@CurrentTenant() tenant: TenantConfig, @Query('from') from?: string, @Query('to') to?: string) {
     const [f, t] = range(from, to);
-    return { from: f, to: t, days: this.ops.projections.flows(who.tenant, f, t) };
+    return { from: f, to: t, days: this.ops.projections.flows(tenant.tenantId, f, t) };
   }
 
   @ApiOperation({ summary: 'Uses and credits charged per day and feature' })
@@ -110,17 +109,17 @@ export class OpsController {
   @ApiErrors(400)
   @Roles('ops')
   @Get('projections/usage-by-day')
-  usageByDay(@CurrentPrincipal() who: Principal, @Query('from') from?: string, @Query('to') to?: string) {
+  usageByDay(@CurrentTenant() tenant: TenantConfig, @Query('from') from?: string, @Query('to') to?: string) {
     const [f, t] = range(from, to);
-    return { from: f, to: t, rows: this.ops.projections.usageByFeatureAndDay(who.tenant, f, t) };
+    return { from: f, to: t, rows: this.ops.projections.usageByFeatureAndDay(tenant.tenantId, f, t) };
   }
 
   @ApiOperation({ summary: 'Refunds and credit restorations, with their reasons' })
   @ApiAnswer('Oldest first', RefundsSchema)
   @Roles('ops')
   @Get('projections/refunds')
-  refunds(@CurrentPrincipal() who: Principal) {
-    return { refunds: this.ops.projections.refunds(who.tenant) };
+  refunds(@CurrentTenant() tenant: TenantConfig) {
+    return { refunds: this.ops.projections.refunds(tenant.tenantId) };
   }
 }
 

@@ -2,11 +2,11 @@
 // subscription) and publishes each touched account's latest balance on the compacted
 // creditflow.balances.v1 topic.
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { join } from 'node:path';
 import { BalanceSnapshotData, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
 import type { EventStore, Subscription } from '@creditflow/event-store';
 import { OpsProjections } from '@creditflow/ops-projections';
-import { RUNTIME, Runtime } from '@creditflow/shell';
+import { EVENT_STORE, MESSAGE_BUS } from '@creditflow/shell';
+import type { MessagePublisher } from '@creditflow/messaging';
 import { WALLET_CATEGORY, fromRecorded, walletStream } from '@creditflow/wallet-application';
 import { WalletState, fold, initialState } from '@creditflow/wallet-domain';
 
@@ -20,15 +20,16 @@ export function stateLoader(store: EventStore) {
 
 @Injectable()
 export class OpsProjector implements OnApplicationBootstrap, OnModuleDestroy {
-  readonly projections: OpsProjections;
   private subscription: Subscription | null = null;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
-    this.projections = new OpsProjections(join(runtime.dataDir, 'ops-projections.sqlite'), stateLoader(runtime.store));
-  }
+  constructor(
+    readonly projections: OpsProjections,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(MESSAGE_BUS) private readonly bus: MessagePublisher,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.runtime.store.subscribe({
+    this.subscription = await this.store.subscribe({
       subscriptionId: 'ops-projections',
       category: WALLET_CATEGORY,
       onEvents: async (events) => {
@@ -54,6 +55,6 @@ export class OpsProjector implements OnApplicationBootstrap, OnModuleDestroy {
         value: cloudEvent({ id: `balance:${tenantId}:${accountId}:${row.revision}`, source: 'creditflow/ops', type: 'creditflow.balance.snapshot', subject: accountId, time: row.updatedAt, tenantid: tenantId, data }),
       });
     }
-    await this.runtime.bus.publish(TOPICS.balances, messages);
+    await this.bus.publish(TOPICS.balances, messages);
   }
 }

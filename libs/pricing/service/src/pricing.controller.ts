@@ -1,24 +1,24 @@
 import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { QuoteRequest } from '@creditflow/contracts';
-import { formatCredits } from '@creditflow/kernel';
+import { Clock, formatCredits } from '@creditflow/kernel';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
-import { ApiAnswer, CurrentPrincipal, Principal, RUNTIME, Roles, Runtime, tenantOf } from '@creditflow/shell';
+import { ApiAnswer, CLOCK, CurrentTenant, Roles } from '@creditflow/shell';
+import { TenantConfig } from '@creditflow/tenancy';
 import { catalogView } from './catalog.view';
 import { CatalogSchema, QuoteSchema } from './pricing.openapi';
 
 @ApiTags('pricing')
 @Controller('v1')
 export class PricingController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
   @ApiOperation({ summary: "The tenant's catalog in effect now: features with their price rules, packages, plans" })
   @ApiAnswer('The catalog', CatalogSchema)
   @Roles('service', 'ops')
   @Get('catalog')
-  catalog(@CurrentPrincipal() who: Principal) {
-    const tenant = tenantOf(this.runtime, who);
-    return catalogView(tenant, catalogAt(tenant.catalogVersions, this.runtime.clock.now()));
+  catalog(@CurrentTenant() tenant: TenantConfig) {
+    return catalogView(tenant, catalogAt(tenant.catalogVersions, this.clock.now()));
   }
 
   @ApiOperation({ summary: 'What an operation costs now (unknown features and option values are a 400)' })
@@ -26,9 +26,8 @@ export class PricingController {
   @Roles('service', 'ops')
   @Post('quotes')
   @HttpCode(200)
-  quote(@CurrentPrincipal() who: Principal, @Body() body: QuoteRequest) {
-    const tenant = tenantOf(this.runtime, who);
-    const q = quote(catalogAt(tenant.catalogVersions, this.runtime.clock.now()), body, tenant.precision);
+  quote(@CurrentTenant() tenant: TenantConfig, @Body() body: QuoteRequest) {
+    const q = quote(catalogAt(tenant.catalogVersions, this.clock.now()), body, tenant.precision);
     return {
       credits: formatCredits(q.credits),
       ...(q.phases ? { phases: { generate: formatCredits(q.phases.generate), accept: formatCredits(q.phases.accept) } } : {}),

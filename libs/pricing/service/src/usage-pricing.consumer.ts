@@ -5,16 +5,21 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   AuthorizeUsageRequest, PricedUsage, TOPICS, USAGE_COMMAND_TYPES, UsageAction, UsageStepRequest, cloudEvent, messageKey, parseMessageKey, validatePayload,
 } from '@creditflow/contracts';
-import { DomainError, formatCredits } from '@creditflow/kernel';
-import { DeadLetter, DeliveredEvent, OutboundMessage } from '@creditflow/messaging';
+import { Clock, DomainError, formatCredits } from '@creditflow/kernel';
+import { DeadLetter, DeliveredEvent, MessagePublisher, OutboundMessage } from '@creditflow/messaging';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
-import { RUNTIME, Runtime, TRANSPORT, wireCode } from '@creditflow/shell';
+import { CLOCK, MESSAGE_BUS, TRANSPORT, wireCode } from '@creditflow/shell';
+import { Tenants } from '@creditflow/tenancy';
 
 const ACTIONS = new Map(Object.entries(USAGE_COMMAND_TYPES).map(([action, type]) => [type as string, action as UsageAction]));
 
 @Controller()
 export class UsagePricingConsumer {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    private readonly tenants: Tenants,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(MESSAGE_BUS) private readonly bus: MessagePublisher,
+  ) {}
 
   @EventPattern(TOPICS.usage, TRANSPORT.pricing)
   async usage(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
@@ -25,15 +30,15 @@ export class UsagePricingConsumer {
       if ('reason' in priced) letters.push(priced);
       else out.push(priced);
     }
-    await this.runtime.bus.publish(TOPICS.pricedUsage, out);
+    await this.bus.publish(TOPICS.pricedUsage, out);
     return letters;
   }
 
   private price({ event, message }: DeliveredEvent): OutboundMessage | DeadLetter {
     const action = ACTIONS.get(event.type);
     if (!action) return { message, reason: `unknown usage command type "${event.type}"` };
-    if (!this.runtime.tenants.has(event.tenantid)) return { message, reason: `unknown tenant "${event.tenantid}"` };
-    const tenant = this.runtime.tenants.get(event.tenantid);
+    if (!this.tenants.has(event.tenantid)) return { message, reason: `unknown tenant "${event.tenantid}"` };
+    const tenant = this.tenants.get(event.tenantid);
     // The key orders one account's usage commands in one partition (its agreement with the message is checked on receipt).
     const keyed = parseMessageKey(message.key);
     if (!keyed) return { message, reason: `usage commands are keyed "<tenant>:<account>", not ${JSON.stringify(message.key)}` };
@@ -47,7 +52,7 @@ export class UsagePricingConsumer {
       for (const k of ['model', 'resolution', 'quality', 'detail', 'quantity'] as const) if (r[k] !== undefined) options[k] = r[k]!;
       priced = { action, usageId: r.usageId, accountId: r.accountId, userId: r.userId, feature: r.feature, options };
       try {
-        const q = quote(catalogAt(tenant.catalogVersions, this.runtime.clock.now()), r, tenant.precision);
+        const q = quote(catalogAt(tenant.catalogVersions, this.clock.now()), r, tenant.precision);
         priced.price = {
           credits: formatCredits(q.credits),
           ...(q.phases ? { phases: { generate: formatCredits(q.phases.generate), accept: formatCredits(q.phases.accept) } } : {}),

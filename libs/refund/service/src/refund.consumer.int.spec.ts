@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { CloudEvent, REFUND_TYPES, TOPICS, WalletEventData, cloudEvent, messageKey } from '@creditflow/contracts';
 import { waitFor } from '@creditflow/kernel/testing';
 import { ConsumedMessage, DeliveredEvent } from '@creditflow/messaging';
-import { Runtime, createRuntime } from '@creditflow/shell';
-import { RefundApp } from './refund.app';
+import { Test, TestingModule } from '@nestjs/testing';
+import { CoreModule, Runtime, createRuntime } from '@creditflow/shell';
+import { RefundService } from './refund.service';
 import { RefundConsumer } from './refund.consumer';
+import { RefundModule } from './refund.module';
 
 const TENANT = 'apinfer';
 const T0 = new Date('2031-03-01T00:00:00Z');
@@ -17,8 +19,9 @@ const iso = (ms = 0) => new Date(T0.getTime() + ms).toISOString();
 
 let dir: string;
 let runtime: Runtime;
-let app: RefundApp;
+let app: RefundService;
 let consumer: RefundConsumer;
+let testing: TestingModule;
 let offset = 0;
 const published: CloudEvent<Record<string, unknown>>[] = [];
 
@@ -26,9 +29,10 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'creditflow-refund-'));
   runtime = await createRuntime('embedded', undefined, { CREDITFLOW_DATA_DIR: dir, CREDITFLOW_CLOCK: 'manual' });
   (runtime.clock as { set(d: Date): void }).set(new Date(T0.getTime() + 3_600_000));
-  app = new RefundApp(runtime);
-  consumer = new RefundConsumer(app);
-  await app.onApplicationBootstrap();
+  testing = await Test.createTestingModule({ imports: [CoreModule.forRoot(runtime), RefundModule] }).compile();
+  app = testing.get(RefundService);
+  consumer = testing.get(RefundConsumer);
+  await testing.init();
   published.length = 0;
   await runtime.bus.consume({
     groupId: 'observer', topics: [TOPICS.refunds],
@@ -39,9 +43,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await app.onModuleDestroy();
+  await testing.close();
   await runtime.close();
-  app.onApplicationShutdown();
   rmSync(dir, { recursive: true, force: true });
 });
 

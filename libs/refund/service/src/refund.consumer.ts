@@ -14,11 +14,11 @@ import { REFUND_TYPES, RefundRequest, TOPICS, WalletEventData, validatePayload }
 import { DomainError, parseCredits } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
 import { TRANSPORT } from '@creditflow/shell';
-import { RefundApp } from './refund.app';
+import { RefundService } from './refund.service';
 
 @Controller()
 export class RefundConsumer {
-  constructor(private readonly refunds: RefundApp) {}
+  constructor(private readonly refunds: RefundService) {}
 
   @EventPattern(TOPICS.walletEvents, TRANSPORT.refund)
   async walletEvents(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {

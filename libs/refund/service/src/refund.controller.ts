@@ -3,14 +3,14 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RefundRequest, RefundResponse } from '@creditflow/contracts';
 import { formatCredits, formatMoney } from '@creditflow/kernel';
 import { ApiAnswer, ApiError, ApiErrors, CurrentPrincipal, IdParam, Principal, Roles } from '@creditflow/shell';
-import { RefundApp } from './refund.app';
+import { RefundService } from './refund.service';
 import { PurchasesSchema, RefundSchema } from './refund.openapi';
 import { refundView } from './refund.records';
 
 @ApiTags('refunds')
 @Controller()
 export class RefundController {
-  constructor(private readonly refunds: RefundApp) {}
+  constructor(private readonly refunds: RefundService) {}
 
   /** Decides (once per refundId) and answers with the decision; the wallet applies it from the bus. */
   @ApiOperation({ summary: "Request a refund: decided under the tenant's policy, once per refundId; every decision says why" })

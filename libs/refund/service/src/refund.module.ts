@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
-import { HttpContextModule } from '@creditflow/shell';
-import { RefundApp } from './refund.app';
+import { join } from 'node:path';
+import { Deployment, HttpContextModule } from '@creditflow/shell';
+import { RefundService, RefundStreams } from './refund.service';
+import { SqliteRefundIndex } from './sqlite.refund-index';
+import { SqliteWalletFacts } from './sqlite.wallet-facts';
 import { RefundConsumer } from './refund.consumer';
 import { RefundController } from './refund.controller';
 import { REFUND_ERROR_STATUS } from './refund.http-errors';
@@ -8,6 +11,11 @@ import { REFUND_ERROR_STATUS } from './refund.http-errors';
 @Module({
   imports: [HttpContextModule.forFeature({ errorStatus: REFUND_ERROR_STATUS })],
   controllers: [RefundController, RefundConsumer],
-  providers: [RefundApp],
+  providers: [
+    RefundService,
+    RefundStreams,
+    { provide: SqliteWalletFacts, useFactory: (d: Deployment) => new SqliteWalletFacts(join(d.dataDir, 'refund-wallet-facts.sqlite')), inject: [Deployment] },
+    { provide: SqliteRefundIndex, useFactory: (d: Deployment) => new SqliteRefundIndex(join(d.dataDir, 'refund-index.sqlite')), inject: [Deployment] },
+  ],
 })
 export class RefundModule {}

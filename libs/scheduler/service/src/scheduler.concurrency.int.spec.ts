@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStore, createEventStore } from '@creditflow/event-store';
 import { MessageBus } from '@creditflow/messaging';
-import { ManualClock, Runtime } from '@creditflow/shell';
+import { Test } from '@nestjs/testing';
+import { CoreModule, ManualClock, Runtime } from '@creditflow/shell';
 import { findTenantsDir, loadTenants } from '@creditflow/tenancy';
-import { SchedulerApp } from './scheduler.app';
+import { SchedulerModule } from './scheduler.module';
+import { SchedulerService } from './scheduler.service';
 
 const tenants = loadTenants(findTenantsDir());
 const noBus: MessageBus = { publish: async () => {}, consume: async () => ({ stop: async () => {} }), close: async () => {} };
@@ -44,7 +46,12 @@ describe('two scheduler instances on one store', () => {
   let store: EventStore;
   let raced: ReturnType<typeof racing>;
   const clock = new ManualClock(new Date('2027-01-31T10:00:00Z'));
-  const instance = () => new SchedulerApp({ mode: 'distributed', dataDir: dir, groupPrefix: 'test', clock, tenants, apiKeys: new Map(), bus: noBus, store: raced, close: async () => {} } as Runtime);
+  /** One replica: its own Nest module (own caches and handlers) on the shared, raced store. */
+  const instance = async () => {
+    const runtime: Runtime = { mode: 'distributed', dataDir: dir, groupPrefix: 'test', clock, tenants, apiKeys: new Map(), bus: noBus, store: raced, close: async () => {} };
+    const testing = await Test.createTestingModule({ imports: [CoreModule.forRoot(runtime), SchedulerModule] }).compile();
+    return testing.get(SchedulerService);
+  };
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'creditflow-scheduler-race-'));
@@ -62,7 +69,7 @@ describe('two scheduler instances on one store', () => {
       .map((e) => (e.data as { eventId: string }).eventId);
 
   it('records each due event once when both tick at the same moment; the loser decides again and emits nothing', async () => {
-    const [a, b] = [instance(), instance()];
+    const [a, b] = [await instance(), await instance()];
     await a.subscribe('amisi', 'acc-1', 'pro', 'monthly', new Date('2027-01-31T10:00:00Z'));
     raced.arm();
     const at = new Date('2027-04-30T10:00:00Z');
@@ -78,7 +85,7 @@ describe('two scheduler instances on one store', () => {
   });
 
   it('records each due event once when their ticks cover different boundaries', async () => {
-    const [a, b] = [instance(), instance()];
+    const [a, b] = [await instance(), await instance()];
     await a.subscribe('amisi', 'acc-1', 'basic', 'monthly', new Date('2027-01-31T10:00:00Z'));
     raced.arm();
     await Promise.all([a.tick(new Date('2027-03-01T00:00:00Z')), b.tick(new Date('2027-05-01T00:00:00Z'))]);
@@ -92,7 +99,7 @@ describe('two scheduler instances on one store', () => {
     ['the plan change first', true],
     ['the tick first', false],
   ])('keeps a plan change that races a tick on the other instance (%s)', async (_order, changeFirst) => {
-    const [a, b] = [instance(), instance()];
+    const [a, b] = [await instance(), await instance()];
     await a.subscribe('amisi', 'acc-1', 'basic', 'monthly', new Date('2027-01-31T10:00:00Z'));
     raced.arm();
     const now = new Date('2027-03-05T00:00:00Z');
@@ -108,7 +115,7 @@ describe('two scheduler instances on one store', () => {
   });
 
   it('loses neither of two commands racing on the two instances (a plan change and a cancellation)', async () => {
-    const [a, b] = [instance(), instance()];
+    const [a, b] = [await instance(), await instance()];
     await a.subscribe('amisi', 'acc-1', 'basic', 'monthly', new Date('2027-01-31T10:00:00Z'));
     raced.arm();
     const now = new Date('2027-02-05T00:00:00Z');
@@ -118,7 +125,7 @@ describe('two scheduler instances on one store', () => {
   });
 
   it('ticks subscriptions that the other instance started after it came up', async () => {
-    const [a, b] = [instance(), instance()];
+    const [a, b] = [await instance(), await instance()];
     await b.tick(new Date('2027-01-31T09:00:00Z')); // b has looked at the store before the subscription exists
     await a.subscribe('gptimage2', 'acc-2', 'starter', 'monthly', new Date('2027-01-31T10:00:00Z'));
     expect(await b.tick(new Date('2027-02-28T10:00:00Z'))).toMatchObject({ subscriptions: 1, emitted: 2 });

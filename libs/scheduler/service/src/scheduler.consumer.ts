@@ -6,11 +6,11 @@ import {
 import { DomainError } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
 import { TRANSPORT, wireCode } from '@creditflow/shell';
-import { SchedulerApp } from './scheduler.app';
+import { SchedulerService } from './scheduler.service';
 
 @Controller()
 export class SchedulerConsumer {
-  constructor(private readonly scheduler: SchedulerApp) {}
+  constructor(private readonly scheduler: SchedulerService) {}
 
   /** Cron triggers on creditflow.scheduler-triggers.v1: each emits everything due up to its time. */
   @EventPattern(TOPICS.schedulerTriggers, TRANSPORT['subscription-scheduler'])

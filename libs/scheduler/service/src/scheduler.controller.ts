@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/comm
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SchedulerTickRequest, SubscriptionBody } from '@creditflow/contracts';
 import { ApiAnswer, ApiErrors, CurrentPrincipal, IdParam, Principal, Roles } from '@creditflow/shell';
-import { SchedulerApp, subscriptionView } from './scheduler.app';
+import { SchedulerService, subscriptionView } from './scheduler.service';
 import { SubscriptionSchema, TickSchema } from './scheduler.openapi';
 
 /**
@@ -14,7 +14,7 @@ import { SubscriptionSchema, TickSchema } from './scheduler.openapi';
 @ApiTags('subscriptions')
 @Controller('v1')
 export class SchedulerController {
-  constructor(private readonly scheduler: SchedulerApp) {}
+  constructor(private readonly scheduler: SchedulerService) {}
 
   @ApiOperation({ summary: 'Start a subscription, or switch plan (effective at the next cycle boundary)' })
   @ApiAnswer("The subscription's view", SubscriptionSchema)

@@ -1,4 +1,4 @@
-export * from './wallet.service';
+export * from './wallet.accounts';
 export * from './wallet.codec';
 export * from './wallet.views';
 export * from './wallet.messages';

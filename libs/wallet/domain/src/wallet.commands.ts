@@ -29,7 +29,6 @@ export type WalletCommand =
   | { type: 'ClawBackCredits'; data: { refundId: string; lotId: string; amount: Credits; now: Date } }
   /** At a billing-cycle end: unused subscription credits granted before `cycleEnd` are kept up to `cap`. */
   | { type: 'ExpireRollover'; data: { eventId: string; cap: Credits; cycleEnd: Date; now: Date } }
-  | { type: 'ExpireDue'; data: { now: Date } }
-  | { type: 'TransferCredits'; data: { toAccountId: string; amount: Credits; now: Date } };
+  | { type: 'ExpireDue'; data: { now: Date } };
 
 export type WalletCommandType = WalletCommand['type'];

@@ -5,7 +5,7 @@ import { addCredits, assertNever, Credits, Decider, formatCredits, InvalidAmount
 import { allocate } from './lots';
 import { WalletCommand } from './wallet.commands';
 import {
-  AccountNotFoundError, IdempotencyConflictError, MemberLimitError, NotAMemberError, TransferRefusedError, UsageNotFoundError, UsageStateError,
+  AccountNotFoundError, IdempotencyConflictError, MemberLimitError, NotAMemberError, UsageNotFoundError, UsageStateError,
 } from './wallet.errors';
 import { LotShare, WalletEvent } from './wallet.events';
 import { WalletPolicy } from './wallet.policy';
@@ -51,8 +51,6 @@ function decideCommand(command: WalletCommand, state: WalletState, policy: Walle
       return expireRollover(command.data, state);
     case 'ExpireDue':
       return [];
-    case 'TransferCredits':
-      throw new TransferRefusedError();
     default:
       return assertNever(command);
   }

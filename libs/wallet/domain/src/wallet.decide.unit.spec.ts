@@ -64,7 +64,6 @@ describe('a command on an account that does not exist', () => {
     acceptUsage('u1'),
     rejectUsage('u1'),
     restoreUsageCredits('rs1', 'u1'),
-    { type: 'TransferCredits', data: { toAccountId: 'acc-2', amount: cr(1), now: T0 } },
   ])('is refused with WALLET.ACCOUNT_NOT_FOUND: $type', (command) => {
     given([]).when(command).thenThrows('WALLET.ACCOUNT_NOT_FOUND');
   });
@@ -508,14 +507,6 @@ describe('team accounts', () => {
     given([...team, { type: 'MembersChanged', data: { members: ['alice'], changedAt: iso(T0) } }])
       .when(authorizeUsage({ usageId: 'u1', credits: 1, userId: 'bob' }))
       .thenThrows('WALLET.NOT_A_MEMBER');
-  });
-});
-
-describe('transfers', () => {
-  it('refuses a transfer to another account: WALLET.TRANSFER_REFUSED', () => {
-    given([opened, creditsGranted({ lotId: 'r1', amount: 10 })])
-      .when({ type: 'TransferCredits', data: { toAccountId: 'acc-2', amount: cr(5), now: T0 } })
-      .thenThrows('WALLET.TRANSFER_REFUSED');
   });
 });
 

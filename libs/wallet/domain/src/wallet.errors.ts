@@ -1,4 +1,4 @@
-import { Credits, DomainError, formatCredits } from '@creditflow/kernel';
+import { DomainError } from '@creditflow/kernel';
 
 export class AccountNotFoundError extends DomainError {
   constructor(accountId: string) {
@@ -35,16 +35,6 @@ export class NotAMemberError extends DomainError {
 export class TransferRefusedError extends DomainError {
   constructor() {
     super('WALLET.TRANSFER_REFUSED', 'credits cannot be transferred between accounts; a team account shares one balance among its members');
-  }
-}
-
-/** Only thrown where no event records the denial (never for authorize/accept, which record UsageDenied). */
-export class InsufficientCreditsError extends DomainError {
-  constructor(readonly required: Credits, readonly available: Credits) {
-    super('WALLET.INSUFFICIENT_CREDITS', `${formatCredits(required)} credits required, ${formatCredits(available)} available`, {
-      required: formatCredits(required),
-      available: formatCredits(available),
-    });
   }
 }
 

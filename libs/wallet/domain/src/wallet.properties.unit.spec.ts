@@ -32,8 +32,7 @@ type Action =
   | { kind: 'restore'; usage: number; restoration: number }
   | { kind: 'advance'; ms: number }
   | { kind: 'expire' }
-  | { kind: 'members'; members: string[] }
-  | { kind: 'transfer'; amount: Credits };
+  | { kind: 'members'; members: string[] };
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 4, arbitrary: fc.record({
@@ -52,7 +51,6 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 20 * MINUTE_MS }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 4 * HOUR_MS }) }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'expire' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('members' as const), members: fc.subarray(['alice', 'bob', 'carol']) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('transfer' as const), amount: amount(5) }) },
 );
 
 const policyArb: fc.Arbitrary<WalletPolicy> = fc.record({
@@ -114,8 +112,6 @@ function commandFor(action: Exclude<Action, { kind: 'advance' }>, now: Date, kin
       return { type: 'ExpireDue', data: { now } };
     case 'members':
       return { type: 'OpenAccount', data: { tenantId: TENANT, accountId: ACCOUNT, kind, members: action.members, now } };
-    case 'transfer':
-      return { type: 'TransferCredits', data: { toAccountId: 'acc-2', amount: action.amount, now } };
   }
 }
 

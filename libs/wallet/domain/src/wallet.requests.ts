@@ -3,7 +3,7 @@
 // tenant's configuration says and the time, and runs the command these return.
 import { Credits, DAY_MS, localDay, nextDay, parseMoney, startOfLocalDay } from '@creditflow/kernel';
 import { WalletCommand } from './wallet.commands';
-import { CurrencyMismatchError, IdempotencyConflictError, UnknownPackageError, ZeroGrantError } from './wallet.errors';
+import { CurrencyMismatchError, IdempotencyConflictError, TransferRefusedError, UnknownPackageError, ZeroGrantError } from './wallet.errors';
 import { DailyCredits, LotType } from './wallet.policy';
 
 export type GrantCredits = Extract<WalletCommand, { type: 'GrantCredits' }>;
@@ -87,4 +87,9 @@ export function purchaseGrant(terms: PurchaseTerms, request: PackagePurchase, no
  */
 export function assertUsageIdOwner(usageId: string, accountId: string, knownFor: string | null): void {
   if (knownFor !== null && knownFor !== accountId) throw new IdempotencyConflictError(usageId);
+}
+
+/** Credits are not transferable between accounts (SPEC section 2): every transfer request is refused. */
+export function refuseTransfer(): never {
+  throw new TransferRefusedError();
 }

@@ -3,7 +3,7 @@
 // command (and, run through the decider, these events) or this error.
 import { DomainError, parseCredits, wholeCredits } from '@creditflow/kernel';
 import { DailyCredits } from './wallet.policy';
-import { PurchaseTerms, assertUsageIdOwner, dailyLoginGrant, purchaseGrant, rewardGrant } from './wallet.requests';
+import { PurchaseTerms, assertUsageIdOwner, dailyLoginGrant, purchaseGrant, refuseTransfer, rewardGrant } from './wallet.requests';
 import { T0, accountOpened, creditsGranted, walletSpec } from './testing/wallet.fixtures';
 
 function refusal(run: () => unknown): { code: string; message: string; details?: Record<string, unknown> } {
@@ -156,5 +156,11 @@ describe('the owner of a usage id', () => {
     expect(refusal(() => assertUsageIdOwner('u-1', 'acc-2', 'acc-1'))).toEqual({
       code: 'WALLET.ID_REUSED', message: 'id "u-1" was already used for a different request', details: { id: 'u-1' },
     });
+  });
+});
+
+describe('transfers', () => {
+  it('refuses every transfer between accounts: WALLET.TRANSFER_REFUSED', () => {
+    expect(refusal(() => refuseTransfer())).toMatchObject({ code: 'WALLET.TRANSFER_REFUSED', message: expect.stringMatching(/cannot be transferred/) });
   });
 });

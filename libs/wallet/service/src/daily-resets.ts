@@ -5,14 +5,13 @@
 // read. Each account runs `ExpireDue` as of the boundary (never later than the wallet's clock), so a
 // redelivered or caught-up reset records the same events once.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { join } from 'node:path';
 import { DailyResetData } from '@creditflow/contracts';
-import type { Subscription } from '@creditflow/event-store';
+import type { EventStore, Subscription } from '@creditflow/event-store';
 import { DomainError } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
-import { RUNTIME, Runtime } from '@creditflow/shell';
+import { EVENT_STORE } from '@creditflow/shell';
 import { SqliteDailyLotIndex, WALLET_CATEGORY, WalletCommandEnvelope } from '@creditflow/wallet-application';
-import { WalletApp } from './wallet.app';
+import { WalletService } from './wallet.service';
 
 const CHUNK = 500;
 
@@ -28,15 +27,16 @@ export function schedulerTime(at: string, walletNow: Date): Date {
 @Injectable()
 export class DailyResets implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('wallet-daily-resets');
-  private readonly index: SqliteDailyLotIndex;
   private subscription: Subscription | null = null;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime, private readonly wallet: WalletApp) {
-    this.index = new SqliteDailyLotIndex(join(runtime.dataDir, 'wallet-daily-lots.sqlite'));
-  }
+  constructor(
+    private readonly index: SqliteDailyLotIndex,
+    private readonly wallet: WalletService,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.runtime.store.subscribe({
+    this.subscription = await this.store.subscribe({
       subscriptionId: 'wallet-daily-lots',
       category: WALLET_CATEGORY,
       onEvents: async (events) => this.index.apply(events),

@@ -1,15 +1,16 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PurchaseRequest } from '@creditflow/contracts';
-import { ApiAnswer, ApiErrors, CurrentPrincipal, Principal, Roles } from '@creditflow/shell';
+import { ApiAnswer, ApiErrors, CurrentTenant, Roles } from '@creditflow/shell';
 import { balanceView } from '@creditflow/wallet-application';
-import { WalletApp } from './wallet.app';
+import { TenantConfig } from '@creditflow/tenancy';
+import { WalletService } from './wallet.service';
 import { PurchaseSchema } from './wallet.openapi';
 
 @ApiTags('purchases')
 @Controller('v1/purchases')
 export class PurchasesController {
-  constructor(private readonly wallet: WalletApp) {}
+  constructor(private readonly wallet: WalletService) {}
 
   @ApiOperation({ summary: 'Record a purchased package: grants a top-up lot carrying the price paid (idempotent by purchaseId)' })
   @ApiAnswer('The top-up lot as granted', PurchaseSchema)
@@ -17,8 +18,7 @@ export class PurchasesController {
   @Roles('admin')
   @Post()
   @HttpCode(200)
-  async purchase(@CurrentPrincipal() who: Principal, @Body() body: PurchaseRequest) {
-    const tenant = this.wallet.tenant(who.tenant);
+  async purchase(@CurrentTenant() tenant: TenantConfig, @Body() body: PurchaseRequest) {
     const state = await this.wallet.run(this.wallet.purchase(tenant, body, this.wallet.now()));
     // The lot as granted (not as consumed since): a repeated purchase answers as the first did.
     const granted = state.lots.get(`purchase:${body.purchaseId}`)!;

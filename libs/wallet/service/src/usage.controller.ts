@@ -1,10 +1,11 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthorizeUsageRequest, FailUsageBody } from '@creditflow/contracts';
-import { ApiAnswer, ApiErrors, CurrentPrincipal, IdParam, NoBody, Principal, Roles } from '@creditflow/shell';
+import { ApiAnswer, ApiErrors, CurrentTenant, IdParam, NoBody, Roles } from '@creditflow/shell';
 import { UsageAction } from '@creditflow/wallet-application';
 import { WalletState } from '@creditflow/wallet-domain';
-import { WalletApp } from './wallet.app';
+import { TenantConfig } from '@creditflow/tenancy';
+import { WalletService } from './wallet.service';
 import { InsufficientCreditsAnswer } from './wallet.http-errors';
 import { ApiInsufficientCredits, UsageAnswerSchema } from './wallet.openapi';
 
@@ -13,7 +14,7 @@ const STEP_ANSWER = 'The outcome of this step (a repeated step answers as the fi
 @ApiTags('usage')
 @Controller('v1/usage')
 export class UsageController {
-  constructor(private readonly wallet: WalletApp) {}
+  constructor(private readonly wallet: WalletService) {}
 
   @ApiOperation({ summary: 'Price an operation and hold its credits (idempotent by usageId)' })
   @ApiAnswer('Authorized: the credits are held', UsageAnswerSchema)
@@ -22,8 +23,7 @@ export class UsageController {
   @Roles('service')
   @Post('authorize')
   @HttpCode(200)
-  async authorize(@CurrentPrincipal() who: Principal, @Body() body: AuthorizeUsageRequest) {
-    const tenant = this.wallet.tenant(who.tenant);
+  async authorize(@CurrentTenant() tenant: TenantConfig, @Body() body: AuthorizeUsageRequest) {
     const now = this.wallet.now();
     const price = this.wallet.price(tenant, body, now);
     const state = await this.wallet.run(this.wallet.authorize(tenant.tenantId, body, price, now));
@@ -36,8 +36,8 @@ export class UsageController {
   @Roles('service')
   @Post(':usageId/complete')
   @HttpCode(200)
-  complete(@CurrentPrincipal() who: Principal, @IdParam('usageId') usageId: string, @NoBody() _body: undefined) {
-    return this.step(who, usageId, 'complete');
+  complete(@CurrentTenant() tenant: TenantConfig, @IdParam('usageId') usageId: string, @NoBody() _body: undefined) {
+    return this.step(tenant, usageId, 'complete');
   }
 
   @ApiOperation({ summary: 'Fail a usage: release its hold; after completion, a platform_error restores the credits where the tenant says so' })
@@ -46,8 +46,8 @@ export class UsageController {
   @Roles('service')
   @Post(':usageId/fail')
   @HttpCode(200)
-  fail(@CurrentPrincipal() who: Principal, @IdParam('usageId') usageId: string, @Body() body: FailUsageBody) {
-    return this.step(who, usageId, 'fail', body.reason);
+  fail(@CurrentTenant() tenant: TenantConfig, @IdParam('usageId') usageId: string, @Body() body: FailUsageBody) {
+    return this.step(tenant, usageId, 'fail', body.reason);
   }
 
   @ApiOperation({ summary: 'Accept the result: charge the accept phase (402 if it cannot be paid)' })
@@ -57,8 +57,8 @@ export class UsageController {
   @Roles('service')
   @Post(':usageId/accept')
   @HttpCode(200)
-  accept(@CurrentPrincipal() who: Principal, @IdParam('usageId') usageId: string, @NoBody() _body: undefined) {
-    return this.step(who, usageId, 'accept');
+  accept(@CurrentTenant() tenant: TenantConfig, @IdParam('usageId') usageId: string, @NoBody() _body: undefined) {
+    return this.step(tenant, usageId, 'accept');
   }
 
   @ApiOperation({ summary: 'Reject the result: no further charge' })
@@ -67,12 +67,11 @@ export class UsageController {
   @Roles('service')
   @Post(':usageId/reject')
   @HttpCode(200)
-  reject(@CurrentPrincipal() who: Principal, @IdParam('usageId') usageId: string, @NoBody() _body: undefined) {
-    return this.step(who, usageId, 'reject');
+  reject(@CurrentTenant() tenant: TenantConfig, @IdParam('usageId') usageId: string, @NoBody() _body: undefined) {
+    return this.step(tenant, usageId, 'reject');
   }
 
-  private async step(who: Principal, usageId: string, action: Exclude<UsageAction, 'authorize'>, reason?: FailUsageBody['reason']) {
-    const tenant = this.wallet.tenant(who.tenant);
+  private async step(tenant: TenantConfig, usageId: string, action: Exclude<UsageAction, 'authorize'>, reason?: FailUsageBody['reason']) {
     const state = await this.wallet.run(this.wallet.usageStep(tenant.tenantId, usageId, action, reason, this.wallet.now()));
     return this.answer(state, usageId, action);
   }

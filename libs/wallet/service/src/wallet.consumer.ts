@@ -1,18 +1,18 @@
 // The wallet's Kafka (or embedded bus) edge: priced usage, scheduler grants, refund decisions and
 // purchases become wallet commands, decided in batches. Refusals that change nothing are answered
 // with a decision directly; everything that changes an account leaves through the store publisher.
-import { Controller, Logger } from '@nestjs/common';
+import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   MonthlyGrantData, PAYMENT_TYPES, RolloverExpiryData, PricedUsage, PurchaseRequest, REFUND_TYPES, RefundDecisionData, SCHEDULER_TYPES, TOPICS,
   USAGE_DECISION_TYPES, cloudEvent, validatePayload,
 } from '@creditflow/contracts';
 import { DomainError, parseCredits } from '@creditflow/kernel';
-import { DeadLetter, DeliveredEvent, OutboundMessage } from '@creditflow/messaging';
-import { TRANSPORT, domainErrorBody } from '@creditflow/shell';
+import { DeadLetter, DeliveredEvent, MessagePublisher, OutboundMessage } from '@creditflow/messaging';
+import { MESSAGE_BUS, TRANSPORT, domainErrorBody } from '@creditflow/shell';
 import { WalletCommandEnvelope, usageDecision } from '@creditflow/wallet-application';
 import { DailyResets, schedulerTime } from './daily-resets';
-import { WalletApp } from './wallet.app';
+import { WalletService } from './wallet.service';
 
 type Mapped = { delivered: DeliveredEvent; envelope: WalletCommandEnvelope } | DeadLetter | { delivered: DeliveredEvent; refusal: DomainError };
 
@@ -20,7 +20,11 @@ type Mapped = { delivered: DeliveredEvent; envelope: WalletCommandEnvelope } | D
 export class WalletConsumer {
   private readonly log = new Logger('wallet-consumer');
 
-  constructor(private readonly wallet: WalletApp, private readonly dailyResets: DailyResets) {}
+  constructor(
+    private readonly wallet: WalletService,
+    private readonly dailyResets: DailyResets,
+    @Inject(MESSAGE_BUS) private readonly bus: MessagePublisher,
+  ) {}
 
   @EventPattern(TOPICS.pricedUsage, TRANSPORT.wallet)
   pricedUsage(@Payload() batch: DeliveredEvent[]) {
@@ -90,7 +94,7 @@ export class WalletConsumer {
       if (first) answers.push(first);
       else this.log.warn(`${delivered.message.topic}@${delivered.message.offset}: no first decision found for ${usage.action} of usage ${usage.usageId}`);
     }
-    if (answers.length) await this.wallet.runtimeBus().publish(TOPICS.usageDecisions, answers);
+    if (answers.length) await this.bus.publish(TOPICS.usageDecisions, answers);
   }
 
   /** A usage command refused without any change (unknown usage, wrong state, bad price) gets a `denied` decision. */
@@ -108,7 +112,7 @@ export class WalletConsumer {
         }),
       });
     }
-    if (answers.length) await this.wallet.runtimeBus().publish(TOPICS.usageDecisions, answers);
+    if (answers.length) await this.bus.publish(TOPICS.usageDecisions, answers);
   }
 
   private fromPricedUsage(delivered: DeliveredEvent): Mapped {

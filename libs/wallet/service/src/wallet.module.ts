@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
-import { HttpContextModule } from '@creditflow/shell';
+import { join } from 'node:path';
+import type { EventStore } from '@creditflow/event-store';
+import { Deployment, EVENT_STORE, HttpContextModule } from '@creditflow/shell';
+import { Tenants } from '@creditflow/tenancy';
+import { SqliteDailyLotIndex, SqliteUsageIndex, WalletAccounts } from '@creditflow/wallet-application';
 import { AccountsController } from './accounts.controller';
 import { DailyResets } from './daily-resets';
 import { PurchasesController } from './purchases.controller';
 import { UsageController } from './usage.controller';
-import { WalletApp } from './wallet.app';
+import { USAGE_INDEX, WalletService } from './wallet.service';
 import { WalletConsumer } from './wallet.consumer';
 import { WALLET_ERROR_STATUS } from './wallet.http-errors';
 import { WALLET_SCHEMAS } from './wallet.openapi';
@@ -12,6 +16,16 @@ import { WALLET_SCHEMAS } from './wallet.openapi';
 @Module({
   imports: [HttpContextModule.forFeature({ errorStatus: WALLET_ERROR_STATUS, schemas: WALLET_SCHEMAS })],
   controllers: [AccountsController, UsageController, PurchasesController, WalletConsumer],
-  providers: [WalletApp, DailyResets],
+  providers: [
+    WalletService,
+    DailyResets,
+    {
+      provide: WalletAccounts,
+      useFactory: (store: EventStore, tenants: Tenants) => new WalletAccounts(store, (tenantId) => tenants.get(tenantId).walletPolicy),
+      inject: [EVENT_STORE, Tenants],
+    },
+    { provide: USAGE_INDEX, useFactory: (d: Deployment) => new SqliteUsageIndex(join(d.dataDir, 'wallet-usage-index.sqlite')), inject: [Deployment] },
+    { provide: SqliteDailyLotIndex, useFactory: (d: Deployment) => new SqliteDailyLotIndex(join(d.dataDir, 'wallet-daily-lots.sqlite')), inject: [Deployment] },
+  ],
 })
 export class WalletModule {}

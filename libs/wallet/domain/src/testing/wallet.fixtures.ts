@@ -4,7 +4,6 @@ import { fingerprintOf, walletDecider } from '../wallet.decide';
 import { WalletCommand } from '../wallet.commands';
 import { CostBasis, LotShare, LotSource, WalletEvent } from '../wallet.events';
 import { LotType, WalletPolicy } from '../wallet.policy';
-import { evolve, initialState, WalletState } from '../wallet.state';
 import { deciderSpecification } from '@creditflow/kernel/testing';
 
 export const T0 = new Date('2025-03-01T12:00:00.000Z');

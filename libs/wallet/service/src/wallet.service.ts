@@ -1,16 +1,16 @@
-// The wallet service's application facade: turns validated requests and messages into wallet
-// commands, runs them, and shapes the answers. No business rule lives here; the decider has them.
+// The wallet service: turns validated requests and messages into wallet commands, runs them on the
+// accounts (WalletAccounts), and shapes the answers. No business rule lives here: the wallet domain
+// has them (the decider, and the request rules of wallet.requests.ts).
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { join } from 'node:path';
 import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest, TOPICS } from '@creditflow/contracts';
-import type { Subscription } from '@creditflow/event-store';
-import { Credits, parseCredits } from '@creditflow/kernel';
-import { OutboundMessage, publishFromStore } from '@creditflow/messaging';
+import type { EventStore, Subscription } from '@creditflow/event-store';
+import { Clock, Credits, parseCredits } from '@creditflow/kernel';
+import { MessagePublisher, OutboundMessage, publishFromStore } from '@creditflow/messaging';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
-import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
-import { TenantConfig } from '@creditflow/tenancy';
+import { ApiError, CLOCK, EVENT_STORE, MESSAGE_BUS } from '@creditflow/shell';
+import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import {
-  SqliteUsageIndex, WALLET_CATEGORY, WalletCommandEnvelope, WalletOutcome, WalletService, answersCommand, balanceView, fromRecorded,
+  UsageIndex, WALLET_CATEGORY, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
   UsageAction, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
 import {
@@ -23,21 +23,26 @@ export interface Price {
   priceVersion: string;
 }
 
+/** Injection token of the usage -> account index (UsageIndex). */
+export const USAGE_INDEX = Symbol('USAGE_INDEX');
+
 @Injectable()
-export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
-  readonly service: WalletService;
-  private readonly usageIndex: SqliteUsageIndex;
+export class WalletService implements OnApplicationBootstrap, OnModuleDestroy {
   private publisher: Subscription | null = null;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
-    this.service = new WalletService(runtime.store, (tenantId) => this.tenant(tenantId).walletPolicy);
-    this.usageIndex = new SqliteUsageIndex(join(runtime.dataDir, 'wallet-usage-index.sqlite'));
-  }
+  constructor(
+    private readonly accounts: WalletAccounts,
+    @Inject(USAGE_INDEX) private readonly usageIndex: UsageIndex,
+    private readonly tenants: Tenants,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(MESSAGE_BUS) private readonly bus: MessagePublisher,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.publisher = await publishFromStore({
-      store: this.runtime.store,
-      publisher: this.runtime.bus,
+      store: this.store,
+      publisher: this.bus,
       subscriptionId: 'wallet-publisher',
       category: WALLET_CATEGORY,
       toMessages: walletEventMessages,
@@ -51,15 +56,11 @@ export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The tenant's configuration; TENANT.UNKNOWN if there is none. */
   tenant(tenantId: string): TenantConfig {
-    return this.runtime.tenants.get(tenantId);
+    return this.tenants.get(tenantId);
   }
 
   now(): Date {
-    return this.runtime.clock.now();
-  }
-
-  runtimeBus() {
-    return this.runtime.bus;
+    return this.clock.now();
   }
 
   /** The price fixed at authorization, from the catalog version in effect now. */
@@ -127,7 +128,7 @@ export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async runBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
-    const outcomes = await this.service.executeBatch(envelopes);
+    const outcomes = await this.accounts.executeBatch(envelopes);
     outcomes.forEach((o, i) => {
       const { command, tenantId, accountId } = envelopes[i];
       // The usage id was reserved for this account before the decision; an account that does not
@@ -143,7 +144,7 @@ export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
    * gets the first answer.
    */
   async firstDecision(tenantId: string, accountId: string, usageId: string, action: UsageAction): Promise<OutboundMessage | null> {
-    for (const recorded of await this.runtime.store.readStream(walletStream(tenantId, accountId))) {
+    for (const recorded of await this.store.readStream(walletStream(tenantId, accountId))) {
       const decision = walletEventMessages(recorded).find((m) => m.topic === TOPICS.usageDecisions);
       if (decision && answersCommand(decision.message.value as { type: string; data: Record<string, unknown> }, usageId, action)) return decision.message;
     }
@@ -163,12 +164,17 @@ export class WalletApp implements OnApplicationBootstrap, OnModuleDestroy {
 
   async transactions(tenantId: string, accountId: string) {
     await this.existing(tenantId, accountId);
-    const recorded = await this.runtime.store.readStream(walletStream(tenantId, accountId));
+    const recorded = await this.store.readStream(walletStream(tenantId, accountId));
     return { accountId, transactions: recorded.map((r) => transactionView(fromRecorded(r), r.revision, r.recordedAt)) };
   }
 
+  /** The account's state; 404 if it does not exist. */
+  async account(tenantId: string, accountId: string): Promise<WalletState> {
+    return this.existing(tenantId, accountId);
+  }
+
   private async existing(tenantId: string, accountId: string): Promise<WalletState> {
-    const state = await this.service.state(tenantId, accountId);
+    const state = await this.accounts.state(tenantId, accountId);
     if (!state.exists) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
     return state;
   }

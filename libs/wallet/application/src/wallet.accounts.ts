@@ -15,7 +15,7 @@ export interface WalletCommandEnvelope {
 
 export type WalletOutcome = CommandOutcome<WalletState, WalletEvent>;
 
-export class WalletService {
+export class WalletAccounts {
   private readonly handler: CommandHandler<WalletState, WalletEvent>;
 
   constructor(

@@ -1,16 +1,15 @@
-// The refund service's application facade: a refund request (HTTP or creditflow.refund.requested) is
+// The refund service: a refund request (HTTP or creditflow.refund.requested) is
 // decided once per refundId on stream `refund-<tenant>_<refundId>` from the facts of its read model of
 // the wallet; what the wallet did with a claw-back settles or voids it; a platform-error failure after
 // completion becomes a restoration decision where the tenant restores. Decisions leave for the wallet
 // through a checkpointed store subscription (creditflow.refunds.v1), never beside the append.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
-import { join } from 'node:path';
-import { CommandHandler, KeyedLock, Subscription } from '@creditflow/event-store';
-import { Credits, DomainError, sleep } from '@creditflow/kernel';
-import { publishFromStore } from '@creditflow/messaging';
+import { CommandHandler, EventStore, KeyedLock, Subscription } from '@creditflow/event-store';
+import { Clock, Credits, DomainError, sleep } from '@creditflow/kernel';
+import { MessagePublisher, publishFromStore } from '@creditflow/messaging';
 import { RefundCommand, RefundEvent, RefundPolicy, RefundRecord, RefundRequest, refundDecider } from '@creditflow/refund-domain';
-import { RUNTIME, Runtime } from '@creditflow/shell';
-import { TenantConfig } from '@creditflow/tenancy';
+import { CLOCK, Deployment, EVENT_STORE, MESSAGE_BUS } from '@creditflow/shell';
+import { TenantConfig, Tenants } from '@creditflow/tenancy';
 
 import { REFUND_CATEGORY, RefundEventMetadata, refundMessages, refundStream } from './refund.records';
 import { SqliteRefundIndex } from './sqlite.refund-index';
@@ -25,28 +24,38 @@ export class RefundAccountNotFoundError extends DomainError {
   }
 }
 
+/** The refund streams, `refund-<tenant>_<refundId>`, on the one command handler. */
 @Injectable()
-export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
-  readonly facts: SqliteWalletFacts;
-  private readonly index: SqliteRefundIndex;
-  private readonly refunds: CommandHandler<RefundRecord, RefundEvent>;
+export class RefundStreams extends CommandHandler<RefundRecord, RefundEvent> {
+  constructor(@Inject(EVENT_STORE) store: EventStore) {
+    super({ store, evolve: refundDecider.evolve, initialState: refundDecider.initialState });
+  }
+}
+
+@Injectable()
+export class RefundService implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   /** One account's refund decisions one after another in this process, so two requests cannot both pass the duplicate check. */
   private readonly accounts = new KeyedLock();
   private readonly log = new Logger('refund');
   private subscriptions: Subscription[] = [];
 
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
-    this.facts = new SqliteWalletFacts(join(runtime.dataDir, 'refund-wallet-facts.sqlite'));
-    this.index = new SqliteRefundIndex(join(runtime.dataDir, 'refund-index.sqlite'));
-    this.refunds = new CommandHandler({ store: runtime.store, evolve: refundDecider.evolve, initialState: refundDecider.initialState });
-  }
+  constructor(
+    private readonly refunds: RefundStreams,
+    readonly facts: SqliteWalletFacts,
+    private readonly index: SqliteRefundIndex,
+    private readonly tenants: Tenants,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly deployment: Deployment,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(MESSAGE_BUS) private readonly bus: MessagePublisher,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscriptions.push(
       await publishFromStore({
-        store: this.runtime.store, publisher: this.runtime.bus, subscriptionId: 'refund-publisher', category: REFUND_CATEGORY, toMessages: refundMessages,
+        store: this.store, publisher: this.bus, subscriptionId: 'refund-publisher', category: REFUND_CATEGORY, toMessages: refundMessages,
       }),
-      await this.runtime.store.subscribe({
+      await this.store.subscribe({
         subscriptionId: 'refund-index',
         category: REFUND_CATEGORY,
         onEvents: async (events) => {
@@ -71,15 +80,15 @@ export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApp
 
   /** The tenant's configuration; TENANT.UNKNOWN if there is none. */
   tenant(tenantId: string): TenantConfig {
-    return this.runtime.tenants.get(tenantId);
+    return this.tenants.get(tenantId);
   }
 
   knowsTenant(tenantId: string): boolean {
-    return this.runtime.tenants.has(tenantId);
+    return this.tenants.has(tenantId);
   }
 
   now(): Date {
-    return this.runtime.clock.now();
+    return this.clock.now();
   }
 
   /**
@@ -152,9 +161,9 @@ export class RefundApp implements OnApplicationBootstrap, OnModuleDestroy, OnApp
 
   /** Embedded mode: wait (bounded) until the read model has processed the account's last wallet event. */
   private async catchUp(tenantId: string, accountId: string): Promise<void> {
-    if (this.runtime.mode !== 'embedded') return;
+    if (this.deployment.mode !== 'embedded') return;
     // The wallet's stream name (libs/wallet/application wallet.codec.ts), in the store embedded mode shares.
-    const [last] = await this.runtime.store.readStream(`wallet-${tenantId}_${accountId}`, { direction: 'backwards', maxCount: 1 });
+    const [last] = await this.store.readStream(`wallet-${tenantId}_${accountId}`, { direction: 'backwards', maxCount: 1 });
     if (!last) return;
     const deadline = Date.now() + CATCH_UP_MS;
     while (((await this.facts.revision(tenantId, accountId)) ?? -1n) < last.revision) {

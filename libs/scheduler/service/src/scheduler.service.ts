@@ -1,4 +1,4 @@
-// The subscription-scheduler's application facade. Subscription commands and cron ticks run the
+// The subscription-scheduler service. Subscription commands and cron ticks run the
 // subscription decider on `subscription-<tenant>_<account>` streams; ticks also run the daily-reset
 // decider on `dailyreset-<tenant>` streams for tenants whose daily credits expire at the reset. Both
 // go through the one command handler (libs/event-store command-handler.ts): a decision that loses a
@@ -9,10 +9,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import {
   DailyResetData, MonthlyGrantData, RolloverExpiryData, SCHEDULER_TYPES, TOPICS, cloudEvent, messageKey,
 } from '@creditflow/contracts';
-import { CommandHandler, RecordedEvent, Subscription, decodeEvent } from '@creditflow/event-store';
-import { formatCredits } from '@creditflow/kernel';
-import { OutboundMessage, publishFromStore } from '@creditflow/messaging';
-import { ApiError, RUNTIME, Runtime } from '@creditflow/shell';
+import { CommandHandler, EventStore, RecordedEvent, Subscription, decodeEvent } from '@creditflow/event-store';
+import { Clock, formatCredits } from '@creditflow/kernel';
+import { MessagePublisher, OutboundMessage, publishFromStore } from '@creditflow/messaging';
+import { ApiError, CLOCK, Deployment, EVENT_STORE, MESSAGE_BUS } from '@creditflow/shell';
+import { Tenants } from '@creditflow/tenancy';
 import {
   BillingPeriod, DailyResetCommand, DailyResetEvent, DailyResetState, SubscriptionCommand, SubscriptionEvent, SubscriptionState, cycleStart,
   dailyResetDecider, fold, initialState, planTerms, settleDue, subscriptionDecider,
@@ -30,6 +31,22 @@ export function dailyResetStream(tenantId: string): string {
   return `${DAILY_RESET}-${tenantId}`;
 }
 
+/** Subscription streams, `subscription-<tenant>_<account>`, on the one command handler. */
+@Injectable()
+export class SubscriptionStreams extends CommandHandler<SubscriptionState, SubscriptionEvent> {
+  constructor(@Inject(EVENT_STORE) store: EventStore) {
+    super({ store, evolve: subscriptionDecider.evolve, initialState: subscriptionDecider.initialState });
+  }
+}
+
+/** Daily-reset streams, `dailyreset-<tenant>`, on the one command handler. */
+@Injectable()
+export class DailyResetStreams extends CommandHandler<DailyResetState, DailyResetEvent> {
+  constructor(@Inject(EVENT_STORE) store: EventStore) {
+    super({ store, evolve: dailyResetDecider.evolve, initialState: dailyResetDecider.initialState });
+  }
+}
+
 export interface TickResult {
   at: string;
   /** Subscription streams known to this instance. */
@@ -41,7 +58,7 @@ export interface TickResult {
 }
 
 @Injectable()
-export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
+export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('scheduler');
   /**
    * Every subscription stream's state, folded from the store's `subscription` category up to
@@ -54,26 +71,28 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly dailyResets = new Map<string, DailyResetState>();
   private publishers: Subscription[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private readonly subscriptions: CommandHandler<SubscriptionState, SubscriptionEvent>;
-  private readonly resets: CommandHandler<DailyResetState, DailyResetEvent>;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
-    const { store } = runtime;
-    this.subscriptions = new CommandHandler({ store, evolve: subscriptionDecider.evolve, initialState: subscriptionDecider.initialState });
-    this.resets = new CommandHandler({ store, evolve: dailyResetDecider.evolve, initialState: dailyResetDecider.initialState });
-  }
+  constructor(
+    private readonly subscriptions: SubscriptionStreams,
+    private readonly resets: DailyResetStreams,
+    private readonly tenants: Tenants,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly deployment: Deployment,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(MESSAGE_BUS) private readonly bus: MessagePublisher,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.catchUp();
     for (const [subscriptionId, category] of [['scheduler-publisher', SUBSCRIPTION], ['scheduler-dailyreset-publisher', DAILY_RESET]] as const) {
       this.publishers.push(
-        await publishFromStore({ store: this.runtime.store, publisher: this.runtime.bus, subscriptionId, category, toMessages: schedulerMessages }),
+        await publishFromStore({ store: this.store, publisher: this.bus, subscriptionId, category, toMessages: schedulerMessages }),
       );
     }
     // Embedded mode has no external cron: an internal schedule ticks (CREDITFLOW_SCHEDULER_INTERVAL_MS, 0 = off).
     const interval = Number(process.env.CREDITFLOW_SCHEDULER_INTERVAL_MS ?? 60_000);
-    if (this.runtime.mode === 'embedded' && interval > 0) {
-      this.timer = setInterval(() => this.tick(this.runtime.clock.now()).catch((e) => this.log.error(`internal tick failed: ${e}`)), interval);
+    if (this.deployment.mode === 'embedded' && interval > 0) {
+      this.timer = setInterval(() => this.tick(this.clock.now()).catch((e) => this.log.error(`internal tick failed: ${e}`)), interval);
       this.timer.unref();
     }
   }
@@ -84,7 +103,7 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   now(): Date {
-    return this.runtime.clock.now();
+    return this.clock.now();
   }
 
   /** PUT /v1/accounts/{id}/subscription and `subscription-started` from the payment side (with its message id). */
@@ -92,7 +111,7 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
     tenantId: string, accountId: string, planId: string, billingPeriod: BillingPeriod, now: Date, requestId?: string,
     custom?: { monthlyCredits?: string; rolloverCap?: string },
   ) {
-    const terms = planTerms(this.runtime.tenants.get(tenantId), { planId, billingPeriod, monthlyCredits: custom?.monthlyCredits, rolloverCap: custom?.rolloverCap });
+    const terms = planTerms(this.tenants.get(tenantId), { planId, billingPeriod, monthlyCredits: custom?.monthlyCredits, rolloverCap: custom?.rolloverCap });
     return this.runSubscription(tenantId, accountId, {
       type: 'StartSubscription', data: { tenantId, accountId, planId, billingPeriod, plan: terms, now, ...(requestId ? { requestId } : {}) },
     });
@@ -100,7 +119,7 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** DELETE /v1/accounts/{id}/subscription and `subscription-cancelled` from the payment side. */
   cancel(tenantId: string, accountId: string, now: Date, requestId?: string) {
-    const tenant = this.runtime.tenants.get(tenantId);
+    const tenant = this.tenants.get(tenantId);
     return this.runSubscription(tenant.tenantId, accountId, { type: 'CancelSubscription', data: { now, ...(requestId ? { requestId } : {}) } });
   }
 
@@ -118,7 +137,7 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
       emitted += events.filter((e) => e.type === 'MonthlyGrantDue' || e.type === 'RolloverExpiryDue').length;
     }
     let dailyResets = 0;
-    for (const tenant of this.runtime.tenants.values()) {
+    for (const tenant of this.tenants.values()) {
       const daily = tenant.walletPolicy.daily;
       if (daily?.expiry !== 'reset') continue;
       const command: DailyResetCommand = { type: 'TickDailyReset', data: { tenantId: tenant.tenantId, timeZone: daily.resetTimeZone, now: at } };
@@ -140,7 +159,7 @@ export class SchedulerApp implements OnApplicationBootstrap, OnModuleDestroy {
   /** Folds the subscription events recorded since the last call into `known`. */
   private async catchUp(): Promise<void> {
     for (;;) {
-      const page = await this.runtime.store.readAll({ category: SUBSCRIPTION, fromPosition: this.position, maxCount: 1000 });
+      const page = await this.store.readAll({ category: SUBSCRIPTION, fromPosition: this.position, maxCount: 1000 });
       if (!page.length) return;
       for (const r of page) this.known.set(r.streamName, fold([toSubscriptionEvent(r)], this.known.get(r.streamName) ?? initialState));
       this.position = page[page.length - 1].position;

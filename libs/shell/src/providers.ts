@@ -1,0 +1,22 @@
+// What a service may inject from the process it runs in, each on its own token: the event store, the
+// message bus, the tenants (`Tenants` from libs/tenancy), the clock (CLOCK) and where the process
+// runs (Deployment). createRuntime builds them once per process; CoreModule provides them.
+import type { Clock } from '@creditflow/kernel';
+import type { ManualClock, SystemClock } from './clock';
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
+
+/** The clock CLOCK provides: the system clock, or the settable one (CREDITFLOW_CLOCK=manual). */
+export type PlatformClock = (SystemClock | ManualClock) & Clock;
+
+/** How and where this process runs. */
+export class Deployment {
+  constructor(
+    readonly mode: 'embedded' | 'distributed',
+    /** Where this process keeps its local files (SQLite read models, the embedded store and bus). */
+    readonly dataDir: string,
+    /** Consumer groups are `<prefix>-<service>` (CREDITFLOW_GROUP_PREFIX, default "creditflow"). */
+    readonly groupPrefix: string,
+  ) {}
+}
