@@ -13,7 +13,7 @@ wallet:
   holdTimeoutSeconds: 600
   autoTopUp: { threshold: 10, packageId: basic }
 refundPolicy: { kind: unused-credits-window, windowDays: 30 }
-restoreOnPlatformError: false
+autoRestoreOnPlatformError: false
 packages:
   basic: { credits: 100, price: 10 }
 catalogVersions:
@@ -62,7 +62,7 @@ describe('loadTenants', () => {
       'json-co.json',
       JSON.stringify({
         tenantId: 'json-co', name: 'Json Co', precision: 0, currency: 'USD',
-        wallet: { holdTimeoutSeconds: 60 }, refundPolicy: { kind: 'none', reason: 'final sale' }, restoreOnPlatformError: false,
+        wallet: { holdTimeoutSeconds: 60 }, refundPolicy: { kind: 'none', reason: 'final sale' }, autoRestoreOnPlatformError: false,
         catalogVersions: [{ version: 'v1', effectiveFrom: '2025-01-01T00:00:00Z', features: { chat: { price: 1 } } }],
       }),
     );
@@ -88,7 +88,7 @@ describe('loadTenants', () => {
     );
     const error = loadError();
     expect(error.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'logo: unknown field; expected one of tenantId, name, precision, currency, wallet, refundPolicy, restoreOnPlatformError, packages, plans, catalogVersions, accountAnalytics',
+      'logo: unknown field; expected one of tenantId, name, precision, currency, wallet, refundPolicy, autoRestoreOnPlatformError, packages, plans, catalogVersions, accountAnalytics',
       'precision: 9 is out of range (0..6)',
       'currency: "XYZ" is not a supported currency code',
       'wallet.autoTopUp.packageId: "gold" is not one of the packages (basic)',

@@ -22,7 +22,7 @@ import { REFUND_POLICY_KINDS, RefundPolicy, TenantConfig } from './tenant-config
 export const DEFAULT_CONSUMPTION_ORDER: readonly LotType[] = ['daily', 'trial', 'subscription', 'reward', 'topup'];
 
 const TOP_LEVEL = [
-  'tenantId', 'name', 'precision', 'currency', 'wallet', 'refundPolicy', 'restoreOnPlatformError', 'packages', 'plans', 'catalogVersions',
+  'tenantId', 'name', 'precision', 'currency', 'wallet', 'refundPolicy', 'autoRestoreOnPlatformError', 'packages', 'plans', 'catalogVersions',
   'accountAnalytics',
 ] as const;
 
@@ -54,16 +54,16 @@ export function parseTenantConfig(raw: unknown, fileTenantId: string, sourceFile
   const packageIds = isMapping(root.packages) ? Object.keys(root.packages) : packages.map((p) => p.id);
   const walletPolicy = readWallet(r, root.wallet, precision, packageIds);
   const refundPolicy = readRefundPolicy(r, root.refundPolicy);
-  const restoreOnPlatformError = r.boolean(root.restoreOnPlatformError, 'restoreOnPlatformError');
-  if (refundPolicy?.kind === 'platform-error-restores' && restoreOnPlatformError === false) {
-    r.problem('restoreOnPlatformError', 'must be true when refundPolicy.kind is platform-error-restores');
+  const autoRestoreOnPlatformError = r.boolean(root.autoRestoreOnPlatformError, 'autoRestoreOnPlatformError');
+  if (refundPolicy?.kind === 'platform-error-restores' && autoRestoreOnPlatformError === false) {
+    r.problem('autoRestoreOnPlatformError', 'must be true when refundPolicy.kind is platform-error-restores');
   }
   const catalogVersions = readCatalogVersions(r, root.catalogVersions, precision);
   const accountAnalyticsPlans = readAccountAnalytics(r, root.accountAnalytics, isMapping(root.plans) ? Object.keys(root.plans) : plans.map((p) => p.id));
 
   if (
     r.problems.length > 0 || tenantId === undefined || name === undefined || precisionRead === undefined || currency === undefined ||
-    walletPolicy === undefined || refundPolicy === undefined || restoreOnPlatformError === undefined
+    walletPolicy === undefined || refundPolicy === undefined || autoRestoreOnPlatformError === undefined
   ) {
     return { ok: false, problems: r.problems };
   }
@@ -73,7 +73,7 @@ export function parseTenantConfig(raw: unknown, fileTenantId: string, sourceFile
     ok: true,
     config: {
       tenantId, name, precision, currency, catalogVersions, walletPolicy: memberCaps ? { ...walletPolicy, memberCaps } : walletPolicy, plans, packages,
-      refundPolicy, restoreOnPlatformError, accountAnalyticsPlans, sourceFile,
+      refundPolicy, autoRestoreOnPlatformError, accountAnalyticsPlans, sourceFile,
     },
   };
 }

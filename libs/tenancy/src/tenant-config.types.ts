@@ -24,7 +24,7 @@ export interface TenantConfig {
   readonly packages: readonly CreditPackage[];
   readonly refundPolicy: RefundPolicy;
   /** Whether a `platform_error` failure reported after completion restores the usage's credits. */
-  readonly restoreOnPlatformError: boolean;
+  readonly autoRestoreOnPlatformError: boolean;
   /** Per-account usage analytics only for accounts on these plans (amisi: business, enterprise); null = every account. */
   readonly accountAnalyticsPlans: readonly string[] | null;
   /** The file this configuration was read from, as named in error messages. */

@@ -238,8 +238,8 @@ describe('restorationForFailedUsage', () => {
   });
 
   it('lets a tenant override the default either way', () => {
-    expect(restoresOnPlatformError({ ...amisi, restoreOnPlatformError: true })).toBe(true);
-    expect(restoresOnPlatformError({ ...gptimage2, restoreOnPlatformError: false })).toBe(false);
-    expect(restorationForFailedUsage({ ...apinfer, restoreOnPlatformError: false }, usage())).toMatchObject({ restore: false, rule: 'REFUND.NO_RESTORATION' });
+    expect(restoresOnPlatformError({ ...amisi, platformErrorRestores: true })).toBe(true);
+    expect(restoresOnPlatformError({ ...gptimage2, platformErrorRestores: false })).toBe(false);
+    expect(restorationForFailedUsage({ ...apinfer, platformErrorRestores: false }, usage())).toMatchObject({ restore: false, rule: 'REFUND.NO_RESTORATION' });
   });
 });

@@ -1,5 +1,5 @@
 // A tenant's refund policy, as its tenant file states it (libs/tenancy builds it). One variant per
-// seed's kind of rule. `restoreOnPlatformError` (optional on every variant) overrides whether a usage
+// seed's kind of rule. `platformErrorRestores` (optional on every variant) overrides whether a usage
 // that failed through platform or model error after completion gets its credits back; without it each
 // kind has the default in `restoresOnPlatformError`.
 import { assertNever } from '@creditflow/kernel';
@@ -9,7 +9,7 @@ export type RefundPolicy =
       /** amisi: credits are non-refundable. `reason` is the sentence every denial carries. */
       kind: 'none';
       reason: string;
-      restoreOnPlatformError?: boolean;
+      platformErrorRestores?: boolean;
     }
   | {
       /** visualgpt: system failures restore credits; money only within `windowHours` of the initial payment. */
@@ -17,18 +17,18 @@ export type RefundPolicy =
       windowHours: number;
       excludePromotional: boolean;
       systemFailureRestores: boolean;
-      restoreOnPlatformError?: boolean;
+      platformErrorRestores?: boolean;
     }
   | {
       /** apinfer: unused credits of any purchase refundable within `windowDays` of it. */
       kind: 'unused-credits-window';
       windowDays: number;
-      restoreOnPlatformError?: boolean;
+      platformErrorRestores?: boolean;
     }
   | {
       /** gptimage2: a generation failed through platform or model error gets its credits back; no money refunds here. */
       kind: 'platform-error-restores';
-      restoreOnPlatformError?: boolean;
+      platformErrorRestores?: boolean;
     };
 
 export type RefundPolicyKind = RefundPolicy['kind'];
@@ -40,7 +40,7 @@ export type RefundPolicyKind = RefundPolicy['kind'];
  * the platform failed would contradict "pay only for what you use"); none no (amisi).
  */
 export function restoresOnPlatformError(policy: RefundPolicy): boolean {
-  if (policy.restoreOnPlatformError !== undefined) return policy.restoreOnPlatformError;
+  if (policy.platformErrorRestores !== undefined) return policy.platformErrorRestores;
   switch (policy.kind) {
     case 'none':
       return false;

@@ -105,12 +105,13 @@ export class RefundService implements OnApplicationBootstrap, OnModuleDestroy, O
 
   /**
    * A usage that failed after completion: decided as a system_failure refund under refundId
-   * `restore:<usageId>` with the tenant's `restoreOnPlatformError` (whether such failures are made
-   * good without a request), at the failure's time. Redelivery finds the same refundId and changes nothing.
+   * `restore:<usageId>`, at the failure's time. Without a request, its credits come back only where the
+   * tenant restores such failures automatically (`autoRestoreOnPlatformError`), whatever its policy
+   * would grant on request. Redelivery finds the same refundId and changes nothing.
    */
   async restoreFailedUsage(tenantId: string, accountId: string, usageId: string, failedAt: Date): Promise<RefundRecord> {
     const tenant = this.tenant(tenantId);
-    const policy: RefundPolicy = { ...tenant.refundPolicy, restoreOnPlatformError: tenant.restoreOnPlatformError };
+    const policy: RefundPolicy = { ...tenant.refundPolicy, platformErrorRestores: tenant.autoRestoreOnPlatformError };
     return this.decide(tenantId, { refundId: `restore:${usageId}`, accountId, usageId, reason: 'system_failure' }, policy, failedAt);
   }
 

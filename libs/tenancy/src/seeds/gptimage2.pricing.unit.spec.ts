@@ -40,6 +40,6 @@ describe('gptimage2 pricing (seed 001)', () => {
 
   it('restores credits when a generation fails through platform error', () => {
     expect(gptimage2.refundPolicy).toEqual({ kind: 'platform-error-restores' });
-    expect(gptimage2.restoreOnPlatformError).toBe(true);
+    expect(gptimage2.autoRestoreOnPlatformError).toBe(true);
   });
 });

@@ -85,6 +85,6 @@ describe('visualgpt pricing (seed 000)', () => {
 
   it('refunds only system failures and a non-promotional initial payment within 24 h', () => {
     expect(visualgpt.refundPolicy).toEqual({ kind: 'initial-payment-window', windowHours: 24, excludePromotional: true, systemFailureRestores: true });
-    expect(visualgpt.restoreOnPlatformError).toBe(true);
+    expect(visualgpt.autoRestoreOnPlatformError).toBe(true);
   });
 });
