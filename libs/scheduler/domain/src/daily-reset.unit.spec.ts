@@ -1,4 +1,7 @@
-import { DailyResetCommand, DailyResetEvent, DailyResetState, decideDailyReset, foldDailyReset, initialDailyResetState } from './daily-reset';
+import { deciderSpecification } from '@creditflow/kernel/testing';
+import { DailyResetCommand, DailyResetEvent, DailyResetState, dailyResetDecider } from './daily-reset';
+
+const { given } = deciderSpecification(dailyResetDecider);
 
 const HOUR = 3_600_000;
 const tick = (now: string | Date, timeZone = 'Asia/Shanghai'): DailyResetCommand => ({
@@ -6,13 +9,14 @@ const tick = (now: string | Date, timeZone = 'Asia/Shanghai'): DailyResetCommand
   data: { tenantId: 'visualgpt', timeZone, now: typeof now === 'string' ? new Date(now) : now },
 });
 
-function run(commands: DailyResetCommand[], from: DailyResetState = initialDailyResetState) {
+/** Ticks in order, each decision folded before the next: every event and the final state. */
+function run(commands: DailyResetCommand[], from: DailyResetState = dailyResetDecider.initialState) {
   let state = from;
   const events: DailyResetEvent[] = [];
   for (const c of commands) {
-    const decided = decideDailyReset(c, state);
+    const decided = dailyResetDecider.decide(c, state);
     events.push(...decided);
-    state = foldDailyReset(decided, state);
+    state = decided.reduce(dailyResetDecider.evolve, state);
   }
   return { events, state };
 }
@@ -21,8 +25,7 @@ const days = (events: DailyResetEvent[]) => events.map((e) => `${e.data.eventId}
 
 describe('daily reset', () => {
   it('emits the boundary that started the current local day on the first tick, with a deterministic id', () => {
-    const { events } = run([tick('2030-04-01T17:30:00Z')]); // 01:30 on Apr 2 in Shanghai
-    expect(events).toEqual([
+    given([]).when(tick('2030-04-01T17:30:00Z')).then([ // 01:30 on Apr 2 in Shanghai
       {
         type: 'DailyResetDue',
         data: {
@@ -34,14 +37,16 @@ describe('daily reset', () => {
   });
 
   it('emits nothing more for a repeated tick or a tick before the next local midnight', () => {
-    const first = run([tick('2030-04-01T17:30:00Z')]);
-    const again = run([tick('2030-04-01T17:30:00Z'), tick('2030-04-02T15:59:59.999Z')], first.state);
-    expect(again.events).toEqual([]);
+    const { events: first } = run([tick('2030-04-01T17:30:00Z')]);
+    given(first).when(tick('2030-04-01T17:30:00Z')).thenNothingHappens();
+    given(first).when(tick('2030-04-02T15:59:59.999Z')).thenNothingHappens();
   });
 
   it('emits the next boundary exactly at local midnight', () => {
-    const first = run([tick('2030-04-01T17:30:00Z')]);
-    expect(days(run([tick('2030-04-02T16:00:00Z')], first.state).events)).toEqual(['daily-reset:visualgpt:2030-04-03 2030-04-02T16:00:00.000Z']);
+    const { events: first } = run([tick('2030-04-01T17:30:00Z')]);
+    given(first).when(tick('2030-04-02T16:00:00Z')).thenState((_after, events) => {
+      expect(days(events)).toEqual(['daily-reset:visualgpt:2030-04-03 2030-04-02T16:00:00.000Z']);
+    });
   });
 
   it('catches up every missed boundary once, in order, after downtime', () => {
@@ -77,6 +82,6 @@ describe('daily reset', () => {
   });
 
   it('refuses a tick without a valid time', () => {
-    expect(() => run([tick(new Date('nope'))])).toThrow(expect.objectContaining({ code: 'SCHEDULER.INVALID_TIME' }));
+    given([]).when(tick(new Date('nope'))).thenThrows('SCHEDULER.INVALID_TIME');
   });
 });

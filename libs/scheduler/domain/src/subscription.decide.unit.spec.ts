@@ -1,9 +1,12 @@
 import { Credits, wholeCredits, ZERO } from '@creditflow/kernel';
+import { deciderSpecification } from '@creditflow/kernel/testing';
 import { SubscriptionCommand } from './subscription.commands';
-import { decide } from './subscription.decide';
+import { subscriptionDecider } from './subscription.decide';
 import { SubscriptionEvent } from './subscription.events';
 import { BillingPeriod, PlanTerms } from './subscription.plan';
-import { fold, initialState, SubscriptionState } from './subscription.state';
+import { SubscriptionState } from './subscription.state';
+
+const { given } = deciderSpecification(subscriptionDecider);
 
 const DAY = 86_400_000;
 const basic: PlanTerms = { monthlyCredits: wholeCredits(20), rolloverCap: wholeCredits(40), oneTime: false };
@@ -21,13 +24,13 @@ const tick = (now: Date): SubscriptionCommand => ({ type: 'Tick', data: { now } 
 const cancel = (now: Date): SubscriptionCommand => ({ type: 'CancelSubscription', data: { now } });
 
 /** Runs commands in order from `from`, appending each decision; returns every event and the final state. */
-function run(commands: SubscriptionCommand[], from: SubscriptionState = initialState) {
+function run(commands: SubscriptionCommand[], from: SubscriptionState = subscriptionDecider.initialState) {
   let state = from;
   const events: SubscriptionEvent[] = [];
   for (const c of commands) {
-    const decided = decide(c, state);
+    const decided = subscriptionDecider.decide(c, state);
     events.push(...decided);
-    state = fold(decided, state);
+    state = decided.reduce(subscriptionDecider.evolve, state);
   }
   return { events, state };
 }
@@ -64,14 +67,12 @@ describe('starting a subscription', () => {
   });
 
   it('starting the same plan again changes nothing', () => {
-    const { state } = run([start('basic', basic, t('2025-01-31T10:00:00Z'))]);
-    expect(decide(start('basic', basic, t('2025-02-01T10:00:00Z')), state)).toEqual([]);
+    const { events } = run([start('basic', basic, t('2025-01-31T10:00:00Z'))]);
+    given(events).when(start('basic', basic, t('2025-02-01T10:00:00Z'))).thenNothingHappens();
   });
 
   it('refuses a plan with a negative allowance or cap', () => {
-    expect(() => decide(start('x', { ...basic, rolloverCap: -1n as Credits }, t('2025-01-01T00:00:00Z')), initialState)).toThrow(
-      expect.objectContaining({ code: 'SCHEDULER.INVALID_PLAN' }),
-    );
+    given([]).when(start('x', { ...basic, rolloverCap: -1n as Credits }, t('2025-01-01T00:00:00Z'))).thenThrows('SCHEDULER.INVALID_PLAN');
   });
 });
 
@@ -106,15 +107,17 @@ describe('ticks', () => {
   });
 
   it('a tick repeated at the same time, or earlier, emits nothing', () => {
-    const { state } = run([start('basic', basic, anchor), tick(t('2025-03-31T10:00:00Z'))]);
-    expect(decide(tick(t('2025-03-31T10:00:00Z')), state)).toEqual([]);
-    expect(decide(tick(t('2025-03-01T00:00:00Z')), state)).toEqual([]);
+    const { events } = run([start('basic', basic, anchor), tick(t('2025-03-31T10:00:00Z'))]);
+    given(events).when(tick(t('2025-03-31T10:00:00Z'))).thenNothingHappens();
+    given(events).when(tick(t('2025-03-01T00:00:00Z'))).thenNothingHappens();
   });
 
   it('does not emit a boundary one millisecond early', () => {
-    const { state } = run([start('basic', basic, anchor)]);
-    expect(decide(tick(t('2025-02-28T09:59:59.999Z')), state)).toEqual([]);
-    expect(emitted(decide(tick(t('2025-02-28T10:00:00.000Z')), state))).toEqual(['rollover 0 2025-02-28T10:00:00.000Z cap 40', 'grant 1 2025-02-28T10:00:00.000Z 20']);
+    const { events: started } = run([start('basic', basic, anchor)]);
+    given(started).when(tick(t('2025-02-28T09:59:59.999Z'))).thenNothingHappens();
+    given(started).when(tick(t('2025-02-28T10:00:00.000Z'))).thenState((_after, events) => {
+      expect(emitted(events)).toEqual(['rollover 0 2025-02-28T10:00:00.000Z cap 40', 'grant 1 2025-02-28T10:00:00.000Z 20']);
+    });
   });
 
   it('catches up every missed boundary once, in order, after downtime', () => {
@@ -144,7 +147,7 @@ describe('ticks', () => {
   });
 
   it('a tick for an account without a subscription emits nothing', () => {
-    expect(decide(tick(t('2025-03-31T10:00:00Z')), initialState)).toEqual([]);
+    given([]).when(tick(t('2025-03-31T10:00:00Z'))).thenNothingHappens();
   });
 });
 
@@ -181,8 +184,8 @@ describe('cancellation', () => {
       'ended 2 2025-03-31T10:00:00.000Z',
     ]);
     expect(state.status).toBe('ended');
-    expect(decide(tick(t('2026-06-01T00:00:00Z')), state)).toEqual([]);
-    expect(decide(cancel(t('2026-06-01T00:00:00Z')), state)).toEqual([]);
+    expect(subscriptionDecider.decide(tick(t('2026-06-01T00:00:00Z')), state)).toEqual([]);
+    expect(subscriptionDecider.decide(cancel(t('2026-06-01T00:00:00Z')), state)).toEqual([]);
   });
 
   it('a cancellation arriving after missed boundaries first emits them, then ends at the end of the cycle it falls in', () => {
@@ -195,12 +198,12 @@ describe('cancellation', () => {
   });
 
   it('is idempotent while the cancellation is pending', () => {
-    const { state } = run([start('basic', basic, anchor), cancel(t('2025-02-01T00:00:00Z'))]);
-    expect(decide(cancel(t('2025-02-02T00:00:00Z')), state)).toEqual([]);
+    const { events } = run([start('basic', basic, anchor), cancel(t('2025-02-01T00:00:00Z'))]);
+    given(events).when(cancel(t('2025-02-02T00:00:00Z'))).thenNothingHappens();
   });
 
   it('is refused for an account that never subscribed', () => {
-    expect(() => decide(cancel(t('2025-02-01T00:00:00Z')), initialState)).toThrow(expect.objectContaining({ code: 'SCHEDULER.SUBSCRIPTION_NOT_FOUND' }));
+    given([]).when(cancel(t('2025-02-01T00:00:00Z'))).thenThrows('SCHEDULER.SUBSCRIPTION_NOT_FOUND');
   });
 
   it('starting the plan again before the end resumes the subscription', () => {
@@ -328,6 +331,7 @@ describe('evolve', () => {
       start('basic', basic, anchor), tick(t('2025-04-01T00:00:00Z')), start('pro', pro, t('2025-04-02T00:00:00Z')),
       tick(t('2025-08-01T00:00:00Z')), cancel(t('2025-08-02T00:00:00Z')), tick(t('2025-10-01T00:00:00Z')),
     ]);
+    const fold = (tail: SubscriptionEvent[], from = subscriptionDecider.initialState) => tail.reduce(subscriptionDecider.evolve, from);
     const whole = fold(events);
     for (let cut = 0; cut <= events.length; cut++) expect(fold(events.slice(cut), fold(events.slice(0, cut)))).toEqual(whole);
   });
