@@ -1,5 +1,5 @@
 import { sleep } from '@creditflow/kernel';
-import type { RecordedEvent, SubscribeOptions } from './event-store';
+import type { RecordedEvent, SubscribeOptions, Subscription } from './event-store';
 
 export interface RetryPolicy {
   initialDelayMs: number;
@@ -36,4 +36,55 @@ export function report(onError: SubscribeOptions['onError'], error: unknown): vo
   } catch {
     // A failing error hook must not end the subscription.
   }
+}
+
+/** What a store that is read by polling gives its catch-up subscriptions (SQLite, PostgreSQL). */
+export interface PolledSource {
+  /** The events after `position`, at most a batch, in position order. */
+  read(position: bigint): Promise<RecordedEvent[]>;
+  /** Waits, after a read that found nothing, until an append may have happened (or a poll interval passed). */
+  idle(signal: AbortSignal): Promise<void>;
+  storeCheckpoint(position: bigint): Promise<void>;
+}
+
+/**
+ * A catch-up subscription over a polled store: delivers from `position` on, stores the checkpoint after
+ * each delivered batch, and retries from the last checkpoint after a storage error. `stop` waits for a
+ * delivery in progress; `onStopped` lets the store forget the subscription.
+ */
+export function pollingSubscription(
+  source: PolledSource,
+  position: bigint,
+  handlers: Pick<SubscribeOptions, 'onEvents' | 'onError'>,
+  retry: RetryPolicy,
+  onStopped: (subscription: Subscription) => void,
+): Subscription {
+  const stopping = new AbortController();
+  const { signal } = stopping;
+  const done = (async () => {
+    while (!signal.aborted) {
+      try {
+        const events = await source.read(position);
+        if (events.length === 0) {
+          await source.idle(signal);
+          continue;
+        }
+        if (!(await deliver(events, handlers, signal, retry))) return;
+        position = events[events.length - 1].position;
+        await source.storeCheckpoint(position);
+      } catch (error) {
+        // Storage trouble (a busy file, an unreachable database, the checkpoint not stored): retry from the last position read.
+        report(handlers.onError, error);
+        await sleep(retry.maxDelayMs, signal);
+      }
+    }
+  })();
+  const subscription: Subscription = {
+    stop: async () => {
+      stopping.abort();
+      await done;
+      onStopped(subscription);
+    },
+  };
+  return subscription;
 }

@@ -95,6 +95,20 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
+/** Whether a stream at `current` may take an append that expects `expected`. */
+export function revisionSatisfies(expected: ExpectedRevision, current: CurrentRevision): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === 'no_stream';
+    case 'stream_exists':
+      return current !== 'no_stream';
+    default:
+      return current === expected;
+  }
+}
+
 /** `wallet-acc1` -> `wallet`: the part before the first dash, as EventStoreDB's category projection splits. */
 export function categoryOf(streamName: string): string {
   const dash = streamName.indexOf('-');

@@ -2,15 +2,7 @@ import fc from 'fast-check';
 import {
   CREDIT_SCALE, credits, Credits, decimalRatio, formatCredits, InvalidAmountError, multiplyCredits, parseCredits, wholeCredits,
 } from './credits';
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
+import { refusalOf } from '../testing';
 
 describe('parseCredits', () => {
   it.each([
@@ -48,20 +40,20 @@ describe('parseCredits', () => {
   });
 
   it.each(['1e3', '1E3', '2.5e-1', 'Infinity', 'NaN', '0x10'])('refuses the exponent or non-decimal "%s"', (text) => {
-    expect(codeOf(() => parseCredits(text))).toBe('AMOUNT.INVALID');
+    expect(refusalOf(() => parseCredits(text)).code).toBe('AMOUNT.INVALID');
   });
 
   it.each(['', '.5', '1.', '1,5', '1.2.3', 'one', '1 000'])('refuses the malformed amount "%s"', (text) => {
-    expect(codeOf(() => parseCredits(text))).toBe('AMOUNT.INVALID');
+    expect(refusalOf(() => parseCredits(text)).code).toBe('AMOUNT.INVALID');
   });
 
   it.each([12, 2.5, null, undefined, 10n, { amount: '1' }])('refuses the non-string %p', (value) => {
-    expect(codeOf(() => parseCredits(value as unknown as string))).toBe('AMOUNT.INVALID');
+    expect(refusalOf(() => parseCredits(value as unknown as string)).code).toBe('AMOUNT.INVALID');
   });
 
   it('refuses more decimals than the precision allows, ignoring trailing zeros', () => {
-    expect(codeOf(() => parseCredits('2.625', 2))).toBe('AMOUNT.INVALID');
-    expect(codeOf(() => parseCredits('1.5', 0))).toBe('AMOUNT.INVALID');
+    expect(refusalOf(() => parseCredits('2.625', 2)).code).toBe('AMOUNT.INVALID');
+    expect(refusalOf(() => parseCredits('1.5', 0)).code).toBe('AMOUNT.INVALID');
     expect(parseCredits('2.62', 2)).toBe(2_620_000n);
     expect(parseCredits('2.6200', 2)).toBe(2_620_000n);
     expect(parseCredits('3.0', 0)).toBe(3_000_000n);
@@ -92,7 +84,7 @@ describe('wholeCredits', () => {
   });
 
   it('refuses a fractional number rather than rounding it', () => {
-    expect(codeOf(() => wholeCredits(1.5))).toBe('AMOUNT.INVALID');
+    expect(refusalOf(() => wholeCredits(1.5)).code).toBe('AMOUNT.INVALID');
   });
 });
 
@@ -125,7 +117,7 @@ describe('multiplyCredits', () => {
 
   it('refuses a factor that is not a plain non-negative decimal', () => {
     for (const factor of ['-1', '1e2', 'x1.5', '']) {
-      expect(codeOf(() => multiplyCredits(c('1'), factor))).toBe('AMOUNT.INVALID');
+      expect(refusalOf(() => multiplyCredits(c('1'), factor)).code).toBe('AMOUNT.INVALID');
     }
   });
 

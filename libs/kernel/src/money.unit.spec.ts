@@ -1,14 +1,6 @@
 import { parseCredits, wholeCredits } from './credits';
 import { creditsToMoney, formatMoney, minorDigits, parseMoney } from './money';
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
+import { refusalOf } from '../testing';
 
 describe('parseMoney and formatMoney', () => {
   it('round-trips amounts in the minor unit of the currency', () => {
@@ -23,20 +15,20 @@ describe('parseMoney and formatMoney', () => {
   });
 
   it.each(['-1', '1e2', '1.999', '1,00', '', 'ten'])('refuses the USD amount "%s"', (amount) => {
-    expect(codeOf(() => parseMoney(amount, 'USD'))).toBe('MONEY.INVALID');
+    expect(refusalOf(() => parseMoney(amount, 'USD')).code).toBe('MONEY.INVALID');
   });
 
   it('refuses a fraction of a yen', () => {
-    expect(codeOf(() => parseMoney('1.5', 'JPY'))).toBe('MONEY.INVALID');
+    expect(refusalOf(() => parseMoney('1.5', 'JPY')).code).toBe('MONEY.INVALID');
   });
 
   it.each([10, null, 9.99])('refuses the non-string %p', (amount) => {
-    expect(codeOf(() => parseMoney(amount as unknown as string, 'USD'))).toBe('MONEY.INVALID');
+    expect(refusalOf(() => parseMoney(amount as unknown as string, 'USD')).code).toBe('MONEY.INVALID');
   });
 
   it('refuses a currency it does not know', () => {
-    expect(codeOf(() => minorDigits('XYZ'))).toBe('MONEY.UNKNOWN_CURRENCY');
-    expect(codeOf(() => parseMoney('1', 'XYZ'))).toBe('MONEY.UNKNOWN_CURRENCY');
+    expect(refusalOf(() => minorDigits('XYZ')).code).toBe('MONEY.UNKNOWN_CURRENCY');
+    expect(refusalOf(() => parseMoney('1', 'XYZ')).code).toBe('MONEY.UNKNOWN_CURRENCY');
   });
 });
 

@@ -21,19 +21,7 @@ import {
 import { sleep } from '@creditflow/kernel';
 import { defaultRetryPolicy, deliver, report, type RetryPolicy } from '../delivery';
 import {
-  assertAppendable,
-  categoryOf,
-  WrongExpectedRevisionError,
-  type AppendResult,
-  type EventData,
-  type EventStore,
-  type ExpectedRevision,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-  type StreamAppend,
-  type SubscribeOptions,
-  type Subscription,
+  assertAppendable, categoryOf, WrongExpectedRevisionError, type AppendResult, type EventData, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeOptions, type Subscription,
 } from '../event-store';
 
 export interface EsdbEventStoreOptions {

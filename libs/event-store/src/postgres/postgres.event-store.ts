@@ -21,21 +21,9 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, types, type ClientConfig, type CustomTypesConfig, type PoolClient } from 'pg';
 import { sleep } from '@creditflow/kernel';
-import { defaultRetryPolicy, deliver, report, type RetryPolicy } from '../delivery';
+import { defaultRetryPolicy, pollingSubscription, type RetryPolicy } from '../delivery';
 import {
-  assertAppendable,
-  categoryOf,
-  WrongExpectedRevisionError,
-  type AppendResult,
-  type CurrentRevision,
-  type EventStore,
-  type ExpectedRevision,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-  type StreamAppend,
-  type SubscribeOptions,
-  type Subscription,
+  assertAppendable, revisionSatisfies, categoryOf, WrongExpectedRevisionError, type AppendResult, type CurrentRevision, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeOptions, type Subscription,
 } from '../event-store';
 
 export interface PostgresEventStoreOptions {
@@ -253,40 +241,22 @@ export class PostgresEventStore implements EventStore {
   async subscribe({ subscriptionId, category, batchSize = 100, ...handlers }: SubscribeOptions): Promise<Subscription> {
     await this.ready();
     const { rows } = await this.pool.query<{ position: bigint }>(this.sql.checkpoint, [subscriptionId]);
-    let position = rows[0]?.position ?? 0n;
-    const stopping = new AbortController();
-    const { signal } = stopping;
-
-    const run = async () => {
-      while (!signal.aborted) {
-        try {
+    let wakeUpsBefore = 0;
+    const subscription = pollingSubscription(
+      {
+        read: async (position) => {
           await this.listen();
-          const wakeUpsBefore = this.live.wakeUps;
-          const events = await this.readAll({ fromPosition: position, maxCount: batchSize, category });
-          if (events.length === 0) {
-            // An append that committed after the read began has already woken nobody: read again.
-            if (this.live.wakeUps === wakeUpsBefore) await sleep(this.pollIntervalMs, signal, this.wake);
-            continue;
-          }
-          if (!(await deliver(events, handlers, signal, this.retry))) return;
-          position = events[events.length - 1].position;
-          await this.pool.query(this.sql.storeCheckpoint, [subscriptionId, position]);
-        } catch (error) {
-          // Database unreachable or the checkpoint not stored: retry from the last position read.
-          report(handlers.onError, error);
-          await sleep(this.retry.maxDelayMs, signal);
-        }
-      }
-    };
-
-    const done = run();
-    const subscription: Subscription = {
-      stop: async () => {
-        stopping.abort();
-        await done;
-        this.subscriptions.delete(subscription);
+          wakeUpsBefore = this.live.wakeUps;
+          return this.readAll({ fromPosition: position, maxCount: batchSize, category });
+        },
+        // An append that committed after the read began has already woken nobody: read again at once.
+        idle: async (signal) => {
+          if (this.live.wakeUps === wakeUpsBefore) await sleep(this.pollIntervalMs, signal, this.wake);
+        },
+        storeCheckpoint: async (position) => void (await this.pool.query(this.sql.storeCheckpoint, [subscriptionId, position])),
       },
-    };
+      rows[0]?.position ?? 0n, handlers, this.retry, (stopped) => this.subscriptions.delete(stopped),
+    );
     this.subscriptions.add(subscription);
     return subscription;
   }
@@ -311,7 +281,7 @@ export class PostgresEventStore implements EventStore {
     const current: CurrentRevision = state.current ?? 'no_stream';
 
     // Known ids anywhere in the stream: the same append again (its first result), or a conflict.
-    if (!satisfies(expectedRevision, current) || state.known) {
+    if (!revisionSatisfies(expectedRevision, current) || state.known) {
       const original = await this.original(client, append);
       return { result: original ?? new WrongExpectedRevisionError(streamName, expectedRevision, current), written: false };
     }
@@ -425,19 +395,6 @@ function prepare(append: StreamAppend): PreparedAppend {
     data: append.events.map((event) => JSON.stringify(event.data ?? null)),
     metadata: append.events.map((event) => JSON.stringify(event.metadata ?? {})),
   };
-}
-
-function satisfies(expected: ExpectedRevision, current: CurrentRevision): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return current === 'no_stream';
-    case 'stream_exists':
-      return current !== 'no_stream';
-    default:
-      return current === expected;
-  }
 }
 
 /** A signed 64-bit advisory lock key from a label: one key per schema and purpose. */

@@ -1,22 +1,9 @@
 import Database from 'better-sqlite3';
 import { openSqlite } from './open-sqlite';
 import { sleep } from '@creditflow/kernel';
-import { defaultRetryPolicy, deliver, report, type RetryPolicy } from '../delivery';
+import { defaultRetryPolicy, pollingSubscription, type RetryPolicy } from '../delivery';
 import {
-  assertAppendable,
-  categoryOf,
-  WrongExpectedRevisionError,
-  type AppendResult,
-  type CurrentRevision,
-  type EventData,
-  type EventStore,
-  type ExpectedRevision,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-  type StreamAppend,
-  type SubscribeOptions,
-  type Subscription,
+  assertAppendable, revisionSatisfies, categoryOf, WrongExpectedRevisionError, type AppendResult, type CurrentRevision, type EventData, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeOptions, type Subscription,
 } from '../event-store';
 
 export interface SqliteEventStoreOptions {
@@ -178,37 +165,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   async subscribe({ subscriptionId, category, batchSize = 100, ...handlers }: SubscribeOptions): Promise<Subscription> {
-    let position = this.sql.checkpoint.get(subscriptionId)?.position ?? 0n;
-    const stopping = new AbortController();
-    const { signal } = stopping;
-
-    const run = async () => {
-      while (!signal.aborted) {
-        try {
-          const events = this.readAllNow({ fromPosition: position, maxCount: batchSize, category });
-          if (events.length === 0) {
-            await sleep(this.pollIntervalMs, signal, this.wake);
-            continue;
-          }
-          if (!(await deliver(events, handlers, signal, this.retry))) return;
-          position = events[events.length - 1].position;
-          this.sql.storeCheckpoint.run(subscriptionId, position);
-        } catch (error) {
-          // Storage trouble (e.g. the file busy beyond the timeout): retry from the last checkpoint.
-          report(handlers.onError, error);
-          await sleep(this.retry.maxDelayMs, signal);
-        }
-      }
-    };
-
-    const done = run();
-    const subscription: Subscription = {
-      stop: async () => {
-        stopping.abort();
-        await done;
-        this.subscriptions.delete(subscription);
+    const from = this.sql.checkpoint.get(subscriptionId)?.position ?? 0n;
+    const subscription = pollingSubscription(
+      {
+        read: async (position) => this.readAllNow({ fromPosition: position, maxCount: batchSize, category }),
+        idle: (signal) => sleep(this.pollIntervalMs, signal, this.wake),
+        storeCheckpoint: async (position) => void this.sql.storeCheckpoint.run(subscriptionId, position),
       },
-    };
+      from, handlers, this.retry, (stopped) => this.subscriptions.delete(stopped),
+    );
     this.subscriptions.add(subscription);
     return subscription;
   }
@@ -239,7 +204,7 @@ export class SqliteEventStore implements EventStore {
       this.original(streamName, events, expectedRevision) ??
       new WrongExpectedRevisionError(streamName, expectedRevision, current);
 
-    if (!satisfies(expectedRevision, current)) return conflict();
+    if (!revisionSatisfies(expectedRevision, current)) return conflict();
     try {
       return this.insertEvents(streamName, events, current === 'no_stream' ? 0n : current + 1n);
     } catch (error) {
@@ -259,19 +224,6 @@ export class SqliteEventStore implements EventStore {
     const stored = this.sql.idsFrom.all(streamName, first, ids.length);
     if (stored.length !== ids.length || stored.some((row, i) => row.id !== ids[i])) return undefined;
     return { nextExpectedRevision: first + BigInt(ids.length) - 1n, position: stored[stored.length - 1].position };
-  }
-}
-
-function satisfies(expected: ExpectedRevision, current: CurrentRevision): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return current === 'no_stream';
-    case 'stream_exists':
-      return current !== 'no_stream';
-    default:
-      return current === expected;
   }
 }
 

@@ -2,6 +2,7 @@ import { Credits, formatMoney, parseCredits, parseMoney, wholeCredits, ZERO } fr
 import { decideRefund, restorationForFailedUsage } from './refund.decide';
 import { RefundPolicy, restoresOnPlatformError } from './refund.policy';
 import { PurchaseFacts, RefundFacts, RefundRequest, UsageFacts } from './refund.types';
+import { refusalOf } from '@creditflow/kernel/testing';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -27,15 +28,6 @@ const moneyRequest = (reason: 'initial_payment' | 'unused_credits' = 'initial_pa
 });
 const failureRequest = (over: Partial<RefundRequest> = {}): RefundRequest => ({ refundId: 'r-1', accountId: 'acc-1', usageId: 'u-1', reason: 'system_failure', ...over });
 const facts = (over: Partial<RefundFacts> = {}): RefundFacts => ({ approvedRefunds: [], ...over });
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('visualgpt (initial-payment-window, 24 h)', () => {
   it('refunds the unused credits of the initial payment at its price per credit within 24 h', () => {
@@ -206,19 +198,19 @@ describe('duplicates', () => {
 
 describe('requests no policy can judge', () => {
   it('refuses a money request without purchaseId and a system_failure without usageId', () => {
-    expect(codeOf(() => decideRefund(moneyRequest('unused_credits', { purchaseId: undefined }), apinfer, facts(), after(0)))).toBe('REFUND.INVALID_REQUEST');
-    expect(codeOf(() => decideRefund(failureRequest({ usageId: undefined }), gptimage2, facts(), after(0)))).toBe('REFUND.INVALID_REQUEST');
-    expect(codeOf(() => decideRefund({ ...moneyRequest(), reason: 'bored' as never }, apinfer, facts(), after(0)))).toBe('REFUND.INVALID_REQUEST');
+    expect(refusalOf(() => decideRefund(moneyRequest('unused_credits', { purchaseId: undefined }), apinfer, facts(), after(0))).code).toBe('REFUND.INVALID_REQUEST');
+    expect(refusalOf(() => decideRefund(failureRequest({ usageId: undefined }), gptimage2, facts(), after(0))).code).toBe('REFUND.INVALID_REQUEST');
+    expect(refusalOf(() => decideRefund({ ...moneyRequest(), reason: 'bored' as never }, apinfer, facts(), after(0))).code).toBe('REFUND.INVALID_REQUEST');
   });
 
   it('reports an unknown purchase or usage (the shell may retry once the wallet knows it)', () => {
-    expect(codeOf(() => decideRefund(moneyRequest(), apinfer, facts(), after(0)))).toBe('REFUND.PURCHASE_NOT_FOUND');
-    expect(codeOf(() => decideRefund(moneyRequest(), apinfer, facts({ purchase: purchase({ purchaseId: 'p-9' }) }), after(0)))).toBe('REFUND.PURCHASE_NOT_FOUND');
-    expect(codeOf(() => decideRefund(failureRequest(), gptimage2, facts(), after(0)))).toBe('REFUND.USAGE_NOT_FOUND');
+    expect(refusalOf(() => decideRefund(moneyRequest(), apinfer, facts(), after(0))).code).toBe('REFUND.PURCHASE_NOT_FOUND');
+    expect(refusalOf(() => decideRefund(moneyRequest(), apinfer, facts({ purchase: purchase({ purchaseId: 'p-9' }) }), after(0))).code).toBe('REFUND.PURCHASE_NOT_FOUND');
+    expect(refusalOf(() => decideRefund(failureRequest(), gptimage2, facts(), after(0))).code).toBe('REFUND.USAGE_NOT_FOUND');
   });
 
   it('refuses facts claiming more unused credits than the purchase granted', () => {
-    expect(codeOf(() => decideRefund(moneyRequest(), apinfer, facts({ purchase: purchase({ unused: wholeCredits(501) }) }), after(0)))).toBe('REFUND.INCONSISTENT_FACTS');
+    expect(refusalOf(() => decideRefund(moneyRequest(), apinfer, facts({ purchase: purchase({ unused: wholeCredits(501) }) }), after(0))).code).toBe('REFUND.INCONSISTENT_FACTS');
   });
 });
 

@@ -1,13 +1,5 @@
 import { cycleIndexAt, cycleStart } from './billing-cycle';
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
+import { refusalOf } from '@creditflow/kernel/testing';
 
 describe('cycleStart', () => {
   it('clamps a Jan 31 anchor to each month end over a year, always computed from the anchor', () => {
@@ -45,9 +37,9 @@ describe('cycleStart', () => {
 
   it('refuses a negative or fractional cycle index and an invalid anchor', () => {
     const anchor = new Date('2025-01-01T00:00:00Z');
-    expect(codeOf(() => cycleStart(anchor, -1))).toBe('SCHEDULER.INVALID_CYCLE');
-    expect(codeOf(() => cycleStart(anchor, 1.5))).toBe('SCHEDULER.INVALID_CYCLE');
-    expect(codeOf(() => cycleStart(new Date('nope'), 1))).toBe('SCHEDULER.INVALID_CYCLE');
+    expect(refusalOf(() => cycleStart(anchor, -1)).code).toBe('SCHEDULER.INVALID_CYCLE');
+    expect(refusalOf(() => cycleStart(anchor, 1.5)).code).toBe('SCHEDULER.INVALID_CYCLE');
+    expect(refusalOf(() => cycleStart(new Date('nope'), 1)).code).toBe('SCHEDULER.INVALID_CYCLE');
   });
 });
 

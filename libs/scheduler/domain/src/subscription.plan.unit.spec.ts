@@ -1,8 +1,9 @@
 // The terms a subscription request takes from the tenant's plans. Given amisi's plans (a one-time free
 // plan, recurring plans sold monthly and yearly, a custom enterprise plan) and one sold monthly only,
 // when a request names a plan, then these terms or this refusal.
-import { DomainError, ZERO, wholeCredits } from '@creditflow/kernel';
+import { ZERO, wholeCredits } from '@creditflow/kernel';
 import { PlanOffer, SubscriptionRequest, planTerms } from './subscription.plan';
+import { refusalOf } from '@creditflow/kernel/testing';
 
 const plans: PlanOffer[] = [
   { id: 'free', custom: false, monthlyCredits: ZERO, rolloverCap: ZERO, prices: { monthly: '0' }, oneTime: wholeCredits(5) },
@@ -12,16 +13,6 @@ const plans: PlanOffer[] = [
 ];
 const amisi = { plans, precision: 0 };
 const request = (planId: string, extra: Partial<SubscriptionRequest> = {}): SubscriptionRequest => ({ planId, billingPeriod: 'monthly', ...extra });
-
-function refusal(run: () => unknown): { code: string; message: string; details?: Record<string, unknown> } {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof DomainError) return { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('the terms of a subscription request', () => {
   it("grants a recurring plan's monthly credits each cycle and keeps up to its rollover cap", () => {
@@ -50,10 +41,10 @@ describe('the terms of a subscription request', () => {
   });
 
   it('refuses a plan the tenant does not have, naming those it has', () => {
-    expect(refusal(() => planTerms(amisi, request('platinum')))).toEqual({
+    expect(refusalOf(() => planTerms(amisi, request('platinum')))).toEqual({
       code: 'SCHEDULER.UNKNOWN_PLAN', message: 'unknown plan "platinum"', details: { allowed: ['free', 'basic', 'monthly-only', 'enterprise'] },
     });
-    expect(refusal(() => planTerms({ plans: [], precision: 3 }, request('pro')))).toMatchObject({ code: 'SCHEDULER.UNKNOWN_PLAN', details: { allowed: [] } });
+    expect(refusalOf(() => planTerms({ plans: [], precision: 3 }, request('pro')))).toMatchObject({ code: 'SCHEDULER.UNKNOWN_PLAN', details: { allowed: [] } });
   });
 
   it('refuses a custom plan without its monthly credits or its rollover cap', () => {
@@ -61,28 +52,28 @@ describe('the terms of a subscription request', () => {
       code: 'SCHEDULER.CUSTOM_PLAN',
       message: 'plan "enterprise" has a custom allocation agreed per contract: give its monthlyCredits and rolloverCap',
     };
-    expect(refusal(() => planTerms(amisi, request('enterprise')))).toEqual(missing);
-    expect(refusal(() => planTerms(amisi, request('enterprise', { monthlyCredits: '1000' })))).toEqual(missing);
-    expect(refusal(() => planTerms(amisi, request('enterprise', { rolloverCap: '2000' })))).toEqual(missing);
+    expect(refusalOf(() => planTerms(amisi, request('enterprise')))).toEqual(missing);
+    expect(refusalOf(() => planTerms(amisi, request('enterprise', { monthlyCredits: '1000' })))).toEqual(missing);
+    expect(refusalOf(() => planTerms(amisi, request('enterprise', { rolloverCap: '2000' })))).toEqual(missing);
   });
 
   it("refuses contract figures finer than the tenant's precision", () => {
-    expect(refusal(() => planTerms(amisi, request('enterprise', { monthlyCredits: '10.5', rolloverCap: '0' }))).code).toBe('AMOUNT.INVALID');
+    expect(refusalOf(() => planTerms(amisi, request('enterprise', { monthlyCredits: '10.5', rolloverCap: '0' }))).code).toBe('AMOUNT.INVALID');
   });
 
   it('refuses an allocation in the request for a plan with fixed credits', () => {
     const fixed = { code: 'SCHEDULER.INVALID_REQUEST', message: 'plan "basic" has fixed credits; monthlyCredits and rolloverCap are only for custom plans' };
-    expect(refusal(() => planTerms(amisi, request('basic', { monthlyCredits: '30' })))).toEqual(fixed);
-    expect(refusal(() => planTerms(amisi, request('basic', { rolloverCap: '0' })))).toEqual(fixed);
+    expect(refusalOf(() => planTerms(amisi, request('basic', { monthlyCredits: '30' })))).toEqual(fixed);
+    expect(refusalOf(() => planTerms(amisi, request('basic', { rolloverCap: '0' })))).toEqual(fixed);
   });
 
   it('refuses a yearly subscription to a plan sold monthly only, naming the periods it is sold for', () => {
-    expect(refusal(() => planTerms(amisi, request('monthly-only', { billingPeriod: 'yearly' })))).toEqual({
+    expect(refusalOf(() => planTerms(amisi, request('monthly-only', { billingPeriod: 'yearly' })))).toEqual({
       code: 'SCHEDULER.BILLING_PERIOD_UNAVAILABLE', message: 'plan "monthly-only" is not sold yearly', details: { prices: ['monthly'] },
     });
   });
 
   it('refuses a fixed allocation before an unavailable billing period', () => {
-    expect(refusal(() => planTerms(amisi, request('monthly-only', { billingPeriod: 'yearly', rolloverCap: '0' }))).code).toBe('SCHEDULER.INVALID_REQUEST');
+    expect(refusalOf(() => planTerms(amisi, request('monthly-only', { billingPeriod: 'yearly', rolloverCap: '0' }))).code).toBe('SCHEDULER.INVALID_REQUEST');
   });
 });

@@ -1,20 +1,11 @@
 // The rules that turn a request into a wallet command: reward grants, daily login lots, purchases and
 // usage-id ownership. Given the tenant's terms, when a request arrives at a fixed time, then this
 // command (and, run through the decider, these events) or this error.
-import { DomainError, parseCredits, wholeCredits } from '@creditflow/kernel';
+import { parseCredits, wholeCredits } from '@creditflow/kernel';
 import { DailyCredits } from './wallet.policy';
 import { PurchaseTerms, assertUsageIdOwner, dailyLoginGrant, purchaseGrant, refuseTransfer, rewardGrant } from './wallet.requests';
 import { T0, accountOpened, creditsGranted, walletSpec } from './testing/wallet.fixtures';
-
-function refusal(run: () => unknown): { code: string; message: string; details?: Record<string, unknown> } {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof DomainError) return { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
+import { refusalOf } from '@creditflow/kernel/testing';
 
 describe('a reward grant', () => {
   it('grants a reward lot named by its grant id, with the expiry the admin gave', () => {
@@ -33,7 +24,7 @@ describe('a reward grant', () => {
   });
 
   it('refuses a reward grant of zero credits', () => {
-    expect(refusal(() => rewardGrant({ grantId: 'g-0', lotType: 'reward', amount: wholeCredits(0), expiresAt: null }, T0))).toEqual({
+    expect(refusalOf(() => rewardGrant({ grantId: 'g-0', lotType: 'reward', amount: wholeCredits(0), expiresAt: null }, T0))).toEqual({
       code: 'WALLET.INVALID_AMOUNT', message: 'amount must be greater than 0',
     });
   });
@@ -118,23 +109,23 @@ describe('a purchase', () => {
   });
 
   it('refuses a package the tenant does not sell, naming those it sells', () => {
-    expect(refusal(() => purchaseGrant(apinfer, { ...basic, packageId: 'gold' }, T0))).toEqual({
+    expect(refusalOf(() => purchaseGrant(apinfer, { ...basic, packageId: 'gold' }, T0))).toEqual({
       code: 'WALLET.UNKNOWN_PACKAGE', message: 'unknown package "gold"', details: { allowed: ['basic', 'standard'] },
     });
   });
 
   it('refuses a payment in another currency than the tenant sells in', () => {
-    expect(refusal(() => purchaseGrant(apinfer, { ...basic, currency: 'USD' }, T0))).toEqual({
+    expect(refusalOf(() => purchaseGrant(apinfer, { ...basic, currency: 'USD' }, T0))).toEqual({
       code: 'WALLET.INVALID_CURRENCY', message: 'apinfer sells in CNY, not USD',
     });
   });
 
   it('names an unknown package before a wrong currency', () => {
-    expect(refusal(() => purchaseGrant(apinfer, { ...basic, packageId: 'gold', currency: 'USD' }, T0)).code).toBe('WALLET.UNKNOWN_PACKAGE');
+    expect(refusalOf(() => purchaseGrant(apinfer, { ...basic, packageId: 'gold', currency: 'USD' }, T0)).code).toBe('WALLET.UNKNOWN_PACKAGE');
   });
 
   it('refuses an amount finer than the currency allows', () => {
-    expect(refusal(() => purchaseGrant(apinfer, { ...basic, amountPaid: '10.001' }, T0)).code).toBe('MONEY.INVALID');
+    expect(refusalOf(() => purchaseGrant(apinfer, { ...basic, amountPaid: '10.001' }, T0)).code).toBe('MONEY.INVALID');
   });
 
   it('grants fractional package credits exactly', () => {
@@ -153,7 +144,7 @@ describe('the owner of a usage id', () => {
   });
 
   it("refuses a usage id already used for another account", () => {
-    expect(refusal(() => assertUsageIdOwner('u-1', 'acc-2', 'acc-1'))).toEqual({
+    expect(refusalOf(() => assertUsageIdOwner('u-1', 'acc-2', 'acc-1'))).toEqual({
       code: 'WALLET.ID_REUSED', message: 'id "u-1" was already used for a different request', details: { id: 'u-1' },
     });
   });
@@ -161,6 +152,6 @@ describe('the owner of a usage id', () => {
 
 describe('transfers', () => {
   it('refuses every transfer between accounts: WALLET.TRANSFER_REFUSED', () => {
-    expect(refusal(() => refuseTransfer())).toMatchObject({ code: 'WALLET.TRANSFER_REFUSED', message: expect.stringMatching(/cannot be transferred/) });
+    expect(refusalOf(() => refuseTransfer())).toMatchObject({ code: 'WALLET.TRANSFER_REFUSED', message: expect.stringMatching(/cannot be transferred/) });
   });
 });
