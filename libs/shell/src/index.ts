@@ -9,3 +9,4 @@ export * from './bus.transport';
 export * from './bootstrap';
 export * from './openapi';
 export * from './providers';
+export * from './store-publishers';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { join } from 'node:path';
-import { Deployment, HttpContextModule } from '@creditflow/shell';
+import { Deployment, HttpContextModule, StorePublishers } from '@creditflow/shell';
+import { REFUND_CATEGORY, refundMessages } from './refund.records';
 import { RefundService, RefundStreams } from './refund.service';
 import { SqliteRefundIndex } from './sqlite.refund-index';
 import { SqliteWalletFacts } from './sqlite.wallet-facts';
@@ -9,7 +10,10 @@ import { RefundController } from './refund.controller';
 import { REFUND_ERROR_STATUS } from './refund.http-errors';
 
 @Module({
-  imports: [HttpContextModule.forFeature({ errorStatus: REFUND_ERROR_STATUS })],
+  imports: [
+    HttpContextModule.forFeature({ errorStatus: REFUND_ERROR_STATUS }),
+    StorePublishers.forFeature({ subscriptionId: 'refund-publisher', category: REFUND_CATEGORY, toMessages: refundMessages }),
+  ],
   controllers: [RefundController, RefundConsumer],
   providers: [
     RefundService,

@@ -2,16 +2,15 @@
 // decided once per refundId on stream `refund-<tenant>_<refundId>` from the facts of its read model of
 // the wallet; what the wallet did with a claw-back settles or voids it; a platform-error failure after
 // completion becomes a restoration decision where the tenant restores. Decisions leave for the wallet
-// through a checkpointed store subscription (creditflow.refunds.v1), never beside the append.
+// from the store (StorePublishers in refund.module.ts: creditflow.refunds.v1), never beside the append.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { CommandHandler, EventStore, KeyedLock, Subscription } from '@creditflow/event-store';
 import { Clock, Credits, DomainError, sleep } from '@creditflow/kernel';
-import { MessagePublisher, publishFromStore } from '@creditflow/messaging';
 import { RefundCommand, RefundEvent, RefundPolicy, RefundRecord, RefundRequest, refundDecider } from '@creditflow/refund-domain';
-import { CLOCK, Deployment, EVENT_STORE, MESSAGE_BUS } from '@creditflow/shell';
+import { CLOCK, Deployment, EVENT_STORE } from '@creditflow/shell';
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 
-import { REFUND_CATEGORY, RefundEventMetadata, refundMessages, refundStream } from './refund.records';
+import { REFUND_CATEGORY, RefundEventMetadata, refundStream } from './refund.records';
 import { SqliteRefundIndex } from './sqlite.refund-index';
 import { SqliteWalletFacts } from './sqlite.wallet-facts';
 
@@ -47,14 +46,10 @@ export class RefundService implements OnApplicationBootstrap, OnModuleDestroy, O
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly deployment: Deployment,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(MESSAGE_BUS) private readonly bus: MessagePublisher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscriptions.push(
-      await publishFromStore({
-        store: this.store, publisher: this.bus, subscriptionId: 'refund-publisher', category: REFUND_CATEGORY, toMessages: refundMessages,
-      }),
       await this.store.subscribe({
         subscriptionId: 'refund-index',
         category: REFUND_CATEGORY,

@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/comm
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SchedulerTickRequest, SubscriptionBody } from '@creditflow/contracts';
 import { ApiAnswer, ApiErrors, CurrentPrincipal, IdParam, Principal, Roles } from '@creditflow/shell';
-import { SchedulerService, subscriptionView } from './scheduler.service';
+import { subscriptionView } from './scheduler.records';
+import { SchedulerService } from './scheduler.service';
 import { SubscriptionSchema, TickSchema } from './scheduler.openapi';
 
 /**

@@ -4,32 +4,17 @@
 // go through the one command handler (libs/event-store command-handler.ts): a decision that loses a
 // race to another instance or request conflicts and is decided again on the new state, so the loser
 // emits only what is still due (usually nothing). The due events recorded there leave for the wallet
-// through checkpointed store subscriptions (creditflow.scheduler.v1), never beside the append.
+// from the store (StorePublishers in scheduler.module.ts: creditflow.scheduler.v1), never beside the append.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import {
-  DailyResetData, MonthlyGrantData, RolloverExpiryData, SCHEDULER_TYPES, TOPICS, cloudEvent, messageKey,
-} from '@creditflow/contracts';
-import { CommandHandler, EventStore, RecordedEvent, Subscription, decodeEvent } from '@creditflow/event-store';
-import { Clock, formatCredits } from '@creditflow/kernel';
-import { MessagePublisher, OutboundMessage, publishFromStore } from '@creditflow/messaging';
-import { ApiError, CLOCK, Deployment, EVENT_STORE, MESSAGE_BUS } from '@creditflow/shell';
+import { CommandHandler, EventStore } from '@creditflow/event-store';
+import { Clock } from '@creditflow/kernel';
+import { ApiError, CLOCK, Deployment, EVENT_STORE } from '@creditflow/shell';
 import { Tenants } from '@creditflow/tenancy';
 import {
-  BillingPeriod, DailyResetCommand, DailyResetEvent, DailyResetState, SubscriptionCommand, SubscriptionEvent, SubscriptionState, cycleStart,
+  BillingPeriod, DailyResetCommand, DailyResetEvent, DailyResetState, SubscriptionCommand, SubscriptionEvent, SubscriptionState,
   dailyResetDecider, fold, initialState, planTerms, settleDue, subscriptionDecider,
 } from '@creditflow/scheduler-domain';
-
-const SUBSCRIPTION = 'subscription';
-/** No dash inside: the category is the part before the first dash. */
-const DAILY_RESET = 'dailyreset';
-
-export function subscriptionStream(tenantId: string, accountId: string): string {
-  return `${SUBSCRIPTION}-${tenantId}_${accountId}`;
-}
-
-export function dailyResetStream(tenantId: string): string {
-  return `${DAILY_RESET}-${tenantId}`;
-}
+import { SUBSCRIPTION_CATEGORY, dailyResetStream, subscriptionStream, subscriptionView, toSubscriptionEvent } from './scheduler.records';
 
 /** Subscription streams, `subscription-<tenant>_<account>`, on the one command handler. */
 @Injectable()
@@ -69,7 +54,6 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   private position = 0n;
   /** Each daily-reset tenant's state as last seen here: a tick before its next boundary reads nothing. */
   private readonly dailyResets = new Map<string, DailyResetState>();
-  private publishers: Subscription[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -79,16 +63,10 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly deployment: Deployment,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(MESSAGE_BUS) private readonly bus: MessagePublisher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.catchUp();
-    for (const [subscriptionId, category] of [['scheduler-publisher', SUBSCRIPTION], ['scheduler-dailyreset-publisher', DAILY_RESET]] as const) {
-      this.publishers.push(
-        await publishFromStore({ store: this.store, publisher: this.bus, subscriptionId, category, toMessages: schedulerMessages }),
-      );
-    }
     // Embedded mode has no external cron: an internal schedule ticks (CREDITFLOW_SCHEDULER_INTERVAL_MS, 0 = off).
     const interval = Number(process.env.CREDITFLOW_SCHEDULER_INTERVAL_MS ?? 60_000);
     if (this.deployment.mode === 'embedded' && interval > 0) {
@@ -99,7 +77,6 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
 
   async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    for (const p of this.publishers) await p.stop();
   }
 
   now(): Date {
@@ -159,7 +136,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   /** Folds the subscription events recorded since the last call into `known`. */
   private async catchUp(): Promise<void> {
     for (;;) {
-      const page = await this.store.readAll({ category: SUBSCRIPTION, fromPosition: this.position, maxCount: 1000 });
+      const page = await this.store.readAll({ category: SUBSCRIPTION_CATEGORY, fromPosition: this.position, maxCount: 1000 });
       if (!page.length) return;
       for (const r of page) this.known.set(r.streamName, fold([toSubscriptionEvent(r)], this.known.get(r.streamName) ?? initialState));
       this.position = page[page.length - 1].position;
@@ -176,66 +153,3 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   }
 }
 
-function toSubscriptionEvent(r: RecordedEvent): SubscriptionEvent {
-  return decodeEvent<SubscriptionEvent>(r);
-}
-
-/**
- * The public view of a subscription: what it is and what happens next, in ISO times. Internals of
- * the fold (request ids, one-time grant bookkeeping, plan terms) stay out.
- */
-export function subscriptionView(state: SubscriptionState) {
-  const anchor = new Date(state.anchor);
-  const live = state.status === 'active' || state.status === 'cancelling';
-  const recurring = live && !state.plan.oneTime;
-  const at = (cycle: number) => cycleStart(anchor, cycle).toISOString();
-  return {
-    subscriptionId: state.subscriptionId,
-    accountId: state.accountId,
-    planId: state.planId,
-    billingPeriod: state.billingPeriod,
-    status: state.status,
-    /** Cycle 0 starts here; every boundary is computed from it. */
-    anchor: state.anchor,
-    /** The cycle whose grant was recorded last (cycles are monthly for every billing period). */
-    currentCycle: live ? { number: state.cycle, startedAt: at(state.cycle), endsAt: recurring ? at(state.cycle + 1) : null } : null,
-    /** When the next rollover expiry and grant (or the end) are due; null for one-time plans and ended subscriptions. */
-    nextBoundaryAt: recurring ? at(state.cycle + 1) : null,
-    pendingChange: live && state.pending
-      ? { planId: state.pending.planId, billingPeriod: state.pending.billingPeriod, effectiveAt: at(state.pending.effectiveCycle) }
-      : null,
-    cancellation: state.status === 'cancelling' && state.endCycle !== null ? { endsAt: at(state.endCycle) } : null,
-  };
-}
-
-export type SubscriptionView = ReturnType<typeof subscriptionView>;
-
-/** Due events recorded on subscription and daily-reset streams -> creditflow.scheduler.v1. */
-export function schedulerMessages(recorded: RecordedEvent): { topic: string; message: OutboundMessage }[] {
-  const source = 'creditflow/subscription-scheduler';
-  if (recorded.type === 'DailyResetDue') {
-    const d = (recorded.data as DailyResetEvent['data']);
-    const data: DailyResetData = { eventId: d.eventId, day: d.day, at: d.at, timeZone: d.timeZone };
-    // Tenant-wide: keyed by the tenant, no subject. Resets of one tenant stay in order.
-    return [{
-      topic: TOPICS.scheduler,
-      message: { key: d.tenantId, value: cloudEvent({ id: d.eventId, source, type: SCHEDULER_TYPES.dailyReset, time: d.at, tenantid: d.tenantId, data }) },
-    }];
-  }
-  const event = toSubscriptionEvent(recorded);
-  if (event.type !== 'MonthlyGrantDue' && event.type !== 'RolloverExpiryDue') return [];
-  const d = event.data;
-  const key = messageKey(d.tenantId, d.accountId);
-  const base = { id: d.eventId, source, subject: d.accountId, time: d.at, tenantid: d.tenantId };
-  if (event.type === 'MonthlyGrantDue') {
-    const data: MonthlyGrantData = {
-      eventId: d.eventId, subscriptionId: d.subscriptionId, accountId: d.accountId, planId: event.data.planId, cycle: d.cycle,
-      lotType: event.data.lotType, amount: formatCredits(event.data.amount), at: d.at, expiresAt: event.data.expiresAt,
-    };
-    return [{ topic: TOPICS.scheduler, message: { key, value: cloudEvent({ ...base, type: SCHEDULER_TYPES.monthlyGrant, data }) } }];
-  }
-  const data: RolloverExpiryData = {
-    eventId: d.eventId, subscriptionId: d.subscriptionId, accountId: d.accountId, cycle: d.cycle, rolloverCap: formatCredits(event.data.rolloverCap), at: d.at,
-  };
-  return [{ topic: TOPICS.scheduler, message: { key, value: cloudEvent({ ...base, type: SCHEDULER_TYPES.rolloverExpiry, data }) } }];
-}

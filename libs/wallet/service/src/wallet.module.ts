@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { join } from 'node:path';
 import type { EventStore } from '@creditflow/event-store';
-import { Deployment, EVENT_STORE, HttpContextModule } from '@creditflow/shell';
+import { Deployment, EVENT_STORE, HttpContextModule, StorePublishers } from '@creditflow/shell';
 import { Tenants } from '@creditflow/tenancy';
-import { SqliteDailyLotIndex, SqliteUsageIndex, WalletAccounts } from '@creditflow/wallet-application';
+import { SqliteDailyLotIndex, SqliteUsageIndex, WALLET_CATEGORY, WalletAccounts, walletEventMessages } from '@creditflow/wallet-application';
 import { AccountsController } from './accounts.controller';
 import { DailyResets } from './daily-resets';
 import { PurchasesController } from './purchases.controller';
@@ -14,7 +14,10 @@ import { WALLET_ERROR_STATUS } from './wallet.http-errors';
 import { WALLET_SCHEMAS } from './wallet.openapi';
 
 @Module({
-  imports: [HttpContextModule.forFeature({ errorStatus: WALLET_ERROR_STATUS, schemas: WALLET_SCHEMAS })],
+  imports: [
+    HttpContextModule.forFeature({ errorStatus: WALLET_ERROR_STATUS, schemas: WALLET_SCHEMAS }),
+    StorePublishers.forFeature({ subscriptionId: 'wallet-publisher', category: WALLET_CATEGORY, toMessages: walletEventMessages }),
+  ],
   controllers: [AccountsController, UsageController, PurchasesController, WalletConsumer],
   providers: [
     WalletService,

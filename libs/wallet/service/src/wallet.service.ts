@@ -1,16 +1,16 @@
 // The wallet service: turns validated requests and messages into wallet commands, runs them on the
 // accounts (WalletAccounts), and shapes the answers. No business rule lives here: the wallet domain
 // has them (the decider, and the request rules of wallet.requests.ts).
-import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest, TOPICS } from '@creditflow/contracts';
-import type { EventStore, Subscription } from '@creditflow/event-store';
+import type { EventStore } from '@creditflow/event-store';
 import { Clock, Credits, parseCredits } from '@creditflow/kernel';
-import { MessagePublisher, OutboundMessage, publishFromStore } from '@creditflow/messaging';
+import { OutboundMessage } from '@creditflow/messaging';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
-import { ApiError, CLOCK, EVENT_STORE, MESSAGE_BUS } from '@creditflow/shell';
+import { ApiError, CLOCK, EVENT_STORE } from '@creditflow/shell';
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import {
-  UsageIndex, WALLET_CATEGORY, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
+  UsageIndex, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
   UsageAction, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
 import {
@@ -27,30 +27,16 @@ export interface Price {
 export const USAGE_INDEX = Symbol('USAGE_INDEX');
 
 @Injectable()
-export class WalletService implements OnApplicationBootstrap, OnModuleDestroy {
-  private publisher: Subscription | null = null;
-
+export class WalletService implements OnModuleDestroy {
   constructor(
     private readonly accounts: WalletAccounts,
     @Inject(USAGE_INDEX) private readonly usageIndex: UsageIndex,
     private readonly tenants: Tenants,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(MESSAGE_BUS) private readonly bus: MessagePublisher,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.publisher = await publishFromStore({
-      store: this.store,
-      publisher: this.bus,
-      subscriptionId: 'wallet-publisher',
-      category: WALLET_CATEGORY,
-      toMessages: walletEventMessages,
-    });
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.publisher?.stop();
+  onModuleDestroy(): void {
     this.usageIndex.close();
   }
 
