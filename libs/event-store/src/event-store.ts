@@ -95,6 +95,13 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
+/** appendToStream for an adapter whose primitive is appendBatch: one append, a conflict thrown. */
+export async function appendOne(store: Pick<EventStore, 'appendBatch'>, append: StreamAppend): Promise<AppendResult> {
+  const [result] = await store.appendBatch([append]);
+  if (result instanceof WrongExpectedRevisionError) throw result;
+  return result;
+}
+
 /** Whether a stream at `current` may take an append that expects `expected`. */
 export function revisionSatisfies(expected: ExpectedRevision, current: CurrentRevision): boolean {
   switch (expected) {

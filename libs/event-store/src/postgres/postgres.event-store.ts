@@ -23,7 +23,7 @@ import { Client, Pool, types, type ClientConfig, type CustomTypesConfig, type Po
 import { sleep } from '@creditflow/kernel';
 import { defaultRetryPolicy, pollingSubscription, type RetryPolicy } from '../delivery';
 import {
-  assertAppendable, revisionSatisfies, categoryOf, WrongExpectedRevisionError, type AppendResult, type CurrentRevision, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeOptions, type Subscription,
+  appendOne, assertAppendable, revisionSatisfies, categoryOf, WrongExpectedRevisionError, type AppendResult, type CurrentRevision, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeOptions, type Subscription,
 } from '../event-store';
 
 export interface PostgresEventStoreOptions {
@@ -178,14 +178,8 @@ export class PostgresEventStore implements EventStore {
     return this.live.migrated;
   }
 
-  async appendToStream(
-    streamName: string,
-    events: StreamAppend['events'],
-    { expectedRevision }: { expectedRevision: ExpectedRevision },
-  ): Promise<AppendResult> {
-    const [result] = await this.appendBatch([{ streamName, events, expectedRevision }]);
-    if (result instanceof WrongExpectedRevisionError) throw result;
-    return result;
+  appendToStream(streamName: string, events: StreamAppend['events'], { expectedRevision }: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    return appendOne(this, { streamName, events, expectedRevision });
   }
 
   /** One transaction: conflicts come back in their slots, any other error rolls the whole batch back. */

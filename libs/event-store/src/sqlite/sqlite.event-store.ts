@@ -3,7 +3,7 @@ import { openSqlite } from './open-sqlite';
 import { sleep } from '@creditflow/kernel';
 import { defaultRetryPolicy, pollingSubscription, type RetryPolicy } from '../delivery';
 import {
-  assertAppendable, revisionSatisfies, categoryOf, WrongExpectedRevisionError, type AppendResult, type CurrentRevision, type EventData, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeOptions, type Subscription,
+  appendOne, assertAppendable, revisionSatisfies, categoryOf, WrongExpectedRevisionError, type AppendResult, type CurrentRevision, type EventData, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeOptions, type Subscription,
 } from '../event-store';
 
 export interface SqliteEventStoreOptions {
@@ -131,14 +131,8 @@ export class SqliteEventStore implements EventStore {
     this.appendAll = db.transaction((appends: StreamAppend[]) => appends.map((append) => this.appendOne(append)));
   }
 
-  async appendToStream(
-    streamName: string,
-    events: EventData[],
-    { expectedRevision }: { expectedRevision: ExpectedRevision },
-  ): Promise<AppendResult> {
-    const [result] = await this.appendBatch([{ streamName, events, expectedRevision }]);
-    if (result instanceof WrongExpectedRevisionError) throw result;
-    return result;
+  appendToStream(streamName: string, events: EventData[], { expectedRevision }: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    return appendOne(this, { streamName, events, expectedRevision });
   }
 
   async appendBatch(appends: StreamAppend[]): Promise<(AppendResult | WrongExpectedRevisionError)[]> {
