@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 // The embedded platform through its public HTTP contract (SPEC section 4) only: the same runtime and
 // services `npm start` hosts, on a temporary data directory. One platform per describe block; every
 // test opens its own accounts, so tests do not depend on each other's order.
@@ -956,6 +957,27 @@ describe('bad input for every endpoint (issue 3): 400 with a clear error, and no
     expect({ status: r.status, body: r.body }).toEqual({ status: 400, body: expect.objectContaining({ error: code, message: expect.any(String) }) });
 
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers a body over the size limit with 413 and one nested thousands of levels deep with 400, with or without a key, and logs no stack', async () => {
+    const api = tenants.apinfer;
+    const before = await api.balance(accounts.apinfer);
+    const logged: unknown[] = [];
+    const spy = jest.spyOn(Logger.prototype, 'error').mockImplementation((...args: unknown[]) => void logged.push(args));
+    try {
+      const huge = JSON.stringify({ usageId: uniqueId('u'), accountId: accounts.apinfer, feature: 'qwen-image', padding: 'x'.repeat(200_000) });
+      const deep = `{"usageId":"${uniqueId('u')}","accountId":"${accounts.apinfer}","feature":"qwen-image","x":${'{"a":'.repeat(5_000)}{}${'}'.repeat(5_000)}}`;
+      for (const key of [api.key('service'), undefined]) {
+        const tooLarge = await platform().request('POST', '/v1/usage/authorize', { key, rawBody: huge });
+        expect({ status: tooLarge.status, body: tooLarge.body }).toEqual({ status: 413, body: { error: 'payload_too_large', message: expect.any(String) } });
+      }
+      const nested = await platform().request('POST', '/v1/usage/authorize', { key: api.key('service'), rawBody: deep });
+      expect({ status: nested.status, body: nested.body }).toEqual({ status: 400, body: expect.objectContaining({ error: 'invalid_request', message: expect.stringMatching(/deeper than 32 levels/) }) });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(logged).toEqual([]);
+    expect(await api.balance(accounts.apinfer)).toEqual(before);
   });
 
   it('refuses malformed usage steps (400; an unknown action is no route: 404) and keeps the hold', async () => {

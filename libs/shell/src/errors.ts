@@ -58,8 +58,13 @@ export class ErrorFilter implements ExceptionFilter {
       const code = status === 404 ? 'not_found' : status === 400 ? 'malformed_request' : status === 413 ? 'payload_too_large' : 'http_error';
       return [status, { error: code, message: Array.isArray(message) ? message.join('; ') : String(message) }];
     }
-    const bodyParser = exception as { type?: string; status?: number; message?: string };
+    // Express' body parser fails before any route, with http-errors that carry a client status.
+    const bodyParser = exception as { type?: string; status?: number; expose?: boolean; message?: string };
     if (bodyParser?.type === 'entity.parse.failed') return [400, { error: 'malformed_json', message: 'the request body is not valid JSON' }];
+    if (bodyParser?.type === 'entity.too.large') return [413, { error: 'payload_too_large', message: 'the request body is larger than 100 KB' }];
+    if (bodyParser?.expose && typeof bodyParser.status === 'number' && bodyParser.status >= 400 && bodyParser.status < 500) {
+      return [bodyParser.status, { error: 'malformed_request', message: bodyParser.message ?? 'the request body cannot be read' }];
+    }
     return [500, { error: 'internal', message: 'internal error' }];
   }
 }
