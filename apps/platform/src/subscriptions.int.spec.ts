@@ -200,6 +200,27 @@ describe('GPT Image 2: subscription credits refresh each cycle; one-time credits
   });
 });
 
+describe('ticks from the future', () => {
+  const platform = platformFor();
+  const amisi = client(platform, 'amisi');
+
+  it('never runs the schedule past the platform clock: a tick whose `at` lies ten years ahead runs up to now', async () => {
+    await amisi.setClock('2027-03-10T08:00:00Z');
+    const accountId = await amisi.openAccount(uniqueId('amisi-future'));
+    const { body: started } = await amisi.subscribe(accountId, 'basic');
+    await amisi.lotArrived(accountId, `monthly-grant:${started.subscriptionId}:0`);
+
+    // Used to emit 238 events and move the subscription ten years ahead; the normal ticks after it then emitted nothing.
+    const future = await amisi.call('admin', 'POST', '/v1/scheduler/ticks', { at: '2037-03-10T08:00:00Z' });
+    expect(future.body).toMatchObject({ at: '2027-03-10T08:00:00.000Z', emitted: 0 });
+    expect((await amisi.subscription(accountId)).body).toMatchObject({ currentCycle: { number: 0 }, nextBoundaryAt: '2027-04-10T08:00:00.000Z' });
+
+    await amisi.setClock('2027-04-10T08:00:00Z');
+    expect(await amisi.tick()).toMatchObject({ emitted: 2 });
+    await amisi.lotArrived(accountId, `monthly-grant:${started.subscriptionId}:1`);
+  });
+});
+
 describe('plan changes and cancellation over HTTP', () => {
   const platform = platformFor();
   const amisi = client(platform, 'amisi');

@@ -15,7 +15,7 @@ export const SubscriptionSchema = oa.object({
 });
 
 export const TickSchema = oa.object({
-  at: oa.time,
+  at: { ...oa.time, description: "What the tick ran up to: the trigger's `at`, or the platform clock when `at` lies ahead of it." },
   subscriptions: { ...oa.integer, description: 'Subscription streams known to this instance.' },
   emitted: { ...oa.integer, description: 'monthly-grant and rollover-expiry events this tick recorded.' },
   dailyResets: { ...oa.integer, description: 'daily-reset events this tick recorded.' },

@@ -33,6 +33,7 @@ export class DailyResetStreams extends CommandHandler<DailyResetState, DailyRese
 }
 
 export interface TickResult {
+  /** What the tick ran up to: the trigger's time, or the platform clock if the trigger was ahead of it. */
   at: string;
   /** Subscription streams known to this instance. */
   subscriptions: number;
@@ -105,7 +106,12 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
    * once. Subscriptions with nothing due are skipped without reading their streams (the in-memory
    * fold says so); the due ones are decided one after another, each from its full stream.
    */
-  async tick(at: Date): Promise<TickResult> {
+  async tick(requested: Date): Promise<TickResult> {
+    // A trigger never runs the schedule past the platform clock: a trigger from the future would spend
+    // grants that are not due yet, and every later tick would find nothing left to do.
+    const now = this.clock.now();
+    const at = requested.getTime() > now.getTime() ? now : requested;
+    if (at !== requested) this.log.warn(`a trigger asked for ${requested.toISOString()}, ahead of the platform clock; ran up to ${now.toISOString()}`);
     await this.catchUp();
     let emitted = 0;
     for (const [stream, state] of this.known) {
