@@ -45,7 +45,8 @@ describe('two scheduler instances on one store', () => {
   let dir: string;
   let store: EventStore;
   let raced: ReturnType<typeof racing>;
-  const clock = new ManualClock(new Date('2027-01-31T10:00:00Z'));
+  // The instances' clock is past every tick below: a trigger never runs the schedule beyond the platform clock.
+  const clock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
   /** One replica: its own Nest module (own caches and handlers) on the shared, raced store. */
   const instance = async () => {
     const runtime: Runtime = { mode: 'distributed', dataDir: dir, groupPrefix: 'test', clock, tenants, apiKeys: new Map(), bus: noBus, store: raced, close: async () => {} };

@@ -2,5 +2,5 @@ export * from './wallet.accounts';
 export * from './wallet.codec';
 export * from './wallet.views';
 export * from './wallet.messages';
-export * from './usage-index';
+export * from './usage-claims';
 export * from './daily-lot-index';

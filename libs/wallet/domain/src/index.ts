@@ -6,3 +6,4 @@ export * from './wallet.state';
 export * from './wallet.requests';
 export { decide, fingerprintOf, walletDecider } from './wallet.decide';
 export { allocate, consumptionOrder } from './lots';
+export * from './usage-claim';

@@ -83,7 +83,7 @@ export function purchaseGrant(terms: PurchaseTerms, request: PackagePurchase, no
 /**
  * A usage id names one usage of one account in the tenant (the later steps find the account by it):
  * authorizing it for another account than the one it is already known for is WALLET.ID_REUSED.
- * `knownFor` is the account the tenant's usage index holds for it, null if none.
+ * `knownFor` is the account that claimed it (usage-claim.ts), null if none.
  */
 export function assertUsageIdOwner(usageId: string, accountId: string, knownFor: string | null): void {
   if (knownFor !== null && knownFor !== accountId) throw new IdempotencyConflictError(usageId);

@@ -26,7 +26,7 @@ export class UsageController {
   async authorize(@CurrentTenant() tenant: TenantConfig, @Body() body: AuthorizeUsageRequest) {
     const now = this.wallet.now();
     const price = this.wallet.price(tenant, body, now);
-    const state = await this.wallet.run(this.wallet.authorize(tenant.tenantId, body, price, now));
+    const state = await this.wallet.run(await this.wallet.authorize(tenant.tenantId, body, price, now));
     return this.answer(state, body.usageId, 'authorize');
   }
 
@@ -72,7 +72,7 @@ export class UsageController {
   }
 
   private async step(tenant: TenantConfig, usageId: string, action: Exclude<UsageAction, 'authorize'>, reason?: FailUsageBody['reason']) {
-    const state = await this.wallet.run(this.wallet.usageStep(tenant.tenantId, usageId, action, reason, this.wallet.now()));
+    const state = await this.wallet.run(await this.wallet.usageStep(tenant.tenantId, usageId, action, reason, this.wallet.now()));
     return this.answer(state, usageId, action);
   }
 

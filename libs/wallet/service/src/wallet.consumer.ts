@@ -51,14 +51,14 @@ export class WalletConsumer {
   }
 
   /** Maps, runs the batch, answers refusals; returns what must go to the DLQ. */
-  private async run(batch: DeliveredEvent[], map: (d: DeliveredEvent) => Mapped | null): Promise<DeadLetter[]> {
+  private async run(batch: DeliveredEvent[], map: (d: DeliveredEvent) => Mapped | null | Promise<Mapped | null>): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
     const runnable: { delivered: DeliveredEvent; envelope: WalletCommandEnvelope }[] = [];
     const refusals: { delivered: DeliveredEvent; error: DomainError }[] = [];
     for (const delivered of batch) {
       let mapped: Mapped | null;
       try {
-        mapped = map(delivered);
+        mapped = await map(delivered);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         mapped = { delivered, refusal: error };
@@ -115,7 +115,7 @@ export class WalletConsumer {
     if (answers.length) await this.bus.publish(TOPICS.usageDecisions, answers);
   }
 
-  private fromPricedUsage(delivered: DeliveredEvent): Mapped {
+  private async fromPricedUsage(delivered: DeliveredEvent): Promise<Mapped> {
     const { event } = delivered;
     const usage = event.data as unknown as PricedUsage;
     const tenant = this.wallet.tenant(event.tenantid);
@@ -129,9 +129,11 @@ export class WalletConsumer {
         priceVersion: usage.price.priceVersion,
       };
       const request = { usageId: usage.usageId, accountId: usage.accountId, userId: usage.userId, feature: usage.feature ?? '', ...(usage.options ?? {}) };
-      return { delivered, envelope: { ...this.wallet.authorize(tenant.tenantId, request as never, price, now), causationId: event.id } };
+      return { delivered, envelope: { ...(await this.wallet.authorize(tenant.tenantId, request as never, price, now)), causationId: event.id } };
     }
-    return { delivered, envelope: { ...this.wallet.usageStep(tenant.tenantId, usage.usageId, usage.action, usage.reason, now), causationId: event.id } };
+    // The message's key names the account (pricing forwards it); a usage of another account is not found there.
+    const envelope = await this.wallet.usageStep(tenant.tenantId, usage.usageId, usage.action, usage.reason, now, usage.accountId || undefined);
+    return { delivered, envelope: { ...envelope, causationId: event.id } };
   }
 
   private fromScheduler(delivered: DeliveredEvent): Mapped | null {

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import type { EventStore } from '@creditflow/event-store';
 import { Deployment, EVENT_STORE, HttpContextModule, StorePublishers } from '@creditflow/shell';
 import { Tenants } from '@creditflow/tenancy';
-import { SqliteDailyLotIndex, SqliteUsageIndex, WALLET_CATEGORY, WalletAccounts, walletEventMessages } from '@creditflow/wallet-application';
+import { SqliteDailyLotIndex, UsageClaims, WALLET_CATEGORY, WalletAccounts, walletEventMessages } from '@creditflow/wallet-application';
 import { AccountsController } from './accounts.controller';
 import { DailyResets } from './daily-resets';
 import { PurchasesController } from './purchases.controller';
 import { UsageController } from './usage.controller';
-import { USAGE_INDEX, WalletService } from './wallet.service';
+import { WalletService } from './wallet.service';
 import { WalletConsumer } from './wallet.consumer';
 import { WALLET_ERROR_STATUS } from './wallet.http-errors';
 import { WALLET_SCHEMAS } from './wallet.openapi';
@@ -27,7 +27,7 @@ import { WALLET_SCHEMAS } from './wallet.openapi';
       useFactory: (store: EventStore, tenants: Tenants) => new WalletAccounts(store, (tenantId) => tenants.get(tenantId).walletPolicy),
       inject: [EVENT_STORE, Tenants],
     },
-    { provide: USAGE_INDEX, useFactory: (d: Deployment) => new SqliteUsageIndex(join(d.dataDir, 'wallet-usage-index.sqlite')), inject: [Deployment] },
+    { provide: UsageClaims, useFactory: (store: EventStore) => new UsageClaims(store), inject: [EVENT_STORE] },
     { provide: SqliteDailyLotIndex, useFactory: (d: Deployment) => new SqliteDailyLotIndex(join(d.dataDir, 'wallet-daily-lots.sqlite')), inject: [Deployment] },
   ],
 })

@@ -1,7 +1,7 @@
 // The wallet service: turns validated requests and messages into wallet commands, runs them on the
 // accounts (WalletAccounts), and shapes the answers. No business rule lives here: the wallet domain
 // has them (the decider, and the request rules of wallet.requests.ts).
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest, TOPICS } from '@creditflow/contracts';
 import type { EventStore } from '@creditflow/event-store';
 import { Clock, Credits, parseCredits } from '@creditflow/kernel';
@@ -10,12 +10,10 @@ import { catalogAt, quote } from '@creditflow/pricing-domain';
 import { ApiError, CLOCK, EVENT_STORE } from '@creditflow/shell';
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import {
-  UsageIndex, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
+  UsageClaims, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
   UsageAction, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
-import {
-  AccountNotFoundError, UsageNotFoundError, WalletCommand, WalletState, assertUsageIdOwner, dailyLoginGrant, purchaseGrant, rewardGrant,
-} from '@creditflow/wallet-domain';
+import { UsageNotFoundError, WalletCommand, WalletState, dailyLoginGrant, purchaseGrant, rewardGrant } from '@creditflow/wallet-domain';
 
 export interface Price {
   credits: Credits;
@@ -23,22 +21,15 @@ export interface Price {
   priceVersion: string;
 }
 
-/** Injection token of the usage -> account index (UsageIndex). */
-export const USAGE_INDEX = Symbol('USAGE_INDEX');
-
 @Injectable()
-export class WalletService implements OnModuleDestroy {
+export class WalletService {
   constructor(
     private readonly accounts: WalletAccounts,
-    @Inject(USAGE_INDEX) private readonly usageIndex: UsageIndex,
+    private readonly claims: UsageClaims,
     private readonly tenants: Tenants,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
-
-  onModuleDestroy(): void {
-    this.usageIndex.close();
-  }
 
   /** The tenant's configuration; TENANT.UNKNOWN if there is none. */
   tenant(tenantId: string): TenantConfig {
@@ -78,10 +69,16 @@ export class WalletService implements OnModuleDestroy {
     return { tenantId: tenant.tenantId, accountId: body.accountId, command: purchaseGrant(tenant, { purchaseId, packageId, amountPaid, currency, promotional }, now) };
   }
 
-  authorize(tenantId: string, request: AuthorizeUsageRequest, price: Price, now: Date): WalletCommandEnvelope {
-    const known = this.usageIndex.accountOf(tenantId, request.usageId);
-    assertUsageIdOwner(request.usageId, request.accountId, known);
-    if (!known) this.usageIndex.remember(tenantId, request.usageId, request.accountId);
+  /**
+   * Claims the usage id for the account (WALLET.ID_REUSED if another account has it), then builds the
+   * command. An account that does not exist claims nothing (the command is refused with
+   * WALLET.ACCOUNT_NOT_FOUND), so the id stays free.
+   */
+  async authorize(tenantId: string, request: AuthorizeUsageRequest, price: Price, now: Date): Promise<WalletCommandEnvelope> {
+    if ((await this.accounts.state(tenantId, request.accountId)).exists) {
+      const [claim] = await this.claims.claimAll([{ tenantId, usageId: request.usageId, accountId: request.accountId, now }]);
+      if (!claim.ok) throw claim.error;
+    }
     const options: Record<string, string | number> = {};
     for (const k of ['model', 'resolution', 'quality', 'detail', 'quantity'] as const) if (request[k] !== undefined) options[k] = request[k]!;
     return {
@@ -93,8 +90,11 @@ export class WalletService implements OnModuleDestroy {
     };
   }
 
-  usageStep(tenantId: string, usageId: string, action: Exclude<UsageAction, 'authorize'>, reason: 'platform_error' | 'cancelled' | undefined, now: Date): WalletCommandEnvelope {
-    const accountId = this.usageIndex.accountOf(tenantId, usageId);
+  /** A later step of a usage, on the account its id was claimed for (`accountId`: the account a message names, when it names one). */
+  async usageStep(
+    tenantId: string, usageId: string, action: Exclude<UsageAction, 'authorize'>, reason: 'platform_error' | 'cancelled' | undefined, now: Date, accountId?: string,
+  ): Promise<WalletCommandEnvelope> {
+    accountId ??= (await this.claims.accountOf(tenantId, usageId)) ?? undefined;
     if (!accountId) throw new UsageNotFoundError(usageId);
     const command: WalletCommand =
       action === 'complete' ? { type: 'CompleteUsage', data: { usageId, now } }
@@ -113,15 +113,8 @@ export class WalletService implements OnModuleDestroy {
     return outcome.state;
   }
 
-  async runBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
-    const outcomes = await this.accounts.executeBatch(envelopes);
-    outcomes.forEach((o, i) => {
-      const { command, tenantId, accountId } = envelopes[i];
-      // The usage id was reserved for this account before the decision; an account that does not
-      // exist keeps nothing, so the id stays free.
-      if (!o.ok && o.error instanceof AccountNotFoundError && command.type === 'AuthorizeUsage') this.usageIndex.forget(tenantId, command.data.usageId, accountId);
-    });
-    return outcomes;
+  runBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
+    return this.accounts.executeBatch(envelopes);
   }
 
   /**
