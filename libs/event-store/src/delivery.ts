@@ -45,6 +45,10 @@ export interface PolledSource {
   /** Waits, after a read that found nothing, until an append may have happened (or a poll interval passed). */
   idle(signal: AbortSignal): Promise<void>;
   storeCheckpoint(position: bigint): Promise<void>;
+  /** Exclusive subscriptions: takes or renews the lease; the stored checkpoint when it is this subscription's, null while another holds it. */
+  claim?(): Promise<bigint | null>;
+  /** Exclusive subscriptions: gives the lease up at once (stop), so another replica need not wait for it to run out. */
+  release?(): Promise<void>;
 }
 
 /**
@@ -64,6 +68,14 @@ export function pollingSubscription(
   const done = (async () => {
     while (!signal.aborted) {
       try {
+        if (source.claim) {
+          const claimed = await source.claim();
+          if (claimed === null) {
+            await source.idle(signal);
+            continue;
+          }
+          position = claimed;
+        }
         const events = await source.read(position);
         if (events.length === 0) {
           await source.idle(signal);
@@ -83,6 +95,7 @@ export function pollingSubscription(
     stop: async () => {
       stopping.abort();
       await done;
+      await source.release?.().catch(() => undefined); // the lease runs out on its own if this fails
       onStopped(subscription);
     },
   };

@@ -60,6 +60,13 @@ export interface SubscribeOptions {
   /** Called for every failed delivery (and for storage errors) before the back-off; retries go on regardless. */
   onError?: (error: unknown) => void;
   batchSize?: number;
+  /**
+   * At most one subscription with this id delivers at a time among every store object on the same
+   * storage (replicas of a service): it holds a lease it renews as it goes; the others wait and one
+   * takes over, from the stored checkpoint, within `leaseMs` after the holder stops or dies. A
+   * holder that lost its lease stores no checkpoint: what it delivered meanwhile is delivered again.
+   */
+  exclusive?: { leaseMs: number };
 }
 
 export interface Subscription {

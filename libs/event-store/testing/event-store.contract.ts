@@ -308,6 +308,30 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         expect(errors).toEqual([new Error('handler failed once')]);
       }, TIMEOUT_MS);
 
+      it('delivers an exclusive subscription through one replica at a time; another takes over from the checkpoint when it stops', async () => {
+        const category = newCategory();
+        const other = await makeStore();
+        extraStores.push(other);
+        const byReplica: RecordedEvent[][] = [[], []];
+        const options = (i: number) => ({ subscriptionId: `sub-${category}`, category, exclusive: { leaseMs: 2_000 }, onEvents: collect(byReplica[i]) });
+        const first = [event('E0'), event('E1')];
+        await store.appendToStream(`${category}-a`, first, { expectedRevision: 'no_stream' });
+
+        const [a, b] = [await store.subscribe(options(0)), await other.subscribe(options(1))];
+        subscriptions.push(a, b);
+        await waitFor('the first events', () => (byReplica.flat().length >= first.length ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, 300)); // time for a second delivery, were there one
+        expect(ids(byReplica.flat())).toEqual(ids(first));
+        const holder = byReplica[0].length ? 0 : 1;
+        expect(byReplica[1 - holder]).toEqual([]);
+
+        await [a, b][holder].stop();
+        const later = [event('E2')];
+        await store.appendToStream(`${category}-a`, later, { expectedRevision: 1n });
+        await waitFor('the later event on the other replica', () => (byReplica[1 - holder].length ? true : undefined));
+        expect(ids(byReplica[1 - holder])).toEqual(ids(later));
+      }, TIMEOUT_MS);
+
       it('sees events appended through another store on the same storage', async () => {
         const category = newCategory();
         const other = await makeStore();

@@ -10,13 +10,16 @@ export interface StorePublisherOptions {
   subscriptionId: string;
   category: string;
   toMessages: (event: RecordedEvent) => { topic: string; message: OutboundMessage }[];
+  /** One replica at a time publishes (see SubscribeOptions.exclusive). */
+  exclusive?: { leaseMs: number };
 }
 
 export async function publishFromStore(options: StorePublisherOptions): Promise<Subscription> {
-  const { store, publisher, subscriptionId, category, toMessages } = options;
+  const { store, publisher, subscriptionId, category, toMessages, exclusive } = options;
   return store.subscribe({
     subscriptionId,
     category,
+    ...(exclusive ? { exclusive } : {}),
     onEvents: async (events) => {
       const byTopic = new Map<string, OutboundMessage[]>();
       for (const event of events) {

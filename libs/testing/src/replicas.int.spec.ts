@@ -4,6 +4,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { waitFor } from '@creditflow/kernel/testing';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
 
 describe('two replicas on one store', () => {
@@ -38,6 +40,23 @@ describe('two replicas on one store', () => {
     // The first replica had the account cached before the completion: it answers what the store holds now.
     expect((await call(first, 'ops', 'GET', '/v1/accounts/acc-r1/balance')).body).toMatchObject({ available: '98.25', held: '0' });
     expect((await call(first, 'service', 'POST', '/v1/usage/u-r1/complete')).body).toEqual({ usageId: 'u-r1', status: 'completed', credits: '1.75' });
+  });
+
+  it('publishes each stored wallet event once, not once per replica', async () => {
+    await call(second, 'admin', 'PUT', '/v1/accounts/acc-p1', { type: 'personal' });
+    await call(first, 'admin', 'POST', '/v1/purchases', { purchaseId: 'p-p1', accountId: 'acc-p1', packageId: 'basic', amountPaid: '10', currency: 'CNY' });
+    const bus = new Database(join(dataDir, 'bus.sqlite'), { readonly: true });
+    try {
+      const published = () =>
+        (bus.prepare("SELECT value FROM bus_messages WHERE topic = 'creditflow.wallet-events.v1' AND key = 'apinfer:acc-p1'").all() as { value: string }[])
+          .map((m) => JSON.parse(m.value).id as string);
+      await waitFor('both events published', () => (published().length >= 2 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // time for the other replica to publish them again, were it to
+      expect(published()).toHaveLength(2);
+      expect(new Set(published()).size).toBe(2);
+    } finally {
+      bus.close();
+    }
   });
 
   it('finishes a usage on a replica that has nothing but the event store (its local files gone, as with a pod moved elsewhere)', async () => {

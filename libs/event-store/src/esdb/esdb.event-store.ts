@@ -132,7 +132,9 @@ export class EsdbEventStore implements EventStore {
     return events;
   }
 
-  async subscribe({ subscriptionId, category, batchSize = 100, ...handlers }: SubscribeOptions): Promise<Subscription> {
+  async subscribe({ subscriptionId, category, batchSize = 100, exclusive, ...handlers }: SubscribeOptions): Promise<Subscription> {
+    // Not built here yet (no EventStoreDB server to prove it on): every replica delivers, and consumers dedupe by message id.
+    if (exclusive) console.warn(`EventStoreDB subscription "${subscriptionId}": exclusive delivery is not supported; every replica delivers it`);
     const checkpointStream = this.checkpointStreamPrefix + subscriptionId;
     let checkpoint = await this.loadCheckpoint(checkpointStream);
     let hasCheckpointStream = checkpoint !== undefined;

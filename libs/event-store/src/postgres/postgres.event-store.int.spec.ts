@@ -110,7 +110,7 @@ describe('PostgresEventStore', () => {
     expect(read.map((e) => e.id)).toEqual(events.map((e) => e.id));
     expect(read[1].position).toBe(written.position);
     expect(resumed.map((e) => e.id)).toEqual(later.map((e) => e.id));
-    expect(await query(`SELECT version FROM "${schema}".schema_migrations`)).toEqual([{ version: 1 }]);
+    expect(await query(`SELECT version FROM "${schema}".schema_migrations`)).toEqual([{ version: 1 }, { version: 2 }]);
   }, TIMEOUT_MS);
 
   it('keeps positions, revisions and checkpoints beyond 2^53 exact', async () => {
@@ -310,13 +310,13 @@ describe('PostgresEventStore', () => {
     const schema = newSchema();
     const racing = Array.from({ length: 4 }, () => track(PostgresEventStore.connect(connectionString, { schema })));
     await Promise.all(racing.map((store) => store.ready()));
-    await query(`INSERT INTO "${schema}".schema_migrations (version) VALUES (2)`);
+    await query(`INSERT INTO "${schema}".schema_migrations (version) VALUES (3)`);
 
     const newer = track(PostgresEventStore.connect(connectionString, { schema }));
 
-    await expect(newer.ready()).rejects.toThrow(`Event store schema "${schema}" has version 2, newer than this code (1)`);
+    await expect(newer.ready()).rejects.toThrow(`Event store schema "${schema}" has version 3, newer than this code (2)`);
     await expect(newer.readAll()).rejects.toThrow('newer than this code');
-    expect(await query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
   }, TIMEOUT_MS);
 
   it('is what createEventStore builds for kind postgres', async () => {

@@ -18,7 +18,7 @@
 // Wake-ups: an append made through this object wakes its subscriptions at once; an append made by
 // any other process sends NOTIFY on commit, which a LISTEN connection (opened with the first
 // subscription) turns into a wake-up; a poll covers lost notifications and a lost LISTEN connection.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Client, Pool, types, type ClientConfig, type CustomTypesConfig, type PoolClient } from 'pg';
 import { sleep } from '@creditflow/kernel';
 import { defaultRetryPolicy, pollingSubscription, type RetryPolicy } from '../delivery';
@@ -91,6 +91,8 @@ const MIGRATIONS: ((s: string) => string)[] = [
       position        bigint      NOT NULL,
       updated_at      timestamptz NOT NULL DEFAULT now()
     );`,
+  // Exclusive subscriptions hold a lease on their checkpoint row, timed by the database's clock (one for every replica).
+  (s) => `ALTER TABLE ${s}.checkpoints ADD COLUMN owner text, ADD COLUMN lease_until timestamptz;`,
 ];
 
 /** The event store of distributed mode on PostgreSQL, through the `pg` driver. */
@@ -163,6 +165,15 @@ export class PostgresEventStore implements EventStore {
       storeCheckpoint: `
         INSERT INTO ${s}.checkpoints (subscription_id, position) VALUES ($1, $2)
         ON CONFLICT (subscription_id) DO UPDATE SET position = excluded.position, updated_at = now()`,
+      claim: `
+        INSERT INTO ${s}.checkpoints (subscription_id, position, owner, lease_until) VALUES ($1, 0, $2, now() + $3 * interval '1 millisecond')
+        ON CONFLICT (subscription_id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, updated_at = now()
+        WHERE ${s}.checkpoints.owner IS NULL OR ${s}.checkpoints.owner = excluded.owner OR ${s}.checkpoints.lease_until < now()
+        RETURNING position`,
+      storeLeasedCheckpoint: `
+        UPDATE ${s}.checkpoints SET position = $3, lease_until = now() + $4 * interval '1 millisecond', updated_at = now()
+        WHERE subscription_id = $1 AND owner = $2`,
+      release: `UPDATE ${s}.checkpoints SET owner = NULL, lease_until = NULL WHERE subscription_id = $1 AND owner = $2`,
     };
 
     // Start now; a failure is reported to the next caller, which tries again.
@@ -232,10 +243,12 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
-  async subscribe({ subscriptionId, category, batchSize = 100, ...handlers }: SubscribeOptions): Promise<Subscription> {
+  async subscribe({ subscriptionId, category, batchSize = 100, exclusive, ...handlers }: SubscribeOptions): Promise<Subscription> {
     await this.ready();
     const { rows } = await this.pool.query<{ position: bigint }>(this.sql.checkpoint, [subscriptionId]);
     let wakeUpsBefore = 0;
+    const owner = randomUUID();
+    const leaseMs = exclusive?.leaseMs ?? 0;
     const subscription = pollingSubscription(
       {
         read: async (position) => {
@@ -247,7 +260,16 @@ export class PostgresEventStore implements EventStore {
         idle: async (signal) => {
           if (this.live.wakeUps === wakeUpsBefore) await sleep(this.pollIntervalMs, signal, this.wake);
         },
-        storeCheckpoint: async (position) => void (await this.pool.query(this.sql.storeCheckpoint, [subscriptionId, position])),
+        storeCheckpoint: async (position) =>
+          void (await (exclusive
+            ? this.pool.query(this.sql.storeLeasedCheckpoint, [subscriptionId, owner, position, leaseMs])
+            : this.pool.query(this.sql.storeCheckpoint, [subscriptionId, position]))),
+        ...(exclusive
+          ? {
+              claim: async () => (await this.pool.query<{ position: bigint }>(this.sql.claim, [subscriptionId, owner, leaseMs])).rows[0]?.position ?? null,
+              release: async () => void (await this.pool.query(this.sql.release, [subscriptionId, owner])),
+            }
+          : {}),
       },
       rows[0]?.position ?? 0n, handlers, this.retry, (stopped) => this.subscriptions.delete(stopped),
     );

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { openSqlite } from './open-sqlite';
 import { sleep } from '@creditflow/kernel';
-import { defaultRetryPolicy, pollingSubscription, type RetryPolicy } from '../delivery';
+import { randomUUID } from 'node:crypto';
+import { defaultRetryPolicy, pollingSubscription, type PolledSource, type RetryPolicy } from '../delivery';
 import {
   appendOne, assertAppendable, revisionSatisfies, categoryOf, WrongExpectedRevisionError, type AppendResult, type CurrentRevision, type EventData, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeOptions, type Subscription,
 } from '../event-store';
@@ -23,7 +24,7 @@ interface EventRow {
   recorded_at: bigint;
 }
 
-const SCHEMA_VERSION = 1n;
+const SCHEMA_VERSION = 2n;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -45,6 +46,9 @@ const SCHEMA = `
     position        INTEGER NOT NULL
   );
 `;
+
+/** Version 2: exclusive subscriptions hold a lease on their checkpoint row. */
+const LEASE_COLUMNS = ['owner TEXT', 'lease_until INTEGER'];
 
 const MAX_REVISION = 2n ** 63n - 1n;
 const COLUMNS = 'position, stream, revision, id, type, data, metadata, recorded_at';
@@ -107,6 +111,18 @@ export class SqliteEventStore implements EventStore {
         `INSERT INTO checkpoints (subscription_id, position) VALUES (?, ?)
          ON CONFLICT (subscription_id) DO UPDATE SET position = excluded.position`,
       ),
+      claim: db.prepare<{ id: string; owner: string; now: number; until: number }, { position: bigint }>(
+        `INSERT INTO checkpoints (subscription_id, position, owner, lease_until) VALUES (@id, 0, @owner, @until)
+         ON CONFLICT (subscription_id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+         WHERE checkpoints.owner IS NULL OR checkpoints.owner = excluded.owner OR checkpoints.lease_until < @now
+         RETURNING position`,
+      ),
+      storeLeasedCheckpoint: db.prepare<{ id: string; owner: string; position: bigint; until: number }>(
+        'UPDATE checkpoints SET position = @position, lease_until = @until WHERE subscription_id = @id AND owner = @owner',
+      ),
+      release: db.prepare<{ id: string; owner: string }>(
+        'UPDATE checkpoints SET owner = NULL, lease_until = NULL WHERE subscription_id = @id AND owner = @owner',
+      ),
     };
 
     // Called inside appendAll, this becomes a savepoint: a failed insert undoes only its own append.
@@ -158,16 +174,23 @@ export class SqliteEventStore implements EventStore {
     return this.readAllNow(options);
   }
 
-  async subscribe({ subscriptionId, category, batchSize = 100, ...handlers }: SubscribeOptions): Promise<Subscription> {
+  async subscribe({ subscriptionId, category, batchSize = 100, exclusive, ...handlers }: SubscribeOptions): Promise<Subscription> {
     const from = this.sql.checkpoint.get(subscriptionId)?.position ?? 0n;
-    const subscription = pollingSubscription(
-      {
-        read: async (position) => this.readAllNow({ fromPosition: position, maxCount: batchSize, category }),
-        idle: (signal) => sleep(this.pollIntervalMs, signal, this.wake),
-        storeCheckpoint: async (position) => void this.sql.storeCheckpoint.run(subscriptionId, position),
-      },
-      from, handlers, this.retry, (stopped) => this.subscriptions.delete(stopped),
-    );
+    const owner = randomUUID();
+    const lease = () => ({ id: subscriptionId, owner, until: Date.now() + (exclusive?.leaseMs ?? 0) });
+    const source: PolledSource = {
+      read: async (position) => this.readAllNow({ fromPosition: position, maxCount: batchSize, category }),
+      idle: (signal) => sleep(this.pollIntervalMs, signal, this.wake),
+      storeCheckpoint: async (position) =>
+        void (exclusive ? this.sql.storeLeasedCheckpoint.run({ ...lease(), position }) : this.sql.storeCheckpoint.run(subscriptionId, position)),
+      ...(exclusive
+        ? {
+            claim: async () => this.sql.claim.get({ ...lease(), now: Date.now() })?.position ?? null,
+            release: async () => void this.sql.release.run({ id: subscriptionId, owner }),
+          }
+        : {}),
+    };
+    const subscription = pollingSubscription(source, from, handlers, this.retry, (stopped) => this.subscriptions.delete(stopped));
     this.subscriptions.add(subscription);
     return subscription;
   }
@@ -181,6 +204,8 @@ export class SqliteEventStore implements EventStore {
     const version = this.db.pragma('user_version', { simple: true }) as bigint;
     if (version > SCHEMA_VERSION) throw new Error(`Event store file has schema version ${version}, newer than this code`);
     this.db.exec(SCHEMA);
+    const columns = new Set((this.db.prepare('PRAGMA table_info(checkpoints)').all() as { name: string }[]).map((c) => c.name));
+    for (const column of LEASE_COLUMNS) if (!columns.has(column.split(' ')[0])) this.db.exec(`ALTER TABLE checkpoints ADD COLUMN ${column}`);
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 
