@@ -1,65 +1,25 @@
 // The embedded platform through its public HTTP contract (SPEC section 4) only: the same runtime and
 // services `npm start` hosts, on a temporary data directory. One platform per describe block; every
 // test opens its own accounts, so tests do not depend on each other's order.
-import { EmbeddedPlatform, PlatformResponse, apiKey, startEmbeddedPlatform } from '@creditflow/testing';
-import { embeddedServices } from '@creditflow/platform';
+import type { Role } from '@creditflow/shell';
+import { DAY, EmbeddedPlatform, HOUR, MINUTE, apiKey, at, platformFor, tenantClient, uniqueId } from '@creditflow/testing';
 
-type Role = 'admin' | 'ops' | 'service';
 const TENANTS = ['visualgpt', 'gptimage2', 'listing-editor', 'amisi', 'apinfer'] as const;
 type Tenant = (typeof TENANTS)[number];
 
 const DECIMAL_STRING = /^\d+(\.\d+)?$/;
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
-let sequence = 0;
-/** A fresh id for accounts, usages, purchases and grants: no test shares one with another. */
-const uniqueId = (prefix: string) => `${prefix}-${++sequence}`;
-
-/** The public contract for one tenant, with that tenant's default keys. */
+/** The public contract for one tenant, with that tenant's default keys; these tests read statuses, so writes answer the response. */
 function client(platform: () => EmbeddedPlatform, tenant: Tenant) {
-  const key = (role: Role) => apiKey(tenant, role);
-  const call = (role: Role, method: string, path: string, body?: unknown): Promise<PlatformResponse> =>
-    platform().request(method, path, { key: key(role), body });
-  const ok = async (response: Promise<PlatformResponse>) => {
-    const r = await response;
-    if (r.status !== 200) throw new Error(`expected 200, got ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const base = tenantClient(platform, tenant);
+  const { call, ok } = base;
   return {
-    key,
-    call,
-    catalog: () => ok(call('service', 'GET', '/v1/catalog')),
+    ...base,
     quote: (body: object) => call('service', 'POST', '/v1/quotes', body),
-    openAccount: (accountId = uniqueId(`${tenant}-acc`), body: object = { type: 'personal' }) =>
-      ok(call('admin', 'PUT', `/v1/accounts/${accountId}`, body)).then(() => accountId),
     purchase: (body: object) => call('admin', 'POST', '/v1/purchases', body),
     grant: (accountId: string, body: object) => call('admin', 'POST', `/v1/accounts/${accountId}/grants`, body),
-    reward: (accountId: string, amount: string, grantId = uniqueId('grant')) =>
-      ok(call('admin', 'POST', `/v1/accounts/${accountId}/grants`, { grantId, type: 'reward', amount })),
     login: (accountId: string, loginId = uniqueId('login')) => call('service', 'POST', `/v1/accounts/${accountId}/logins`, { loginId }),
-    authorize: (body: object) => call('service', 'POST', '/v1/usage/authorize', body),
-    step: (usageId: string, action: 'complete' | 'fail' | 'accept' | 'reject', body?: object) =>
-      call('service', 'POST', `/v1/usage/${usageId}/${action}`, body),
-    balance: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/balance`)),
     transactions: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/transactions`)),
-    setClock: (now: Date) => ok(call('admin', 'POST', '/v1/admin/clock', { now: now.toISOString() })),
-  };
-}
-
-/** Starts one platform for the enclosing describe block and closes it after. */
-function platformFor(options: Parameters<typeof startEmbeddedPlatform>[0] = {}): () => EmbeddedPlatform {
-  let platform: EmbeddedPlatform | undefined;
-  beforeAll(async () => {
-    platform = await startEmbeddedPlatform({ services: embeddedServices, ...options });
-  });
-  afterAll(async () => {
-    await platform?.close();
-  });
-  return () => {
-    if (!platform) throw new Error('the platform did not start');
-    return platform;
   };
 }
 
@@ -578,7 +538,6 @@ describe('time on a manual clock', () => {
   const platform = platformFor({ clock: 'manual' });
   const apinfer = client(platform, 'apinfer');
   const visual = client(platform, 'visualgpt');
-  const at = (base: string, offsetMs = 0) => new Date(Date.parse(base) + offsetMs);
 
   it('sets the platform time through the admin clock', async () => {
     const now = at('2030-01-01T00:00:00Z');

@@ -4,64 +4,30 @@
 // one refund requested twice paying once. The wallet applies decisions from the bus, so balances
 // after a decision are awaited.
 import { waitFor } from '@creditflow/kernel/testing';
-import { EmbeddedPlatform, PlatformResponse, apiKey, startEmbeddedPlatform } from '@creditflow/testing';
-import { embeddedServices } from '@creditflow/platform';
+import { DAY, HOUR, MINUTE, at, platformFor, tenantClient, uniqueId } from '@creditflow/testing';
 
-type Role = 'admin' | 'ops' | 'service';
 type Tenant = 'visualgpt' | 'gptimage2' | 'amisi' | 'apinfer';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-let sequence = 0;
-const uniqueId = (prefix: string) => `${prefix}-${++sequence}`;
-const at = (base: string, offsetMs = 0) => new Date(Date.parse(base) + offsetMs);
-
-let platform: EmbeddedPlatform;
-beforeAll(async () => {
-  platform = await startEmbeddedPlatform({ services: embeddedServices, clock: 'manual' });
-});
-afterAll(async () => {
-  await platform?.close();
-});
+const platform = platformFor({ clock: 'manual' });
 
 function client(tenant: Tenant) {
-  const call = (role: Role, method: string, path: string, body?: unknown): Promise<PlatformResponse> =>
-    platform.request(method, path, { key: apiKey(tenant, role), body });
-  const ok = async (response: Promise<PlatformResponse>) => {
-    const r = await response;
-    if (r.status !== 200) throw new Error(`expected 200, got ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const base = tenantClient(platform, tenant);
+  const { call, ok } = base;
   const self = {
-    call,
-    setClock: (now: Date) => ok(call('admin', 'POST', '/v1/admin/clock', { now: now.toISOString() })),
-    openAccount: async () => {
-      const accountId = uniqueId(`${tenant}-acc`);
-      await ok(call('admin', 'PUT', `/v1/accounts/${accountId}`, { type: 'personal' }));
-      return accountId;
-    },
+    ...base,
     purchase: (accountId: string, packageId: string, amountPaid: string, currency: string, extra: object = {}) => {
       const purchaseId = uniqueId('pur');
       return ok(call('admin', 'POST', '/v1/purchases', { purchaseId, accountId, packageId, amountPaid, currency, ...extra })).then(() => purchaseId);
     },
     /** Authorizes and completes one usage; returns its id. */
-    use: async (accountId: string, usage: object) => {
-      const usageId = uniqueId('use');
-      await ok(call('service', 'POST', '/v1/usage/authorize', { usageId, accountId, ...usage }));
-      await ok(call('service', 'POST', `/v1/usage/${usageId}/complete`));
-      return usageId;
-    },
+    use: async (accountId: string, usage: object) => (await base.charge(accountId, usage, uniqueId('use'))).usageId,
     refund: (body: object) => call('admin', 'POST', '/v1/refunds', body),
     refundOk: (body: object) => ok(call('admin', 'POST', '/v1/refunds', body)),
     record: (refundId: string) => call('ops', 'GET', `/v1/refunds/${refundId}`),
-    balance: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/balance`)),
     transactions: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/transactions`)),
     purchases: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/purchases`)),
     /** Waits until the account's available balance is `available`. */
-    available: (accountId: string, available: string) =>
-      waitFor(`${accountId} at ${available}`, async () => ((await self.balance(accountId)).available === available ? true : undefined)),
+    available: (accountId: string, available: string) => base.balanceWhen(accountId, `${accountId} at ${available}`, (b) => b.available === available),
     /** Waits until a money refund's claw-back has settled (or voided) and returns the record. */
     settled: (refundId: string) =>
       waitFor(`settlement of ${refundId}`, async () => {
@@ -265,7 +231,7 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
     const first = await apinfer.refundOk(body);
     await apinfer.settled(body.refundId);
 
-    await platform.restart();
+    await platform().restart();
     expect(await apinfer.refundOk(body)).toEqual({ ...first, settlement: 'settled' });
     expect(await apinfer.refundOk({ ...body, refundId: uniqueId('ref') })).toMatchObject({ status: 'denied', rule: 'REFUND.DUPLICATE' });
     expect(await apinfer.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId: other, reason: 'unused_credits' })).toMatchObject({
