@@ -27,6 +27,20 @@ const errorBody = (error?: string) => ({ error: error ?? expect.any(String), mes
 const apinferBasic = (accountId: string, purchaseId = uniqueId('purchase')) => ({
   purchaseId, accountId, packageId: 'basic', amountPaid: '10.00', currency: 'CNY',
 });
+/** A new apinfer account holding the basic package (100 topup credits). */
+async function apinferAccountWithBasicPackage(apinfer: ReturnType<typeof client>) {
+  const accountId = await apinfer.openAccount();
+  const bought = await apinfer.purchase(apinferBasic(accountId));
+  expect(bought.status).toBe(200);
+  return accountId;
+}
+/** A new listing-editor account rewarded `credits`, with one ai-edit at `resolution` generated (authorized and completed). */
+async function generatedEdit(editor: ReturnType<typeof client>, credits: string, resolution: string) {
+  const accountId = await editor.openAccount();
+  await editor.reward(accountId, credits);
+  const { usageId } = await editor.charge(accountId, { feature: 'ai-edit', resolution });
+  return { accountId, usageId };
+}
 
 describe('authentication and roles', () => {
   const platform = platformFor();
@@ -98,8 +112,7 @@ describe('tenant isolation', () => {
   const amisi = client(platform, 'amisi');
 
   async function fundedApinferAccountWithUsage() {
-    const accountId = await apinfer.openAccount();
-    expect((await apinfer.purchase(apinferBasic(accountId))).status).toBe(200);
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     expect((await apinfer.authorize({ usageId, accountId, feature: 'qwen-image' })).status).toBe(200);
     return { accountId, usageId };
@@ -280,13 +293,6 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   const editor = client(platform, 'listing-editor');
   const gpt = client(platform, 'gptimage2');
 
-  async function apinferAccountWithBasicPackage() {
-    const accountId = await apinfer.openAccount();
-    const bought = await apinfer.purchase(apinferBasic(accountId));
-    expect(bought.status).toBe(200);
-    return accountId;
-  }
-
   it('sells apinfer’s basic package as a 100-credit topup lot that remembers the 10.00 CNY paid', async () => {
     const accountId = await apinfer.openAccount();
     const purchaseId = uniqueId('purchase');
@@ -300,7 +306,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('holds 2.625 for a high-quality image, then captures exactly that on completion', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
 
     const authorized = await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'high' });
@@ -321,7 +327,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('releases the hold when the usage fails with a platform error before completion', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'ultra' });
     expect(await apinfer.balance(accountId)).toMatchObject({ available: '96.5', held: '3.5' });
@@ -335,7 +341,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('refuses an authorization larger than the available credits with 402 and changes no balance', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     await apinfer.authorize({ usageId: uniqueId('u'), accountId, feature: 'qwen-image', quality: 'high' });
     const before = await apinfer.balance(accountId);
 
@@ -346,7 +352,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('answers a repeated authorization with the first result and holds nothing more', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const body = { usageId: uniqueId('u'), accountId, feature: 'qwen-image', quality: 'high' };
     const first = await apinfer.authorize(body);
     const transactions = await apinfer.transactions(accountId);
@@ -371,7 +377,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   // BUG (contract: "repeating a command with the same id returns the first result"): a repeated
   // authorize answers the usage's current status, so after completion it says "completed".
   it('answers an authorization repeated after completion with the first result', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const body = { usageId: uniqueId('u'), accountId, feature: 'qwen-image', quality: 'high' };
     const first = await apinfer.authorize(body);
     await apinfer.step(body.usageId, 'complete');
@@ -391,7 +397,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('answers a repeated completion with the same result and charges once', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image' });
     const first = await apinfer.step(usageId, 'complete');
@@ -402,8 +408,8 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('refuses a usage id reused with a different body (409) and changes nothing', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
-    const otherAccount = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
+    const otherAccount = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'high' });
     const before = await apinfer.transactions(accountId);
@@ -441,9 +447,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
     expect(accepted.body).toMatchObject({ usageId: kept, status: 'accepted', credits: '2' });
     expect(await editor.balance(accountId)).toMatchObject({ available: '7', held: '0', byType: { reward: '7' } });
 
-    const rejected = uniqueId('u');
-    await editor.authorize({ usageId: rejected, accountId, feature: 'ai-edit', resolution: '1K' });
-    await editor.step(rejected, 'complete');
+    const { usageId: rejected } = await editor.charge(accountId, { feature: 'ai-edit', resolution: '1K' });
     const r = await editor.step(rejected, 'reject');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ usageId: rejected, status: 'rejected' });
@@ -451,21 +455,13 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('charges a kept 4K edit 6 (2 + 4)', async () => {
-    const accountId = await editor.openAccount();
-    await editor.reward(accountId, '6');
-    const usageId = uniqueId('u');
-    await editor.authorize({ usageId, accountId, feature: 'ai-edit', resolution: '4K' });
-    await editor.step(usageId, 'complete');
+    const { accountId, usageId } = await generatedEdit(editor, '6', '4K');
     expect((await editor.step(usageId, 'accept')).status).toBe(200);
     expect(await editor.balance(accountId)).toMatchObject({ available: '0', held: '0' });
   });
 
   it('refuses an accept that cannot be paid with 402, and the result can still be rejected', async () => {
-    const accountId = await editor.openAccount();
-    await editor.reward(accountId, '1');
-    const usageId = uniqueId('u');
-    await editor.authorize({ usageId, accountId, feature: 'ai-edit', resolution: '1K' });
-    await editor.step(usageId, 'complete');
+    const { accountId, usageId } = await generatedEdit(editor, '1', '1K');
 
     const accept = await editor.step(usageId, 'accept');
     expect(accept.status).toBe(402);
@@ -490,9 +486,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
     expect(await gpt.balance(accountId)).toMatchObject({ available: '20', byType: { trial: '20' } });
     expect((await gpt.purchase({ purchaseId: uniqueId('p'), accountId, packageId: 'small', amountPaid: '4.99', currency: 'USD' })).status).toBe(200);
 
-    const usageId = uniqueId('u');
-    await gpt.authorize({ usageId, accountId, feature: 'text-to-image', resolution: '2K' });
-    await gpt.step(usageId, 'complete');
+    await gpt.charge(accountId, { feature: 'text-to-image', resolution: '2K' });
     expect(await gpt.balance(accountId)).toMatchObject({ available: '100', byType: { trial: '0', topup: '100' } });
   });
 
@@ -554,8 +548,7 @@ describe('time on a manual clock', () => {
   it('releases a hold that was not completed within apinfer’s 10-minute hold timeout', async () => {
     const start = '2030-02-01T00:00:00Z';
     await apinfer.setClock(at(start));
-    const accountId = await apinfer.openAccount();
-    await apinfer.purchase(apinferBasic(accountId));
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'high' });
 
@@ -572,8 +565,7 @@ describe('time on a manual clock', () => {
   it('lets a hold completed in time stay charged after the timeout passes', async () => {
     const start = '2030-03-01T00:00:00Z';
     await apinfer.setClock(at(start));
-    const accountId = await apinfer.openAccount();
-    await apinfer.purchase(apinferBasic(accountId));
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image' });
     await apinfer.setClock(at(start, 9 * MINUTE));
@@ -645,8 +637,7 @@ describe('bad input changes nothing', () => {
   const accounts: Record<keyof typeof clients, string> = { apinfer: '', visualgpt: '', gptimage2: '' };
 
   beforeAll(async () => {
-    accounts.apinfer = await apinfer.openAccount();
-    await apinfer.purchase(apinferBasic(accounts.apinfer));
+    accounts.apinfer = await apinferAccountWithBasicPackage(apinfer);
     accounts.visualgpt = await visual.openAccount();
     await visual.reward(accounts.visualgpt, '20');
     accounts.gptimage2 = await gpt.openAccount();
@@ -792,15 +783,10 @@ describe('durability across a restart', () => {
   });
 
   it('finishes after the restart what was started before it', async () => {
-    const accountId = await apinfer.openAccount();
-    await apinfer.purchase(apinferBasic(accountId));
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'ultra' });
-    const editorAccount = await editor.openAccount();
-    await editor.reward(editorAccount, '10');
-    const edit = uniqueId('u');
-    await editor.authorize({ usageId: edit, accountId: editorAccount, feature: 'ai-edit', resolution: '4K' });
-    await editor.step(edit, 'complete');
+    const { accountId: editorAccount, usageId: edit } = await generatedEdit(editor, '10', '4K');
 
     await platform().restart();
 
@@ -818,8 +804,7 @@ describe('bad input for every endpoint (issue 3): 400 with a clear error, and no
   const accounts: Record<Known, string> = { apinfer: '', visualgpt: '', gptimage2: '' };
 
   beforeAll(async () => {
-    accounts.apinfer = await tenants.apinfer.openAccount();
-    await tenants.apinfer.purchase(apinferBasic(accounts.apinfer));
+    accounts.apinfer = await apinferAccountWithBasicPackage(tenants.apinfer);
     accounts.visualgpt = await tenants.visualgpt.openAccount(uniqueId('team'), { type: 'team', members: ['alice'] });
     await tenants.visualgpt.reward(accounts.visualgpt, '20');
     accounts.gptimage2 = await tenants.gptimage2.openAccount();
