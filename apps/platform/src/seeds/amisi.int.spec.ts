@@ -4,7 +4,6 @@
 // credits that are non-refundable and non-transferable. CHOSEN in config/tenants/amisi.yaml: the
 // credit packages (the seed gives no figures) and maxMembers 1 for free and basic.
 import { waitFor } from '@creditflow/kernel/testing';
-import { apiKey } from '@creditflow/testing';
 import { SEED_WAIT_MS, at, platformFor, tenantApi, uniqueId } from './seed-platform.testing';
 
 describe('amisi (seed 003) through HTTP', () => {
@@ -240,7 +239,7 @@ describe('amisi (seed 003) through HTTP', () => {
       const from = await amisi.openAccount();
       const to = await amisi.openAccount();
       await amisi.reward(from, '10');
-      const r = await platform().request('POST', `/v1/accounts/${from}/transfers`, { key: apiKey('amisi', 'admin'), body: { toAccountId: to, amount: '5' } });
+      const r = await amisi.call('admin', 'POST', `/v1/accounts/${from}/transfers`, { toAccountId: to, amount: '5' });
       expect(r).toMatchObject({ status: 422, body: { error: 'transfer_refused' } });
       expect((await amisi.balance(from)).available).toBe('10');
       expect((await amisi.balance(to)).available).toBe('0');
