@@ -2,65 +2,25 @@ import { Logger } from '@nestjs/common';
 // The embedded platform through its public HTTP contract (SPEC section 4) only: the same runtime and
 // services `npm start` hosts, on a temporary data directory. One platform per describe block; every
 // test opens its own accounts, so tests do not depend on each other's order.
-import { EmbeddedPlatform, PlatformResponse, apiKey, startEmbeddedPlatform } from '@creditflow/testing';
-import { embeddedServices } from '@creditflow/platform';
+import type { Role } from '@creditflow/shell';
+import { DAY, EmbeddedPlatform, HOUR, MINUTE, apiKey, at, platformFor, tenantClient, uniqueId } from '@creditflow/testing';
 
-type Role = 'admin' | 'ops' | 'service';
 const TENANTS = ['visualgpt', 'gptimage2', 'listing-editor', 'amisi', 'apinfer'] as const;
 type Tenant = (typeof TENANTS)[number];
 
 const DECIMAL_STRING = /^\d+(\.\d+)?$/;
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
-let sequence = 0;
-/** A fresh id for accounts, usages, purchases and grants: no test shares one with another. */
-const uniqueId = (prefix: string) => `${prefix}-${++sequence}`;
-
-/** The public contract for one tenant, with that tenant's default keys. */
+/** The public contract for one tenant, with that tenant's default keys; these tests read statuses, so writes answer the response. */
 function client(platform: () => EmbeddedPlatform, tenant: Tenant) {
-  const key = (role: Role) => apiKey(tenant, role);
-  const call = (role: Role, method: string, path: string, body?: unknown): Promise<PlatformResponse> =>
-    platform().request(method, path, { key: key(role), body });
-  const ok = async (response: Promise<PlatformResponse>) => {
-    const r = await response;
-    if (r.status !== 200) throw new Error(`expected 200, got ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const base = tenantClient(platform, tenant);
+  const { call, ok } = base;
   return {
-    key,
-    call,
-    catalog: () => ok(call('service', 'GET', '/v1/catalog')),
+    ...base,
     quote: (body: object) => call('service', 'POST', '/v1/quotes', body),
-    openAccount: (accountId = uniqueId(`${tenant}-acc`), body: object = { type: 'personal' }) =>
-      ok(call('admin', 'PUT', `/v1/accounts/${accountId}`, body)).then(() => accountId),
     purchase: (body: object) => call('admin', 'POST', '/v1/purchases', body),
     grant: (accountId: string, body: object) => call('admin', 'POST', `/v1/accounts/${accountId}/grants`, body),
-    reward: (accountId: string, amount: string, grantId = uniqueId('grant')) =>
-      ok(call('admin', 'POST', `/v1/accounts/${accountId}/grants`, { grantId, type: 'reward', amount })),
     login: (accountId: string, loginId = uniqueId('login')) => call('service', 'POST', `/v1/accounts/${accountId}/logins`, { loginId }),
-    authorize: (body: object) => call('service', 'POST', '/v1/usage/authorize', body),
-    step: (usageId: string, action: 'complete' | 'fail' | 'accept' | 'reject', body?: object) =>
-      call('service', 'POST', `/v1/usage/${usageId}/${action}`, body),
-    balance: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/balance`)),
     transactions: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/transactions`)),
-    setClock: (now: Date) => ok(call('admin', 'POST', '/v1/admin/clock', { now: now.toISOString() })),
-  };
-}
-
-/** Starts one platform for the enclosing describe block and closes it after. */
-function platformFor(options: Parameters<typeof startEmbeddedPlatform>[0] = {}): () => EmbeddedPlatform {
-  let platform: EmbeddedPlatform | undefined;
-  beforeAll(async () => {
-    platform = await startEmbeddedPlatform({ services: embeddedServices, ...options });
-  });
-  afterAll(async () => {
-    await platform?.close();
-  });
-  return () => {
-    if (!platform) throw new Error('the platform did not start');
-    return platform;
   };
 }
 
@@ -68,6 +28,20 @@ const errorBody = (error?: string) => ({ error: error ?? expect.any(String), mes
 const apinferBasic = (accountId: string, purchaseId = uniqueId('purchase')) => ({
   purchaseId, accountId, packageId: 'basic', amountPaid: '10.00', currency: 'CNY',
 });
+/** A new apinfer account holding the basic package (100 topup credits). */
+async function apinferAccountWithBasicPackage(apinfer: ReturnType<typeof client>) {
+  const accountId = await apinfer.openAccount();
+  const bought = await apinfer.purchase(apinferBasic(accountId));
+  expect(bought.status).toBe(200);
+  return accountId;
+}
+/** A new listing-editor account rewarded `credits`, with one ai-edit at `resolution` generated (authorized and completed). */
+async function generatedEdit(editor: ReturnType<typeof client>, credits: string, resolution: string) {
+  const accountId = await editor.openAccount();
+  await editor.reward(accountId, credits);
+  const { usageId } = await editor.charge(accountId, { feature: 'ai-edit', resolution });
+  return { accountId, usageId };
+}
 
 describe('authentication and roles', () => {
   const platform = platformFor();
@@ -139,8 +113,7 @@ describe('tenant isolation', () => {
   const amisi = client(platform, 'amisi');
 
   async function fundedApinferAccountWithUsage() {
-    const accountId = await apinfer.openAccount();
-    expect((await apinfer.purchase(apinferBasic(accountId))).status).toBe(200);
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     expect((await apinfer.authorize({ usageId, accountId, feature: 'qwen-image' })).status).toBe(200);
     return { accountId, usageId };
@@ -321,13 +294,6 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   const editor = client(platform, 'listing-editor');
   const gpt = client(platform, 'gptimage2');
 
-  async function apinferAccountWithBasicPackage() {
-    const accountId = await apinfer.openAccount();
-    const bought = await apinfer.purchase(apinferBasic(accountId));
-    expect(bought.status).toBe(200);
-    return accountId;
-  }
-
   it('sells apinfer’s basic package as a 100-credit topup lot that remembers the 10.00 CNY paid', async () => {
     const accountId = await apinfer.openAccount();
     const purchaseId = uniqueId('purchase');
@@ -341,7 +307,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('holds 2.625 for a high-quality image, then captures exactly that on completion', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
 
     const authorized = await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'high' });
@@ -362,7 +328,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('releases the hold when the usage fails with a platform error before completion', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'ultra' });
     expect(await apinfer.balance(accountId)).toMatchObject({ available: '96.5', held: '3.5' });
@@ -376,7 +342,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('refuses an authorization larger than the available credits with 402 and changes no balance', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     await apinfer.authorize({ usageId: uniqueId('u'), accountId, feature: 'qwen-image', quality: 'high' });
     const before = await apinfer.balance(accountId);
 
@@ -387,7 +353,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('answers a repeated authorization with the first result and holds nothing more', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const body = { usageId: uniqueId('u'), accountId, feature: 'qwen-image', quality: 'high' };
     const first = await apinfer.authorize(body);
     const transactions = await apinfer.transactions(accountId);
@@ -412,7 +378,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   // BUG (contract: "repeating a command with the same id returns the first result"): a repeated
   // authorize answers the usage's current status, so after completion it says "completed".
   it('answers an authorization repeated after completion with the first result', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const body = { usageId: uniqueId('u'), accountId, feature: 'qwen-image', quality: 'high' };
     const first = await apinfer.authorize(body);
     await apinfer.step(body.usageId, 'complete');
@@ -432,7 +398,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('answers a repeated completion with the same result and charges once', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image' });
     const first = await apinfer.step(usageId, 'complete');
@@ -443,8 +409,8 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('refuses a usage id reused with a different body (409) and changes nothing', async () => {
-    const accountId = await apinferAccountWithBasicPackage();
-    const otherAccount = await apinferAccountWithBasicPackage();
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
+    const otherAccount = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'high' });
     const before = await apinfer.transactions(accountId);
@@ -482,9 +448,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
     expect(accepted.body).toMatchObject({ usageId: kept, status: 'accepted', credits: '2' });
     expect(await editor.balance(accountId)).toMatchObject({ available: '7', held: '0', byType: { reward: '7' } });
 
-    const rejected = uniqueId('u');
-    await editor.authorize({ usageId: rejected, accountId, feature: 'ai-edit', resolution: '1K' });
-    await editor.step(rejected, 'complete');
+    const { usageId: rejected } = await editor.charge(accountId, { feature: 'ai-edit', resolution: '1K' });
     const r = await editor.step(rejected, 'reject');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ usageId: rejected, status: 'rejected' });
@@ -492,21 +456,13 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
   });
 
   it('charges a kept 4K edit 6 (2 + 4)', async () => {
-    const accountId = await editor.openAccount();
-    await editor.reward(accountId, '6');
-    const usageId = uniqueId('u');
-    await editor.authorize({ usageId, accountId, feature: 'ai-edit', resolution: '4K' });
-    await editor.step(usageId, 'complete');
+    const { accountId, usageId } = await generatedEdit(editor, '6', '4K');
     expect((await editor.step(usageId, 'accept')).status).toBe(200);
     expect(await editor.balance(accountId)).toMatchObject({ available: '0', held: '0' });
   });
 
   it('refuses an accept that cannot be paid with 402, and the result can still be rejected', async () => {
-    const accountId = await editor.openAccount();
-    await editor.reward(accountId, '1');
-    const usageId = uniqueId('u');
-    await editor.authorize({ usageId, accountId, feature: 'ai-edit', resolution: '1K' });
-    await editor.step(usageId, 'complete');
+    const { accountId, usageId } = await generatedEdit(editor, '1', '1K');
 
     const accept = await editor.step(usageId, 'accept');
     expect(accept.status).toBe(402);
@@ -531,9 +487,7 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
     expect(await gpt.balance(accountId)).toMatchObject({ available: '20', byType: { trial: '20' } });
     expect((await gpt.purchase({ purchaseId: uniqueId('p'), accountId, packageId: 'small', amountPaid: '4.99', currency: 'USD' })).status).toBe(200);
 
-    const usageId = uniqueId('u');
-    await gpt.authorize({ usageId, accountId, feature: 'text-to-image', resolution: '2K' });
-    await gpt.step(usageId, 'complete');
+    await gpt.charge(accountId, { feature: 'text-to-image', resolution: '2K' });
     expect(await gpt.balance(accountId)).toMatchObject({ available: '100', byType: { trial: '0', topup: '100' } });
   });
 
@@ -579,7 +533,6 @@ describe('time on a manual clock', () => {
   const platform = platformFor({ clock: 'manual' });
   const apinfer = client(platform, 'apinfer');
   const visual = client(platform, 'visualgpt');
-  const at = (base: string, offsetMs = 0) => new Date(Date.parse(base) + offsetMs);
 
   it('sets the platform time through the admin clock', async () => {
     const now = at('2030-01-01T00:00:00Z');
@@ -596,8 +549,7 @@ describe('time on a manual clock', () => {
   it('releases a hold that was not completed within apinfer’s 10-minute hold timeout', async () => {
     const start = '2030-02-01T00:00:00Z';
     await apinfer.setClock(at(start));
-    const accountId = await apinfer.openAccount();
-    await apinfer.purchase(apinferBasic(accountId));
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'high' });
 
@@ -614,8 +566,7 @@ describe('time on a manual clock', () => {
   it('lets a hold completed in time stay charged after the timeout passes', async () => {
     const start = '2030-03-01T00:00:00Z';
     await apinfer.setClock(at(start));
-    const accountId = await apinfer.openAccount();
-    await apinfer.purchase(apinferBasic(accountId));
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image' });
     await apinfer.setClock(at(start, 9 * MINUTE));
@@ -687,8 +638,7 @@ describe('bad input changes nothing', () => {
   const accounts: Record<keyof typeof clients, string> = { apinfer: '', visualgpt: '', gptimage2: '' };
 
   beforeAll(async () => {
-    accounts.apinfer = await apinfer.openAccount();
-    await apinfer.purchase(apinferBasic(accounts.apinfer));
+    accounts.apinfer = await apinferAccountWithBasicPackage(apinfer);
     accounts.visualgpt = await visual.openAccount();
     await visual.reward(accounts.visualgpt, '20');
     accounts.gptimage2 = await gpt.openAccount();
@@ -778,8 +728,7 @@ describe('bad input changes nothing', () => {
     expect((await apinfer.call('ops', 'GET', `/v1/accounts/${ghost}/balance`)).status).toBe(404);
   });
 
-  // BUG: the usage index remembers usageId -> accountId before the command runs, so an authorize
-  // refused for an unknown account still binds its usageId, and retrying it on the right account is 409.
+  // An authorize refused for an unknown account claims nothing, so its usageId stays free for the right account.
   it('leaves the usage id free after an authorize refused for an unknown account', async () => {
     const usageId = uniqueId('u');
     expect((await apinfer.authorize({ usageId, accountId: uniqueId('typo'), feature: 'qwen-image' })).status).toBe(404);
@@ -834,15 +783,10 @@ describe('durability across a restart', () => {
   });
 
   it('finishes after the restart what was started before it', async () => {
-    const accountId = await apinfer.openAccount();
-    await apinfer.purchase(apinferBasic(accountId));
+    const accountId = await apinferAccountWithBasicPackage(apinfer);
     const usageId = uniqueId('u');
     await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'ultra' });
-    const editorAccount = await editor.openAccount();
-    await editor.reward(editorAccount, '10');
-    const edit = uniqueId('u');
-    await editor.authorize({ usageId: edit, accountId: editorAccount, feature: 'ai-edit', resolution: '4K' });
-    await editor.step(edit, 'complete');
+    const { accountId: editorAccount, usageId: edit } = await generatedEdit(editor, '10', '4K');
 
     await platform().restart();
 
@@ -860,8 +804,7 @@ describe('bad input for every endpoint (issue 3): 400 with a clear error, and no
   const accounts: Record<Known, string> = { apinfer: '', visualgpt: '', gptimage2: '' };
 
   beforeAll(async () => {
-    accounts.apinfer = await tenants.apinfer.openAccount();
-    await tenants.apinfer.purchase(apinferBasic(accounts.apinfer));
+    accounts.apinfer = await apinferAccountWithBasicPackage(tenants.apinfer);
     accounts.visualgpt = await tenants.visualgpt.openAccount(uniqueId('team'), { type: 'team', members: ['alice'] });
     await tenants.visualgpt.reward(accounts.visualgpt, '20');
     accounts.gptimage2 = await tenants.gptimage2.openAccount();

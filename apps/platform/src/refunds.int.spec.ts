@@ -4,64 +4,30 @@
 // one refund requested twice paying once. The wallet applies decisions from the bus, so balances
 // after a decision are awaited.
 import { waitFor } from '@creditflow/kernel/testing';
-import { EmbeddedPlatform, PlatformResponse, apiKey, startEmbeddedPlatform } from '@creditflow/testing';
-import { embeddedServices } from '@creditflow/platform';
+import { DAY, HOUR, MINUTE, at, platformFor, tenantClient, uniqueId } from '@creditflow/testing';
 
-type Role = 'admin' | 'ops' | 'service';
 type Tenant = 'visualgpt' | 'gptimage2' | 'amisi' | 'apinfer';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-let sequence = 0;
-const uniqueId = (prefix: string) => `${prefix}-${++sequence}`;
-const at = (base: string, offsetMs = 0) => new Date(Date.parse(base) + offsetMs);
-
-let platform: EmbeddedPlatform;
-beforeAll(async () => {
-  platform = await startEmbeddedPlatform({ services: embeddedServices, clock: 'manual' });
-});
-afterAll(async () => {
-  await platform?.close();
-});
+const platform = platformFor({ clock: 'manual' });
 
 function client(tenant: Tenant) {
-  const call = (role: Role, method: string, path: string, body?: unknown): Promise<PlatformResponse> =>
-    platform.request(method, path, { key: apiKey(tenant, role), body });
-  const ok = async (response: Promise<PlatformResponse>) => {
-    const r = await response;
-    if (r.status !== 200) throw new Error(`expected 200, got ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const base = tenantClient(platform, tenant);
+  const { call, ok } = base;
   const self = {
-    call,
-    setClock: (now: Date) => ok(call('admin', 'POST', '/v1/admin/clock', { now: now.toISOString() })),
-    openAccount: async () => {
-      const accountId = uniqueId(`${tenant}-acc`);
-      await ok(call('admin', 'PUT', `/v1/accounts/${accountId}`, { type: 'personal' }));
-      return accountId;
-    },
+    ...base,
     purchase: (accountId: string, packageId: string, amountPaid: string, currency: string, extra: object = {}) => {
       const purchaseId = uniqueId('pur');
       return ok(call('admin', 'POST', '/v1/purchases', { purchaseId, accountId, packageId, amountPaid, currency, ...extra })).then(() => purchaseId);
     },
     /** Authorizes and completes one usage; returns its id. */
-    use: async (accountId: string, usage: object) => {
-      const usageId = uniqueId('use');
-      await ok(call('service', 'POST', '/v1/usage/authorize', { usageId, accountId, ...usage }));
-      await ok(call('service', 'POST', `/v1/usage/${usageId}/complete`));
-      return usageId;
-    },
+    use: async (accountId: string, usage: object) => (await base.charge(accountId, usage, uniqueId('use'))).usageId,
     refund: (body: object) => call('admin', 'POST', '/v1/refunds', body),
     refundOk: (body: object) => ok(call('admin', 'POST', '/v1/refunds', body)),
     record: (refundId: string) => call('ops', 'GET', `/v1/refunds/${refundId}`),
-    balance: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/balance`)),
     transactions: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/transactions`)),
     purchases: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/purchases`)),
     /** Waits until the account's available balance is `available`. */
-    available: (accountId: string, available: string) =>
-      waitFor(`${accountId} at ${available}`, async () => ((await self.balance(accountId)).available === available ? true : undefined)),
+    available: (accountId: string, available: string) => base.balanceWhen(accountId, `${accountId} at ${available}`, (b) => b.available === available),
     /** Waits until a money refund's claw-back has settled (or voided) and returns the record. */
     settled: (refundId: string) =>
       waitFor(`settlement of ${refundId}`, async () => {
@@ -80,11 +46,15 @@ const amisi = client('amisi');
 describe('visualgpt: initial payment within 24 h, never promotional, never a repeat purchase', () => {
   const T = '2031-01-10T09:00:00Z';
   const small = (accountId: string, extra: object = {}) => visual.purchase(accountId, 'small', '9.99', 'USD', extra); // 100 credits
-
-  it('refunds the unused credits of a partly used initial payment at 23 h 59 min, at its price per credit, and the wallet claws them back', async () => {
+  /** An account opened at T that bought the small package then. */
+  const boughtSmallAtT = async (extra: object = {}) => {
     await visual.setClock(at(T));
     const accountId = await visual.openAccount();
-    const purchaseId = await small(accountId);
+    return { accountId, purchaseId: await small(accountId, extra) };
+  };
+
+  it('refunds the unused credits of a partly used initial payment at 23 h 59 min, at its price per credit, and the wallet claws them back', async () => {
+    const { accountId, purchaseId } = await boughtSmallAtT();
     await visual.use(accountId, { feature: 'image-editor', model: 'seedream-4.0' }); // 3 credits
     await visual.setClock(at(T, 23 * HOUR + 59 * MINUTE));
 
@@ -104,9 +74,7 @@ describe('visualgpt: initial payment within 24 h, never promotional, never a rep
   });
 
   it('denies the same request at 24 h 01 min', async () => {
-    await visual.setClock(at(T));
-    const accountId = await visual.openAccount();
-    const purchaseId = await small(accountId);
+    const { accountId, purchaseId } = await boughtSmallAtT();
     await visual.setClock(at(T, 24 * HOUR + MINUTE));
     const decision = await visual.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'initial_payment' });
     expect(decision).toMatchObject({ status: 'denied', rule: 'REFUND.OUTSIDE_WINDOW', reason: expect.stringContaining('24 hours') });
@@ -116,18 +84,14 @@ describe('visualgpt: initial payment within 24 h, never promotional, never a rep
   });
 
   it('denies a promotional initial payment', async () => {
-    await visual.setClock(at(T));
-    const accountId = await visual.openAccount();
-    const purchaseId = await small(accountId, { promotional: true });
+    const { accountId, purchaseId } = await boughtSmallAtT({ promotional: true });
     await visual.setClock(at(T, HOUR));
     const decision = await visual.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'initial_payment' });
     expect(decision).toMatchObject({ status: 'denied', rule: 'REFUND.PROMOTIONAL' });
   });
 
   it('denies a repeat purchase within 24 h and still refunds the initial one', async () => {
-    await visual.setClock(at(T));
-    const accountId = await visual.openAccount();
-    const first = await small(accountId);
+    const { accountId, purchaseId: first } = await boughtSmallAtT();
     await visual.setClock(at(T, HOUR));
     const second = await small(accountId);
     await visual.setClock(at(T, 2 * HOUR));
@@ -141,9 +105,7 @@ describe('visualgpt: initial payment within 24 h, never promotional, never a rep
   });
 
   it('denies a fully used initial payment: nothing unused', async () => {
-    await visual.setClock(at(T));
-    const accountId = await visual.openAccount();
-    const purchaseId = await small(accountId);
+    const { accountId, purchaseId } = await boughtSmallAtT();
     await visual.use(accountId, { feature: 'image-editor', model: 'flux-kontext-pro', quantity: 20 }); // 100 credits
     await visual.setClock(at(T, HOUR));
     const decision = await visual.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'initial_payment' });
@@ -151,9 +113,7 @@ describe('visualgpt: initial payment within 24 h, never promotional, never a rep
   });
 
   it('restores a generation that failed through system failure, once', async () => {
-    await visual.setClock(at(T));
-    const accountId = await visual.openAccount();
-    await small(accountId);
+    const { accountId } = await boughtSmallAtT();
     const usageId = await visual.use(accountId, { feature: 'image-editor', model: 'nano-banana' }); // 4 credits
     expect((await visual.call('service', 'POST', `/v1/usage/${usageId}/fail`, { reason: 'platform_error' })).status).toBe(200);
 
@@ -167,9 +127,7 @@ describe('visualgpt: initial payment within 24 h, never promotional, never a rep
   });
 
   it('denies a system_failure request for a generation that was cancelled, not failed', async () => {
-    await visual.setClock(at(T));
-    const accountId = await visual.openAccount();
-    await small(accountId);
+    const { accountId } = await boughtSmallAtT();
     const usageId = await visual.use(accountId, { feature: 'image-upscaler' });
     await visual.call('service', 'POST', `/v1/usage/${usageId}/fail`, { reason: 'cancelled' });
     const decision = await visual.refundOk({ refundId: uniqueId('ref'), accountId, usageId, reason: 'system_failure' });
@@ -181,6 +139,12 @@ describe('visualgpt: initial payment within 24 h, never promotional, never a rep
 describe('apinfer: unused credits of any purchase within 30 days, at its price per credit', () => {
   const T = '2031-03-01T00:00:00Z';
   const basic = (accountId: string) => apinfer.purchase(accountId, 'basic', '10', 'CNY'); // 100 credits
+  /** An account opened at T that bought the basic package then. */
+  const boughtBasicAtT = async () => {
+    await apinfer.setClock(at(T));
+    const accountId = await apinfer.openAccount();
+    return { accountId, purchaseId: await basic(accountId) };
+  };
 
   it('approves on day 30 and denies on day 31', async () => {
     await apinfer.setClock(at(T));
@@ -201,9 +165,7 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
   });
 
   it('refunds a partly used purchase pro rata, rounding down to the fen', async () => {
-    await apinfer.setClock(at(T));
-    const accountId = await apinfer.openAccount();
-    const purchaseId = await basic(accountId);
+    const { accountId, purchaseId } = await boughtBasicAtT();
     await apinfer.use(accountId, { feature: 'qwen-image', quality: 'high' }); // 2.625
     await apinfer.setClock(at(T, 3 * DAY));
     const decision = await apinfer.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'unused_credits' });
@@ -212,9 +174,7 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
   });
 
   it('lets the consumption order decide which of two purchases is unused', async () => {
-    await apinfer.setClock(at(T));
-    const accountId = await apinfer.openAccount();
-    const older = await basic(accountId);
+    const { accountId, purchaseId: older } = await boughtBasicAtT();
     await apinfer.setClock(at(T, HOUR));
     const newer = await basic(accountId);
     // 140 credits: same type, neither expires, so the oldest lot first: 100 from `older`, 40 from `newer`.
@@ -233,9 +193,7 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
   });
 
   it('pays once when the same refund is requested twice, and refuses a second refund of the purchase', async () => {
-    await apinfer.setClock(at(T));
-    const accountId = await apinfer.openAccount();
-    const purchaseId = await basic(accountId);
+    const { accountId, purchaseId } = await boughtBasicAtT();
     await apinfer.use(accountId, { feature: 'qwen-image' }); // 1.75
     await apinfer.setClock(at(T, DAY));
     const refundId = uniqueId('ref');
@@ -257,15 +215,13 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
   });
 
   it('keeps decisions and what it knows of the wallet across a restart', async () => {
-    await apinfer.setClock(at(T));
-    const accountId = await apinfer.openAccount();
-    const purchaseId = await basic(accountId);
+    const { accountId, purchaseId } = await boughtBasicAtT();
     const other = await basic(accountId);
     const body = { refundId: uniqueId('ref'), accountId, purchaseId, reason: 'unused_credits' };
     const first = await apinfer.refundOk(body);
     await apinfer.settled(body.refundId);
 
-    await platform.restart();
+    await platform().restart();
     expect(await apinfer.refundOk(body)).toEqual({ ...first, settlement: 'settled' });
     expect(await apinfer.refundOk({ ...body, refundId: uniqueId('ref') })).toMatchObject({ status: 'denied', rule: 'REFUND.DUPLICATE' });
     expect(await apinfer.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId: other, reason: 'unused_credits' })).toMatchObject({
@@ -275,9 +231,7 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
   });
 
   it('answers a refundId reused for another request with 409 and decides nothing', async () => {
-    await apinfer.setClock(at(T));
-    const accountId = await apinfer.openAccount();
-    const purchaseId = await basic(accountId);
+    const { accountId, purchaseId } = await boughtBasicAtT();
     const other = await basic(accountId);
     const refundId = uniqueId('ref');
     await apinfer.refundOk({ refundId, accountId, purchaseId, reason: 'unused_credits' });
@@ -287,9 +241,7 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
   });
 
   it('refunds only unheld credits while a generation is in flight; the released hold stays with the account', async () => {
-    await apinfer.setClock(at(T));
-    const accountId = await apinfer.openAccount();
-    const purchaseId = await basic(accountId);
+    const { accountId, purchaseId } = await boughtBasicAtT();
     const usageId = uniqueId('use');
     expect((await apinfer.call('service', 'POST', '/v1/usage/authorize', { usageId, accountId, feature: 'qwen-image', quality: 'high' })).status).toBe(200);
 
@@ -303,9 +255,7 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
   });
 
   it('restores a platform-error failure on request (apinfer does not restore without one)', async () => {
-    await apinfer.setClock(at(T));
-    const accountId = await apinfer.openAccount();
-    await basic(accountId);
+    const { accountId } = await boughtBasicAtT();
     const usageId = await apinfer.use(accountId, { feature: 'qwen-image' });
     await apinfer.call('service', 'POST', `/v1/usage/${usageId}/fail`, { reason: 'platform_error' });
     const automatic = await waitFor('the automatic decision', async () => {
@@ -336,9 +286,7 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
   });
 
   it('never shows one tenant’s accounts to another (404) and needs the admin role (403)', async () => {
-    await apinfer.setClock(at(T));
-    const accountId = await apinfer.openAccount();
-    const purchaseId = await basic(accountId);
+    const { accountId, purchaseId } = await boughtBasicAtT();
     const foreign = await visual.refund({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'unused_credits' });
     expect(foreign).toMatchObject({ status: 404, body: { error: 'account_not_found' } });
     const asService = await apinfer.call('service', 'POST', '/v1/refunds', { refundId: uniqueId('ref'), accountId, purchaseId, reason: 'unused_credits' });

@@ -10,64 +10,32 @@ import { createEventStore } from '@creditflow/event-store';
 import { sleep } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
 import { SqliteBus } from '@creditflow/messaging';
-import { ApiKeyGrant, EmbeddedPlatform, PlatformResponse, apiKey, defaultApiKeys, startEmbeddedPlatform, tenantsWithDailyReset } from '@creditflow/testing';
+import {
+  ApiKeyGrant, DAY, EmbeddedPlatform, apiKey, defaultApiKeys, platformFor, startEmbeddedPlatform, tenantClient, tenantsWithDailyReset, uniqueId,
+} from '@creditflow/testing';
 
-type Role = 'admin' | 'ops' | 'service';
-const DAY = 86_400_000;
 /** How long these tests wait (`waitFor`) for the scheduler's events to reach the wallet. */
 const WAIT_MS = 15_000;
 
-let sequence = 0;
-const uniqueId = (prefix: string) => `${prefix}-${++sequence}`;
-
 function client(platform: () => EmbeddedPlatform, tenant: string) {
-  const call = (role: Role, method: string, path: string, body?: unknown): Promise<PlatformResponse> =>
-    platform().request(method, path, { key: apiKey(tenant, role), body });
-  const ok = async (response: Promise<PlatformResponse>) => {
-    const r = await response;
-    if (r.status !== 200) throw new Error(`expected 200, got ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
-  const api = {
-    call,
-    setClock: (now: string | Date) => ok(call('admin', 'POST', '/v1/admin/clock', { now: new Date(now).toISOString() })),
-    tick: () => ok(call('admin', 'POST', '/v1/scheduler/ticks', {})),
-    openAccount: async (accountId: string) => (await ok(call('admin', 'PUT', `/v1/accounts/${accountId}`, { type: 'personal' })), accountId),
-    subscribe: (accountId: string, planId: string, billingPeriod = 'monthly') => call('admin', 'PUT', `/v1/accounts/${accountId}/subscription`, { planId, billingPeriod }),
+  const base = tenantClient(platform, tenant, { waitMs: WAIT_MS });
+  const { call, ok } = base;
+  return {
+    ...base,
     cancel: (accountId: string) => call('admin', 'DELETE', `/v1/accounts/${accountId}/subscription`),
     subscription: (accountId: string) => call('ops', 'GET', `/v1/accounts/${accountId}/subscription`),
     purchase: (body: object) => ok(call('admin', 'POST', '/v1/purchases', body)),
     login: (accountId: string) => ok(call('service', 'POST', `/v1/accounts/${accountId}/logins`, { loginId: uniqueId('login') })),
-    balance: (accountId: string) => ok(call('ops', 'GET', `/v1/accounts/${accountId}/balance`)),
     transactions: async (accountId: string) => (await ok(call('ops', 'GET', `/v1/accounts/${accountId}/transactions`))).transactions as Record<string, any>[],
-    /** Authorizes and completes one usage; fails the test if it is not charged. */
+    /** Authorizes and completes one usage; fails the test if it is not charged. Answers the credits charged. */
     use: async (accountId: string, body: object, usageId = uniqueId('u')) => {
-      const authorized = await call('service', 'POST', '/v1/usage/authorize', { usageId, accountId, ...body });
-      if (authorized.status !== 200 || authorized.body.status !== 'authorized') throw new Error(`authorize: ${authorized.status} ${JSON.stringify(authorized.body)}`);
-      await ok(call('service', 'POST', `/v1/usage/${usageId}/complete`));
-      return authorized.body.credits as string;
+      const { authorized } = await base.charge(accountId, body, usageId);
+      if (authorized.status !== 'authorized') throw new Error(`authorize: ${JSON.stringify(authorized)}`);
+      return authorized.credits as string;
     },
-    /** Waits until the account holds a lot whose id satisfies `match` (a scheduler grant has landed). */
+    /** Waits until the account holds the lot `lotId` (a scheduler grant has landed); answers the balance. */
     lotArrived: (accountId: string, lotId: string) =>
-      waitFor(`lot ${lotId} on ${accountId}`, async () => {
-        const b = await api.balance(accountId);
-        return b.lots.some((l: { lotId: string }) => l.lotId === lotId) ? b : undefined;
-      }, WAIT_MS),
-  };
-  return api;
-}
-
-function platformFor(options: Parameters<typeof startEmbeddedPlatform>[0] = {}): () => EmbeddedPlatform {
-  let platform: EmbeddedPlatform | undefined;
-  beforeAll(async () => {
-    platform = await startEmbeddedPlatform({ clock: 'manual', ...options });
-  });
-  afterAll(async () => {
-    await platform?.close();
-  });
-  return () => {
-    if (!platform) throw new Error('the platform did not start');
-    return platform;
+      base.balanceWhen(accountId, `lot ${lotId} on ${accountId}`, (b) => b.lots.some((l: { lotId: string }) => l.lotId === lotId)),
   };
 }
 
@@ -85,7 +53,7 @@ const subscriptionLots = (balance: { lots: { type: string; lotId: string; remain
     .sort((a, b) => Number(a[0]) - Number(b[0]));
 
 describe('an Amisi Pro subscription over a year, anchored on Jan 31', () => {
-  const platform = platformFor();
+  const platform = platformFor({ clock: 'manual' });
   const amisi = client(platform, 'amisi');
 
   // Boundaries of a 2027-01-31T10:00Z anchor: the last day of shorter months, back to the 31st when it can.
@@ -158,7 +126,7 @@ describe('an Amisi Pro subscription over a year, anchored on Jan 31', () => {
 });
 
 describe('GPT Image 2: subscription credits refresh each cycle; one-time credits are untouched', () => {
-  const platform = platformFor();
+  const platform = platformFor({ clock: 'manual' });
   const gpt = client(platform, 'gptimage2');
 
   it('replaces the subscription balance at each boundary and leaves trial and purchased credits alone', async () => {
@@ -201,7 +169,7 @@ describe('GPT Image 2: subscription credits refresh each cycle; one-time credits
 });
 
 describe('ticks from the future', () => {
-  const platform = platformFor();
+  const platform = platformFor({ clock: 'manual' });
   const amisi = client(platform, 'amisi');
 
   it('never runs the schedule past the platform clock: a tick whose `at` lies ten years ahead runs up to now', async () => {
@@ -222,7 +190,7 @@ describe('ticks from the future', () => {
 });
 
 describe('plan changes and cancellation over HTTP', () => {
-  const platform = platformFor();
+  const platform = platformFor({ clock: 'manual' });
   const amisi = client(platform, 'amisi');
 
   it('switches plan at the next boundary: the ending cycle rolls over under the old cap, the grant is the new plan’s', async () => {
@@ -288,7 +256,7 @@ describe('plan changes and cancellation over HTTP', () => {
 describe('daily reset (a tenant whose daily credits expire at Shanghai midnight)', () => {
   const tenants = tenantsWithResetKeys();
   afterAll(() => rmSync(tenants.dir, { recursive: true, force: true }));
-  const platform = platformFor({ tenantsDir: tenants.dir, keys: tenants.keys });
+  const platform = platformFor({ clock: 'manual', tenantsDir: tenants.dir, keys: tenants.keys });
   const visual = client(platform, 'visualgpt-reset');
 
   it('records the expiry of the day’s daily credits at the boundary, once', async () => {
@@ -393,7 +361,7 @@ describe('catch-up: three months of downtime and one trigger equal one trigger p
 });
 
 describe('subscription messages from the payment side (creditflow.payments.v1 on the embedded bus)', () => {
-  const platform = platformFor();
+  const platform = platformFor({ clock: 'manual' });
   const amisi = client(platform, 'amisi');
   let bus: SqliteBus;
   beforeAll(() => {

@@ -50,6 +50,20 @@ export function commandHandlerContract(name: string, makeStore: () => Promise<Ev
       streamName, decide: add(entryId, amount), metadata: { entryId },
     });
 
+    /**
+     * Two handlers on two stores at one revision: the loser reads and decides first, its append held
+     * back until the winner's has gone through. `stores[0]` is the winner's store.
+     */
+    const race = async <Lost, Won>(lose: (loser: CommandHandler<Tally, TallyEvent>) => Promise<Lost>, win: (winner: CommandHandler<Tally, TallyEvent>) => Promise<Won>) => {
+      const winner = handlerOn(await open());
+      const raced = heldAppends(await open());
+      const losing = lose(handlerOn(raced.store));
+      await raced.waiting; // the loser has read the stream and decided
+      const won = await win(winner);
+      raced.release();
+      return { won, lost: await losing };
+    };
+
     afterEach(async () => {
       await Promise.all(stores.splice(0).map((s) => s.close()));
     });
@@ -71,15 +85,8 @@ export function commandHandlerContract(name: string, makeStore: () => Promise<Ev
 
     it('keeps both of two different decisions taken at one revision by two handlers: the loser conflicts and decides again', async () => {
       const stream = newStream();
-      const winner = handlerOn(await open());
-      const raced = heldAppends(await open());
-      const loser = handlerOn(raced.store);
 
-      const losing = loser.handle(command(stream, 'loser', 5n));
-      await raced.waiting; // the loser has read the empty stream and decided
-      await winner.handle(command(stream, 'winner', 7n));
-      raced.release();
-      const lost = await losing;
+      const { lost } = await race((loser) => loser.handle(command(stream, 'loser', 5n)), (winner) => winner.handle(command(stream, 'winner', 7n)));
       const recorded = await stores[0].readStream(stream);
 
       expect(recorded.map((r) => r.metadata.entryId)).toEqual(['winner', 'loser']);
@@ -88,15 +95,8 @@ export function commandHandlerContract(name: string, makeStore: () => Promise<Ev
 
     it('does not let a decision of the same content by another handler at that revision pass for a retry of the first', async () => {
       const stream = newStream();
-      const winner = handlerOn(await open());
-      const raced = heldAppends(await open());
-      const loser = handlerOn(raced.store);
 
-      const losing = loser.handle(command(stream, 'same', 3n));
-      await raced.waiting;
-      const won = await winner.handle(command(stream, 'same', 3n));
-      raced.release();
-      const lost = await losing;
+      const { won, lost } = await race((loser) => loser.handle(command(stream, 'same', 3n)), (winner) => winner.handle(command(stream, 'same', 3n)));
 
       expect(won.events).toHaveLength(1);
       // Decided again on the winner's event: nothing left to add, and it does not claim the winner's event.
@@ -150,15 +150,11 @@ export function commandHandlerContract(name: string, makeStore: () => Promise<Ev
 
     it('decides only the conflicted stream of a batch again; the others stand', async () => {
       const [s1, s2] = [newStream(), newStream()];
-      const winner = handlerOn(await open());
-      const raced = heldAppends(await open());
-      const loser = handlerOn(raced.store);
 
-      const losing = loser.handleBatch([command(s1, 'l1', 1n), command(s2, 'l2', 2n)]);
-      await raced.waiting;
-      await winner.handle(command(s1, 'w1', 10n));
-      raced.release();
-      const outcomes = await losing;
+      const { lost: outcomes } = await race(
+        (loser) => loser.handleBatch([command(s1, 'l1', 1n), command(s2, 'l2', 2n)]),
+        (winner) => winner.handle(command(s1, 'w1', 10n)),
+      );
 
       expect(outcomes.map((o) => o.ok && o.state.total)).toEqual([11n, 2n]);
       expect((await stores[0].readStream(s1)).map((r) => r.metadata.entryId)).toEqual(['w1', 'l1']);

@@ -19,6 +19,24 @@ export interface DeciderSpecification<Command, Event, State> {
   given(events: Event[]): { when(command: Command): Then<Event, State> };
 }
 
+/**
+ * Decides `commands` in order from `from` (default the initial state), folding each decision with the
+ * decider's evolve before the next command: every event decided, and the state after the last one.
+ * For rules that show over a sequence of commands (ticks, catch-up, redelivery).
+ */
+export function runAll<Command, Event, State>(
+  decider: Decider<Command, Event, State>, commands: Command[], from: State = decider.initialState,
+): { events: Event[]; state: State } {
+  let state = from;
+  const events: Event[] = [];
+  for (const command of commands) {
+    const decided = decider.decide(command, state);
+    events.push(...decided);
+    state = decided.reduce((s, e) => decider.evolve(s, e), state);
+  }
+  return { events, state };
+}
+
 export function deciderSpecification<Command, Event, State>(decider: Decider<Command, Event, State>): DeciderSpecification<Command, Event, State> {
   const fold = (events: Event[], from: State) => events.reduce((s, e) => decider.evolve(s, e), from);
   return {
@@ -27,8 +45,8 @@ export function deciderSpecification<Command, Event, State>(decider: Decider<Com
         when(command) {
           const run = () => {
             const before = fold(history, decider.initialState);
-            const events = decider.decide(command, before);
-            return { before, events, after: fold(events, before) };
+            const { events, state: after } = runAll(decider, [command], before);
+            return { before, events, after };
           };
           return {
             then(expected) {

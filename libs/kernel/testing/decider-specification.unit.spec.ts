@@ -1,5 +1,5 @@
 import { Decider, DomainError } from '../src';
-import { deciderSpecification } from './decider-specification';
+import { deciderSpecification, runAll } from './decider-specification';
 
 // A counter that refuses to go below zero, and whose evolve rejects events it cannot apply.
 type Command = { type: 'Add'; by: number } | { type: 'Crash' };
@@ -62,5 +62,20 @@ describe('deciderSpecification', () => {
     spec.given([added(2)]).when({ type: 'Add', by: 3 }).thenState((after, events, before) => {
       expect([before, events, after]).toEqual([2, [added(3)], 5]);
     });
+  });
+});
+
+describe('runAll', () => {
+  it('decides each command on the state the decisions before it left, and answers every event and the last state', () => {
+    expect(runAll(counter, [{ type: 'Add', by: 2 }, { type: 'Add', by: 0 }, { type: 'Add', by: -2 }])).toEqual({ events: [added(2), added(-2)], state: 0 });
+  });
+
+  it('starts from the state it is given', () => {
+    expect(runAll(counter, [{ type: 'Add', by: -3 }], 5)).toEqual({ events: [added(-3)], state: 2 });
+    expect(runAll(counter, [], 7)).toEqual({ events: [], state: 7 });
+  });
+
+  it('lets a refusal through: the commands after it are not decided', () => {
+    expect(() => runAll(counter, [{ type: 'Add', by: 1 }, { type: 'Add', by: -2 }, { type: 'Crash' }])).toThrow(expect.objectContaining({ code: 'COUNTER.NEGATIVE' }));
   });
 });

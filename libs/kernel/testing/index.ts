@@ -1,4 +1,4 @@
 // Helpers for tests of every tier and tag: `@creditflow/kernel/testing`.
-export { deciderSpecification, type DeciderSpecification, type Then } from './decider-specification';
+export { deciderSpecification, runAll, type DeciderSpecification, type Then } from './decider-specification';
 export { waitFor } from './wait-for';
-export { refusalOf, type Refusal } from './refusal';
+export { refusalOf, thrownBy, type Refusal } from './refusal';

@@ -16,3 +16,14 @@ export function refusalOf(run: () => unknown): Refusal {
   }
   throw new Error('expected a refusal (a DomainError), but it returned');
 }
+
+/** The error `run` throws, checked to be a `type`. Fails when `run` returns, or throws anything else. */
+export function thrownBy<E extends Error>(type: abstract new (...args: never[]) => E, run: () => unknown): E {
+  try {
+    run();
+  } catch (e) {
+    expect(e).toBeInstanceOf(type);
+    return e as E;
+  }
+  throw new Error(`expected a ${type.name}, but it returned`);
+}

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCredits } from '@creditflow/kernel';
+import { thrownBy } from '@creditflow/kernel/testing';
 import { TenantConfigError, findTenantsDir, loadTenantFile, loadTenants } from './index';
 
 const VALID = `
@@ -38,15 +39,7 @@ function write(name: string, text: string): string {
   return file;
 }
 
-function loadError(): TenantConfigError {
-  try {
-    loadTenants(dir);
-  } catch (error) {
-    expect(error).toBeInstanceOf(TenantConfigError);
-    return error as TenantConfigError;
-  }
-  throw new Error('expected a TenantConfigError');
-}
+const loadError = () => thrownBy(TenantConfigError, () => loadTenants(dir));
 
 describe('loadTenants', () => {
   it('loads a valid file, filling in the default consumption order', () => {

@@ -79,7 +79,9 @@ describe('the ops dashboard in chromium', () => {
 
     await page.fill('#key', apiKey(TENANT, 'service'));
     await page.click('#signin-form button[type="submit"]');
-    await page.waitForFunction("document.querySelector('#signin-error').textContent.includes('ops')");
+    // A locator, not waitForFunction: polling a string predicate inside the page is eval, which the
+    // dashboard's CSP (script-src 'self') refuses whenever the answer is not there at the first look.
+    await page.locator('#signin-error', { hasText: /ops/ }).waitFor();
     expect(await page.evaluate("sessionStorage.getItem('creditflow.opsKey')")).toBeNull();
     // Chromium logs every refused request (403) as a console error: expected here. Wait until all of
     // them have come back before forgetting them, or a slow one leaks into the next test.

@@ -1,6 +1,9 @@
 // Starts creditflow services as separate NestJS applications, each with its own runtime, data
-// directory and Kafka clients, as distributed mode runs them (minus the process boundary).
+// directory and Kafka clients, as distributed mode runs them (minus the process boundary); and the
+// harness of the e2e suites around them (`distributedFor`): a producer, an observer that keeps every
+// message of some topics, HTTP calls with an API key.
 import { INestApplication, Type } from '@nestjs/common';
+import { Kafka, Producer, logLevel } from 'kafkajs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +11,8 @@ import { OpsModule } from '@creditflow/ops-service';
 import { PricingModule } from '@creditflow/pricing-service';
 import { RefundModule } from '@creditflow/refund-service';
 import { SchedulerModule } from '@creditflow/scheduler-service';
-import { Runtime, ServiceName, createRuntime, hostServices } from '@creditflow/shell';
+import { CloudEvent } from '@creditflow/contracts';
+import { ManualClock, Runtime, ServiceName, createRuntime, hostServices } from '@creditflow/shell';
 import { WalletModule } from '@creditflow/wallet-service';
 
 const MODULES: Record<ServiceName, Type<unknown>> = {
@@ -48,3 +52,145 @@ export function tempDataRoot(prefix = 'creditflow-e2e-'): string {
 
 /** How long an e2e test waits (`waitFor` of @creditflow/kernel/testing) for something to cross the broker. */
 export const E2E_WAIT_MS = 45_000;
+
+/** The brokers of the e2e tier (KAFKA_BROKERS, comma-separated). */
+export function kafkaBrokers(): string[] {
+  return (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+}
+
+/** One message an observer received. */
+export interface Seen {
+  topic: string;
+  partition: number;
+  key: string | null;
+  value: string;
+  /** The value parsed as JSON (a CloudEvent on our topics); null when it is not JSON. */
+  event: CloudEvent<Record<string, any>> | null;
+}
+
+export interface HttpAnswer {
+  status: number;
+  /** The parsed JSON body; undefined when empty. */
+  body: Record<string, any>;
+}
+
+/** An HTTP request to a running service with `key` as the bearer token, JSON both ways. */
+export async function callService(service: RunningService, key: string, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+  const res = await fetch(`${service.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
+}
+
+export interface DistributedOptions {
+  /**
+   * Unique to the run (e.g. `e2e-seeds-<run>`): the Kafka client id, the services' group prefix
+   * (CREDITFLOW_GROUP_PREFIX, so their groups are `<name>-<service>`) and the observer's group `<name>-observer`.
+   */
+  name: string;
+  /** Started in this order (the first creates the topics the others join) on one data root. */
+  services: ServiceName[];
+  /** CREDITFLOW_API_KEYS. */
+  keys: Record<string, { tenant: string; role: string }>;
+  /** The observer keeps every message of these topics, from the beginning, in `seen`. */
+  topics: string[];
+  /** Runs the services on manual clocks, set to this time as soon as they have started (else the system clock). */
+  manualClockAt?: number | Date;
+  /** More environment for every service (e.g. CREDITFLOW_TENANTS_DIR). */
+  env?: Record<string, string>;
+}
+
+export interface Distributed {
+  readonly kafka: Kafka;
+  /** The running services by name (filled before the first test). */
+  readonly services: Partial<Record<ServiceName, RunningService>>;
+  /** Every message of the observed topics, in the order the observer received them. */
+  readonly seen: Seen[];
+  /** CREDITFLOW_GROUP_PREFIX of the services. */
+  readonly groupPrefix: string;
+  /** Produces messages on `topic`; a CloudEvent is sent as JSON, a string as is. */
+  send(topic: string, messages: { key: string; value: CloudEvent<unknown> | string }[]): Promise<void>;
+  /** Stops one service and starts it again on the same data, as a process restart would. */
+  restart(name: ServiceName): Promise<void>;
+  /** Sets every service's manual clock (see `manualClockAt`). */
+  setClocks(at: number | Date): void;
+}
+
+/**
+ * Starts the services, a producer and the observer before the tests of the enclosing describe block,
+ * and stops them after.
+ */
+export function distributedFor(options: DistributedOptions): Distributed {
+  const kafka = new Kafka({ clientId: options.name, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const env = {
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    CREDITFLOW_API_KEYS: JSON.stringify(options.keys),
+    CREDITFLOW_CLOCK: options.manualClockAt === undefined ? 'system' : 'manual',
+    CREDITFLOW_GROUP_PREFIX: options.name,
+    ...options.env,
+  };
+  const dataRoot = tempDataRoot(`creditflow-${options.name}-`);
+  const services: Partial<Record<ServiceName, RunningService>> = {};
+  const seen: Seen[] = [];
+  const observer = kafka.consumer({ groupId: `${options.name}-observer`, maxWaitTimeInMs: 50 });
+  let producer: Producer | undefined;
+
+  const setClocks = (at: number | Date) => {
+    for (const s of Object.values(services)) {
+      if (!(s!.runtime.clock instanceof ManualClock)) throw new Error(`${s!.name} does not run on a manual clock`);
+      s!.runtime.clock.set(new Date(at));
+    }
+  };
+  const stop = async () => {
+    await observer.disconnect();
+    await producer?.disconnect();
+    for (const s of Object.values(services).reverse()) await s?.stop();
+  };
+
+  beforeAll(async () => {
+    try {
+      for (const name of options.services) services[name] = await startService(name, env, dataRoot);
+      if (options.manualClockAt !== undefined) setClocks(options.manualClockAt);
+      producer = kafka.producer();
+      await producer.connect();
+      await observer.connect();
+      for (const topic of options.topics) await observer.subscribe({ topic, fromBeginning: true });
+      await observer.run({
+        eachMessage: async ({ topic, partition, message }) => {
+          const value = message.value?.toString() ?? '';
+          let event: Seen['event'] = null;
+          try {
+            event = JSON.parse(value);
+          } catch {
+            /* kept raw */
+          }
+          seen.push({ topic, partition, key: message.key?.toString() ?? null, value, event });
+        },
+      });
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }, 120_000);
+
+  afterAll(stop, 60_000);
+
+  return {
+    kafka,
+    services,
+    seen,
+    groupPrefix: options.name,
+    async send(topic, messages) {
+      if (!producer) throw new Error('the distributed services did not start');
+      await producer.send({ topic, messages: messages.map(({ key, value }) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) })) });
+    },
+    async restart(name) {
+      await services[name]!.stop();
+      services[name] = await startService(name, env, dataRoot);
+    },
+    setClocks,
+  };
+}

@@ -27,10 +27,7 @@ export interface EmbeddedPlatformOptions {
   dataDir?: string;
   /** CREDITFLOW_API_KEYS. Default: `defaultApiKeys()`, one admin, ops and service key per tenant. */
   keys?: Record<string, ApiKeyGrant>;
-  /**
-   * The services to host. Tests in apps/platform pass `embeddedServices` (a library may not import
-   * an app); the default is the four service modules, as apps/platform/src/embedded.ts lists them.
-   */
+  /** The services to host; default `embeddedServices` of @creditflow/platform, the four service modules `npm start` hosts. */
   services?: EmbeddedService[];
   /** Modules without bus handlers hosted beside the services; default `embeddedExtras` (the ops read models). */
   extras?: Type<unknown>[];

@@ -1,2 +1,3 @@
 export * from './embedded-platform';
+export * from './tenant-client';
 export * from './tenant-variants';

@@ -3,9 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { waitFor } from '@creditflow/kernel/testing';
+import { kafkaBrokers } from './distributed-services';
 
 // Explicit timeouts: jest 29 ignores `testTimeout` inside a `projects` entry of jest.config.cjs.
-const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+const brokers = kafkaBrokers();
 
 describe('Kafka broker (e2e smoke)', () => {
   const run = randomUUID();

@@ -1,17 +1,15 @@
 // The subscription-scheduler and the wallet as separate applications over a real Kafka broker, on
 // manual clocks (set on both runtimes together): payment-side subscription messages, cron triggers,
 // scheduler events in order per account, a redelivered scheduler event, daily resets, dead letters.
-import { Admin, Consumer, Kafka, Producer, logLevel } from 'kafkajs';
+import { Admin } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { CloudEvent, PAYMENT_TYPES, SCHEDULER_TYPES, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
-import { ManualClock } from '@creditflow/shell';
 import { localDay } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
-import { E2E_WAIT_MS, RunningService, startService, tempDataRoot } from './distributed-services';
+import { E2E_WAIT_MS, callService, distributedFor } from './distributed-services';
 import { tenantsWithDailyReset } from './tenant-variants';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const run = randomUUID().slice(0, 8);
 /** A tenant of this run only, so daily resets of earlier runs on the same broker are told apart. */
 const resetTenant = `vgreset-${run}`;
@@ -20,86 +18,42 @@ const keys = Object.fromEntries(['amisi', resetTenant].map((tenant) => [adminKey
 const T0 = Date.parse('2030-01-31T10:00:00Z');
 const DAY = 86_400_000;
 
-interface Seen {
-  topic: string;
-  partition: number;
-  key: string | null;
-  value: string;
-  event: CloudEvent<Record<string, any>> | null;
-}
-
 describe('scheduler and wallet over a real Kafka broker', () => {
-  const dataRoot = tempDataRoot();
   const tenantsDir = tenantsWithDailyReset(resetTenant, 'Asia/Shanghai');
-  const env = {
-    KAFKA_BROKERS: brokers.join(','), CREDITFLOW_API_KEYS: JSON.stringify(keys), CREDITFLOW_CLOCK: 'manual', CREDITFLOW_GROUP_PREFIX: `e2e-sched-${run}`,
-    CREDITFLOW_TENANTS_DIR: tenantsDir,
-  };
-  const services: Partial<Record<'wallet' | 'subscription-scheduler', RunningService>> = {};
-  const seen: Seen[] = [];
-  let producer: Producer;
-  let observer: Consumer;
+  const { kafka, services, seen, send: sendAll, setClocks, groupPrefix } = distributedFor({
+    name: `e2e-sched-${run}`,
+    services: ['wallet', 'subscription-scheduler'],
+    keys,
+    topics: [TOPICS.scheduler, dlqTopic(TOPICS.payments), dlqTopic(TOPICS.scheduler)],
+    manualClockAt: T0,
+    env: { CREDITFLOW_TENANTS_DIR: tenantsDir },
+  });
   let admin: Admin;
 
-  const setClocks = (at: number) => {
-    for (const s of Object.values(services)) (s!.runtime.clock as ManualClock).set(new Date(at));
-  };
-
   beforeAll(async () => {
-    const kafka = new Kafka({ clientId: `e2e-sched-${run}`, brokers, logLevel: logLevel.NOTHING });
-    for (const name of ['wallet', 'subscription-scheduler'] as const) services[name] = await startService(name, env, dataRoot);
-    setClocks(T0);
-    producer = kafka.producer();
-    await producer.connect();
     admin = kafka.admin();
     await admin.connect();
-    observer = kafka.consumer({ groupId: `e2e-sched-observer-${run}`, maxWaitTimeInMs: 50 });
-    await observer.connect();
-    for (const topic of [TOPICS.scheduler, dlqTopic(TOPICS.payments), dlqTopic(TOPICS.scheduler)]) await observer.subscribe({ topic, fromBeginning: true });
-    await observer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        const value = message.value?.toString() ?? '';
-        let event: Seen['event'] = null;
-        try {
-          event = JSON.parse(value);
-        } catch {
-          /* kept raw */
-        }
-        seen.push({ topic, partition, key: message.key?.toString() ?? null, value, event });
-      },
-    });
-  }, 120_000);
+  });
 
   afterAll(async () => {
-    await observer?.disconnect();
-    await producer?.disconnect();
     await admin?.disconnect();
-    for (const s of Object.values(services)) await s?.stop();
     rmSync(tenantsDir, { recursive: true, force: true });
-  }, 60_000);
+  });
 
-  const http = async (service: 'wallet' | 'subscription-scheduler', method: string, path: string, tenant: string, body?: unknown) => {
-    const res = await fetch(`${services[service]!.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminKey(tenant)}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
-  };
+  const http = (service: 'wallet' | 'subscription-scheduler', method: string, path: string, tenant: string, body?: unknown) =>
+    callService(services[service]!, adminKey(tenant), method, path, body);
   const balance = async (tenant: string, accountId: string) => (await http('wallet', 'GET', `/v1/accounts/${accountId}/balance`, tenant)).body;
   const history = async (tenant: string, accountId: string) =>
     (await http('wallet', 'GET', `/v1/accounts/${accountId}/transactions`, tenant)).body.transactions as Record<string, any>[];
   const openAccount = async (tenant: string, accountId: string) => expect((await http('wallet', 'PUT', `/v1/accounts/${accountId}`, tenant, { type: 'personal' })).status).toBe(200);
-  const send = (topic: string, key: string, event: CloudEvent<unknown> | string) =>
-    producer.send({ topic, messages: [{ key, value: typeof event === 'string' ? event : JSON.stringify(event) }] });
+  const send = (topic: string, key: string, event: CloudEvent<unknown> | string) => sendAll(topic, [{ key, value: event }]);
   const trigger = (at: number) =>
     send(TOPICS.schedulerTriggers, 'cron', cloudEvent({ id: randomUUID(), source: 'e2e', type: SCHEDULER_TYPES.tick, tenantid: 'amisi', data: { at: new Date(at).toISOString() } }));
   /** Waits until the scheduler has handled every trigger on the topic (its committed offsets reach the end). */
   const triggersConsumed = () =>
     waitFor('the scheduler to consume the triggers', async () => {
       const ends = await admin.fetchTopicOffsets(TOPICS.schedulerTriggers);
-      const [committed] = await admin.fetchOffsets({ groupId: `${env.CREDITFLOW_GROUP_PREFIX}-subscription-scheduler`, topics: [TOPICS.schedulerTriggers] });
+      const [committed] = await admin.fetchOffsets({ groupId: `${groupPrefix}-subscription-scheduler`, topics: [TOPICS.schedulerTriggers] });
       const done = ends.every((end) => {
         const at = committed.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
         return end.high === '0' || BigInt(at) >= BigInt(end.high);
@@ -213,5 +167,27 @@ describe('scheduler and wallet over a real Kafka broker', () => {
     expect(dead.event!.data.reason).toMatch(/unknown scheduler event type/);
     expect(await balance('amisi', accountId)).toEqual(before.balance);
     expect(await history('amisi', accountId)).toEqual(before.history);
+  });
+
+  it('runs a trigger whose time lies ahead of the platform clock only up to the clock, and pro rolls over before its next grant', async () => {
+    const accountId = `acc-future-${run}`;
+    setClocks(T0 + 2 * DAY);
+    await openAccount('amisi', accountId);
+    expect((await http('subscription-scheduler', 'PUT', `/v1/accounts/${accountId}/subscription`, 'amisi', { planId: 'pro', billingPeriod: 'monthly' })).status).toBe(200);
+    await waitFor('the cycle-0 grant in the wallet', async () => ((await balance('amisi', accountId)).available === '50' ? true : undefined), E2E_WAIT_MS);
+
+    // A trigger ten years ahead used to spend ten years of grants at once.
+    await trigger(T0 + 3650 * DAY);
+    await triggersConsumed();
+    expect(scheduled(accountId).map((s) => s.event!.id)).toEqual([`monthly-grant:amisi_${accountId}_1:0`]);
+
+    // One month on by the clock: rollover-expiry of cycle 0, then cycle 1's grant; pro keeps up to 100.
+    setClocks(T0 + 2 * DAY + 32 * DAY);
+    await trigger(T0 + 2 * DAY + 32 * DAY);
+    const cycle1 = await waitFor('the cycle-1 events', () => (scheduled(accountId).length >= 3 ? scheduled(accountId) : undefined), E2E_WAIT_MS);
+    expect(cycle1.map((s) => s.event!.type)).toEqual(['creditflow.scheduler.monthly-grant', 'creditflow.scheduler.rollover-expiry', 'creditflow.scheduler.monthly-grant']);
+    await waitFor('cycle 1 in the wallet', async () => ((await balance('amisi', accountId)).available === '100' ? true : undefined), E2E_WAIT_MS);
+    const lots = (await balance('amisi', accountId)).lots.map((l: { lotId: string; remaining: string }) => [l.lotId.split(':').pop(), l.remaining]);
+    expect(lots).toEqual([['0', '50'], ['1', '50']]);
   });
 });

@@ -3,21 +3,17 @@
 // creditflow.usage-decisions.v1. Per tenant one account, funded over HTTP (grants, a purchase, a
 // subscription grant over creditflow.scheduler.v1); each operation is authorized and completed
 // (listing-editor edits also accepted or rejected), and the final balance is exact.
-import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { CloudEvent, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
+import { TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
 import { waitFor } from '@creditflow/kernel/testing';
-import { RunningService, startService, tempDataRoot } from './distributed-services';
+import { ServiceName } from '@creditflow/shell';
+import { callService, distributedFor } from './distributed-services';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const run = randomUUID().slice(0, 8);
 const TENANTS = ['visualgpt', 'gptimage2', 'listing-editor', 'amisi', 'apinfer'] as const;
 type Tenant = (typeof TENANTS)[number];
 const adminKey = (tenant: Tenant) => `seeds-admin-${tenant}-${run}`;
 const keys = Object.fromEntries(TENANTS.map((tenant) => [adminKey(tenant), { tenant, role: 'admin' }]));
-const env = {
-  KAFKA_BROKERS: brokers.join(','), CREDITFLOW_API_KEYS: JSON.stringify(keys), CREDITFLOW_CLOCK: 'system', CREDITFLOW_GROUP_PREFIX: `e2e-seeds-${run}`,
-};
 
 /** One documented operation: the request, what authorize holds, and what the whole operation costs. */
 interface Operation {
@@ -94,69 +90,39 @@ const fromMilli = (m: bigint) => {
 const costOf = (op: Operation) => toMilli(op.credits) + (op.then?.action === 'accept' ? toMilli(op.then.credits) : 0n);
 
 describe('every seed price through the four services over Kafka', () => {
-  const dataRoot = tempDataRoot('creditflow-e2e-seeds-');
-  const services: Partial<Record<string, RunningService>> = {};
-  const decisions = new Map<string, CloudEvent<Record<string, unknown>>>();
-  let producer: Producer;
-  let observer: Consumer;
+  const { services, seen: observed, send } = distributedFor({
+    name: `e2e-seeds-${run}`,
+    services: ['pricing', 'wallet', 'subscription-scheduler', 'refund'],
+    keys,
+    topics: [TOPICS.usageDecisions],
+  });
 
-  beforeAll(async () => {
-    const kafka = new Kafka({ clientId: `e2e-seeds-${run}`, brokers, logLevel: logLevel.NOTHING });
-    for (const name of ['pricing', 'wallet', 'subscription-scheduler', 'refund'] as const) services[name] = await startService(name, env, dataRoot);
-    producer = kafka.producer();
-    await producer.connect();
-    observer = kafka.consumer({ groupId: `e2e-seeds-observer-${run}`, maxWaitTimeInMs: 50 });
-    await observer.connect();
-    await observer.subscribe({ topic: TOPICS.usageDecisions, fromBeginning: true });
-    await observer.run({
-      eachMessage: async ({ message }) => {
-        try {
-          const event = JSON.parse(message.value?.toString() ?? '') as CloudEvent<Record<string, unknown>>;
-          if (typeof event.data?.usageId === 'string' && event.data.usageId.endsWith(run)) decisions.set(`${event.data.usageId} ${event.type}`, event);
-        } catch {
-          /* not ours */
-        }
-      },
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    await observer?.disconnect();
-    await producer?.disconnect();
-    for (const s of Object.values(services)) await s?.stop();
-  }, 60_000);
-
-  const http = async (service: string, tenant: Tenant, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${services[service]!.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminKey(tenant)}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const http = (service: ServiceName, tenant: Tenant, method: string, path: string, body?: unknown) =>
+    callService(services[service]!, adminKey(tenant), method, path, body);
   const balanceOf = async (tenant: Tenant, accountId: string) => (await http('wallet', tenant, 'GET', `/v1/accounts/${accountId}/balance`)).body;
 
   const eventually = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>) => waitFor(what, probe, 60_000);
 
-  const decision = (usageId: string, type: string) => eventually(`${type} for ${usageId}`, () => decisions.get(`${usageId} creditflow.usage.${type}`));
+  const decision = (usageId: string, type: string) =>
+    eventually(`${type} for ${usageId}`, () => observed.find((s) => s.event?.type === `creditflow.usage.${type}` && s.event.data.usageId === usageId)?.event ?? undefined);
 
   /** Sends every operation's commands in order on the account's key, in one batch. */
   async function sendAll(tenant: Tenant, accountId: string, operations: { usageId: string; op: Operation }[]) {
     const command = (action: string, data: Record<string, unknown>) => ({
       key: messageKey(tenant, accountId),
-      value: JSON.stringify(cloudEvent({
+      value: cloudEvent({
         id: randomUUID(), source: 'e2e-seeds', type: `creditflow.usage.${action}`, subject: accountId, tenantid: tenant,
         time: new Date().toISOString(), data: { accountId, ...data },
-      })),
+      }),
     });
-    await producer.send({
-      topic: TOPICS.usage,
-      messages: operations.flatMap(({ usageId, op }) => [
+    await send(
+      TOPICS.usage,
+      operations.flatMap(({ usageId, op }) => [
         command('authorize', { usageId, ...op.request }),
         command('complete', { usageId }),
         ...(op.then ? [command(op.then.action, { usageId })] : []),
       ]),
-    });
+    );
   }
 
   /** Opens the account, funds it with `fund`, runs every operation and checks each decision and the balance. */

@@ -4,7 +4,6 @@
 // credits that are non-refundable and non-transferable. CHOSEN in config/tenants/amisi.yaml: the
 // credit packages (the seed gives no figures) and maxMembers 1 for free and basic.
 import { waitFor } from '@creditflow/kernel/testing';
-import { apiKey } from '@creditflow/testing';
 import { SEED_WAIT_MS, at, platformFor, tenantApi, uniqueId } from './seed-platform.testing';
 
 describe('amisi (seed 003) through HTTP', () => {
@@ -13,7 +12,7 @@ describe('amisi (seed 003) through HTTP', () => {
 
   /** An account with a subscription whose cycle-0 grant has reached the wallet. */
   async function subscribed(planId: string, billingPeriod: 'monthly' | 'yearly' = 'monthly', body: object = { type: 'personal' }) {
-    const accountId = await amisi.openAccount(body);
+    const accountId = await amisi.openAccount(uniqueId('amisi-acc'), body);
     expect((await amisi.subscribe(accountId, planId, billingPeriod)).status).toBe(200);
     await amisi.balanceWhen(accountId, `the ${planId} grant`, (b) => b.planId === planId);
     return accountId;
@@ -210,7 +209,7 @@ describe('amisi (seed 003) through HTTP', () => {
     it('caps a team without a subscription at the smallest team tier (3): chosen, see libs/wallet/README.md', async () => {
       const refused = await amisi.putAccount(uniqueId('team'), team(4));
       expect(refused).toMatchObject({ status: 422, body: { error: 'member_limit', details: { members: 4, maxMembers: 3, planId: null } } });
-      const accountId = await amisi.openAccount(team(3));
+      const accountId = await amisi.openAccount(uniqueId('team'), team(3));
       expect(await amisi.balance(accountId)).toMatchObject({ members: members(3), planId: null });
     });
   });
@@ -240,7 +239,7 @@ describe('amisi (seed 003) through HTTP', () => {
       const from = await amisi.openAccount();
       const to = await amisi.openAccount();
       await amisi.reward(from, '10');
-      const r = await platform().request('POST', `/v1/accounts/${from}/transfers`, { key: apiKey('amisi', 'admin'), body: { toAccountId: to, amount: '5' } });
+      const r = await amisi.call('admin', 'POST', `/v1/accounts/${from}/transfers`, { toAccountId: to, amount: '5' });
       expect(r).toMatchObject({ status: 422, body: { error: 'transfer_refused' } });
       expect((await amisi.balance(from)).available).toBe('10');
       expect((await amisi.balance(to)).available).toBe('0');
@@ -311,7 +310,7 @@ describe('amisi (seed 003) through HTTP', () => {
   describe('enterprise tier', () => {
     it('puts an account on enterprise with the allocation of its contract, and lets its team grow without a cap', async () => {
       const members = Array.from({ length: 25 }, (_, i) => `member-${i}`);
-      const accountId = await amisi.openAccount({ type: 'team', members: members.slice(0, 2) });
+      const accountId = await amisi.openAccount(uniqueId('team'), { type: 'team', members: members.slice(0, 2) });
       const body = { planId: 'enterprise', billingPeriod: 'yearly', monthlyCredits: '1000', rolloverCap: '2000' };
       const started = await amisi.call('admin', 'PUT', `/v1/accounts/${accountId}/subscription`, body);
       expect(started).toMatchObject({ status: 200, body: { planId: 'enterprise', billingPeriod: 'yearly', status: 'active' } });

@@ -4,7 +4,6 @@
 // requests, and credits that cannot be transferred. CHOSEN in config/tenants/apinfer.yaml: the alert
 // and automatic top-up threshold (10) and the package an automatic top-up asks for (basic). The
 // 30-day refund of unused credits is the refund service's and is tested there.
-import { apiKey } from '@creditflow/testing';
 import { DAY, at, platformFor, tenantApi, uniqueId } from './seed-platform.testing';
 
 const PACKAGES: [string, string, string][] = [
@@ -129,7 +128,7 @@ describe('apinfer (seed 004) through HTTP', () => {
       const from = await funded();
       const to = await apinfer.openAccount();
       const before = await apinfer.transactions(from);
-      const r = await platform().request('POST', `/v1/accounts/${from}/transfers`, { key: apiKey('apinfer', 'admin'), body: { toAccountId: to, amount: '50' } });
+      const r = await apinfer.call('admin', 'POST', `/v1/accounts/${from}/transfers`, { toAccountId: to, amount: '50' });
       expect(r.status).toBe(422);
       expect(r.body).toEqual({ error: 'transfer_refused', message: expect.stringMatching(/cannot be transferred/) });
       expect(await apinfer.transactions(from)).toEqual(before);

@@ -41,7 +41,7 @@ describe('gptimage2 (seed 001) through HTTP', () => {
     it('gives every new account its free trial credits, once', async () => {
       const accountId = await gpt.openAccount();
       expect(await gpt.balance(accountId)).toMatchObject({ available: '20', byType: { trial: '20' } });
-      await gpt.openAccount({ type: 'personal' }, accountId);
+      await gpt.openAccount(accountId, { type: 'personal' });
       expect(await gpt.balance(accountId)).toMatchObject({ available: '20', byType: { trial: '20' } });
     });
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Client, type PoolClient } from 'pg';
+import { waitFor } from '@creditflow/kernel/testing';
 import { commandHandlerContract, eventStoreContract } from '../../testing';
 import { PostgresEventStore, type PostgresEventStoreOptions } from './postgres.event-store';
-import { WrongExpectedRevisionError, type AppendResult, type EventStore, type RecordedEvent } from '../event-store';
+import { WrongExpectedRevisionError, type AppendResult, type EventStore, type RecordedEvent, type SubscribeOptions } from '../event-store';
 import { createEventStore } from '../create-event-store';
 
 // PostgreSQL runs on the build machines and in CI (socket /var/run/postgresql, trust auth, database
@@ -74,15 +75,23 @@ commandHandlerContract('PostgresEventStore', () => open(contractSchema));
 
 describe('PostgresEventStore', () => {
   const event = (type: string, data: unknown = { type }) => ({ id: randomUUID(), type, data });
-  const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
+  const until = (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) =>
+    waitFor('the condition', async () => ((await condition()) ? true : undefined), timeoutMs);
   const stores: EventStore[] = [];
   const track = <S extends EventStore>(store: S) => (stores.push(store), store);
+  /** Subscribes to `store`, keeping what it delivers in `delivered`. */
+  const collect = async (store: EventStore, options: Omit<SubscribeOptions, 'onEvents'>) => {
+    const delivered: RecordedEvent[] = [];
+    const subscription = await store.subscribe({ ...options, onEvents: async (e) => void delivered.push(...e) });
+    return { delivered, stop: () => subscription.stop() };
+  };
+  /** Two store objects on a new schema: one subscribed whose poll sleeps a minute, so only NOTIFY wakes it; one to append. */
+  const listenerAndAppender = async () => {
+    const schema = newSchema();
+    const listening = track(await open(schema, { pollIntervalMs: 60_000 }));
+    const appending = track(await open(schema));
+    return { schema, appending, ...(await collect(listening, { subscriptionId: 'all' })) };
+  };
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((store) => store.close()));
   });
@@ -92,24 +101,22 @@ describe('PostgresEventStore', () => {
     const events = [event('A'), event('B')];
     const first = await open(schema);
     const written = await first.appendToStream('wallet-acc1', events, { expectedRevision: 'no_stream' });
-    const delivered: RecordedEvent[] = [];
-    const subscription = await first.subscribe({ subscriptionId: 'projector', onEvents: async (e) => void delivered.push(...e) });
+    const { delivered, stop } = await collect(first, { subscriptionId: 'projector' });
     await until(() => delivered.length === 2);
-    await subscription.stop();
+    await stop();
     await first.close();
 
     const reopened = track(await open(schema));
     const read = await reopened.readStream('wallet-acc1');
     const later = [event('C')];
     await reopened.appendToStream('wallet-acc1', later, { expectedRevision: written.nextExpectedRevision });
-    const resumed: RecordedEvent[] = [];
-    const again = await reopened.subscribe({ subscriptionId: 'projector', onEvents: async (e) => void resumed.push(...e) });
-    await until(() => resumed.length >= 1);
-    await again.stop();
+    const resumed = await collect(reopened, { subscriptionId: 'projector' });
+    await until(() => resumed.delivered.length >= 1);
+    await resumed.stop();
 
     expect(read.map((e) => e.id)).toEqual(events.map((e) => e.id));
     expect(read[1].position).toBe(written.position);
-    expect(resumed.map((e) => e.id)).toEqual(later.map((e) => e.id));
+    expect(resumed.delivered.map((e) => e.id)).toEqual(later.map((e) => e.id));
     expect(await query(`SELECT version FROM "${schema}".schema_migrations`)).toEqual([{ version: 1 }, { version: 2 }]);
   }, TIMEOUT_MS);
 
@@ -128,10 +135,9 @@ describe('PostgresEventStore', () => {
     const result = await store.appendToStream('wallet-acc1', [event('A'), event('B')], { expectedRevision: 'no_stream' });
     const far = await store.appendToStream('ledger-far', [event('Next')], { expectedRevision: big });
     const read = await store.readAll({ fromPosition: big + 1n });
-    const delivered: RecordedEvent[] = [];
-    const subscription = await store.subscribe({ subscriptionId: 'far', category: 'wallet', onEvents: async (e) => void delivered.push(...e) });
+    const { delivered, stop } = await collect(store, { subscriptionId: 'far', category: 'wallet' });
     await until(() => delivered.length === 2);
-    await subscription.stop();
+    await stop();
 
     expect(result.position).toBe(big + 3n);
     expect(read.map((e) => e.position)).toEqual([big + 2n, big + 3n, big + 4n]);
@@ -143,11 +149,7 @@ describe('PostgresEventStore', () => {
   }, TIMEOUT_MS);
 
   it('wakes a subscription in one store object on an append made by another, through NOTIFY rather than the poll', async () => {
-    const schema = newSchema();
-    const listening = track(await open(schema, { pollIntervalMs: 60_000 }));
-    const appending = track(await open(schema));
-    const delivered: RecordedEvent[] = [];
-    const subscription = await listening.subscribe({ subscriptionId: 'all', onEvents: async (e) => void delivered.push(...e) });
+    const { appending, delivered, stop } = await listenerAndAppender();
     await new Promise((resolve) => setTimeout(resolve, 200)); // the first (empty) read is done, the poll sleeps a minute
 
     const first = [event('A')];
@@ -156,17 +158,13 @@ describe('PostgresEventStore', () => {
     const second = [event('B')];
     await appending.appendToStream('refund-r1', second, { expectedRevision: 'no_stream' });
     await until(() => delivered.length === 2, 5_000);
-    await subscription.stop();
+    await stop();
 
     expect(delivered.map((e) => e.id)).toEqual([...first, ...second].map((e) => e.id));
   }, TIMEOUT_MS);
 
   it('listens again after its LISTEN connection is killed', async () => {
-    const schema = newSchema();
-    const listening = track(await open(schema, { pollIntervalMs: 60_000 }));
-    const appending = track(await open(schema));
-    const delivered: RecordedEvent[] = [];
-    const subscription = await listening.subscribe({ subscriptionId: 'all', onEvents: async (e) => void delivered.push(...e) });
+    const { schema, appending, delivered, stop } = await listenerAndAppender();
     const listeners = () => query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE query = $1', [`LISTEN "${schema}_events"`]);
     let killed: number | undefined;
     await until(async () => (killed = (await listeners())[0]?.pid) !== undefined);
@@ -176,7 +174,7 @@ describe('PostgresEventStore', () => {
     const events = [event('A')];
     await appending.appendToStream('wallet-acc1', events, { expectedRevision: 'no_stream' });
     await until(() => delivered.length === 1, 5_000);
-    await subscription.stop();
+    await stop();
 
     expect(delivered.map((e) => e.id)).toEqual(events.map((e) => e.id));
   }, TIMEOUT_MS);
@@ -248,12 +246,7 @@ describe('PostgresEventStore', () => {
     const schema = newSchema();
     const writers = [track(await open(schema)), track(await open(schema)), track(await open(schema))];
     const reader = track(await open(schema, { pollIntervalMs: 5 }));
-    const delivered: RecordedEvent[] = [];
-    const subscription = await reader.subscribe({
-      subscriptionId: 'gapless',
-      batchSize: 3,
-      onEvents: async (e) => void delivered.push(...e),
-    });
+    const { delivered, stop } = await collect(reader, { subscriptionId: 'gapless', batchSize: 3 });
 
     const appended = await Promise.all(
       writers.flatMap((writer, w) =>
@@ -270,7 +263,7 @@ describe('PostgresEventStore', () => {
     );
     const all = appended.flat();
     await until(() => delivered.length >= all.length);
-    await subscription.stop();
+    await stop();
 
     const positions = delivered.map((e) => e.position);
     expect(positions).toEqual([...positions].sort((p, q) => (p < q ? -1 : 1)));

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { Credits, formatCredits, parseCredits } from '@creditflow/kernel';
+import { thrownBy } from '@creditflow/kernel/testing';
 import { Catalog, Feature } from './catalog.types';
 import { MAX_QUANTITY, Quote, QuoteRequest, quote } from './quote';
 import { PricingError } from './pricing.errors';
@@ -52,15 +54,7 @@ function wire(q: Quote) {
   };
 }
 
-function refusal(request: QuoteRequest, precision = 3): PricingError {
-  try {
-    quote(catalog, request, precision);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PricingError);
-    return error as PricingError;
-  }
-  throw new Error('expected a PricingError');
-}
+const refusal = (request: QuoteRequest, precision = 3) => thrownBy(PricingError, () => quote(catalog, request, precision));
 
 describe('quote', () => {
   it('prices a flat feature and names the catalog version', () => {
@@ -150,5 +144,37 @@ describe('quote', () => {
 
   it('never rounds: a product the precision cannot carry is a configuration fault', () => {
     expect(refusal({ feature: 'qwen', quality: 'high' }, 2).code).toBe('PRICING.INEXACT_PRICE');
+  });
+});
+
+// Property: quantity only multiplies. quote(q, n) = n x quote(q, 1) for every feature, option and
+// quality of the catalog above, in both the held credits and each phase; and a quote is never negative.
+describe('quote quantity', () => {
+  const request: fc.Arbitrary<QuoteRequest> = fc.oneof(
+    fc.constantFrom({ feature: 'upscale' }, { feature: 'free-crop' }),
+    fc.constantFrom('fast', 'pro').map((model) => ({ feature: 'editor', model })),
+    fc.constantFrom('2K', '4K').map((resolution) => ({ feature: 'staging', resolution })),
+    fc.option(fc.constantFrom('standard', 'high', 'ultra'), { nil: undefined }).map((quality) => ({ feature: 'qwen', quality })),
+    fc.constantFrom('draft', 'final').map((quality) => ({ feature: 'strict-quality', quality })),
+  );
+
+  it('quote(q, n) equals n x quote(q, 1)', () => {
+    fc.assert(
+      fc.property(request, fc.integer({ min: 1, max: MAX_QUANTITY }), (req, n) => {
+        const one = quote(catalog, { ...req, quantity: 1 }, 3);
+        const many = quote(catalog, { ...req, quantity: n }, 3);
+        const times = BigInt(n);
+        expect(many.credits).toBe(one.credits * times);
+        expect(many.credits >= 0n).toBe(true);
+        if (one.phases) {
+          expect(many.phases).toEqual({ generate: one.phases.generate * times, accept: one.phases.accept * times });
+          expect(many.credits).toBe(many.phases?.generate);
+        } else {
+          expect(many.phases).toBeUndefined();
+        }
+        expect(quote(catalog, req, 3)).toEqual(one);
+      }),
+      { seed: 20250101, numRuns: 500 },
+    );
   });
 });

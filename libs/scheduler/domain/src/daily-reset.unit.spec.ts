@@ -1,4 +1,4 @@
-import { deciderSpecification } from '@creditflow/kernel/testing';
+import { deciderSpecification, runAll } from '@creditflow/kernel/testing';
 import { DailyResetCommand, DailyResetEvent, DailyResetState, dailyResetDecider } from './daily-reset';
 
 const { given } = deciderSpecification(dailyResetDecider);
@@ -9,17 +9,7 @@ const tick = (now: string | Date, timeZone = 'Asia/Shanghai'): DailyResetCommand
   data: { tenantId: 'visualgpt', timeZone, now: typeof now === 'string' ? new Date(now) : now },
 });
 
-/** Ticks in order, each decision folded before the next: every event and the final state. */
-function run(commands: DailyResetCommand[], from: DailyResetState = dailyResetDecider.initialState) {
-  let state = from;
-  const events: DailyResetEvent[] = [];
-  for (const c of commands) {
-    const decided = dailyResetDecider.decide(c, state);
-    events.push(...decided);
-    state = decided.reduce(dailyResetDecider.evolve, state);
-  }
-  return { events, state };
-}
+const run = (commands: DailyResetCommand[], from?: DailyResetState) => runAll(dailyResetDecider, commands, from);
 
 const days = (events: DailyResetEvent[]) => events.map((e) => `${e.data.eventId} ${e.data.at}`);
 

@@ -1,5 +1,5 @@
 import { Credits, wholeCredits, ZERO } from '@creditflow/kernel';
-import { deciderSpecification } from '@creditflow/kernel/testing';
+import { deciderSpecification, runAll } from '@creditflow/kernel/testing';
 import { SubscriptionCommand } from './subscription.commands';
 import { subscriptionDecider } from './subscription.decide';
 import { SubscriptionEvent } from './subscription.events';
@@ -23,17 +23,7 @@ const start = (planId: string, plan: PlanTerms, now: Date, billingPeriod: Billin
 const tick = (now: Date): SubscriptionCommand => ({ type: 'Tick', data: { now } });
 const cancel = (now: Date): SubscriptionCommand => ({ type: 'CancelSubscription', data: { now } });
 
-/** Runs commands in order from `from`, appending each decision; returns every event and the final state. */
-function run(commands: SubscriptionCommand[], from: SubscriptionState = subscriptionDecider.initialState) {
-  let state = from;
-  const events: SubscriptionEvent[] = [];
-  for (const c of commands) {
-    const decided = subscriptionDecider.decide(c, state);
-    events.push(...decided);
-    state = decided.reduce(subscriptionDecider.evolve, state);
-  }
-  return { events, state };
-}
+const run = (commands: SubscriptionCommand[], from?: SubscriptionState) => runAll(subscriptionDecider, commands, from);
 
 const emitted = (events: SubscriptionEvent[]) =>
   events.flatMap((e) =>
