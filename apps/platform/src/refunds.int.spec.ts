@@ -8,7 +8,7 @@ import { DAY, HOUR, MINUTE, at, platformFor, tenantClient, uniqueId } from '@cre
 
 type Tenant = 'visualgpt' | 'gptimage2' | 'amisi' | 'apinfer';
 
-const platform = platformFor({ clock: 'manual' });
+const platform = platformFor({ clock: 'manual', each: true });
 
 function client(tenant: Tenant) {
   const base = tenantClient(platform, tenant);

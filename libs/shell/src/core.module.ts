@@ -6,13 +6,14 @@ import { Body, Controller, DynamicModule, Get, Global, HttpCode, Inject, Module,
 import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsISO8601 } from 'class-validator';
-import { ApiKeyGuard, Public, Roles } from './auth';
+import { ApiKeyGuard, CurrentPrincipal, Principal, Public, Roles } from './auth';
 import { CLOCK, ManualClock } from './clock';
 import { ApiError, ErrorFilter } from './errors';
 import { HttpContextRegistry } from './http-context';
 import { Runtime } from './runtime';
 import { Deployment, EVENT_STORE, MESSAGE_BUS, PlatformClock } from './providers';
 import { Tenants } from '@creditflow/tenancy';
+import type { EventStore } from '@creditflow/event-store';
 import { ApiAnswer, ApiErrors, oa } from './openapi';
 import { RequestValidationPipe } from './validation';
 
@@ -23,7 +24,11 @@ class ClockBody {
 @ApiTags('platform')
 @Controller()
 class PlatformController {
-  constructor(@Inject(CLOCK) private readonly clock: PlatformClock, private readonly deployment: Deployment) {}
+  constructor(
+    @Inject(CLOCK) private readonly clock: PlatformClock,
+    private readonly deployment: Deployment,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
   @ApiOperation({ summary: 'Liveness, the mode and the platform clock (no key needed)' })
   @ApiAnswer('Up', oa.object({ status: oa.enum('ok'), mode: oa.enum('embedded', 'distributed'), now: oa.time }))
@@ -33,15 +38,17 @@ class PlatformController {
     return { status: 'ok', mode: this.deployment.mode, now: this.clock.now().toISOString() };
   }
 
-  @ApiOperation({ summary: "Set the platform's clock (only when started with CREDITFLOW_CLOCK=manual; 404 otherwise)" })
+  @ApiOperation({
+    summary: "Set the platform's clock (only when started with CREDITFLOW_CLOCK=manual; 404 otherwise). Once set it only moves forward (422 backwards), and it survives a restart.",
+  })
   @ApiAnswer('The clock now', oa.object({ now: oa.time }))
-  @ApiErrors(404)
+  @ApiErrors(404, 422)
   @Roles('admin')
   @Post('v1/admin/clock')
   @HttpCode(200)
-  setClock(@Body() body: ClockBody) {
+  async setClock(@Body() body: ClockBody, @CurrentPrincipal() who: Principal) {
     if (!(this.clock instanceof ManualClock)) throw new ApiError(404, 'not_found', 'the clock is settable only when started with CREDITFLOW_CLOCK=manual');
-    this.clock.set(new Date(body.now));
+    await this.clock.setAndRecord(new Date(body.now), this.store, `${who.tenant}/${who.role}`);
     return { now: this.clock.now().toISOString() };
   }
 }

@@ -58,6 +58,8 @@ export async function createRuntime(mode: 'embedded' | 'distributed', service?: 
       ? createEventStore({ kind: 'esdb', connectionString: env.EVENTSTORE_CONNECTION_STRING })
       : createEventStore({ kind: 'sqlite', path: join(dataDir, 'events.sqlite') });
 
+  if (clock instanceof ManualClock) await clock.restore(store);
+
   return {
     mode, dataDir, clock, groupPrefix: env.CREDITFLOW_GROUP_PREFIX || 'creditflow', tenants, apiKeys, bus, store,
     close: async () => {

@@ -17,13 +17,18 @@ let sequence = 0;
 /** A fresh id: no test of a file shares an account, usage, purchase or grant id with another. */
 export const uniqueId = (prefix: string) => `${prefix}-${++sequence}`;
 
-/** Starts one platform for the enclosing describe block (or file) and closes it after. */
-export function platformFor(options: EmbeddedPlatformOptions = {}): () => EmbeddedPlatform {
+/**
+ * Starts one platform for the enclosing describe block (or file) and closes it after; `each: true`
+ * starts a fresh one for every test, for tests that each live on their own timeline (a manual
+ * clock never goes back, so tests that start at earlier times than the one before need their own platform).
+ */
+export function platformFor(options: EmbeddedPlatformOptions & { each?: boolean } = {}): () => EmbeddedPlatform {
   let platform: EmbeddedPlatform | undefined;
-  beforeAll(async () => {
-    platform = await startEmbeddedPlatform(options);
+  const { each = false, ...platformOptions } = options;
+  (each ? beforeEach : beforeAll)(async () => {
+    platform = await startEmbeddedPlatform(platformOptions);
   });
-  afterAll(async () => {
+  (each ? afterEach : afterAll)(async () => {
     await platform?.close();
   });
   return () => {

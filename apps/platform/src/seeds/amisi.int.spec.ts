@@ -90,12 +90,12 @@ describe('amisi (seed 003) through HTTP', () => {
     });
 
     it('gives the free tier 5 one-time credits and never renews them', async () => {
-      await amisi.setClock(at('2030-01-01T00:00:00Z'));
+      await amisi.setClock(at('2030-03-01T00:00:00Z'));
       const accountId = await subscribed('free');
       expect(await amisi.balance(accountId)).toMatchObject({ available: '5', byType: { trial: '5' } });
       await amisi.charge(accountId, { feature: 'text-to-image', resolution: '4K' });
 
-      await amisi.setClock(at('2030-04-01T00:00:00Z'));
+      await amisi.setClock(at('2030-06-01T00:00:00Z'));
       await amisi.tick();
       expect((await amisi.subscribe(accountId, 'free')).status).toBe(200); // taking it again gives nothing
       expect(await amisi.balance(accountId)).toMatchObject({ available: '2', byType: { trial: '2' } });

@@ -56,6 +56,8 @@ describe('gptimage2 (seed 001) through HTTP', () => {
   });
 
   describe('subscriptions', () => {
+    // Each test has its own platform: each starts earlier than the one before it, and a manual clock never goes back.
+    const gpt = tenantApi(platformFor({ clock: 'manual', each: true }), 'gptimage2');
     it('grants each plan its credits at the start of the billing cycle', async () => {
       await gpt.setClock(at('2030-02-01T00:00:00Z'));
       for (const [planId, credits] of [['starter', '200'], ['pro', '600']]) {
