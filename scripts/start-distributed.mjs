@@ -8,8 +8,8 @@
 // with scripts/kafka/kafka.sh on 127.0.0.1:${KAFKA_PORT:-9092} (a broker kafka.sh already runs there
 // is reused) and stopped on exit only if this script started it.
 // Ports: PRICING_PORT (3001), WALLET_PORT (3002), SCHEDULER_PORT (3003), REFUND_PORT (3004).
-// Every other variable (CREDITFLOW_API_KEYS, CREDITFLOW_DATA_DIR, EVENTSTORE_CONNECTION_STRING, ...)
-// is passed through to the services.
+// Every other variable (CREDITFLOW_API_KEYS, CREDITFLOW_DATA_DIR, DATABASE_URL, ...) is passed
+// through to the services; CREDITFLOW_CREATE_TOPICS defaults to true here (a developer's broker).
 // Each output line is prefixed with its service's name. SIGINT/SIGTERM are forwarded; if one service
 // exits, the others are stopped and this script exits non-zero.
 import { spawn } from 'node:child_process';
@@ -157,7 +157,8 @@ function startService(service, brokers) {
   const port = process.env[service.portVar] || String(service.port);
   const child = spawn(process.execPath, ['-r', '@swc-node/register', service.main], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: port, KAFKA_BROKERS: brokers },
+    // A developer's broker: the services create missing topics (production runs `npm run topics` first).
+    env: { CREDITFLOW_CREATE_TOPICS: 'true', ...process.env, PORT: port, KAFKA_BROKERS: brokers },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: a terminal Ctrl-C reaches only this script, which forwards it once
   });

@@ -1,6 +1,6 @@
 // Kafka adapter (kafkajs, the client @nestjs/microservices uses). Batches come from eachBatch; the
 // offset is resolved and committed only after the handler resolves, so a crash replays, never skips.
-import { Admin, Consumer, Kafka, LogEntry, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, LogEntry, logLevel, Partitioners, Producer, SASLOptions } from 'kafkajs';
 import { BusConsumer, ConsumeOptions, MessageBus, OutboundMessage } from './bus';
 
 const MAX_SEND_BYTES = 512 * 1024;
@@ -8,8 +8,16 @@ const MAX_SEND_BYTES = 512 * 1024;
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
-  /** Partitions for topics this bus creates (default 3). */
-  partitions?: number;
+  /** TLS to the brokers: a CA (else the system's) and an optional client certificate, PEM contents. */
+  ssl?: { ca?: string; cert?: string; key?: string } | null;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | null;
+}
+
+/** How `ensureTopics` creates topics; null or absent: the broker's default. */
+export interface TopicSettings {
+  partitions?: number | null;
+  replicationFactor?: number | null;
+  minInsyncReplicas?: number | null;
 }
 
 export class KafkaBus implements MessageBus {
@@ -18,18 +26,25 @@ export class KafkaBus implements MessageBus {
   private connecting: Promise<Producer> | null = null;
   private readonly consumers = new Set<Consumer>();
 
-  constructor(private readonly options: KafkaBusOptions) {
+  constructor(options: KafkaBusOptions) {
+    const { ssl, sasl } = options;
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      ...(ssl ? { ssl: { ...(ssl.ca ? { ca: [ssl.ca] } : {}), ...(ssl.cert ? { cert: ssl.cert } : {}), ...(ssl.key ? { key: ssl.key } : {}) } } : {}),
+      ...(sasl ? { sasl: sasl as SASLOptions } : {}),
       logLevel: logLevel.WARN,
       logCreator: () => logKafka,
       retry: { retries: 8, initialRetryTime: 200 },
     });
   }
 
-  /** Creates the topics (and their DLQs) if missing, so consumers can join before anything is produced. */
-  async ensureTopics(topics: string[]): Promise<void> {
+  /**
+   * Creates the topics that are missing (`npm run topics`; at a service's start only where
+   * CREDITFLOW_CREATE_TOPICS=true): partitions, replication and min.insync.replicas as given, else the
+   * broker's defaults; the balances topic compacted. Returns the topics it created.
+   */
+  async ensureTopics(topics: string[], settings: TopicSettings = {}): Promise<string[]> {
     const admin: Admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -40,12 +55,16 @@ export class KafkaBus implements MessageBus {
           waitForLeaders: true,
           topics: missing.map((topic) => ({
             topic,
-            numPartitions: this.options.partitions ?? 3,
-            replicationFactor: 1,
-            configEntries: topic.endsWith('balances.v1') ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+            numPartitions: settings.partitions ?? -1,
+            replicationFactor: settings.replicationFactor ?? -1,
+            configEntries: [
+              ...(topic.endsWith('balances.v1') ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+              ...(settings.minInsyncReplicas ? [{ name: 'min.insync.replicas', value: String(settings.minInsyncReplicas) }] : []),
+            ],
           })),
         });
       }
+      return missing;
     } finally {
       await admin.disconnect();
     }
@@ -73,7 +92,7 @@ export class KafkaBus implements MessageBus {
   }
 
   async consume({ groupId, topics, handle }: ConsumeOptions): Promise<BusConsumer> {
-    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 50 });
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
     this.consumers.add(consumer);
     await consumer.connect();
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
@@ -116,7 +135,10 @@ export class KafkaBus implements MessageBus {
   private connectedProducer(): Promise<Producer> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
+      // Idempotent: a retried send is written once per partition; topics exist beforehand (npm run topics).
+      const producer = this.kafka.producer({
+        idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await producer.connect();
       this.producer = producer;
       return producer;

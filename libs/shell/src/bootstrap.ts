@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { BusTransport } from './bus.transport';
 import { CoreModule } from './core.module';
 import { createOpenApiDocument, serveOpenApi } from './openapi';
+import { ConfigError } from './config';
 import { Runtime, ServiceName, TRANSPORT, createRuntime } from './runtime';
 
 export interface HostOptions {
@@ -39,9 +40,9 @@ export async function hostServices({ runtime, services, extras = [], port, logge
 export function runService(name: ServiceName, module: Type<unknown>, defaultPort: number, extras: Type<unknown>[] = []): void {
   (async () => {
     const runtime = await createRuntime('distributed', name);
-    await hostServices({ runtime, services: [{ name, module }], extras, port: Number(process.env.PORT ?? defaultPort) });
+    await hostServices({ runtime, services: [{ name, module }], extras, port: runtime.port ?? defaultPort });
   })().catch((error) => {
-    console.error(error);
+    console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
   });
 }

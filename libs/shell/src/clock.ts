@@ -57,9 +57,3 @@ export class ManualClock implements Clock {
     if (last) this.set(new Date((last.data as { now: string }).now));
   }
 }
-
-export function clockFromEnv(value = process.env.CREDITFLOW_CLOCK): SystemClock | ManualClock {
-  if (value === undefined || value === '' || value === 'system') return new SystemClock();
-  if (value === 'manual') return new ManualClock();
-  throw new Error(`CREDITFLOW_CLOCK must be "system" or "manual", not "${value}"`);
-}

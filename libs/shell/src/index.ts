@@ -10,3 +10,4 @@ export * from './bootstrap';
 export * from './openapi';
 export * from './providers';
 export * from './store-publishers';
+export * from './config';

@@ -18,5 +18,7 @@ export class Deployment {
     readonly dataDir: string,
     /** Consumer groups are `<prefix>-<service>` (CREDITFLOW_GROUP_PREFIX, default "creditflow"). */
     readonly groupPrefix: string,
+    /** The scheduler's own schedule (CREDITFLOW_SCHEDULER_INTERVAL_MS); 0 = off. */
+    readonly schedulerIntervalMs: number,
   ) {}
 }

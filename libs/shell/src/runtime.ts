@@ -1,14 +1,16 @@
-// Everything a service needs from its environment, built once per process: tenants, clock, keys,
-// the event store and the bus. Embedded mode: one SQLite store and the SQLite bus for all four
-// services. Distributed mode: Kafka, and the wallet on EventStoreDB when a connection string is set.
+// Everything a service needs from its environment, built once per process from the validated
+// configuration (config.ts): tenants, clock, keys, the event store and the bus. Embedded mode: one
+// store and the SQLite bus for all four services. Distributed mode: Kafka between the services.
+import { Logger } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ALL_TOPICS } from '@creditflow/contracts';
-import { EventStore, createEventStore } from '@creditflow/event-store';
-import { KafkaBus, MessageBus, SqliteBus } from '@creditflow/messaging';
-import { Tenants, findTenantsDir, loadTenants } from '@creditflow/tenancy';
-import { Principal, parseApiKeys } from './auth';
-import { ManualClock, SystemClock, clockFromEnv } from './clock';
+import { EventStore, EventStoreConfig, createEventStore } from '@creditflow/event-store';
+import { KafkaBus, MessageBus, SqliteBus, TopicSettings } from '@creditflow/messaging';
+import { Tenants, loadTenants } from '@creditflow/tenancy';
+import { Principal } from './auth';
+import { ManualClock, SystemClock } from './clock';
+import { ConfigError, KafkaSettings, PlatformConfig, readConfig } from './config';
 
 export type ServiceName = 'pricing' | 'wallet' | 'subscription-scheduler' | 'refund';
 export const SERVICES: ServiceName[] = ['pricing', 'wallet', 'subscription-scheduler', 'refund'];
@@ -26,6 +28,10 @@ export interface Runtime {
   dataDir: string;
   /** Consumer groups are `<prefix>-<service>` (CREDITFLOW_GROUP_PREFIX, default "creditflow"). */
   groupPrefix: string;
+  /** The scheduler's own schedule (CREDITFLOW_SCHEDULER_INTERVAL_MS); 0 = off. */
+  schedulerIntervalMs: number;
+  /** PORT; null: the entry point's default. */
+  port: number | null;
   clock: SystemClock | ManualClock;
   tenants: Tenants;
   apiKeys: Map<string, Principal>;
@@ -34,37 +40,52 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * The event store a process uses: PostgreSQL wherever DATABASE_URL is set (every service, one
+ * schema: the production store proven here); else EventStoreDB for the distributed wallet where
+ * EVENTSTORE_CONNECTION_STRING is set; else an SQLite file in the process's data directory.
+ */
+export function eventStoreFor(config: PlatformConfig, mode: 'embedded' | 'distributed', service: ServiceName | undefined, dataDir: string): EventStoreConfig {
+  if (config.databaseUrl) return { kind: 'postgres', connectionString: config.databaseUrl };
+  if (mode === 'distributed' && service === 'wallet' && config.eventStoreConnectionString) return { kind: 'esdb', connectionString: config.eventStoreConnectionString };
+  return { kind: 'sqlite', path: join(dataDir, 'events.sqlite') };
+}
+
 export async function createRuntime(mode: 'embedded' | 'distributed', service?: ServiceName, env = process.env): Promise<Runtime> {
-  const dataDir = resolve(env.CREDITFLOW_DATA_DIR || './data', mode === 'distributed' && service ? service : '.');
+  const config = readConfig(env);
+  for (const warning of config.warnings) new Logger('config').warn(warning);
+  const dataDir = mode === 'distributed' && service ? join(config.dataDir, service) : config.dataDir;
   mkdirSync(dataDir, { recursive: true });
-  const tenants = loadTenants(findTenantsDir(env));
-  const clock = clockFromEnv(env.CREDITFLOW_CLOCK);
-  const apiKeys = parseApiKeys(env.CREDITFLOW_API_KEYS);
-  for (const principal of apiKeys.values()) {
-    if (!tenants.has(principal.tenant)) throw new Error(`CREDITFLOW_API_KEYS names tenant "${principal.tenant}", which has no file in config/tenants`);
+  const tenants = loadTenants(config.tenantsDir);
+  for (const principal of config.apiKeys.values()) {
+    if (!tenants.has(principal.tenant)) throw new ConfigError([`CREDITFLOW_API_KEYS names tenant "${principal.tenant}", which has no file in ${config.tenantsDir}`]);
   }
 
   let bus: MessageBus;
   if (mode === 'embedded') {
     bus = new SqliteBus(join(dataDir, 'bus.sqlite'));
   } else {
-    if (!env.KAFKA_BROKERS) throw new Error('distributed mode needs KAFKA_BROKERS (host:port,...)');
-    const kafka = new KafkaBus({ brokers: env.KAFKA_BROKERS.split(','), clientId: `creditflow-${service ?? 'platform'}` });
-    await kafka.ensureTopics(ALL_TOPICS);
-    bus = kafka;
+    const kafka = config.kafka;
+    if (!kafka) throw new ConfigError(['distributed mode needs KAFKA_BROKERS (host:port,...)']);
+    const kafkaBus = new KafkaBus({ brokers: kafka.brokers, clientId: `creditflow-${service ?? 'platform'}`, ssl: kafka.ssl, sasl: kafka.sasl });
+    if (kafka.createTopics) await kafkaBus.ensureTopics(ALL_TOPICS, topicSettings(kafka));
+    bus = kafkaBus;
   }
-  const store =
-    mode === 'distributed' && service === 'wallet' && env.EVENTSTORE_CONNECTION_STRING
-      ? createEventStore({ kind: 'esdb', connectionString: env.EVENTSTORE_CONNECTION_STRING })
-      : createEventStore({ kind: 'sqlite', path: join(dataDir, 'events.sqlite') });
-
+  const store = createEventStore(eventStoreFor(config, mode, service, dataDir));
+  const clock = config.clock === 'manual' ? new ManualClock() : new SystemClock();
   if (clock instanceof ManualClock) await clock.restore(store);
 
   return {
-    mode, dataDir, clock, groupPrefix: env.CREDITFLOW_GROUP_PREFIX || 'creditflow', tenants, apiKeys, bus, store,
+    mode, dataDir, clock, groupPrefix: config.groupPrefix, schedulerIntervalMs: config.schedulerIntervalMs, port: config.port,
+    tenants, apiKeys: config.apiKeys, bus, store,
     close: async () => {
       await bus.close();
       await store.close();
     },
   };
+}
+
+/** The topic settings of KAFKA_TOPIC_PARTITIONS, _REPLICATION_FACTOR and _MIN_INSYNC_REPLICAS. */
+export function topicSettings(kafka: KafkaSettings): TopicSettings {
+  return { partitions: kafka.topicPartitions, replicationFactor: kafka.topicReplicationFactor, minInsyncReplicas: kafka.topicMinInsyncReplicas };
 }

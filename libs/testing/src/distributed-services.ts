@@ -32,7 +32,10 @@ export interface RunningService {
 }
 
 export async function startService(name: ServiceName, env: Record<string, string>, dataRoot: string): Promise<RunningService> {
-  const runtime = await createRuntime('distributed', name, { ...env, CREDITFLOW_DATA_DIR: dataRoot });
+  // Tests create their topics as a developer's broker does (production: npm run topics) and tick explicitly.
+  const runtime = await createRuntime('distributed', name, {
+    CREDITFLOW_CREATE_TOPICS: 'true', CREDITFLOW_SCHEDULER_INTERVAL_MS: '0', ...env, CREDITFLOW_DATA_DIR: dataRoot,
+  });
   // As apps/wallet/src/main.ts does: the ops read models live beside the wallet's store.
   const extras = name === 'wallet' ? [OpsModule] : [];
   const app = await hostServices({ runtime, services: [{ name, module: MODULES[name] }], extras, port: 0, logger: ['error'] });

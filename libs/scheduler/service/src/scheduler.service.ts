@@ -68,9 +68,10 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
 
   async onApplicationBootstrap(): Promise<void> {
     await this.catchUp();
-    // Embedded mode has no external cron: an internal schedule ticks (CREDITFLOW_SCHEDULER_INTERVAL_MS, 0 = off).
-    const interval = Number(process.env.CREDITFLOW_SCHEDULER_INTERVAL_MS ?? 60_000);
-    if (this.deployment.mode === 'embedded' && interval > 0) {
+    // Its own schedule in every mode (CREDITFLOW_SCHEDULER_INTERVAL_MS, 0 = off: an external cron posts
+    // ticks). Safe with several replicas: concurrent ticks record each due event once.
+    const interval = this.deployment.schedulerIntervalMs;
+    if (interval > 0) {
       this.timer = setInterval(() => this.tick(this.clock.now()).catch((e) => this.log.error(`internal tick failed: ${e}`)), interval);
       this.timer.unref();
     }

@@ -1,0 +1,152 @@
+// Every environment variable the platform reads, read here and nowhere else, and validated at
+// start-up: a bad value stops the process with every problem named (the variable and the form it
+// expects), instead of crashing later or silently turning something off. README.md lists them.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { findTenantsDir } from '@creditflow/tenancy';
+import { Principal, parseApiKeys } from './auth';
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface KafkaSettings {
+  brokers: string[];
+  /** TLS (KAFKA_SSL=true or a CA given): the CA that signed the brokers' certificates (else the system's), an optional client certificate (mutual TLS). PEM contents. */
+  ssl: { ca?: string; cert?: string; key?: string } | null;
+  sasl: { mechanism: SaslMechanism; username: string; password: string } | null;
+  /** For topics the platform creates (`npm run topics`); null: the broker's default. */
+  topicPartitions: number | null;
+  topicReplicationFactor: number | null;
+  topicMinInsyncReplicas: number | null;
+  /** Whether a service creates missing topics at start (development); production creates them with `npm run topics`. */
+  createTopics: boolean;
+}
+
+export interface PlatformConfig {
+  /** PORT: the HTTP port; null: the entry point's default. */
+  port: number | null;
+  /** CREDITFLOW_DATA_DIR, resolved. */
+  dataDir: string;
+  apiKeys: Map<string, Principal>;
+  clock: 'system' | 'manual';
+  groupPrefix: string;
+  tenantsDir: string;
+  /** CREDITFLOW_SCHEDULER_INTERVAL_MS: the scheduler's own schedule; 0 = off (an external cron posts ticks). */
+  schedulerIntervalMs: number;
+  kafka: KafkaSettings | null;
+  eventStoreConnectionString: string | null;
+  databaseUrl: string | null;
+  /** Warnings that do not stop the process (e.g. no API keys). */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const text = (name: string): string | null => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? null : value.trim();
+  };
+  const integer = (name: string, min: number, max: number): number | null => {
+    const raw = text(name);
+    if (raw === null) return null;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
+      return null;
+    }
+    return Number(raw);
+  };
+  const pem = (name: string): string | null => {
+    const path = text(name);
+    if (path === null) return null;
+    if (!existsSync(path)) {
+      problems.push(`${name} must name a readable PEM file; "${path}" does not exist`);
+      return null;
+    }
+    return readFileSync(path, 'utf8');
+  };
+
+  const clock = text('CREDITFLOW_CLOCK') ?? 'system';
+  if (clock !== 'system' && clock !== 'manual') problems.push(`CREDITFLOW_CLOCK must be "system" or "manual", not "${clock}"`);
+
+  let apiKeys = new Map<string, Principal>();
+  try {
+    apiKeys = parseApiKeys(text('CREDITFLOW_API_KEYS') ?? undefined);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  if (apiKeys.size === 0) warnings.push('CREDITFLOW_API_KEYS is empty: every request except /health, /openapi.json, /docs and /dashboard will get 401');
+
+  let tenantsDir = '';
+  try {
+    tenantsDir = findTenantsDir(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+
+  const config: PlatformConfig = {
+    port: integer('PORT', 0, 65535),
+    dataDir: resolve(text('CREDITFLOW_DATA_DIR') ?? './data'),
+    apiKeys,
+    clock: clock === 'manual' ? 'manual' : 'system',
+    groupPrefix: text('CREDITFLOW_GROUP_PREFIX') ?? 'creditflow',
+    tenantsDir,
+    schedulerIntervalMs: integer('CREDITFLOW_SCHEDULER_INTERVAL_MS', 0, 86_400_000) ?? 60_000,
+    kafka: readKafka(),
+    eventStoreConnectionString: text('EVENTSTORE_CONNECTION_STRING'),
+    databaseUrl: text('DATABASE_URL'),
+    warnings,
+  };
+  if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    problems.push('DATABASE_URL must be a PostgreSQL connection string (postgres://user@host:5432/db or postgresql:///db?host=/var/run/postgresql)');
+  }
+  if (config.eventStoreConnectionString && !/^esdb(\+discover)?:\/\//.test(config.eventStoreConnectionString)) {
+    problems.push('EVENTSTORE_CONNECTION_STRING must be an esdb:// connection string, e.g. esdb://127.0.0.1:2113?tls=false');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+
+  function readKafka(): KafkaSettings | null {
+    const brokers = text('KAFKA_BROKERS');
+    const sslSet = ['KAFKA_SSL', 'KAFKA_SSL_CA', 'KAFKA_SSL_CERT', 'KAFKA_SSL_KEY', 'KAFKA_SASL_MECHANISM'].some((name) => text(name) !== null);
+    if (brokers === null) {
+      if (sslSet) problems.push('KAFKA_SSL_* and KAFKA_SASL_* need KAFKA_BROKERS');
+      return null;
+    }
+    const list = brokers.split(',').map((b) => b.trim());
+    for (const broker of list) if (!/^[^\s:]+:\d{1,5}$/.test(broker)) problems.push(`KAFKA_BROKERS must be host:port[,host:port...], not "${brokers}"`);
+    const ca = pem('KAFKA_SSL_CA');
+    const cert = pem('KAFKA_SSL_CERT');
+    const key = pem('KAFKA_SSL_KEY');
+    if ((cert === null) !== (key === null)) problems.push('KAFKA_SSL_CERT and KAFKA_SSL_KEY go together (a client certificate and its key)');
+    const sslFlag = text('KAFKA_SSL') ?? 'false';
+    if (sslFlag !== 'true' && sslFlag !== 'false') problems.push(`KAFKA_SSL must be "true" or "false", not "${sslFlag}"`);
+    const ssl = sslFlag === 'true' || ca !== null || cert !== null;
+    const mechanism = text('KAFKA_SASL_MECHANISM')?.toLowerCase() ?? null;
+    let sasl: KafkaSettings['sasl'] = null;
+    if (mechanism !== null) {
+      if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) {
+        problems.push(`KAFKA_SASL_MECHANISM must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, not "${mechanism}"`);
+      }
+      const [username, password] = [text('KAFKA_SASL_USERNAME'), text('KAFKA_SASL_PASSWORD')];
+      if (username === null || password === null) problems.push('KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+      sasl = { mechanism: mechanism as SaslMechanism, username: username ?? '', password: password ?? '' };
+    }
+    const createTopics = text('CREDITFLOW_CREATE_TOPICS') ?? 'false';
+    if (createTopics !== 'true' && createTopics !== 'false') problems.push(`CREDITFLOW_CREATE_TOPICS must be "true" or "false", not "${createTopics}"`);
+    return {
+      brokers: list,
+      ssl: ssl ? { ...(ca !== null ? { ca } : {}), ...(cert !== null ? { cert } : {}), ...(key !== null ? { key } : {}) } : null,
+      sasl,
+      topicPartitions: integer('KAFKA_TOPIC_PARTITIONS', 1, 10_000),
+      topicReplicationFactor: integer('KAFKA_TOPIC_REPLICATION_FACTOR', 1, 100),
+      topicMinInsyncReplicas: integer('KAFKA_TOPIC_MIN_INSYNC_REPLICAS', 1, 100),
+      createTopics: createTopics === 'true',
+    };
+  }
+}
