@@ -67,6 +67,19 @@ export interface SubscribeOptions {
    * holder that lost its lease stores no checkpoint: what it delivered meanwhile is delivered again.
    */
   exclusive?: { leaseMs: number };
+  /**
+   * Where the checkpoint lives. Default: the store's own table, under `subscriptionId`. A read model
+   * kept outside the store (a file of its process) keeps its position with its data instead, so every
+   * replica's copy resumes where its own data is, and a copy deleted or moved starts from the beginning.
+   */
+  checkpoints?: CheckpointStore;
+}
+
+export interface CheckpointStore {
+  /** The position of the last event applied; 0n: none. */
+  load(): Promise<bigint>;
+  /** Called after `onEvents` resolved; a read model that stores its position with each batch may ignore it. */
+  save(position: bigint): Promise<void>;
 }
 
 export interface Subscription {

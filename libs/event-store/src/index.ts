@@ -8,3 +8,4 @@ export { openSqlite } from './sqlite/open-sqlite';
 export * from './command-handler';
 export { deterministicUuid, storedEventId } from './event-ids';
 export { KeyedLock } from './keyed-lock';
+export { SqliteCheckpoints } from './sqlite/sqlite.checkpoints';

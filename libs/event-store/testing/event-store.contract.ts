@@ -332,6 +332,31 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         expect(ids(byReplica[1 - holder])).toEqual(ids(later));
       }, TIMEOUT_MS);
 
+      it('keeps the checkpoint where the subscriber says: each copy of a read model resumes from its own position', async () => {
+        const category = newCategory();
+        const events = [event('E0'), event('E1'), event('E2')];
+        await store.appendToStream(`${category}-a`, events, { expectedRevision: 'no_stream' });
+        /** A read model's copy that keeps its own position, as a file of one replica would. */
+        const copy = (from: bigint) => {
+          const kept = { position: from, delivered: [] as RecordedEvent[] };
+          const checkpoints = { load: async () => kept.position, save: async (position: bigint) => void (kept.position = position) };
+          return { delivered: kept.delivered, checkpoints };
+        };
+        const options = (c: ReturnType<typeof copy>) => ({ subscriptionId: `sub-${category}`, category, onEvents: collect(c.delivered), checkpoints: c.checkpoints });
+
+        // Two copies under one subscription id, as two replicas' local read models: each gets every event.
+        const [a, b] = [copy(0n), copy(0n)];
+        subscriptions.push(await store.subscribe(options(a)), await store.subscribe(options(b)));
+        await waitFor('both copies', () => (a.delivered.length >= 3 && b.delivered.length >= 3 ? true : undefined));
+        expect([ids(a.delivered), ids(b.delivered)]).toEqual([ids(events), ids(events)]);
+
+        // A copy that has applied the first event resumes after it.
+        const c = copy(a.delivered[0].position);
+        subscriptions.push(await store.subscribe(options(c)));
+        await waitFor('the third copy', () => (c.delivered.length >= 2 ? true : undefined));
+        expect(ids(c.delivered)).toEqual(ids(events.slice(1)));
+      }, TIMEOUT_MS);
+
       it('sees events appended through another store on the same storage', async () => {
         const category = newCategory();
         const other = await makeStore();

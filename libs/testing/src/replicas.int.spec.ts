@@ -74,6 +74,12 @@ describe('two replicas on one store', () => {
         // Used to answer 404: the usage's account lived in wallet-usage-index.sqlite beside the store.
         expect((await call(moved, 'service', 'POST', '/v1/usage/u-m1/complete')).body).toEqual({ usageId: 'u-m1', status: 'completed', credits: '1.75' });
         expect((await call(moved, 'ops', 'GET', '/v1/accounts/acc-m1/balance')).body).toMatchObject({ available: '98.25', held: '0' });
+        // The ops read model lost with its file rebuilds from the start of the store (its position lives in the file, not in the store).
+        const rebuilt = await waitFor('the rebuilt ops projection', async () => {
+          const rows = (await call(moved, 'ops', 'GET', '/v1/projections/balances')).body.balances as { accountId: string; available: string }[];
+          return rows.find((r) => r.accountId === 'acc-m1' && r.available === '98.25');
+        });
+        expect(rebuilt).toMatchObject({ accountId: 'acc-m1', available: '98.25' });
       } finally {
         await moved.close();
       }

@@ -132,11 +132,13 @@ export class EsdbEventStore implements EventStore {
     return events;
   }
 
-  async subscribe({ subscriptionId, category, batchSize = 100, exclusive, ...handlers }: SubscribeOptions): Promise<Subscription> {
+  async subscribe({ subscriptionId, category, batchSize = 100, exclusive, checkpoints, ...handlers }: SubscribeOptions): Promise<Subscription> {
     // Not built here yet (no EventStoreDB server to prove it on): every replica delivers, and consumers dedupe by message id.
     if (exclusive) console.warn(`EventStoreDB subscription "${subscriptionId}": exclusive delivery is not supported; every replica delivers it`);
     const checkpointStream = this.checkpointStreamPrefix + subscriptionId;
-    let checkpoint = await this.loadCheckpoint(checkpointStream);
+    // A caller's checkpoint is the commit position of the last event it applied (RecordedEvent.position).
+    const callers = checkpoints ? await checkpoints.load() : null;
+    let checkpoint = callers === null ? await this.loadCheckpoint(checkpointStream) : callers > 0n ? { commit: callers, prepare: callers } : undefined;
     let hasCheckpointStream = checkpoint !== undefined;
     const stopping = new AbortController();
     const { signal } = stopping;
@@ -162,6 +164,10 @@ export class EsdbEventStore implements EventStore {
             const events = fresh.map((resolved) => toRecordedEvent(resolved.event!));
             if (!(await deliver(events, handlers, signal, this.retry))) return;
             checkpoint = fresh[fresh.length - 1].event!.position;
+            if (checkpoints) {
+              await checkpoints.save(checkpoint.commit);
+              continue;
+            }
             if (!hasCheckpointStream) {
               await this.client.setStreamMetadata(checkpointStream, { maxCount: 1 });
               hasCheckpointStream = true;

@@ -243,9 +243,10 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
-  async subscribe({ subscriptionId, category, batchSize = 100, exclusive, ...handlers }: SubscribeOptions): Promise<Subscription> {
+  async subscribe({ subscriptionId, category, batchSize = 100, exclusive, checkpoints, ...handlers }: SubscribeOptions): Promise<Subscription> {
+    if (exclusive && checkpoints) throw new TypeError(`subscription ${subscriptionId}: an exclusive subscription keeps its checkpoint in the store`);
     await this.ready();
-    const { rows } = await this.pool.query<{ position: bigint }>(this.sql.checkpoint, [subscriptionId]);
+    const from = checkpoints ? await checkpoints.load() : ((await this.pool.query<{ position: bigint }>(this.sql.checkpoint, [subscriptionId])).rows[0]?.position ?? 0n);
     let wakeUpsBefore = 0;
     const owner = randomUUID();
     const leaseMs = exclusive?.leaseMs ?? 0;
@@ -260,10 +261,11 @@ export class PostgresEventStore implements EventStore {
         idle: async (signal) => {
           if (this.live.wakeUps === wakeUpsBefore) await sleep(this.pollIntervalMs, signal, this.wake);
         },
-        storeCheckpoint: async (position) =>
-          void (await (exclusive
-            ? this.pool.query(this.sql.storeLeasedCheckpoint, [subscriptionId, owner, position, leaseMs])
-            : this.pool.query(this.sql.storeCheckpoint, [subscriptionId, position]))),
+        storeCheckpoint: async (position) => {
+          if (checkpoints) await checkpoints.save(position);
+          else if (exclusive) await this.pool.query(this.sql.storeLeasedCheckpoint, [subscriptionId, owner, position, leaseMs]);
+          else await this.pool.query(this.sql.storeCheckpoint, [subscriptionId, position]);
+        },
         ...(exclusive
           ? {
               claim: async () => (await this.pool.query<{ position: bigint }>(this.sql.claim, [subscriptionId, owner, leaseMs])).rows[0]?.position ?? null,
@@ -271,7 +273,7 @@ export class PostgresEventStore implements EventStore {
             }
           : {}),
       },
-      rows[0]?.position ?? 0n, handlers, this.retry, (stopped) => this.subscriptions.delete(stopped),
+      from, handlers, this.retry, (stopped) => this.subscriptions.delete(stopped),
     );
     this.subscriptions.add(subscription);
     return subscription;

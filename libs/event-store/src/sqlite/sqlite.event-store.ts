@@ -174,15 +174,19 @@ export class SqliteEventStore implements EventStore {
     return this.readAllNow(options);
   }
 
-  async subscribe({ subscriptionId, category, batchSize = 100, exclusive, ...handlers }: SubscribeOptions): Promise<Subscription> {
-    const from = this.sql.checkpoint.get(subscriptionId)?.position ?? 0n;
+  async subscribe({ subscriptionId, category, batchSize = 100, exclusive, checkpoints, ...handlers }: SubscribeOptions): Promise<Subscription> {
+    if (exclusive && checkpoints) throw new TypeError(`subscription ${subscriptionId}: an exclusive subscription keeps its checkpoint in the store`);
+    const from = checkpoints ? await checkpoints.load() : (this.sql.checkpoint.get(subscriptionId)?.position ?? 0n);
     const owner = randomUUID();
     const lease = () => ({ id: subscriptionId, owner, until: Date.now() + (exclusive?.leaseMs ?? 0) });
     const source: PolledSource = {
       read: async (position) => this.readAllNow({ fromPosition: position, maxCount: batchSize, category }),
       idle: (signal) => sleep(this.pollIntervalMs, signal, this.wake),
-      storeCheckpoint: async (position) =>
-        void (exclusive ? this.sql.storeLeasedCheckpoint.run({ ...lease(), position }) : this.sql.storeCheckpoint.run(subscriptionId, position)),
+      storeCheckpoint: async (position) => {
+        if (checkpoints) await checkpoints.save(position);
+        else if (exclusive) this.sql.storeLeasedCheckpoint.run({ ...lease(), position });
+        else this.sql.storeCheckpoint.run(subscriptionId, position);
+      },
       ...(exclusive
         ? {
             claim: async () => this.sql.claim.get({ ...lease(), now: Date.now() })?.position ?? null,

@@ -32,6 +32,8 @@ export class OpsProjector implements OnApplicationBootstrap, OnModuleDestroy {
     this.subscription = await this.store.subscribe({
       subscriptionId: 'ops-projections',
       category: WALLET_CATEGORY,
+      // The projections store their position with each batch: each copy resumes where its data is.
+      checkpoints: { load: async () => this.projections.position(), save: async () => undefined },
       onEvents: async (events) => {
         const { touched } = await this.projections.apply(events);
         await this.publishBalances(touched);

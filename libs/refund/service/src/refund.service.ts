@@ -53,6 +53,7 @@ export class RefundService implements OnApplicationBootstrap, OnModuleDestroy, O
       await this.store.subscribe({
         subscriptionId: 'refund-index',
         category: REFUND_CATEGORY,
+        checkpoints: this.index.checkpoints,
         onEvents: async (events) => {
           const tenantOf = new Map(events.map((e) => [e.streamName, (e.metadata as unknown as RefundEventMetadata).tenantId]));
           for (const [stream, tenantId] of tenantOf) this.index.record(tenantId, (await this.refunds.read(stream)).state);

@@ -3,16 +3,19 @@
 // after each append (read-your-writes) and by a checkpointed store subscription (so a crash between
 // the append and this write is repaired). Every write is an idempotent upsert of the record's latest state.
 import type Database from 'better-sqlite3';
-import { openSqlite } from '@creditflow/event-store';
+import { CheckpointStore, SqliteCheckpoints, openSqlite } from '@creditflow/event-store';
 import { ApprovedRefund, RefundRecord } from '@creditflow/refund-domain';
 
 export class SqliteRefundIndex {
   private readonly db: Database.Database;
   private readonly upsert: Database.Statement;
   private readonly approved: Database.Statement;
+  /** How far the store subscription that repairs this index has read, kept in this file. */
+  readonly checkpoints: CheckpointStore;
 
   constructor(path: string) {
     this.db = openSqlite(path);
+    this.checkpoints = new SqliteCheckpoints(this.db, 'refund-index');
     this.db.exec(`CREATE TABLE IF NOT EXISTS refunds (
       tenant TEXT NOT NULL, refund_id TEXT NOT NULL, account_id TEXT NOT NULL, purchase_id TEXT, usage_id TEXT,
       status TEXT NOT NULL, settlement TEXT, PRIMARY KEY (tenant, refund_id))`);

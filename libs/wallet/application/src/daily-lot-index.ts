@@ -4,7 +4,7 @@
 // Rows are idempotent (at-least-once delivery from a checkpointed subscription); a row read before
 // its account's expiry was recorded is simply asked about again at the next reset.
 import type Database from 'better-sqlite3';
-import { openSqlite } from '@creditflow/event-store';
+import { CheckpointStore, SqliteCheckpoints, openSqlite } from '@creditflow/event-store';
 import type { RecordedEvent } from '@creditflow/event-store';
 import { WalletEventMetadata, fromRecorded } from './wallet.codec';
 
@@ -14,8 +14,12 @@ export class SqliteDailyLotIndex {
   private readonly remove: Database.Statement;
   private readonly due: Database.Statement;
 
+  /** How far the store subscription feeding this index has read, kept in this file. */
+  readonly checkpoints: CheckpointStore;
+
   constructor(path: string) {
     this.db = openSqlite(path);
+    this.checkpoints = new SqliteCheckpoints(this.db, 'wallet-daily-lots');
     this.db.exec(`CREATE TABLE IF NOT EXISTS daily_lots (
       tenant TEXT NOT NULL, account_id TEXT NOT NULL, lot_id TEXT NOT NULL, expires_at TEXT NOT NULL,
       PRIMARY KEY (tenant, account_id, lot_id));

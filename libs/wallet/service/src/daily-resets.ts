@@ -39,6 +39,7 @@ export class DailyResets implements OnApplicationBootstrap, OnModuleDestroy {
     this.subscription = await this.store.subscribe({
       subscriptionId: 'wallet-daily-lots',
       category: WALLET_CATEGORY,
+      checkpoints: this.index.checkpoints,
       onEvents: async (events) => this.index.apply(events),
       onError: (error) => this.log.warn(`daily lot index: ${String(error)}`),
     });
