@@ -1,2 +1,3 @@
 export { eventStoreContract } from './event-store.contract';
 export { commandHandlerContract } from './command-handler.contract';
+export { dropSchemas, testDatabaseUrl } from './postgres';

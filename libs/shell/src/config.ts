@@ -35,6 +35,8 @@ export interface PlatformConfig {
   kafka: KafkaSettings | null;
   eventStoreConnectionString: string | null;
   databaseUrl: string | null;
+  /** DATABASE_SCHEMA: the PostgreSQL schema of the event store (default `creditflow`): one per deployment sharing a database. */
+  databaseSchema: string;
   /** Warnings that do not stop the process (e.g. no API keys). */
   warnings: string[];
 }
@@ -100,8 +102,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     kafka: readKafka(),
     eventStoreConnectionString: text('EVENTSTORE_CONNECTION_STRING'),
     databaseUrl: text('DATABASE_URL'),
+    databaseSchema: text('DATABASE_SCHEMA') ?? 'creditflow',
     warnings,
   };
+  if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) {
+    problems.push(`DATABASE_SCHEMA must be 1-48 lower-case letters, digits and _ (starting with a letter or _), not "${config.databaseSchema}"`);
+  }
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     problems.push('DATABASE_URL must be a PostgreSQL connection string (postgres://user@host:5432/db or postgresql:///db?host=/var/run/postgresql)');
   }

@@ -46,7 +46,7 @@ export interface Runtime {
  * EVENTSTORE_CONNECTION_STRING is set; else an SQLite file in the process's data directory.
  */
 export function eventStoreFor(config: PlatformConfig, mode: 'embedded' | 'distributed', service: ServiceName | undefined, dataDir: string): EventStoreConfig {
-  if (config.databaseUrl) return { kind: 'postgres', connectionString: config.databaseUrl };
+  if (config.databaseUrl) return { kind: 'postgres', connectionString: config.databaseUrl, schema: config.databaseSchema };
   if (mode === 'distributed' && service === 'wallet' && config.eventStoreConnectionString) return { kind: 'esdb', connectionString: config.eventStoreConnectionString };
   return { kind: 'sqlite', path: join(dataDir, 'events.sqlite') };
 }

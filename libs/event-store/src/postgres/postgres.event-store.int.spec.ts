@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { userInfo } from 'node:os';
 import { Client, type PoolClient } from 'pg';
 import { waitFor } from '@creditflow/kernel/testing';
-import { commandHandlerContract, eventStoreContract } from '../../testing';
+import { commandHandlerContract, eventStoreContract, testDatabaseUrl } from '../../testing';
 import { PostgresEventStore, type PostgresEventStoreOptions } from './postgres.event-store';
 import { WrongExpectedRevisionError, type AppendResult, type EventStore, type RecordedEvent, type SubscribeOptions } from '../event-store';
 import { createEventStore } from '../create-event-store';
@@ -32,30 +31,8 @@ async function query<T extends object = Record<string, unknown>>(sql: string, va
   }
 }
 
-async function reachable(candidate: string): Promise<boolean> {
-  const client = new Client({ connectionString: candidate });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch (error) {
-    // 28000: this role does not exist (or no user was named); anything else is a real failure.
-    if ((error as { code?: string }).code === '28000') return false;
-    throw new Error(`PostgreSQL is not reachable at ${candidate}: ${(error as Error).message}`);
-  }
-}
-
 beforeAll(async () => {
-  const candidates = process.env.DATABASE_URL
-    ? [process.env.DATABASE_URL]
-    : [userInfo().username, 'postgres'].map((user) => `postgresql://${user}@/test?host=/var/run/postgresql`);
-  for (const candidate of candidates) {
-    if (await reachable(candidate)) {
-      connectionString = candidate;
-      return;
-    }
-  }
-  throw new Error(`No PostgreSQL role to connect as (tried ${candidates.join(', ')}); set DATABASE_URL`);
+  connectionString = await testDatabaseUrl();
 });
 
 afterAll(async () => {
