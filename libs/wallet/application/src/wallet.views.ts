@@ -1,5 +1,5 @@
 // What the HTTP API and the decisions show of an account: decimal strings, ISO times.
-import { formatCredits } from '@creditflow/kernel';
+import { addCredits, formatCredits } from '@creditflow/kernel';
 import { Usage, WalletEvent, WalletPolicy, WalletState, balanceOf, decide, fold } from '@creditflow/wallet-domain';
 import { toWire } from './wallet.codec';
 
@@ -40,7 +40,11 @@ export type UsageAction = 'authorize' | 'complete' | 'fail' | 'accept' | 'reject
 const ANSWERED_STATUS = { authorize: 'authorized', complete: 'completed', fail: 'failed', accept: 'accepted', reject: 'rejected' } as const;
 
 export type UsageResponse =
-  | { usageId: string; status: (typeof ANSWERED_STATUS)[UsageAction]; credits: string; phases?: { generate: string; accept: string }; userId?: string }
+  | {
+      usageId: string; status: (typeof ANSWERED_STATUS)[UsageAction]; credits: string; phases?: { generate: string; accept: string };
+      /** Phased usages: what the result costs if it is kept (generate + accept). */
+      total?: string; userId?: string;
+    }
   | { usageId: string; error: 'insufficient_credits'; required: string; available: string };
 
 /**
@@ -57,7 +61,9 @@ export function usageResponse(usage: Usage, action: UsageAction): UsageResponse 
     usageId: usage.usageId,
     status: ANSWERED_STATUS[action],
     credits: formatCredits(credits),
-    ...(usage.phases ? { phases: { generate: formatCredits(usage.phases.generate), accept: formatCredits(usage.phases.accept) } } : {}),
+    ...(usage.phases
+      ? { phases: { generate: formatCredits(usage.phases.generate), accept: formatCredits(usage.phases.accept) }, total: formatCredits(addCredits(usage.phases.generate, usage.phases.accept)) }
+      : {}),
     ...(usage.userId ? { userId: usage.userId } : {}),
   };
 }

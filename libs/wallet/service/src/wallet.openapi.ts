@@ -63,7 +63,8 @@ export const UsageAnswerSchema = oa.object(
     status: oa.enum('authorized', 'completed', 'failed', 'accepted', 'rejected'),
     credits: oa.credits,
     phases: oa.object({ generate: oa.credits, accept: oa.credits }),
+    total: oa.credits,
     userId: oa.string,
   },
-  ['phases', 'userId'],
+  ['phases', 'total', 'userId'],
 );
