@@ -12,6 +12,8 @@ export const RefundSchema = oa.object(
     reason: { type: 'string', description: 'Why, in words.' },
     policy: { type: 'string', description: "The tenant's refund policy." },
     money: oa.money,
+    moneyUnrounded: { ...oa.object({ amount: oa.string, currency: oa.string }), description: '`money` before rounding to the minor unit (exact, or cut after 12 decimals).' },
+    rounding: oa.enum('half-even', 'half-up', 'down'),
     creditsRestored: oa.credits,
     creditsClawedBack: oa.credits,
     lotId: oa.string,
@@ -19,7 +21,7 @@ export const RefundSchema = oa.object(
     voided: oa.object({ rule: oa.string, reason: oa.string, unused: oa.credits, at: oa.time }),
     decidedAt: oa.time,
   },
-  ['purchaseId', 'usageId', 'money', 'creditsRestored', 'creditsClawedBack', 'lotId', 'settlement', 'voided'],
+  ['purchaseId', 'usageId', 'money', 'moneyUnrounded', 'rounding', 'creditsRestored', 'creditsClawedBack', 'lotId', 'settlement', 'voided'],
 );
 
 export const PurchasesSchema = oa.object({
