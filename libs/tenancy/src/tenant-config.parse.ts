@@ -246,13 +246,16 @@ function readRefundPolicy(r: ConfigReader, value: unknown): RefundPolicy | undef
       return reason === undefined ? undefined : { kind, reason };
     }
     case 'initial-payment-window': {
-      r.object(p, at, ['kind', 'windowHours', 'excludePromotional', 'systemFailureRestores', 'rounding']);
+      r.object(p, at, ['kind', 'windowHours', 'excludePromotional', 'excludeDiscounted', 'systemFailureRestores', 'rounding']);
       const windowHours = r.integer(p.windowHours, join(at, 'windowHours'), 1);
       const excludePromotional = r.boolean(p.excludePromotional, join(at, 'excludePromotional'));
+      const excludeDiscounted = p.excludeDiscounted === undefined ? false : r.boolean(p.excludeDiscounted, join(at, 'excludeDiscounted'));
       const systemFailureRestores = r.boolean(p.systemFailureRestores, join(at, 'systemFailureRestores'));
       const rounding = readRounding(r, p.rounding, join(at, 'rounding'));
-      if (windowHours === undefined || excludePromotional === undefined || systemFailureRestores === undefined || rounding === null) return undefined;
-      return { kind, windowHours, excludePromotional, systemFailureRestores, ...(rounding ? { rounding } : {}) };
+      if (windowHours === undefined || excludePromotional === undefined || excludeDiscounted === undefined || systemFailureRestores === undefined || rounding === null) {
+        return undefined;
+      }
+      return { kind, windowHours, excludePromotional, ...(excludeDiscounted ? { excludeDiscounted } : {}), systemFailureRestores, ...(rounding ? { rounding } : {}) };
     }
     case 'unused-credits-window': {
       r.object(p, at, ['kind', 'windowDays', 'rounding']);

@@ -15,6 +15,12 @@ export class PurchaseRequest {
   @Matches(DECIMAL, { message: `amountPaid ${DECIMAL_MESSAGE}` }) amountPaid!: string;
   @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as "USD"' }) currency!: string;
   @IsOptional() @IsBoolean() promotional?: boolean;
+  /**
+   * Why `amountPaid` may differ from the package's list price (else 422 price_mismatch): a discount
+   * code applied at checkout (below the list price), or the custom contract that sets the price.
+   */
+  @IsOptional() @Matches(ID, { message: `discountCode ${ID_MESSAGE}` }) discountCode?: string;
+  @IsOptional() @Matches(ID, { message: `contractId ${ID_MESSAGE}` }) contractId?: string;
 }
 
 /** PUT /v1/accounts/{accountId}/subscription. */

@@ -10,7 +10,8 @@
 //   - platform-error-restores (gptimage2): denied; only failed generations are made good, in credits.
 //   - initial-payment-window (visualgpt): both reasons are judged by the one money rule the seed
 //     allows: the purchase must be the account's initial payment (no renewal, upgrade or repeat
-//     purchase), not promotional (when excludePromotional), and the request at most windowHours after
+//     purchase), not promotional (when excludePromotional), not paid below its list price (when
+//     excludeDiscounted: "promotional or discounted rates are final"), and the request at most windowHours after
 //     it, inclusive: exactly 24 h 00 min 00.000 s qualifies, one millisecond later does not.
 //   - unused-credits-window (apinfer): any purchase, promotional or not, within windowDays, a day being
 //     a 24 h period from purchasedAt, inclusive: at most windowDays x 24 h after the purchase ("day 30"
@@ -25,7 +26,7 @@
 // - Requests no policy can judge throw: malformed (REFUND.INVALID_REQUEST) or naming a purchase or usage
 //   the wallet does not know (REFUND.PURCHASE_NOT_FOUND / REFUND.USAGE_NOT_FOUND, worth a retry).
 //   A policy that refuses the reason outright (amisi) decides without looking the subject up.
-import { assertNever, creditsToMoney, creditsToMoneyUnrounded, Credits, DAY_MS, DomainError, HOUR_MS, Money, MoneyRounding } from '@creditflow/kernel';
+import { assertNever, creditsToMoney, creditsToMoneyUnrounded, Credits, DAY_MS, DomainError, formatMoney, HOUR_MS, Money, MoneyRounding } from '@creditflow/kernel';
 import { InvalidRefundRequestError, RefundSubjectNotFoundError } from './refund.errors';
 import { RefundPolicy, refundRoundingOf, restoresOnPlatformError } from './refund.policy';
 import { RefundRule, RefundRules } from './refund.rules';
@@ -117,6 +118,9 @@ function judgeMoneyRequest(request: RefundRequest, policy: RefundPolicy, facts: 
       if (policy.excludePromotional && purchase.promotional) {
         return deny(RefundRules.PROMOTIONAL, `purchase "${purchase.purchaseId}" was made at a promotional rate and is final`);
       }
+      if (policy.excludeDiscounted && isDiscounted(purchase)) {
+        return deny(RefundRules.DISCOUNTED, `purchase "${purchase.purchaseId}" was made at a discounted rate (${discountOf(purchase)}) and is final`);
+      }
       if (elapsedMs(purchase, now) > policy.windowHours * HOUR_MS) {
         return deny(RefundRules.OUTSIDE_WINDOW, `refunds of the initial payment are available within ${policy.windowHours} hours of it; purchase "${purchase.purchaseId}" is older`);
       }
@@ -151,6 +155,17 @@ function refundUnused(purchase: PurchaseFacts, rounding: MoneyRounding, rule: Re
     rounding,
     creditsClawedBack: { lotId: purchase.lotId ?? purchase.purchaseId, amount: purchase.unused },
   };
+}
+
+/** Paid below the package's list price, whatever the stated reason (unknown for purchases recorded without a list price). */
+export function isDiscounted(purchase: PurchaseFacts): boolean {
+  return purchase.listPrice !== undefined && purchase.paid.minor < purchase.listPrice.minor;
+}
+
+function discountOf(purchase: PurchaseFacts): string {
+  const money = (m: Money) => `${m.currency} ${formatMoney(m)}`;
+  const why = purchase.discountCode !== undefined ? `discount code ${purchase.discountCode}` : purchase.contractId !== undefined ? `contract ${purchase.contractId}` : 'no reason recorded';
+  return `${money(purchase.paid)} paid against a list price of ${money(purchase.listPrice!)}, ${why}`;
 }
 
 function duplicateOf(purchase: PurchaseFacts, facts: RefundFacts): Verdict | null {

@@ -56,6 +56,39 @@ describe('visualgpt (initial-payment-window, 24 h)', () => {
     expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.PROMOTIONAL' });
   });
 
+  describe('"purchases made at promotional or discounted rates are final" (excludeDiscounted)', () => {
+    const visualgptDiscounts: RefundPolicy = { ...visualgpt, excludeDiscounted: true };
+    const listPrice = parseMoney('9.99', 'USD');
+
+    it.each([
+      ['a discount code', { discountCode: 'SPRING20' }, 'discount code SPRING20'],
+      ['a custom contract', { contractId: 'ctr-7' }, 'contract ctr-7'],
+    ])('denies an initial payment paid below its list price under %s, saying why', (_what, reason, named) => {
+      const discounted = purchase({ paid: parseMoney('7.99', 'USD'), listPrice, ...reason });
+      const d = decideRefund(moneyRequest(), visualgptDiscounts, facts({ purchase: discounted }), after(HOUR));
+      expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.DISCOUNTED', reason: expect.stringContaining(named) });
+      expect(d.reason).toContain('USD 7.99 paid against a list price of USD 9.99');
+      expect(d.money).toBeUndefined();
+    });
+
+    it('refunds an initial payment at its list price, or above it under a contract', () => {
+      expect(decideRefund(moneyRequest(), visualgptDiscounts, facts({ purchase: purchase({ listPrice }) }), after(HOUR)).status).toBe('approved');
+      const dearer = purchase({ paid: parseMoney('12', 'USD'), listPrice, contractId: 'ctr-7' });
+      expect(decideRefund(moneyRequest(), visualgptDiscounts, facts({ purchase: dearer }), after(HOUR)).status).toBe('approved');
+    });
+
+    it('judges a promotional purchase by the promotional rule first', () => {
+      const both = purchase({ paid: parseMoney('4.99', 'USD'), listPrice, promotional: true });
+      expect(decideRefund(moneyRequest(), visualgptDiscounts, facts({ purchase: both }), after(HOUR)).rule).toBe('REFUND.PROMOTIONAL');
+    });
+
+    it('refunds a discounted purchase where the policy does not exclude them (its money at the price paid)', () => {
+      const discounted = purchase({ paid: parseMoney('7.99', 'USD'), listPrice, discountCode: 'SPRING20', unused: wholeCredits(250) });
+      expect(decideRefund(moneyRequest(), visualgpt, facts({ purchase: discounted }), after(HOUR))).toMatchObject({ status: 'approved', money: { minor: 400n } });
+      expect(decideRefund(moneyRequest('unused_credits'), apinfer, facts({ purchase: discounted }), after(HOUR))).toMatchObject({ status: 'approved', money: { minor: 400n } });
+    });
+  });
+
   it('denies a repeat purchase (not the initial payment), even within 24 h', () => {
     const d = decideRefund(moneyRequest(), visualgpt, facts({ purchase: purchase({ isInitialPayment: false }) }), after(HOUR));
     expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.NOT_INITIAL_PAYMENT' });

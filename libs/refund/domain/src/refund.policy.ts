@@ -16,6 +16,8 @@ export type RefundPolicy =
       kind: 'initial-payment-window';
       windowHours: number;
       excludePromotional: boolean;
+      /** Purchases paid below their list price (a discount code, a contract, a promotion) are final; default false. */
+      excludeDiscounted?: boolean;
       systemFailureRestores: boolean;
       platformErrorRestores?: boolean;
       /** How refund money is rounded to the currency's minor unit; default DEFAULT_REFUND_ROUNDING. */

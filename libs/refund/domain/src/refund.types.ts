@@ -28,6 +28,11 @@ export interface PurchaseFacts {
   /** What was paid for the whole purchase. */
   paid: Money;
   promotional: boolean;
+  /** The package's list price when bought (absent for purchases recorded before it was kept). */
+  listPrice?: Money;
+  /** Why the price paid differs from the list price, as the purchase said: a discount code, a custom contract (promotional above). */
+  discountCode?: string;
+  contractId?: string;
   /** The account's first purchase transaction (not a renewal, upgrade or repeat purchase). */
   isInitialPayment: boolean;
 }

@@ -28,9 +28,15 @@ export const PurchasesSchema = oa.object({
   accountId: oa.string,
   walletRevision: oa.string,
   purchases: oa.array(
-    oa.object({
-      purchaseId: oa.string, lotId: oa.string, credits: oa.credits, unused: oa.credits, paid: oa.money,
-      purchasedAt: oa.time, promotional: oa.boolean, initialPayment: oa.boolean,
-    }),
+    oa.object(
+      {
+        purchaseId: oa.string, lotId: oa.string, credits: oa.credits, unused: oa.credits, paid: oa.money,
+        purchasedAt: oa.time, promotional: oa.boolean,
+        listPrice: { ...oa.nullable(oa.money), description: "The package's list price when bought (null for purchases recorded before it was kept)." },
+        discounted: { type: 'boolean', description: 'Paid below the list price.' },
+        discountCode: oa.string, contractId: oa.string, initialPayment: oa.boolean,
+      },
+      ['discountCode', 'contractId'],
+    ),
   ),
 });

@@ -1,6 +1,6 @@
 // What the HTTP API and the decisions show of an account: decimal strings, ISO times.
 import { addCredits, formatCredits } from '@creditflow/kernel';
-import { Usage, WalletEvent, WalletPolicy, WalletState, balanceOf, decide, fold } from '@creditflow/wallet-domain';
+import { CostBasis, Usage, WalletEvent, WalletPolicy, WalletState, balanceOf, decide, fold, isDiscounted } from '@creditflow/wallet-domain';
 import { toWire } from './wallet.codec';
 
 /** The state as of `now`: expiries and hold timeouts that are due are applied (without storing them). */
@@ -30,9 +30,19 @@ export function balanceView(state: WalletState) {
         remaining: formatCredits(l.remaining),
         grantedAt: l.grantedAt,
         expiresAt: l.expiresAt,
-        costBasis: l.costBasis ? { paidMinor: l.costBasis.paidMinor.toString(), currency: l.costBasis.currency, promotional: l.costBasis.promotional } : null,
+        costBasis: l.costBasis ? costBasisView(l.costBasis) : null,
         source: l.source,
       })),
+  };
+}
+
+/** A lot's cost basis on the wire: money in minor units as integer strings; the list price, code and contract where recorded. */
+function costBasisView(b: CostBasis) {
+  return {
+    paidMinor: b.paidMinor.toString(), currency: b.currency, promotional: b.promotional,
+    ...(b.listPriceMinor !== undefined ? { listPriceMinor: b.listPriceMinor.toString(), discounted: isDiscounted(b) } : {}),
+    ...(b.discountCode !== undefined ? { discountCode: b.discountCode } : {}),
+    ...(b.contractId !== undefined ? { contractId: b.contractId } : {}),
   };
 }
 

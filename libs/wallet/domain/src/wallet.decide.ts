@@ -86,7 +86,7 @@ function openAccount(cmd: Data<'OpenAccount'>, state: WalletState, policy: Walle
 
 function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEvent[] {
   refuseNegative(cmd.amount);
-  const fingerprint = fingerprintOf([cmd.lotType, cmd.amount, cmd.expiresAt?.toISOString() ?? null, cmd.costBasis, cmd.source]);
+  const fingerprint = grantFingerprint(cmd);
   const existing = state.lots.get(cmd.lotId);
   if (existing) {
     // One daily lot per day window, whichever login asks first: a later login that day is a repeat.
@@ -345,6 +345,15 @@ function sumShares(shares: LotShare[]): Credits {
 
 function iso(d: Date): string {
   return d.toISOString();
+}
+
+/**
+ * What a grant's repeat must match. The list price is left out: it is the tenant's, not the caller's,
+ * and lots granted before it was recorded must still recognise their repeats.
+ */
+export function grantFingerprint(cmd: Pick<Data<'GrantCredits'>, 'lotType' | 'amount' | 'expiresAt' | 'costBasis' | 'source'>): string {
+  const basis = cmd.costBasis && { ...cmd.costBasis, listPriceMinor: undefined };
+  return fingerprintOf([cmd.lotType, cmd.amount, cmd.expiresAt?.toISOString() ?? null, basis, cmd.source]);
 }
 
 /** Canonical content of a command, to tell a repeat (same id, same content) from a reused id. */

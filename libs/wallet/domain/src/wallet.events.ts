@@ -13,6 +13,20 @@ export interface CostBasis {
   paidMinor: bigint;
   currency: string;
   promotional: boolean;
+  /**
+   * The package's list price when it was bought, in the minor unit (absent on lots granted before
+   * purchases were checked against it). Paid below it = bought at a discounted rate (`isDiscounted`).
+   */
+  listPriceMinor?: bigint;
+  /** The discount code the purchase named: why it was paid below the list price. */
+  discountCode?: string;
+  /** The custom contract the purchase named: why its price differs from the list price. */
+  contractId?: string;
+}
+
+/** A purchase paid below its package's list price (for whatever stated reason: promotion, discount code, contract). */
+export function isDiscounted(basis: CostBasis): boolean {
+  return basis.listPriceMinor !== undefined && basis.paidMinor < basis.listPriceMinor;
 }
 
 export interface LotSource {

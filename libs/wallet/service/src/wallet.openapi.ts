@@ -24,7 +24,20 @@ export const LotSchema = oa.object({
   remaining: oa.credits,
   grantedAt: oa.time,
   expiresAt: oa.nullable(oa.time),
-  costBasis: oa.nullable(oa.object({ paidMinor: { type: 'string', description: 'The price paid, in minor units of the currency.' }, currency: oa.string, promotional: oa.boolean })),
+  costBasis: oa.nullable(
+    oa.object(
+      {
+        paidMinor: { type: 'string', description: 'The price paid, in minor units of the currency.' },
+        currency: oa.string,
+        promotional: oa.boolean,
+        listPriceMinor: { type: 'string', description: "The package's list price when bought, in minor units (lots bought before it was recorded have none)." },
+        discounted: { type: 'boolean', description: 'Paid below the list price.' },
+        discountCode: oa.string,
+        contractId: oa.string,
+      },
+      ['listPriceMinor', 'discounted', 'discountCode', 'contractId'],
+    ),
+  ),
   source: oa.object({ kind: oa.string, id: oa.string }),
 });
 

@@ -65,8 +65,9 @@ export class WalletService {
   }
 
   purchase(tenant: TenantConfig, body: PurchaseRequest, now: Date): WalletCommandEnvelope {
-    const { purchaseId, packageId, amountPaid, currency, promotional = false } = body;
-    return { tenantId: tenant.tenantId, accountId: body.accountId, command: purchaseGrant(tenant, { purchaseId, packageId, amountPaid, currency, promotional }, now) };
+    const { purchaseId, packageId, amountPaid, currency, promotional = false, discountCode, contractId } = body;
+    const purchase = { purchaseId, packageId, amountPaid, currency, promotional, ...(discountCode ? { discountCode } : {}), ...(contractId ? { contractId } : {}) };
+    return { tenantId: tenant.tenantId, accountId: body.accountId, command: purchaseGrant(tenant, purchase, now) };
   }
 
   /**

@@ -1,0 +1,151 @@
+// Seed fidelity (issue 13) and the price-paid check (issue 10, defect 9) through the public HTTP
+// contract and the payment messages of the embedded platform, on the manual clock: what a purchase may
+// be paid and why, and how the refund policies see it.
+import { join } from 'node:path';
+import { CloudEvent, PAYMENT_TYPES, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
+import { waitFor } from '@creditflow/kernel/testing';
+import { SqliteBus } from '@creditflow/messaging';
+import { EmbeddedPlatform, HOUR, at, platformFor, tenantClient, uniqueId } from '@creditflow/testing';
+
+/** How long these tests wait (`waitFor`) for what the bus carries. */
+const WAIT_MS = 15_000;
+
+function client(platform: () => EmbeddedPlatform, tenant: string) {
+  const base = tenantClient(platform, tenant, { waitMs: WAIT_MS });
+  const { call, ok } = base;
+  return {
+    ...base,
+    purchase: (body: object) => call('admin', 'POST', '/v1/purchases', body),
+    transactions: async (accountId: string) => (await ok(call('ops', 'GET', `/v1/accounts/${accountId}/transactions`))).transactions as Record<string, any>[],
+    purchases: async (accountId: string) => (await ok(call('ops', 'GET', `/v1/accounts/${accountId}/purchases`))).purchases as Record<string, any>[],
+    refund: (body: object) => ok(call('admin', 'POST', '/v1/refunds', body)),
+  };
+}
+
+/** Reads the dead letters of `topic` on the embedded bus until `count` have arrived. */
+async function deadLetters(bus: SqliteBus, topic: string, count: number): Promise<{ id: string; reason: string }[]> {
+  const dead: { id: string; reason: string }[] = [];
+  const consumer = await bus.consume({
+    groupId: uniqueId('dlq-reader'),
+    topics: [dlqTopic(topic)],
+    handle: async (batch) => {
+      for (const m of batch) {
+        const { data } = JSON.parse(m.value);
+        dead.push({ id: JSON.parse(data.value).id, reason: data.reason });
+      }
+    },
+  });
+  try {
+    await waitFor(`${count} dead letters`, async () => (dead.length >= count ? true : undefined), WAIT_MS);
+  } finally {
+    await consumer.stop();
+  }
+  return dead;
+}
+
+describe('the price paid for a package (issue 10, defect 9; issue 13, rule 1)', () => {
+  const platform = platformFor({ clock: 'manual' });
+  const apinfer = client(platform, 'apinfer');
+  const visual = client(platform, 'visualgpt');
+  const T = '2032-01-10T09:00:00Z';
+  const basic = (accountId: string, over: object = {}) => ({ purchaseId: uniqueId('pur'), accountId, packageId: 'basic', amountPaid: '10.00', currency: 'CNY', ...over });
+
+  it.each([
+    ['999999999999999', '999999999999999.00'],
+    ['0', '0.00'],
+    ['9.99', '9.99'],
+  ])('refuses the CNY 10 basic package paid %s without a reason: 422 price_mismatch naming both prices, and nothing changes', async (amountPaid, shown) => {
+    await apinfer.setClock(at(T));
+    const accountId = await apinfer.openAccount();
+    const before = await apinfer.transactions(accountId);
+    const body = basic(accountId, { amountPaid });
+    const r = await apinfer.purchase(body);
+    expect(r.status).toBe(422);
+    expect(r.body).toEqual({
+      error: 'price_mismatch', message: expect.stringContaining('package "basic" costs CNY 10.00'),
+      details: { packageId: 'basic', listPrice: { amount: '10.00', currency: 'CNY' }, amountPaid: { amount: shown, currency: 'CNY' } },
+    });
+    expect(await apinfer.transactions(accountId)).toEqual(before);
+    expect(await apinfer.balance(accountId)).toMatchObject({ available: '0', lots: [] });
+    // Nothing was bought, so nothing can be refunded; the purchase id is still free.
+    const refund = await apinfer.call('admin', 'POST', '/v1/refunds', { refundId: uniqueId('ref'), accountId, purchaseId: body.purchaseId, reason: 'unused_credits' });
+    expect(refund).toMatchObject({ status: 404, body: { error: 'purchase_not_found' } });
+    expect((await apinfer.purchase({ ...body, amountPaid: '10.00' })).status).toBe(200);
+  });
+
+  it('accepts another price with its reason, keeps list price and reason in the lot, and refunds at the price paid (apinfer)', async () => {
+    await apinfer.setClock(at(T));
+    const accountId = await apinfer.openAccount();
+    const body = basic(accountId, { amountPaid: '8.00', discountCode: 'SPRING20' });
+    const bought = await apinfer.purchase(body);
+    expect(bought.status).toBe(200);
+    expect(bought.body.lot).toMatchObject({
+      amount: '100', costBasis: { paidMinor: '800', listPriceMinor: '1000', discounted: true, discountCode: 'SPRING20', promotional: false, currency: 'CNY' },
+    });
+    expect(await apinfer.purchases(accountId)).toEqual([
+      expect.objectContaining({ purchaseId: body.purchaseId, paid: { amount: '8.00', currency: 'CNY' }, listPrice: { amount: '10.00', currency: 'CNY' }, discounted: true, discountCode: 'SPRING20' }),
+    ]);
+    // A repeat answers as the first did; the same id with another code is another request.
+    expect((await apinfer.purchase(body)).body).toEqual(bought.body);
+    expect((await apinfer.purchase({ ...body, discountCode: 'WINTER' })).status).toBe(409);
+
+    const decision = await apinfer.refund({ refundId: uniqueId('ref'), accountId, purchaseId: body.purchaseId, reason: 'unused_credits' });
+    expect(decision).toMatchObject({ status: 'approved', money: { amount: '8.00', currency: 'CNY' }, creditsClawedBack: '100' });
+  });
+
+  it('takes a price above the list price only under a custom contract', async () => {
+    const accountId = await apinfer.openAccount();
+    expect((await apinfer.purchase(basic(accountId, { amountPaid: '12.00', promotional: true }))).body).toMatchObject({ error: 'price_mismatch' });
+    const contract = await apinfer.purchase(basic(accountId, { amountPaid: '12.00', contractId: 'ctr-42' }));
+    expect(contract.body.lot.costBasis).toMatchObject({ paidMinor: '1200', listPriceMinor: '1000', discounted: false, contractId: 'ctr-42' });
+  });
+
+  it.each([
+    ['a discount code', { amountPaid: '7.99', discountCode: 'WELCOME2' }, 'discount code WELCOME2'],
+    ['a custom contract', { amountPaid: '5.00', contractId: 'ctr-9' }, 'contract ctr-9'],
+  ])('denies visualgpt’s refund of an initial payment made at a discounted rate (%s): "promotional or discounted rates are final"', async (_what, price, why) => {
+    await visual.setClock(at(T));
+    const accountId = await visual.openAccount();
+    const purchaseId = uniqueId('pur');
+    expect((await visual.purchase({ purchaseId, accountId, packageId: 'small', currency: 'USD', ...price })).status).toBe(200);
+    await visual.setClock(at(T, HOUR));
+    const decision = await visual.refund({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'initial_payment' });
+    expect(decision).toMatchObject({ status: 'denied', rule: 'REFUND.DISCOUNTED', reason: expect.stringContaining(why) });
+    expect(decision.reason).toContain(`USD ${price.amountPaid} paid against a list price of USD 9.99`);
+    expect(decision.money).toBeUndefined();
+    expect((await visual.balance(accountId)).available).toBe('100');
+  });
+
+  it('still refunds visualgpt’s initial payment made at the list price', async () => {
+    await visual.setClock(at(T));
+    const accountId = await visual.openAccount();
+    const purchaseId = uniqueId('pur');
+    expect((await visual.purchase({ purchaseId, accountId, packageId: 'small', amountPaid: '9.99', currency: 'USD', discountCode: 'NOTHING-OFF' })).status).toBe(200);
+    const decision = await visual.refund({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'initial_payment' });
+    expect(decision).toMatchObject({ status: 'approved', money: { amount: '9.99', currency: 'USD' } });
+  });
+
+  describe('purchases from the payment side (creditflow.payments.v1 on the embedded bus)', () => {
+    let bus: SqliteBus;
+    beforeAll(() => {
+      bus = new SqliteBus(join(platform().dataDir, 'bus.sqlite'));
+    });
+    afterAll(async () => {
+      await bus.close();
+    });
+    const purchase = (accountId: string, data: Record<string, unknown>): CloudEvent<Record<string, unknown>> =>
+      cloudEvent({ id: uniqueId('pay'), source: 'payments-test', type: PAYMENT_TYPES.purchase, subject: accountId, tenantid: 'apinfer', time: new Date().toISOString(), data });
+
+    it('dead-letters a purchase paid another price without a reason (with the reason) and grants one that says why', async () => {
+      const accountId = await apinfer.openAccount();
+      const wrong = purchase(accountId, basic(accountId, { amountPaid: '999999999999999' }));
+      const right = purchase(accountId, basic(accountId, { amountPaid: '0', promotional: true }));
+      await bus.publish(TOPICS.payments, [wrong, right].map((value) => ({ key: messageKey('apinfer', accountId), value })));
+
+      const [dead] = await deadLetters(bus, TOPICS.payments, 1);
+      expect(dead).toEqual({ id: wrong.id, reason: expect.stringMatching(/^WALLET\.PRICE_MISMATCH: package "basic" costs CNY 10\.00, not CNY 999999999999999\.00/) });
+      const balance = await apinfer.balanceWhen(accountId, 'the promotional purchase', (b) => b.available === '100');
+      expect(balance.lots).toEqual([expect.objectContaining({ lotId: `purchase:${(right.data as { purchaseId: string }).purchaseId}` })]);
+    });
+  });
+});
