@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CloudEvent, PAYMENT_TYPES, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
 import { waitFor } from '@creditflow/kernel/testing';
 import { SqliteBus } from '@creditflow/messaging';
-import { EmbeddedPlatform, HOUR, at, platformFor, tenantClient, uniqueId } from '@creditflow/testing';
+import { DAY, EmbeddedPlatform, HOUR, MINUTE, at, platformFor, tenantClient, uniqueId } from '@creditflow/testing';
 
 /** How long these tests wait (`waitFor`) for what the bus carries. */
 const WAIT_MS = 15_000;
@@ -147,5 +147,77 @@ describe('the price paid for a package (issue 10, defect 9; issue 13, rule 1)', 
       const balance = await apinfer.balanceWhen(accountId, 'the promotional purchase', (b) => b.available === '100');
       expect(balance.lots).toEqual([expect.objectContaining({ lotId: `purchase:${(right.data as { purchaseId: string }).purchaseId}` })]);
     });
+  });
+});
+
+describe('daily free credits: one day’s at a time, one grant per loginId (issue 13, rules 2 and 3)', () => {
+  const platform = platformFor({ clock: 'manual' });
+  const visual = client(platform, 'visualgpt');
+  const login = (accountId: string, loginId = uniqueId('login')) => visual.ok(visual.call('service', 'POST', `/v1/accounts/${accountId}/logins`, { loginId }));
+
+  it('gives a login at 23:50 UTC and another 20 minutes later one day’s credits (10), not two (20): the new lot replaces the old one', async () => {
+    const late = '2032-02-10T23:50:00Z';
+    await visual.setClock(late);
+    const accountId = await visual.openAccount();
+    const first = await login(accountId);
+    expect(first).toMatchObject({ lotId: 'daily:2032-02-10', granted: '10', expiresAt: at(late, DAY).toISOString() });
+    await visual.setClock(at(late, 20 * MINUTE));
+    const second = await login(accountId);
+    expect(second).toMatchObject({ lotId: 'daily:2032-02-11', granted: '10', expiresAt: at(late, DAY + 20 * MINUTE).toISOString() });
+
+    expect(await visual.balance(accountId)).toMatchObject({ available: '10', byType: { daily: '10' } });
+    const expired = (await visual.transactions(accountId)).filter((t) => t.type === 'LotExpired');
+    expect(expired).toEqual([expect.objectContaining({ lotId: 'daily:2032-02-10', amount: '10', replacedBy: 'daily:2032-02-11' })]);
+    // The replacing lot keeps its own 24 hours.
+    await visual.setClock(at(late, DAY + 20 * MINUTE - 1));
+    expect(await visual.balance(accountId)).toMatchObject({ available: '10' });
+  });
+
+  it('replaces only what is left: 3 spent of yesterday’s 10, then today’s login holds 10', async () => {
+    const late = '2032-02-12T23:00:00Z';
+    await visual.setClock(late);
+    const accountId = await visual.openAccount();
+    await login(accountId);
+    await visual.charge(accountId, { feature: 'hair-color-changer' }); // 3
+    await visual.setClock(at(late, 2 * HOUR));
+    await login(accountId);
+    expect(await visual.balance(accountId)).toMatchObject({ available: '10', byType: { daily: '10' } });
+    expect((await visual.transactions(accountId)).filter((t) => t.type === 'LotExpired')).toEqual([expect.objectContaining({ amount: '7', replacedBy: 'daily:2032-02-13' })]);
+  });
+
+  it('answers the same loginId repeated a day later with its first answer and grants nothing', async () => {
+    const start = '2032-02-14T09:00:00Z';
+    await visual.setClock(start);
+    const accountId = await visual.openAccount();
+    const loginId = uniqueId('login');
+    const first = await login(accountId, loginId);
+    expect(first).toEqual({ loginId, lotId: 'daily:2032-02-14', granted: '10', expiresAt: at(start, DAY).toISOString() });
+
+    await visual.setClock(at(start, DAY + HOUR)); // the first lot has expired; a new loginId would be granted
+    const before = await visual.transactions(accountId);
+    expect(await login(accountId, loginId)).toEqual(first);
+    expect(await visual.balance(accountId)).toMatchObject({ available: '0', byType: { daily: '0' } });
+    // Nothing granted or recorded for it (what time made due meanwhile, the first lot's expiry, is recorded as by any command).
+    const since = (await visual.transactions(accountId)).slice(before.length).map((t) => t.type);
+    expect(since.filter((t) => t === 'CreditsGranted' || t === 'LoginRecorded')).toEqual([]);
+
+    expect(await login(accountId)).toMatchObject({ lotId: 'daily:2032-02-15', granted: '10' });
+    expect(await visual.balance(accountId)).toMatchObject({ available: '10' });
+  });
+
+  it('gives another loginId of the same day the same lot, and remembers it: repeated the next day it grants nothing', async () => {
+    const start = '2032-02-16T08:00:00Z';
+    await visual.setClock(start);
+    const accountId = await visual.openAccount();
+    const first = await login(accountId);
+    await visual.setClock(at(start, 3 * HOUR));
+    const laterId = uniqueId('login');
+    const later = await login(accountId, laterId);
+    expect(later).toEqual({ ...first, loginId: laterId });
+    expect(await visual.balance(accountId)).toMatchObject({ available: '10' });
+
+    await visual.setClock(at(start, DAY + HOUR));
+    expect(await login(accountId, laterId)).toEqual(later);
+    expect(await visual.balance(accountId)).toMatchObject({ available: '0' });
   });
 });

@@ -13,6 +13,11 @@ export type WalletCommand =
         planId?: string;
       };
     }
+  /**
+   * A login, once per loginId: the daily lot of its window (`daily:<window>`, granted by the window's
+   * first login; a new window's lot replaces an earlier one still held), and the login remembered.
+   */
+  | { type: 'RecordLogin'; data: { loginId: string; lotId: string; window: string; amount: Credits; expiresAt: Date; now: Date } }
   | {
       type: 'AuthorizeUsage';
       data: {

@@ -33,6 +33,8 @@ function decideCommand(command: WalletCommand, state: WalletState, policy: Walle
       return openAccount(command.data, state, policy);
     case 'GrantCredits':
       return grantCredits(command.data, state);
+    case 'RecordLogin':
+      return recordLogin(command.data, state);
     case 'AuthorizeUsage':
       return authorizeUsage(command.data, state, policy);
     case 'CompleteUsage':
@@ -94,7 +96,7 @@ function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEven
     if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(cmd.lotId);
     return [];
   }
-  const events: WalletEvent[] = [];
+  const events: WalletEvent[] = cmd.lotType === 'daily' ? replaceDailyLots(state, cmd.lotId, cmd.now) : [];
   if (cmd.planId !== undefined && cmd.planId !== state.plan?.planId) {
     events.push({ type: 'PlanAssigned', data: { planId: cmd.planId, subscriptionId: cmd.source.id, assignedAt: iso(cmd.now) } });
   }
@@ -110,6 +112,33 @@ function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEven
     events.push({ type: 'LotExpired', data: { lotId: cmd.lotId, amount: cmd.amount, expiredAt: iso(cmd.now) } });
   }
   return events;
+}
+
+/**
+ * "Valid for 24 hours; resets every 24 hours": an account never holds two days' daily credits. A new
+ * daily lot replaces every daily lot still held from an earlier window: what is left of it expires at
+ * the grant (held credits are not left: released later, they expire at once, the lot being expired).
+ * Only a rolling expiry lets a lot outlive its window (a login at 23:50 UTC keeps its lot until 23:50
+ * the next day); a lot that expires at the reset is gone before the next window's first login.
+ */
+function replaceDailyLots(state: WalletState, lotId: string, now: Date): WalletEvent[] {
+  return [...state.lots.values()]
+    .filter((lot) => lot.type === 'daily' && !lot.expired && lot.lotId !== lotId)
+    .map((lot) => ({ type: 'LotExpired', data: { lotId: lot.lotId, amount: lot.remaining, expiredAt: iso(now), replacedBy: lotId } }) as WalletEvent);
+}
+
+/**
+ * A login is idempotent by its loginId: repeated (at any time), it changes nothing and is answered with
+ * the lot it got first. A new loginId gets its window's daily lot: granted by the window's first login,
+ * the same lot for every later one (`grantCredits` treats a login lot granted before as a repeat).
+ */
+function recordLogin(cmd: Data<'RecordLogin'>, state: WalletState): WalletEvent[] {
+  if (state.logins.has(cmd.loginId)) return [];
+  const grant = grantCredits(
+    { lotId: cmd.lotId, lotType: 'daily', amount: cmd.amount, expiresAt: cmd.expiresAt, costBasis: null, source: { kind: 'login', id: cmd.window }, now: cmd.now },
+    state,
+  );
+  return [...grant, { type: 'LoginRecorded', data: { loginId: cmd.loginId, lotId: cmd.lotId, recordedAt: iso(cmd.now) } }];
 }
 
 /**

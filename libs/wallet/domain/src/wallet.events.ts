@@ -66,7 +66,10 @@ export type WalletEvent =
   /** A refund's claw-back could not apply (the lot had fewer unused credits, or no such lot): nothing changed; the refund service voids the refund. */
   | { type: 'ClawBackRefused'; data: { refundId: string; lotId: string; requested: Credits; unused: Credits; refusedAt: string } }
   | { type: 'RolloverExpired'; data: { eventId: string; cap: Credits; cycleEnd: string; lots: LotShare[]; amount: Credits; expiredAt: string } }
-  | { type: 'LotExpired'; data: { lotId: string; amount: Credits; expiredAt: string } }
+  /** A lot's unused credits expired: at its expiry, or (daily lots) when a new day's lot replaced it (`replacedBy`). */
+  | { type: 'LotExpired'; data: { lotId: string; amount: Credits; expiredAt: string; replacedBy?: string } }
+  /** A login was recorded under its loginId; `lotId` is the daily lot of its window (granted by it or by an earlier login). */
+  | { type: 'LoginRecorded'; data: { loginId: string; lotId: string; recordedAt: string } }
   | { type: 'LowBalanceAlertRaised'; data: { available: Credits; threshold: Credits; raisedAt: string } }
   | { type: 'AutoTopUpRequested'; data: { packageId: string; available: Credits; threshold: Credits; requestedAt: string } };
 

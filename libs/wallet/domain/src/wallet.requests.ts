@@ -43,6 +43,19 @@ export function dailyLoginGrant(daily: DailyCredits | undefined, now: Date): Gra
   };
 }
 
+export type RecordLogin = Extract<WalletCommand, { type: 'RecordLogin' }>;
+
+/**
+ * A login at `now` under `loginId`, or null where the tenant has no daily credits: the lot
+ * `dailyLoginGrant` names, granted once per window and kept once per loginId by the decider.
+ */
+export function dailyLogin(daily: DailyCredits | undefined, loginId: string, now: Date): RecordLogin | null {
+  const grant = dailyLoginGrant(daily, now);
+  if (!grant) return null;
+  const { lotId, amount, expiresAt, source } = grant.data;
+  return { type: 'RecordLogin', data: { loginId, lotId, window: source.id, amount, expiresAt: expiresAt!, now } };
+}
+
 /** What a tenant sells: its packages, priced in its one currency. */
 export interface PurchaseTerms {
   tenantId: string;

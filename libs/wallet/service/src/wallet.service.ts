@@ -13,7 +13,7 @@ import {
   UsageClaims, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
   UsageAction, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
-import { UsageNotFoundError, WalletCommand, WalletState, dailyLoginGrant, purchaseGrant, rewardGrant } from '@creditflow/wallet-domain';
+import { UsageNotFoundError, WalletCommand, WalletState, dailyLogin, purchaseGrant, rewardGrant } from '@creditflow/wallet-domain';
 
 export interface Price {
   credits: Credits;
@@ -58,9 +58,9 @@ export class WalletService {
     return { tenantId: tenant.tenantId, accountId, command: rewardGrant({ grantId: body.grantId, lotType: body.type, amount, expiresAt }, now) };
   }
 
-  /** Daily free credits at a login, or null where the tenant has none. */
-  loginGrant(tenant: TenantConfig, accountId: string, now: Date): WalletCommandEnvelope | null {
-    const command = dailyLoginGrant(tenant.walletPolicy.daily, now);
+  /** A login (daily free credits, once per loginId), or null where the tenant has no daily credits. */
+  login(tenant: TenantConfig, accountId: string, loginId: string, now: Date): WalletCommandEnvelope | null {
+    const command = dailyLogin(tenant.walletPolicy.daily, loginId, now);
     return command && { tenantId: tenant.tenantId, accountId, command };
   }
 
