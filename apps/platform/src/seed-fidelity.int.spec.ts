@@ -221,3 +221,97 @@ describe('daily free credits: one day’s at a time, one grant per loginId (issu
     expect(await visual.balance(accountId)).toMatchObject({ available: '0' });
   });
 });
+
+describe('automatic top-up per account (issue 13, rule 4)', () => {
+  const platform = platformFor({ clock: 'manual' });
+  const apinfer = client(platform, 'apinfer');
+  const visual = client(platform, 'visualgpt');
+  const setAutoTopUp = (c: typeof apinfer, accountId: string, body: object) => c.call('admin', 'PUT', `/v1/accounts/${accountId}/auto-top-up`, body);
+  const autoTopUp = (c: typeof apinfer, accountId: string) => c.ok(c.call('ops', 'GET', `/v1/accounts/${accountId}/auto-top-up`));
+  const funded = async () => {
+    const accountId = await apinfer.openAccount();
+    expect((await apinfer.purchase({ purchaseId: uniqueId('pur'), accountId, packageId: 'basic', amountPaid: '10.00', currency: 'CNY' })).status).toBe(200);
+    return accountId;
+  };
+  const requests = async (c: typeof apinfer, accountId: string) => (await c.transactions(accountId)).filter((t) => t.type === 'AutoTopUpRequested');
+
+  it('keeps the tenant default for an account that never chose (apinfer: basic below 10)', async () => {
+    const accountId = await funded();
+    expect(await autoTopUp(apinfer, accountId)).toEqual({ accountId, enabled: true, threshold: '10', packageId: 'basic', source: 'tenant' });
+  });
+
+  it('asks for the account’s own package at its own threshold', async () => {
+    const accountId = await funded();
+    const set = await setAutoTopUp(apinfer, accountId, { enabled: true, threshold: '50', packageId: 'standard' });
+    expect(set).toMatchObject({ status: 200, body: { accountId, enabled: true, threshold: '50', packageId: 'standard', source: 'account' } });
+    expect(await autoTopUp(apinfer, accountId)).toEqual(set.body);
+
+    await apinfer.charge(accountId, { feature: 'qwen-image', quantity: 30 }); // 52.5: 47.5 left, below 50
+    expect(await requests(apinfer, accountId)).toEqual([expect.objectContaining({ packageId: 'standard', threshold: '50', available: '47.5' })]);
+    await apinfer.charge(accountId, { feature: 'qwen-image', quantity: 22 }); // 38.5: 9 left, below the tenant's 10: no second request
+    expect(await requests(apinfer, accountId)).toHaveLength(1);
+    // The low-balance alert is the tenant's and stays at 10.
+    expect((await apinfer.transactions(accountId)).filter((t) => t.type === 'LowBalanceAlertRaised')).toEqual([expect.objectContaining({ threshold: '10' })]);
+  });
+
+  it('asks for nothing for an account that switched it off; its low-balance alert still comes', async () => {
+    const accountId = await funded();
+    expect((await setAutoTopUp(apinfer, accountId, { enabled: false })).body).toEqual({ accountId, enabled: false, threshold: null, packageId: null, source: 'account' });
+    await apinfer.charge(accountId, { feature: 'qwen-image', quantity: 52 }); // 91: 9 left
+    expect(await requests(apinfer, accountId)).toEqual([]);
+    expect((await apinfer.transactions(accountId)).map((t) => t.type)).toContain('LowBalanceAlertRaised');
+  });
+
+  it('lets a visualgpt account (no tenant default) opt in with its threshold and package, and refuses it without them', async () => {
+    const accountId = await visual.openAccount();
+    expect(await autoTopUp(visual, accountId)).toEqual({ accountId, enabled: false, threshold: null, packageId: null, source: 'tenant' });
+    const incomplete = await setAutoTopUp(visual, accountId, { enabled: true, threshold: '20' });
+    expect(incomplete).toMatchObject({ status: 422, body: { error: 'auto_top_up_incomplete', details: { missing: ['packageId'] } } });
+    expect((await setAutoTopUp(visual, accountId, { enabled: true, threshold: '20', packageId: 'gold' })).body).toMatchObject({ error: 'unknown_package' });
+    expect((await setAutoTopUp(visual, accountId, { enabled: true, threshold: '0', packageId: 'small' })).status).toBe(400);
+    expect((await setAutoTopUp(visual, accountId, { enabled: 'yes' })).status).toBe(400);
+
+    expect((await setAutoTopUp(visual, accountId, { enabled: true, threshold: '20', packageId: 'small' })).status).toBe(200);
+    await visual.reward(accountId, '25');
+    await visual.charge(accountId, { feature: 'photo-to-sketch' }); // 5: 20 left, not below
+    await visual.charge(accountId, { feature: 'image-upscaler' }); // 19 left
+    expect(await requests(visual, accountId)).toEqual([expect.objectContaining({ packageId: 'small', threshold: '20', available: '19' })]);
+  });
+
+  it('answers 404 for an account that does not exist, and needs the admin role to change it', async () => {
+    expect((await setAutoTopUp(apinfer, 'nobody-here', { enabled: false })).status).toBe(404);
+    const accountId = await funded();
+    expect((await apinfer.call('service', 'PUT', `/v1/accounts/${accountId}/auto-top-up`, { enabled: false })).status).toBe(403);
+  });
+
+  describe('from the payment side (creditflow.payment.auto-top-up-configured on the embedded bus)', () => {
+    let bus: SqliteBus;
+    beforeAll(() => {
+      bus = new SqliteBus(join(platform().dataDir, 'bus.sqlite'));
+    });
+    afterAll(async () => {
+      await bus.close();
+    });
+    const configured = (accountId: string, data: Record<string, unknown>): CloudEvent<Record<string, unknown>> =>
+      cloudEvent({ id: uniqueId('pay'), source: 'payments-test', type: PAYMENT_TYPES.autoTopUpConfigured, subject: accountId, tenantid: 'apinfer', time: new Date().toISOString(), data });
+
+    it('sets the account’s options like PUT does, and dead-letters bad ones with the reason (the scheduler leaves them alone)', async () => {
+      const accountId = await funded();
+      const bad = [
+        configured(accountId, { accountId, enabled: true, packageId: 'platinum' }),
+        configured(accountId, { accountId, threshold: '5' }),
+      ];
+      const good = configured(accountId, { accountId, enabled: true, threshold: '95', packageId: 'premium' });
+      await bus.publish(TOPICS.payments, [...bad, good].map((value) => ({ key: messageKey('apinfer', accountId), value })));
+
+      const dead = await deadLetters(bus, TOPICS.payments, 2);
+      expect(dead.map((d) => d.id).sort()).toEqual(bad.map((b) => b.id).sort());
+      expect(dead.find((d) => d.id === bad[0].id)!.reason).toMatch(/^WALLET\.UNKNOWN_PACKAGE/);
+      expect(dead.find((d) => d.id === bad[1].id)!.reason).toMatch(/enabled/);
+      await waitFor('the settings', async () => ((await autoTopUp(apinfer, accountId)).packageId === 'premium' ? true : undefined), WAIT_MS);
+      expect(await autoTopUp(apinfer, accountId)).toEqual({ accountId, enabled: true, threshold: '95', packageId: 'premium', source: 'account' });
+      await apinfer.charge(accountId, { feature: 'qwen-image', quantity: 4 }); // 7: 93 left
+      expect(await requests(apinfer, accountId)).toEqual([expect.objectContaining({ packageId: 'premium', threshold: '95' })]);
+    });
+  });
+});

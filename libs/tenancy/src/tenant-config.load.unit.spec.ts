@@ -215,3 +215,14 @@ describe('refundPolicy.rounding', () => {
     expect(loadError().problems.map((p) => p.path)).toEqual(['refundPolicy.rounding']);
   });
 });
+
+describe('wallet.autoTopUp.enabled', () => {
+  it('is on for accounts that set nothing unless the file says enabled: false', () => {
+    write('acme.yaml', VALID);
+    expect(loadTenants(dir).get('acme')!.walletPolicy.autoTopUp).toEqual({ threshold: 10_000_000n, packageId: 'basic' });
+    write('acme.yaml', VALID.replace('autoTopUp: { threshold: 10, packageId: basic }', 'autoTopUp: { threshold: 10, packageId: basic, enabled: false }'));
+    expect(loadTenants(dir).get('acme')!.walletPolicy.autoTopUp).toEqual({ threshold: 10_000_000n, packageId: 'basic', enabled: false });
+    write('acme.yaml', VALID.replace('autoTopUp: { threshold: 10, packageId: basic }', 'autoTopUp: { threshold: 10, packageId: basic, enabled: sometimes }'));
+    expect(loadError().problems.map((p) => p.path)).toEqual(['wallet.autoTopUp.enabled']);
+  });
+});

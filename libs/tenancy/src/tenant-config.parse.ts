@@ -186,13 +186,17 @@ function readWallet(r: ConfigReader, value: unknown, precision: number, packageI
 
   let autoTopUp: WalletPolicy['autoTopUp'];
   if (w.autoTopUp !== undefined) {
-    const a = r.object(w.autoTopUp, 'wallet.autoTopUp', ['threshold', 'packageId']);
+    const a = r.object(w.autoTopUp, 'wallet.autoTopUp', ['threshold', 'packageId', 'enabled']);
     if (a) {
       const threshold = r.positiveCredits(a.threshold, 'wallet.autoTopUp.threshold', precision);
       const packageId = r.id(a.packageId, 'wallet.autoTopUp.packageId');
+      // The default of accounts that have not chosen (each account may switch it on or off for itself).
+      const enabled = a.enabled === undefined ? true : r.boolean(a.enabled, 'wallet.autoTopUp.enabled');
       if (packageId !== undefined && !packageIds.includes(packageId)) {
         r.problem('wallet.autoTopUp.packageId', `"${packageId}" is not one of the packages (${packageIds.join(', ') || 'none'})`);
-      } else if (threshold !== undefined && packageId !== undefined) autoTopUp = { threshold, packageId };
+      } else if (threshold !== undefined && packageId !== undefined && enabled !== undefined) {
+        autoTopUp = { threshold, packageId, ...(enabled ? {} : { enabled }) };
+      }
     }
   }
 

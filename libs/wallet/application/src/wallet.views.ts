@@ -1,6 +1,6 @@
 // What the HTTP API and the decisions show of an account: decimal strings, ISO times.
 import { addCredits, formatCredits } from '@creditflow/kernel';
-import { CostBasis, Usage, WalletEvent, WalletPolicy, WalletState, balanceOf, decide, fold, isDiscounted } from '@creditflow/wallet-domain';
+import { CostBasis, Usage, WalletEvent, WalletPolicy, WalletState, autoTopUpOf, balanceOf, decide, fold, isDiscounted } from '@creditflow/wallet-domain';
 import { toWire } from './wallet.codec';
 
 /** The state as of `now`: expiries and hold timeouts that are due are applied (without storing them). */
@@ -43,6 +43,21 @@ function costBasisView(b: CostBasis) {
     ...(b.listPriceMinor !== undefined ? { listPriceMinor: b.listPriceMinor.toString(), discounted: isDiscounted(b) } : {}),
     ...(b.discountCode !== undefined ? { discountCode: b.discountCode } : {}),
     ...(b.contractId !== undefined ? { contractId: b.contractId } : {}),
+  };
+}
+
+/**
+ * An account's automatic top-up as it applies: on (threshold, package) or off, and whether the account
+ * chose (`account`) or follows the tenant's default (`tenant`).
+ */
+export function autoTopUpView(state: WalletState, policy: WalletPolicy) {
+  const inEffect = autoTopUpOf(state.autoTopUp, policy);
+  return {
+    accountId: state.accountId,
+    enabled: inEffect !== null,
+    threshold: inEffect ? formatCredits(inEffect.threshold) : null,
+    packageId: inEffect?.packageId ?? null,
+    source: state.autoTopUp ? ('account' as const) : ('tenant' as const),
   };
 }
 

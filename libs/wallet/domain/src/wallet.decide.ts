@@ -5,10 +5,10 @@ import { addCredits, assertNever, Credits, Decider, formatCredits, InvalidAmount
 import { allocate } from './lots';
 import { WalletCommand } from './wallet.commands';
 import {
-  AccountNotFoundError, IdempotencyConflictError, MemberLimitError, NotAMemberError, UsageNotFoundError, UsageStateError,
+  AccountNotFoundError, AutoTopUpIncompleteError, IdempotencyConflictError, MemberLimitError, NotAMemberError, UsageNotFoundError, UsageStateError,
 } from './wallet.errors';
 import { LotShare, WalletEvent } from './wallet.events';
-import { WalletPolicy } from './wallet.policy';
+import { WalletPolicy, autoTopUpOf } from './wallet.policy';
 import { balanceOf, evolve, fold, initialState, Lot, Usage, WalletState } from './wallet.state';
 
 /** One account, `wallet-<tenant>_<account>`, in the one decider shape, under its tenant's policy. */
@@ -53,6 +53,8 @@ function decideCommand(command: WalletCommand, state: WalletState, policy: Walle
       return expireRollover(command.data, state);
     case 'ExpireDue':
       return [];
+    case 'ConfigureAutoTopUp':
+      return configureAutoTopUp(command.data, state, policy);
     default:
       return assertNever(command);
   }
@@ -341,6 +343,26 @@ function isExpiredAt(lot: Lot | undefined, now: Date): boolean {
   return !!lot && (lot.expired || (lot.expiresAt !== null && lot.expiresAt <= iso(now)));
 }
 
+/**
+ * The account's own automatic top-up (SPEC: "the account's threshold"): switched on, it needs a
+ * threshold and a package, its own or the tenant's (WALLET.AUTO_TOP_UP_INCOMPLETE otherwise); the
+ * threshold is above 0. A setting, so the same settings again record nothing. Setting it asks for
+ * nothing even below the threshold: requests come with the next crossing.
+ */
+function configureAutoTopUp(cmd: Data<'ConfigureAutoTopUp'>, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+  if (cmd.threshold !== null && cmd.threshold <= 0n) throw new InvalidAmountError(formatCredits(cmd.threshold), 'must be greater than 0');
+  if (cmd.enabled) {
+    const missing = [
+      ...(cmd.threshold === null && !policy.autoTopUp ? (['threshold'] as const) : []),
+      ...(cmd.packageId === null && !policy.autoTopUp ? (['packageId'] as const) : []),
+    ];
+    if (missing.length) throw new AutoTopUpIncompleteError(missing);
+  }
+  const own = state.autoTopUp;
+  if (own && own.enabled === cmd.enabled && own.threshold === cmd.threshold && own.packageId === cmd.packageId) return [];
+  return [{ type: 'AutoTopUpConfigured', data: { enabled: cmd.enabled, threshold: cmd.threshold, packageId: cmd.packageId, configuredAt: iso(cmd.now) } }];
+}
+
 /** A low-balance alert (and the auto top-up request) fire once, when available crosses below the threshold. */
 function balanceSignals(before: WalletState, after: WalletState, policy: WalletPolicy, now: Date): WalletEvent[] {
   if (!before.exists) return [];
@@ -351,7 +373,7 @@ function balanceSignals(before: WalletState, after: WalletState, policy: WalletP
   if (threshold !== undefined && was >= threshold && is < threshold) {
     events.push({ type: 'LowBalanceAlertRaised', data: { available: is, threshold, raisedAt: iso(now) } });
   }
-  const topUp = policy.autoTopUp;
+  const topUp = autoTopUpOf(after.autoTopUp, policy);
   if (topUp && was >= topUp.threshold && is < topUp.threshold) {
     events.push({ type: 'AutoTopUpRequested', data: { packageId: topUp.packageId, available: is, threshold: topUp.threshold, requestedAt: iso(now) } });
   }

@@ -81,3 +81,10 @@ export class PriceMismatchError extends DomainError {
     super('WALLET.PRICE_MISMATCH', message, details);
   }
 }
+
+/** Automatic top-up switched on for an account with no threshold or package of its own or of the tenant. */
+export class AutoTopUpIncompleteError extends DomainError {
+  constructor(missing: ('threshold' | 'packageId')[]) {
+    super('WALLET.AUTO_TOP_UP_INCOMPLETE', `automatic top-up needs a ${missing.join(' and a ')}: the tenant has no default to use`, { missing });
+  }
+}

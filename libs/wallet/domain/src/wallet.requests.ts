@@ -129,6 +129,27 @@ export function checkPricePaid(packageId: string, listPrice: Money, paid: Money,
   });
 }
 
+export type ConfigureAutoTopUp = Extract<WalletCommand, { type: 'ConfigureAutoTopUp' }>;
+
+export interface AutoTopUpRequest {
+  enabled: boolean;
+  /** Absent: the tenant's threshold. */
+  threshold?: Credits;
+  /** Absent: the tenant's package. */
+  packageId?: string;
+}
+
+/**
+ * An account's own automatic top-up settings. The package must be one the tenant sells
+ * (WALLET.UNKNOWN_PACKAGE); the rest (a threshold above 0, something to top up with) is the decider's.
+ */
+export function autoTopUpSettings(packages: readonly { id: string }[], request: AutoTopUpRequest, now: Date): ConfigureAutoTopUp {
+  if (request.packageId !== undefined && !packages.some((p) => p.id === request.packageId)) {
+    throw new UnknownPackageError(request.packageId, packages.map((p) => p.id));
+  }
+  return { type: 'ConfigureAutoTopUp', data: { enabled: request.enabled, threshold: request.threshold ?? null, packageId: request.packageId ?? null, now } };
+}
+
 /**
  * A usage id names one usage of one account in the tenant (the later steps find the account by it):
  * authorizing it for another account than the one it is already known for is WALLET.ID_REUSED.

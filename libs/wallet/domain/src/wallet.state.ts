@@ -59,6 +59,16 @@ export interface WalletState {
   clawBacks: ReadonlyMap<string, { lotId: string; amount: Credits; applied: boolean }>;
   /** Recorded logins: loginId -> the daily lot of its window (a repeated loginId answers with it). */
   logins: ReadonlyMap<string, string>;
+  /** The account's own automatic top-up settings; null: the tenant's (see `autoTopUpOf`). */
+  autoTopUp: AccountAutoTopUp | null;
+}
+
+export interface AccountAutoTopUp {
+  enabled: boolean;
+  /** null: the tenant's threshold. */
+  threshold: Credits | null;
+  /** null: the tenant's package. */
+  packageId: string | null;
 }
 
 export const initialState: WalletState = {
@@ -75,6 +85,7 @@ export const initialState: WalletState = {
   rollovers: new Set(),
   clawBacks: new Map(),
   logins: PersistentMap.empty(),
+  autoTopUp: null,
 };
 
 export function evolve(state: WalletState, event: WalletEvent): WalletState {
@@ -156,6 +167,10 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     }
     case 'LoginRecorded':
       return { ...state, logins: withEntry(state.logins, event.data.loginId, event.data.lotId) };
+    case 'AutoTopUpConfigured': {
+      const { enabled, threshold, packageId } = event.data;
+      return { ...state, autoTopUp: { enabled, threshold, packageId } };
+    }
     case 'LowBalanceAlertRaised':
     case 'AutoTopUpRequested':
       return state;

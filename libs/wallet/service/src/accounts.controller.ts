@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AccountBody, GrantBody, LoginBody, TransferBody } from '@creditflow/contracts';
+import { AccountBody, AutoTopUpBody, GrantBody, LoginBody, TransferBody } from '@creditflow/contracts';
 import { formatCredits, parseCredits } from '@creditflow/kernel';
 import { ApiAnswer, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
-import { balanceView } from '@creditflow/wallet-application';
+import { autoTopUpView, balanceView } from '@creditflow/wallet-application';
 import { TenantConfig } from '@creditflow/tenancy';
 import { refuseTransfer } from '@creditflow/wallet-domain';
 import { WalletService } from './wallet.service';
-import { BalanceSchema, GrantSchema, LoginSchema, TransactionsSchema } from './wallet.openapi';
+import { AutoTopUpSchema, BalanceSchema, GrantSchema, LoginSchema, TransactionsSchema } from './wallet.openapi';
 
 @ApiTags('accounts')
 @Controller('v1/accounts/:accountId')
@@ -71,6 +71,28 @@ export class AccountsController {
     // The lot as granted, whatever happened to it since: a repeated loginId answers as the first did.
     const lot = state.lots.get(state.logins.get(body.loginId)!)!;
     return { loginId: body.loginId, lotId: lot.lotId, granted: formatCredits(lot.amount), expiresAt: lot.expiresAt };
+  }
+
+  @ApiOperation({
+    summary:
+      "Set the account's own automatic top-up: on or off, its threshold and package (left out: the tenant's). A request for the package goes to the payment side when available credits cross below the threshold",
+  })
+  @ApiAnswer('The automatic top-up now in effect for the account', AutoTopUpSchema)
+  @ApiErrors(400, 404, 422)
+  @Roles('admin')
+  @Put('auto-top-up')
+  async setAutoTopUp(@CurrentTenant() tenant: TenantConfig, @IdParam('accountId') accountId: string, @Body() body: AutoTopUpBody) {
+    const state = await this.wallet.run(this.wallet.autoTopUp(tenant, accountId, body, this.wallet.now()));
+    return autoTopUpView(state, tenant.walletPolicy);
+  }
+
+  @ApiOperation({ summary: "The account's automatic top-up in effect: its own settings, or the tenant's default" })
+  @ApiAnswer('The automatic top-up in effect', AutoTopUpSchema)
+  @ApiErrors(404)
+  @Roles('ops')
+  @Get('auto-top-up')
+  async autoTopUp(@CurrentTenant() tenant: TenantConfig, @IdParam('accountId') accountId: string) {
+    return autoTopUpView(await this.wallet.account(tenant.tenantId, accountId), tenant.walletPolicy);
   }
 
   /** Credits are not transferable (SPEC section 2): always a clear refusal. */

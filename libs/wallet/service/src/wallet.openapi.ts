@@ -81,3 +81,11 @@ export const UsageAnswerSchema = oa.object(
   },
   ['phases', 'total', 'userId'],
 );
+
+export const AutoTopUpSchema = oa.object({
+  accountId: oa.string,
+  enabled: oa.boolean,
+  threshold: oa.nullableCredits,
+  packageId: oa.nullable(oa.string),
+  source: { ...oa.enum('account', 'tenant'), description: "'account': the account set it (gaps filled from the tenant); 'tenant': the tenant's default." },
+});
