@@ -315,3 +315,56 @@ describe('automatic top-up per account (issue 13, rule 4)', () => {
     });
   });
 });
+
+describe('usage reports by model, by resolution and by quality (issue 13, rule 5)', () => {
+  const platform = platformFor({ clock: 'manual' });
+  const apinfer = client(platform, 'apinfer');
+  const visual = client(platform, 'visualgpt');
+  /** The account's usage report once the read model has all `uses` of it. */
+  const report = (c: typeof apinfer, accountId: string, groupBy: string, uses: number, format = 'json') =>
+    waitFor(`${accountId} by ${groupBy}`, async () => {
+      const r = await c.call('ops', 'GET', `/v1/accounts/${accountId}/reports/usage?groupBy=${groupBy}&format=${format}`);
+      if (r.status !== 200) return undefined;
+      const json = format === 'json' ? r.body : (await c.call('ops', 'GET', `/v1/accounts/${accountId}/reports/usage?groupBy=${groupBy}`)).body;
+      return json.rows.reduce((n: number, row: { uses: number }) => n + row.uses, 0) === uses ? r.body : undefined;
+    }, WAIT_MS);
+
+  it('files apinfer’s resolutions under resolution, not model, and its qualities (the default one by name) under quality', async () => {
+    const accountId = await apinfer.openAccount();
+    expect((await apinfer.purchase({ purchaseId: uniqueId('pur'), accountId, packageId: 'basic', amountPaid: '10.00', currency: 'CNY' })).status).toBe(200);
+    await apinfer.charge(accountId, { feature: 'qwen-image', resolution: '2048x2048', quality: 'high' }); // 2.625
+    await apinfer.charge(accountId, { feature: 'qwen-image', resolution: '2048x2048' }); // 1.75, standard by default
+    await apinfer.charge(accountId, { feature: 'qwen-image', resolution: '1024x1024', quality: 'ultra', quantity: 2 }); // 7
+
+    expect((await report(apinfer, accountId, 'model', 3)).rows).toEqual([{ model: '', uses: 3, credits: '11.375' }]);
+    expect((await report(apinfer, accountId, 'resolution', 3)).rows).toEqual([
+      { resolution: '1024x1024', uses: 1, credits: '7' },
+      { resolution: '2048x2048', uses: 2, credits: '4.375' },
+    ]);
+    expect((await report(apinfer, accountId, 'quality', 3)).rows).toEqual([
+      { quality: 'high', uses: 1, credits: '2.625' },
+      { quality: 'standard', uses: 1, credits: '1.75' },
+      { quality: 'ultra', uses: 1, credits: '7' },
+    ]);
+    expect(await report(apinfer, accountId, 'resolution', 3, 'csv')).toBe('resolution,uses,credits\r\n1024x1024,1,7\r\n2048x2048,2,4.375\r\n');
+  });
+
+  it('files visualgpt’s image-editor models under model', async () => {
+    const accountId = await visual.openAccount();
+    await visual.reward(accountId, '20');
+    await visual.charge(accountId, { feature: 'image-editor', model: 'nano-banana' });
+    await visual.charge(accountId, { feature: 'image-editor', model: 'seedream-4.0' });
+    await visual.charge(accountId, { feature: 'image-upscaler' });
+    expect((await report(visual, accountId, 'model', 3)).rows).toEqual([
+      { model: '', uses: 1, credits: '1' },
+      { model: 'nano-banana', uses: 1, credits: '4' },
+      { model: 'seedream-4.0', uses: 1, credits: '3' },
+    ]);
+    expect((await report(visual, accountId, 'quality', 3)).rows).toEqual([{ quality: '', uses: 3, credits: '8' }]);
+  });
+
+  it('refuses an unknown groupBy, naming the groups', async () => {
+    const r = await apinfer.call('ops', 'GET', '/v1/reports/usage?groupBy=detail');
+    expect(r).toMatchObject({ status: 400, body: { error: 'invalid_request', message: 'groupBy must be one of feature, user, day, model, resolution, quality' } });
+  });
+});
