@@ -140,7 +140,7 @@ function recordLogin(cmd: Data<'RecordLogin'>, state: WalletState): WalletEvent[
     { lotId: cmd.lotId, lotType: 'daily', amount: cmd.amount, expiresAt: cmd.expiresAt, costBasis: null, source: { kind: 'login', id: cmd.window }, now: cmd.now },
     state,
   );
-  return [...grant, { type: 'LoginRecorded', data: { loginId: cmd.loginId, lotId: cmd.lotId, recordedAt: iso(cmd.now) } }];
+  return [...grant, { type: 'LoginRecorded', data: { loginId: cmd.loginId, lotId: cmd.lotId, loggedInAt: iso(cmd.now) } }];
 }
 
 /**

@@ -69,7 +69,7 @@ export type WalletEvent =
   /** A lot's unused credits expired: at its expiry, or (daily lots) when a new day's lot replaced it (`replacedBy`). */
   | { type: 'LotExpired'; data: { lotId: string; amount: Credits; expiredAt: string; replacedBy?: string } }
   /** A login was recorded under its loginId; `lotId` is the daily lot of its window (granted by it or by an earlier login). */
-  | { type: 'LoginRecorded'; data: { loginId: string; lotId: string; recordedAt: string } }
+  | { type: 'LoginRecorded'; data: { loginId: string; lotId: string; loggedInAt: string } }
   | { type: 'LowBalanceAlertRaised'; data: { available: Credits; threshold: Credits; raisedAt: string } }
   | { type: 'AutoTopUpRequested'; data: { packageId: string; available: Credits; threshold: Credits; requestedAt: string } }
   /** The account set its own automatic top-up (threshold and package null: the tenant's). */

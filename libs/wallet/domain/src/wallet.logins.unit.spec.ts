@@ -25,7 +25,7 @@ function granted(loginId: string, now: Date, daily = rolling): WalletEvent[] {
   ];
 }
 function loginRecorded(loginId: string, lotId: string, now: Date): WalletEvent {
-  return { type: 'LoginRecorded', data: { loginId, lotId, recordedAt: now.toISOString() } };
+  return { type: 'LoginRecorded', data: { loginId, lotId, loggedInAt: now.toISOString() } };
 }
 function replaced(lotId: string, amount: number, by: string, now: Date): WalletEvent {
   return { type: 'LotExpired', data: { lotId, amount: wholeCredits(amount), expiredAt: now.toISOString(), replacedBy: by } };
