@@ -268,16 +268,16 @@ describe('catalog and quotes', () => {
     expect(r.body).toEqual({ credits, priceVersion: '2025-01-01' });
   });
 
-  it('quotes listing-editor ai-edit 4K as two phases, generate 2 and accept 4', async () => {
+  it('quotes listing-editor ai-edit 4K as two phases, generate 2 and accept 4, and a kept result at 6 in total', async () => {
     const r = await client(platform, 'listing-editor').quote({ feature: 'ai-edit', resolution: '4K' });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ credits: '2', phases: { generate: '2', accept: '4' }, priceVersion: '2025-01-01' });
+    expect(r.body).toEqual({ credits: '2', phases: { generate: '2', accept: '4' }, total: '6', priceVersion: '2025-01-01' });
   });
 
   it('multiplies the unit price by the quantity, phases included', async () => {
     expect((await client(platform, 'apinfer').quote({ feature: 'qwen-image', quality: 'high', quantity: 3 })).body).toMatchObject({ credits: '7.875' });
     expect((await client(platform, 'listing-editor').quote({ feature: 'ai-edit', resolution: '4K', quantity: 3 })).body).toMatchObject({
-      credits: '6', phases: { generate: '6', accept: '12' },
+      credits: '6', phases: { generate: '6', accept: '12' }, total: '18',
     });
     expect((await client(platform, 'amisi').quote({ feature: 'chat-message', quantity: 12 })).body).toMatchObject({ credits: '12' });
   });

@@ -63,7 +63,8 @@ describe('visualgpt: initial payment within 24 h, never promotional, never a rep
     expect(decision).toEqual({
       refundId, accountId, purchaseId, status: 'approved', rule: 'REFUND.INITIAL_PAYMENT_WINDOW', policy: 'initial-payment-window',
       reason: expect.stringContaining('original price per credit'),
-      money: { amount: '9.69', currency: 'USD' }, // 97 of 100 credits bought for 9.99: 9.6903, rounded down
+      money: { amount: '9.69', currency: 'USD' }, // 97 of 100 credits bought for 9.99: 9.6903, rounded to the cent
+      moneyUnrounded: { amount: '9.6903', currency: 'USD' }, rounding: 'half-even',
       creditsClawedBack: '97', lotId: `purchase:${purchaseId}`, settlement: 'pending',
       decidedAt: at(T, 23 * HOUR + 59 * MINUTE).toISOString(),
     });
@@ -164,13 +165,29 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
     expect((await apinfer.balance(onDay31)).available).toBe('100');
   });
 
-  it('refunds a partly used purchase pro rata, rounding down to the fen', async () => {
+  it('refunds a partly used purchase pro rata, rounded to the fen as the policy says (half-even), showing the unrounded figure', async () => {
     const { accountId, purchaseId } = await boughtBasicAtT();
     await apinfer.use(accountId, { feature: 'qwen-image', quality: 'high' }); // 2.625
     await apinfer.setClock(at(T, 3 * DAY));
     const decision = await apinfer.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'unused_credits' });
-    expect(decision).toMatchObject({ status: 'approved', money: { amount: '9.73', currency: 'CNY' }, creditsClawedBack: '97.375' }); // 9.7375
+    expect(decision).toMatchObject({
+      status: 'approved', money: { amount: '9.74', currency: 'CNY' }, moneyUnrounded: { amount: '9.7375', currency: 'CNY' }, rounding: 'half-even',
+      creditsClawedBack: '97.375',
+    });
     await apinfer.available(accountId, '0');
+  });
+
+  it('refunds 92.125 unused credits of the basic package as CNY 9.21 (9.2125 unrounded), and a tie (9.825) to the even fen, 9.82', async () => {
+    const { accountId, purchaseId } = await boughtBasicAtT();
+    for (const quality of ['standard', 'high', 'ultra']) await apinfer.use(accountId, { feature: 'qwen-image', quality }); // 7.875
+    await apinfer.setClock(at(T, DAY));
+    const decision = await apinfer.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'unused_credits' });
+    expect(decision).toMatchObject({ money: { amount: '9.21', currency: 'CNY' }, moneyUnrounded: { amount: '9.2125', currency: 'CNY' }, creditsClawedBack: '92.125' });
+    await apinfer.available(accountId, '0');
+    const tie = await boughtBasicAtT();
+    await apinfer.use(tie.accountId, { feature: 'qwen-image' }); // 1.75
+    const tied = await apinfer.refundOk({ refundId: uniqueId('ref'), accountId: tie.accountId, purchaseId: tie.purchaseId, reason: 'unused_credits' });
+    expect(tied).toMatchObject({ money: { amount: '9.82', currency: 'CNY' }, moneyUnrounded: { amount: '9.825', currency: 'CNY' }, rounding: 'half-even' });
   });
 
   it('lets the consumption order decide which of two purchases is unused', async () => {
@@ -246,7 +263,7 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
     expect((await apinfer.call('service', 'POST', '/v1/usage/authorize', { usageId, accountId, feature: 'qwen-image', quality: 'high' })).status).toBe(200);
 
     const decision = await apinfer.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'unused_credits' });
-    expect(decision).toMatchObject({ status: 'approved', creditsClawedBack: '97.375', money: { amount: '9.73', currency: 'CNY' } });
+    expect(decision).toMatchObject({ status: 'approved', creditsClawedBack: '97.375', money: { amount: '9.74', currency: 'CNY' } }); // 9.7375, half-even
     await apinfer.available(accountId, '0');
     expect((await apinfer.balance(accountId)).held).toBe('2.625');
 

@@ -25,7 +25,7 @@ function client(platform: () => EmbeddedPlatform, tenant: string) {
     cancel: (accountId: string) => call('admin', 'DELETE', `/v1/accounts/${accountId}/subscription`),
     subscription: (accountId: string) => call('ops', 'GET', `/v1/accounts/${accountId}/subscription`),
     purchase: (body: object) => ok(call('admin', 'POST', '/v1/purchases', body)),
-    login: (accountId: string) => ok(call('service', 'POST', `/v1/accounts/${accountId}/logins`, { loginId: uniqueId('login') })),
+    login: (accountId: string, loginId = uniqueId('login')) => ok(call('service', 'POST', `/v1/accounts/${accountId}/logins`, { loginId })),
     transactions: async (accountId: string) => (await ok(call('ops', 'GET', `/v1/accounts/${accountId}/transactions`))).transactions as Record<string, any>[],
     /** Authorizes and completes one usage; fails the test if it is not charged. Answers the credits charged. */
     use: async (accountId: string, body: object, usageId = uniqueId('u')) => {
@@ -310,7 +310,7 @@ describe('catch-up: three months of downtime and one trigger equal one trigger p
       await amisi.lotArrived(amisiAccount, `monthly-grant:${sub.subscriptionId}:0`);
       await amisi.use(amisiAccount, { feature: 'chat-message', quantity: 10 }, 'catchup-before-amisi');
       await visual.openAccount(resetAccount);
-      await visual.login(resetAccount);
+      await visual.login(resetAccount, 'catchup-login'); // the history records the loginId: the same in both runs
       await visual.use(resetAccount, { feature: 'image-editor', model: 'seedream-4.0' }, 'catchup-before-daily');
 
       for (const t of triggers) {

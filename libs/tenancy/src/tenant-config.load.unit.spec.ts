@@ -199,3 +199,30 @@ describe('accountAnalytics', () => {
     expect(loadError().problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['accountAnalytics.plans[0]: "gold" is not a plan of this tenant']);
   });
 });
+
+describe('refundPolicy.rounding', () => {
+  it('reads how a money policy rounds refunds, and leaves it to the refund domain when absent', () => {
+    write('acme.yaml', VALID);
+    expect(loadTenants(dir).get('acme')!.refundPolicy).toEqual({ kind: 'unused-credits-window', windowDays: 30 });
+    write('acme.yaml', VALID.replace('windowDays: 30 }', 'windowDays: 30, rounding: half-up }'));
+    expect(loadTenants(dir).get('acme')!.refundPolicy).toEqual({ kind: 'unused-credits-window', windowDays: 30, rounding: 'half-up' });
+  });
+
+  it('refuses an unknown rounding, and a rounding on a policy that refunds no money', () => {
+    write('acme.yaml', VALID.replace('windowDays: 30 }', 'windowDays: 30, rounding: nearest }'));
+    expect(loadError().problems.map((p) => p.path)).toEqual(['refundPolicy.rounding']);
+    write('acme.yaml', VALID.replace('{ kind: unused-credits-window, windowDays: 30 }', '{ kind: none, reason: final, rounding: half-up }'));
+    expect(loadError().problems.map((p) => p.path)).toEqual(['refundPolicy.rounding']);
+  });
+});
+
+describe('wallet.autoTopUp.enabled', () => {
+  it('is on for accounts that set nothing unless the file says enabled: false', () => {
+    write('acme.yaml', VALID);
+    expect(loadTenants(dir).get('acme')!.walletPolicy.autoTopUp).toEqual({ threshold: 10_000_000n, packageId: 'basic' });
+    write('acme.yaml', VALID.replace('autoTopUp: { threshold: 10, packageId: basic }', 'autoTopUp: { threshold: 10, packageId: basic, enabled: false }'));
+    expect(loadTenants(dir).get('acme')!.walletPolicy.autoTopUp).toEqual({ threshold: 10_000_000n, packageId: 'basic', enabled: false });
+    write('acme.yaml', VALID.replace('autoTopUp: { threshold: 10, packageId: basic }', 'autoTopUp: { threshold: 10, packageId: basic, enabled: sometimes }'));
+    expect(loadError().problems.map((p) => p.path)).toEqual(['wallet.autoTopUp.enabled']);
+  });
+});

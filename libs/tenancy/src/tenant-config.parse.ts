@@ -1,7 +1,7 @@
 // Turns the parsed content of one tenant file into a TenantConfig, or the list of its problems.
 // The file format is documented in config/tenants/README.md.
 import { TENANT_ID, TENANT_ID_MESSAGE } from '@creditflow/contracts';
-import { assertNever, CREDIT_SCALE, Credits, DAY_MS, minorDigits } from '@creditflow/kernel';
+import { assertNever, CREDIT_SCALE, Credits, DAY_MS, MONEY_ROUNDINGS, MoneyRounding, minorDigits } from '@creditflow/kernel';
 import {
   Catalog,
   CreditPackage,
@@ -186,13 +186,17 @@ function readWallet(r: ConfigReader, value: unknown, precision: number, packageI
 
   let autoTopUp: WalletPolicy['autoTopUp'];
   if (w.autoTopUp !== undefined) {
-    const a = r.object(w.autoTopUp, 'wallet.autoTopUp', ['threshold', 'packageId']);
+    const a = r.object(w.autoTopUp, 'wallet.autoTopUp', ['threshold', 'packageId', 'enabled']);
     if (a) {
       const threshold = r.positiveCredits(a.threshold, 'wallet.autoTopUp.threshold', precision);
       const packageId = r.id(a.packageId, 'wallet.autoTopUp.packageId');
+      // The default of accounts that have not chosen (each account may switch it on or off for itself).
+      const enabled = a.enabled === undefined ? true : r.boolean(a.enabled, 'wallet.autoTopUp.enabled');
       if (packageId !== undefined && !packageIds.includes(packageId)) {
         r.problem('wallet.autoTopUp.packageId', `"${packageId}" is not one of the packages (${packageIds.join(', ') || 'none'})`);
-      } else if (threshold !== undefined && packageId !== undefined) autoTopUp = { threshold, packageId };
+      } else if (threshold !== undefined && packageId !== undefined && enabled !== undefined) {
+        autoTopUp = { threshold, packageId, ...(enabled ? {} : { enabled }) };
+      }
     }
   }
 
@@ -246,17 +250,22 @@ function readRefundPolicy(r: ConfigReader, value: unknown): RefundPolicy | undef
       return reason === undefined ? undefined : { kind, reason };
     }
     case 'initial-payment-window': {
-      r.object(p, at, ['kind', 'windowHours', 'excludePromotional', 'systemFailureRestores']);
+      r.object(p, at, ['kind', 'windowHours', 'excludePromotional', 'excludeDiscounted', 'systemFailureRestores', 'rounding']);
       const windowHours = r.integer(p.windowHours, join(at, 'windowHours'), 1);
       const excludePromotional = r.boolean(p.excludePromotional, join(at, 'excludePromotional'));
+      const excludeDiscounted = p.excludeDiscounted === undefined ? false : r.boolean(p.excludeDiscounted, join(at, 'excludeDiscounted'));
       const systemFailureRestores = r.boolean(p.systemFailureRestores, join(at, 'systemFailureRestores'));
-      if (windowHours === undefined || excludePromotional === undefined || systemFailureRestores === undefined) return undefined;
-      return { kind, windowHours, excludePromotional, systemFailureRestores };
+      const rounding = readRounding(r, p.rounding, join(at, 'rounding'));
+      if (windowHours === undefined || excludePromotional === undefined || excludeDiscounted === undefined || systemFailureRestores === undefined || rounding === null) {
+        return undefined;
+      }
+      return { kind, windowHours, excludePromotional, ...(excludeDiscounted ? { excludeDiscounted } : {}), systemFailureRestores, ...(rounding ? { rounding } : {}) };
     }
     case 'unused-credits-window': {
-      r.object(p, at, ['kind', 'windowDays']);
+      r.object(p, at, ['kind', 'windowDays', 'rounding']);
       const windowDays = r.integer(p.windowDays, join(at, 'windowDays'), 1);
-      return windowDays === undefined ? undefined : { kind, windowDays };
+      const rounding = readRounding(r, p.rounding, join(at, 'rounding'));
+      return windowDays === undefined || rounding === null ? undefined : { kind, windowDays, ...(rounding ? { rounding } : {}) };
     }
     case 'platform-error-restores':
       r.object(p, at, ['kind']);
@@ -264,6 +273,12 @@ function readRefundPolicy(r: ConfigReader, value: unknown): RefundPolicy | undef
     default:
       return assertNever(kind);
   }
+}
+
+/** A money policy's optional `rounding`: undefined when absent (the refund domain's default), null when bad. */
+function readRounding(r: ConfigReader, value: unknown, path: string): MoneyRounding | undefined | null {
+  if (value === undefined) return undefined;
+  return r.oneOf(value, path, MONEY_ROUNDINGS) ?? null;
 }
 
 // ---- catalog ---------------------------------------------------------------------------------

@@ -22,11 +22,11 @@ describe('listing-editor (seed 002) through HTTP', () => {
 
   describe('edit prices', () => {
     it.each([
-      ['1K (HD)', '1K', '1', '2'],
-      ['2K (FHD)', '2K', '1', '2'],
-      ['4K (UHD)', '4K', '2', '4'],
-    ])('quotes an AI edit at %s: generate %s, accept %s', async (_what, resolution, generate, accept) => {
-      expect(await editor.quote({ feature: 'ai-edit', resolution })).toEqual({ credits: generate, phases: { generate, accept }, priceVersion: '2025-01-01' });
+      ['1K (HD)', '1K', '1', '2', '3'],
+      ['2K (FHD)', '2K', '1', '2', '3'],
+      ['4K (UHD)', '4K', '2', '4', '6'],
+    ])('quotes an AI edit at %s: generate %s, accept %s, %s in total for a kept edit', async (_what, resolution, generate, accept, total) => {
+      expect(await editor.quote({ feature: 'ai-edit', resolution })).toEqual({ credits: generate, phases: { generate, accept }, total, priceVersion: '2025-01-01' });
     });
 
     it.each([
@@ -57,7 +57,7 @@ describe('listing-editor (seed 002) through HTTP', () => {
       await editor.reward(accountId, '10');
       const usageId = uniqueId('u');
       const authorized = await editor.authorize({ usageId, accountId, feature: 'ai-edit', resolution: '4K' });
-      expect(authorized.body).toMatchObject({ status: 'authorized', credits: '2', phases: { generate: '2', accept: '4' } });
+      expect(authorized.body).toMatchObject({ status: 'authorized', credits: '2', phases: { generate: '2', accept: '4' }, total: '6' });
       expect(await editor.balance(accountId)).toMatchObject({ available: '8', held: '2' });
       await editor.step(usageId, 'complete');
       expect(await editor.balance(accountId)).toMatchObject({ available: '8', held: '0' });

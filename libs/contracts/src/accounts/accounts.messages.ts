@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
 import { DECIMAL, DECIMAL_MESSAGE, ID, ID_MESSAGE } from '../fields';
 
 /** PUT /v1/accounts/{accountId}. */
@@ -24,4 +24,14 @@ export class LoginBody {
 export class TransferBody {
   @Matches(ID, { message: `toAccountId ${ID_MESSAGE}` }) toAccountId!: string;
   @Matches(DECIMAL, { message: `amount ${DECIMAL_MESSAGE}` }) amount!: string;
+}
+
+/**
+ * PUT /v1/accounts/{accountId}/auto-top-up (admin): the account's own automatic top-up. `threshold`
+ * and `packageId` left out are the tenant's; `enabled: false` switches it off for this account.
+ */
+export class AutoTopUpBody {
+  @IsBoolean() enabled!: boolean;
+  @IsOptional() @Matches(DECIMAL, { message: `threshold ${DECIMAL_MESSAGE}` }) threshold?: string;
+  @IsOptional() @Matches(ID, { message: `packageId ${ID_MESSAGE}` }) packageId?: string;
 }

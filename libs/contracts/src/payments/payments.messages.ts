@@ -5,7 +5,12 @@ export const PAYMENT_TYPES = {
   purchase: 'creditflow.payment.purchase',
   subscriptionStarted: 'creditflow.payment.subscription-started',
   subscriptionCancelled: 'creditflow.payment.subscription-cancelled',
+  /** The payment side recorded an account's automatic top-up options (what PUT /v1/accounts/{id}/auto-top-up does). */
+  autoTopUpConfigured: 'creditflow.payment.auto-top-up-configured',
 } as const;
+
+/** The payment message types the wallet handles; the others are the scheduler's. */
+export const WALLET_PAYMENT_TYPES: readonly string[] = [PAYMENT_TYPES.purchase, PAYMENT_TYPES.autoTopUpConfigured];
 
 /** POST /v1/purchases and `creditflow.payment.purchase`. */
 export class PurchaseRequest {
@@ -15,6 +20,12 @@ export class PurchaseRequest {
   @Matches(DECIMAL, { message: `amountPaid ${DECIMAL_MESSAGE}` }) amountPaid!: string;
   @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as "USD"' }) currency!: string;
   @IsOptional() @IsBoolean() promotional?: boolean;
+  /**
+   * Why `amountPaid` may differ from the package's list price (else 422 price_mismatch): a discount
+   * code applied at checkout (below the list price), or the custom contract that sets the price.
+   */
+  @IsOptional() @Matches(ID, { message: `discountCode ${ID_MESSAGE}` }) discountCode?: string;
+  @IsOptional() @Matches(ID, { message: `contractId ${ID_MESSAGE}` }) contractId?: string;
 }
 
 /** PUT /v1/accounts/{accountId}/subscription. */
@@ -41,4 +52,12 @@ export class SubscriptionStartedData {
 /** `creditflow.payment.subscription-cancelled` data: as DELETE /v1/accounts/{accountId}/subscription. */
 export class SubscriptionCancelledData {
   @Matches(ID, { message: `accountId ${ID_MESSAGE}` }) accountId!: string;
+}
+
+/** `creditflow.payment.auto-top-up-configured` data: as PUT /v1/accounts/{accountId}/auto-top-up, with the account. */
+export class AutoTopUpConfiguredData {
+  @Matches(ID, { message: `accountId ${ID_MESSAGE}` }) accountId!: string;
+  @IsBoolean() enabled!: boolean;
+  @IsOptional() @Matches(DECIMAL, { message: `threshold ${DECIMAL_MESSAGE}` }) threshold?: string;
+  @IsOptional() @Matches(ID, { message: `packageId ${ID_MESSAGE}` }) packageId?: string;
 }

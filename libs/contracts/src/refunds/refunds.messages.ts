@@ -35,6 +35,9 @@ export interface RefundDecisionData {
   /** The tenant's refund policy kind. */
   policy?: string;
   money?: { amount: string; currency: string };
+  /** `money` before rounding to the minor unit (exact, or cut after 12 decimals), and the rounding applied. */
+  moneyUnrounded?: { amount: string; currency: string };
+  rounding?: 'half-even' | 'half-up' | 'down';
   creditsRestored?: { usageId: string; amount: string };
   creditsClawedBack?: { lotId: string; amount: string };
   decidedAt?: string;
@@ -71,6 +74,9 @@ export interface RefundResponse {
   reason: string;
   policy: string;
   money?: { amount: string; currency: string };
+  /** `money` before rounding to the minor unit (exact, or cut after 12 decimals), and the rounding applied (the policy's). */
+  moneyUnrounded?: { amount: string; currency: string };
+  rounding?: 'half-even' | 'half-up' | 'down';
   creditsRestored?: string;
   creditsClawedBack?: string;
   lotId?: string;

@@ -9,13 +9,22 @@ import { Credits, formatCredits } from '@creditflow/kernel';
 import { LotShare, WalletEvent, WalletState, balanceOf, evolve } from '@creditflow/wallet-domain';
 import { WalletEventMetadata, fromRecorded } from '@creditflow/wallet-application';
 
-export type UsageGroup = 'feature' | 'user' | 'day' | 'model';
+/** What a usage report groups by: the feature, the member, the day, or one priced option as the request named it. */
+export const USAGE_GROUPS = ['feature', 'user', 'day', 'model', 'resolution', 'quality'] as const;
+export type UsageGroup = (typeof USAGE_GROUPS)[number];
 
+/** A feature's default quality (what a request that names none is priced at), for the report by quality. */
+export type DefaultQuality = (feature: string) => string | undefined;
+
+// usage_info and usage_daily keep the model, resolution and quality a usage named, each in its own
+// column ('' when it named none): a resolution is never filed as a model.
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS position (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-  CREATE TABLE IF NOT EXISTS usage_info (tenant TEXT, usage_id TEXT, account TEXT, user TEXT, feature TEXT, model TEXT, PRIMARY KEY (tenant, usage_id));
+  CREATE TABLE IF NOT EXISTS usage_info (tenant TEXT, usage_id TEXT, account TEXT, user TEXT, feature TEXT, model TEXT,
+    resolution TEXT NOT NULL DEFAULT '', quality TEXT NOT NULL DEFAULT '', PRIMARY KEY (tenant, usage_id));
   CREATE TABLE IF NOT EXISTS usage_daily (tenant TEXT, day TEXT, feature TEXT, model TEXT, user TEXT, account TEXT, uses INTEGER, credits INTEGER,
-    PRIMARY KEY (tenant, day, feature, model, user, account));
+    resolution TEXT NOT NULL DEFAULT '', quality TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (tenant, day, feature, model, user, account, resolution, quality));
   CREATE TABLE IF NOT EXISTS flows_daily (tenant TEXT, day TEXT, lot_type TEXT, granted INTEGER, consumed INTEGER, expired INTEGER, refunded INTEGER,
     PRIMARY KEY (tenant, day, lot_type));
   CREATE TABLE IF NOT EXISTS refunds (tenant TEXT, id TEXT, account TEXT, usage_id TEXT, kind TEXT, amount INTEGER, reason TEXT, at TEXT, PRIMARY KEY (tenant, id));
@@ -38,14 +47,18 @@ export class OpsProjections {
 
   constructor(path: string, private readonly loadState: (tenantId: string, accountId: string, upTo: bigint) => Promise<WalletState>) {
     this.db = openSqlite(path);
+    migrateUsageColumns(this.db);
     this.db.exec(SCHEMA);
     this.db.defaultSafeIntegers(true);
     this.stmt = {
       position: this.db.prepare('SELECT value FROM position WHERE id = 1'),
       setPosition: this.db.prepare('INSERT INTO position (id, value) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET value = excluded.value'),
-      usageInfo: this.db.prepare('INSERT OR IGNORE INTO usage_info VALUES (?, ?, ?, ?, ?, ?)'),
+      usageInfo: this.db.prepare(
+        'INSERT OR IGNORE INTO usage_info (tenant, usage_id, account, user, feature, model, resolution, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       usageOf: this.db.prepare('SELECT * FROM usage_info WHERE tenant = ? AND usage_id = ?'),
-      usage: this.db.prepare(`INSERT INTO usage_daily VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, day, feature, model, user, account)
+      usage: this.db.prepare(`INSERT INTO usage_daily (tenant, day, feature, model, user, account, uses, credits, resolution, quality)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, day, feature, model, user, account, resolution, quality)
         DO UPDATE SET uses = uses + excluded.uses, credits = credits + excluded.credits`),
       flow: this.db.prepare(`INSERT INTO flows_daily (tenant, day, lot_type, granted, consumed, expired, refunded) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (tenant, day, lot_type) DO UPDATE SET granted = granted + excluded.granted, consumed = consumed + excluded.consumed,
@@ -104,8 +117,8 @@ export class OpsProjections {
         this.flow(tenant, day(event.data.grantedAt), event.data.lotType, 'granted', event.data.amount);
         break;
       case 'HoldPlaced': {
-        const model = event.data.options.model ?? event.data.options.resolution ?? '';
-        this.stmt.usageInfo.run(tenant, event.data.usageId, account, event.data.userId ?? '', event.data.feature, String(model));
+        const option = (name: string) => String(event.data.options[name] ?? '');
+        this.stmt.usageInfo.run(tenant, event.data.usageId, account, event.data.userId ?? '', event.data.feature, option('model'), option('resolution'), option('quality'));
         break;
       }
       case 'HoldCaptured':
@@ -141,8 +154,10 @@ export class OpsProjections {
   }
 
   private usage(tenant: string, usageId: string, dayKey: string, uses: bigint, credits: Credits): void {
-    const info = this.stmt.usageOf.get(tenant, usageId) as { account: string; user: string; feature: string; model: string } | undefined;
-    this.stmt.usage.run(tenant, dayKey, info?.feature ?? 'unknown', info?.model ?? '', info?.user ?? '', info?.account ?? '', uses, credits);
+    const info = this.stmt.usageOf.get(tenant, usageId) as { account: string; user: string; feature: string; model: string; resolution: string; quality: string } | undefined;
+    this.stmt.usage.run(
+      tenant, dayKey, info?.feature ?? 'unknown', info?.model ?? '', info?.user ?? '', info?.account ?? '', uses, credits, info?.resolution ?? '', info?.quality ?? '',
+    );
   }
 
   private flow(tenant: string, dayKey: string, lotType: string, kind: Flow, amount: Credits): void {
@@ -152,21 +167,34 @@ export class OpsProjections {
 
   // --- queries (one tenant at a time) -------------------------------------------------------------
 
-  usageReport(tenant: string, groupBy: UsageGroup, from: string, to: string) {
-    const column = { feature: 'feature', user: 'user', day: 'day', model: 'model' }[groupBy];
-    const rows = this.db
-      .prepare(`SELECT ${column} AS key, SUM(uses) AS uses, SUM(credits) AS credits FROM usage_daily WHERE tenant = ? AND day >= ? AND day <= ? GROUP BY ${column} ORDER BY ${column}`)
-      .all(tenant, from, to) as { key: string; uses: bigint; credits: bigint }[];
-    return rows.map((r) => ({ [groupBy]: r.key, uses: Number(r.uses), credits: formatCredits(r.credits as Credits) }));
+  /**
+   * Uses and credits per value of `groupBy` (model, resolution and quality as the request named them;
+   * '' when it named none). By quality, a usage that named none counts under its feature's default
+   * quality where `defaultQuality` knows one (the level it was priced at).
+   */
+  usageReport(tenant: string, groupBy: UsageGroup, from: string, to: string, defaultQuality?: DefaultQuality) {
+    return this.report(groupBy, 'tenant = ? AND day >= ? AND day <= ?', [tenant, from, to], defaultQuality);
   }
 
   /** One account's usage, and the plan it is on (for plan-gated analytics). */
-  accountUsageReport(tenant: string, account: string, groupBy: UsageGroup, from: string, to: string) {
-    const column = { feature: 'feature', user: 'user', day: 'day', model: 'model' }[groupBy];
+  accountUsageReport(tenant: string, account: string, groupBy: UsageGroup, from: string, to: string, defaultQuality?: DefaultQuality) {
+    return this.report(groupBy, 'tenant = ? AND account = ? AND day >= ? AND day <= ?', [tenant, account, from, to], defaultQuality);
+  }
+
+  private report(groupBy: UsageGroup, where: string, params: string[], defaultQuality?: DefaultQuality) {
+    if (!USAGE_GROUPS.includes(groupBy)) throw new Error(`unknown usage group "${groupBy}"`);
     const rows = this.db
-      .prepare(`SELECT ${column} AS key, SUM(uses) AS uses, SUM(credits) AS credits FROM usage_daily WHERE tenant = ? AND account = ? AND day >= ? AND day <= ? GROUP BY ${column} ORDER BY ${column}`)
-      .all(tenant, account, from, to) as { key: string; uses: bigint; credits: bigint }[];
-    return rows.map((r) => ({ [groupBy]: r.key, uses: Number(r.uses), credits: formatCredits(r.credits as Credits) }));
+      .prepare(`SELECT ${groupBy} AS key, feature, SUM(uses) AS uses, SUM(credits) AS credits FROM usage_daily WHERE ${where} GROUP BY ${groupBy}, feature`)
+      .all(...params) as { key: string; feature: string; uses: bigint; credits: bigint }[];
+    const groups = new Map<string, { uses: bigint; credits: bigint }>();
+    for (const r of rows) {
+      const key = groupBy === 'quality' && r.key === '' ? (defaultQuality?.(r.feature) ?? '') : r.key;
+      const group = groups.get(key) ?? { uses: 0n, credits: 0n };
+      groups.set(key, { uses: group.uses + r.uses, credits: group.credits + r.credits });
+    }
+    return [...groups.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, g]) => ({ [groupBy]: key, uses: Number(g.uses), credits: formatCredits(g.credits as Credits) }));
   }
 
   planOf(tenant: string, account: string): { known: boolean; planId: string | null } {
@@ -241,6 +269,30 @@ function balanceView(r: BalanceRow) {
     byType: Object.fromEntries(Object.entries(JSON.parse(r.by_type) as Record<string, string>).map(([k, v]) => [k, formatCredits(BigInt(v) as Credits)])),
     revision: r.revision.toString(), updatedAt: r.updated_at,
   };
+}
+
+/**
+ * Files written before usage kept resolution and quality apart (issue 13) filed a usage's resolution as
+ * its model where it named no model. Their tables gain the columns (usage_daily is copied into the new
+ * key); the old rows keep what they had: `npm run projections:rebuild -- --replace` refiles them.
+ */
+function migrateUsageColumns(db: Database.Database): void {
+  const columns = (table: string) => new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+  const info = columns('usage_info');
+  if (info.size && !info.has('resolution')) {
+    db.exec(`ALTER TABLE usage_info ADD COLUMN resolution TEXT NOT NULL DEFAULT ''; ALTER TABLE usage_info ADD COLUMN quality TEXT NOT NULL DEFAULT '';`);
+  }
+  const daily = columns('usage_daily');
+  if (daily.size && !daily.has('resolution')) {
+    db.transaction(() => {
+      db.exec(`ALTER TABLE usage_daily RENAME TO usage_daily_before_issue_13;
+        CREATE TABLE usage_daily (tenant TEXT, day TEXT, feature TEXT, model TEXT, user TEXT, account TEXT, uses INTEGER, credits INTEGER,
+          resolution TEXT NOT NULL DEFAULT '', quality TEXT NOT NULL DEFAULT '', PRIMARY KEY (tenant, day, feature, model, user, account, resolution, quality));
+        INSERT INTO usage_daily (tenant, day, feature, model, user, account, uses, credits)
+          SELECT tenant, day, feature, model, user, account, uses, credits FROM usage_daily_before_issue_13;
+        DROP TABLE usage_daily_before_issue_13;`);
+    })();
+  }
 }
 
 function day(iso: string): string {

@@ -421,11 +421,13 @@
     CreditsClawedBack: (e) => ['Credits clawed back', `refund ${e.refundId} · ${e.lotId}`, -units(e.amount)],
     ClawBackRefused: (e) => ['Claw-back refused', `refund ${e.refundId} · ${fmt(e.unused)} unused of ${fmt(e.requested)}`],
     RolloverExpired: (e) => ['Rollover expired', `above the cap of ${fmt(e.cap)}`, -units(e.amount)],
-    LotExpired: (e) => ['Lot expired', e.lotId, -units(e.amount)],
+    LotExpired: (e) => ['Lot expired', `${e.lotId}${e.replacedBy ? ` · replaced by ${e.replacedBy}` : ''}`, -units(e.amount)],
+    LoginRecorded: (e) => ['Login', `${e.loginId} · ${e.lotId}`],
     LowBalanceAlertRaised: (e) => ['Low-balance alert', `${fmt(e.available)} below ${fmt(e.threshold)}`],
     AutoTopUpRequested: (e) => ['Automatic top-up requested', `${e.packageId} · ${fmt(e.available)} below ${fmt(e.threshold)}`],
+    AutoTopUpConfigured: (e) => ['Automatic top-up set', e.enabled ? `on · ${e.packageId || 'tenant package'} below ${e.threshold ? fmt(e.threshold) : 'the tenant threshold'}` : 'off'],
   };
-  const TIME_FIELDS = ['openedAt', 'changedAt', 'assignedAt', 'grantedAt', 'placedAt', 'deniedAt', 'capturedAt', 'releasedAt', 'chargedAt', 'rejectedAt', 'failedAt', 'restoredAt', 'clawedBackAt', 'refusedAt', 'expiredAt', 'raisedAt', 'requestedAt'];
+  const TIME_FIELDS = ['openedAt', 'changedAt', 'assignedAt', 'grantedAt', 'placedAt', 'deniedAt', 'capturedAt', 'releasedAt', 'chargedAt', 'rejectedAt', 'failedAt', 'restoredAt', 'clawedBackAt', 'refusedAt', 'expiredAt', 'raisedAt', 'requestedAt', 'loggedInAt', 'configuredAt'];
   /** When it happened on the platform's clock (the event's own time), else when it was stored. */
   const eventTime = (t) => t[TIME_FIELDS.find((k) => typeof t[k] === 'string')] || t.recordedAt;
   function optionsText(options) {

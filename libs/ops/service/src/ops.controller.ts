@@ -1,7 +1,7 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { formatCredits } from '@creditflow/kernel';
-import { UsageGroup } from '@creditflow/ops-projections';
+import { DefaultQuality, USAGE_GROUPS, UsageGroup } from '@creditflow/ops-projections';
 import { ApiAnswer, ApiError, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
 import { TenantConfig } from '@creditflow/tenancy';
 import { BalancesSchema, CreditFlowsSchema, LowBalanceSchema, RefundsSchema, UsageByDaySchema, UsageReportSchema } from './ops.openapi';
@@ -25,8 +25,11 @@ const TO = ApiQuery({ name: 'to', required: false, schema: { type: 'string', for
 export class OpsController {
   constructor(private readonly ops: OpsProjector) {}
 
-  @ApiOperation({ summary: 'Usage report: uses and credits charged, grouped by feature, member (user), day or model' })
-  @ApiQuery({ name: 'groupBy', required: false, enum: ['feature', 'user', 'day', 'model'], description: 'Default feature' })
+  @ApiOperation({
+    summary:
+      "Usage report: uses and credits charged, grouped by feature, member (user), day, model, resolution or quality (each option as the request named it, '' for none; by quality, none is the feature's default quality)",
+  })
+  @ApiQuery({ name: 'groupBy', required: false, enum: [...USAGE_GROUPS], description: 'Default feature' })
   @FROM
   @TO
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'Default json; csv is RFC 4180 with a header row' })
@@ -42,11 +45,11 @@ export class OpsController {
     @Query('to') to: string | undefined,
     @Query('format') format: string = 'json',
   ) {
-    return report(groupBy, from, to, format, (g, f, t) => this.ops.projections.usageReport(tenant.tenantId, g, f, t));
+    return report(groupBy, from, to, format, (g, f, t) => this.ops.projections.usageReport(tenant.tenantId, g, f, t, defaultQualityOf(tenant)));
   }
 
   @ApiOperation({ summary: "One account's usage report, for tenants that give analytics to some plans only (amisi: business, enterprise)" })
-  @ApiQuery({ name: 'groupBy', required: false, enum: ['feature', 'user', 'day', 'model'], description: 'Default feature' })
+  @ApiQuery({ name: 'groupBy', required: false, enum: [...USAGE_GROUPS], description: 'Default feature' })
   @FROM
   @TO
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'Default json; csv is RFC 4180 with a header row' })
@@ -69,7 +72,7 @@ export class OpsController {
     if (plans && !(planId && plans.includes(planId))) {
       throw new ApiError(422, 'analytics_not_in_plan', `usage analytics come with the ${plans.join(' and ')} plans; account "${accountId}" is on ${planId ?? 'no plan'}`, { planId, plans });
     }
-    return report(groupBy, from, to, format, (g, f, t) => this.ops.projections.accountUsageReport(tenant.tenantId, accountId, g, f, t));
+    return report(groupBy, from, to, format, (g, f, t) => this.ops.projections.accountUsageReport(tenant.tenantId, accountId, g, f, t, defaultQualityOf(tenant)));
   }
 
   @ApiOperation({ summary: 'Balances of every account: available, held and by credit type' })
@@ -127,7 +130,7 @@ type ReportRow = Record<string, string | number>;
 
 /** Validates the report query, then answers JSON or CSV (the same rows). */
 function report(groupBy: string, from: string | undefined, to: string | undefined, format: string, rows: (g: UsageGroup, f: string, t: string) => ReportRow[]) {
-  if (!['feature', 'user', 'day', 'model'].includes(groupBy)) throw new ApiError(400, 'invalid_request', 'groupBy must be feature, user, day or model');
+  if (!(USAGE_GROUPS as readonly string[]).includes(groupBy)) throw new ApiError(400, 'invalid_request', `groupBy must be one of ${USAGE_GROUPS.join(', ')}`);
   if (!['json', 'csv'].includes(format)) throw new ApiError(400, 'invalid_request', 'format must be json or csv');
   const [f, t] = range(from, to);
   const result = rows(groupBy as UsageGroup, f, t);
@@ -136,6 +139,11 @@ function report(groupBy: string, from: string | undefined, to: string | undefine
     return new StreamableFile(Buffer.from(csv), { type: 'text/csv; charset=utf-8' });
   }
   return { groupBy, from: f, to: t, rows: result };
+}
+
+/** A feature's default quality in the latest catalog version that has the feature (apinfer's qwen-image: standard). */
+function defaultQualityOf(tenant: TenantConfig): DefaultQuality {
+  return (feature) => [...tenant.catalogVersions].reverse().find((v) => v.features.some((f) => f.id === feature))?.features.find((f) => f.id === feature)?.quality?.default;
 }
 
 /** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. */

@@ -1,11 +1,12 @@
 // Response schemas of the ops routes, for the OpenAPI document (see libs/shell/src/openapi.ts).
 import { oa } from '@creditflow/shell';
+import { USAGE_GROUPS } from '@creditflow/ops-projections';
 import { LOT_TYPES } from '@creditflow/wallet-domain';
 
 const range = { from: oa.day, to: oa.day };
 
 export const UsageReportSchema = oa.object({
-  groupBy: oa.enum('feature', 'user', 'day', 'model'),
+  groupBy: oa.enum(...USAGE_GROUPS),
   ...range,
   rows: oa.array({
     ...oa.object({ uses: oa.integer, credits: oa.credits }),

@@ -1,6 +1,6 @@
 // Quoting: what one usage request costs under one catalog version. Pure and deterministic; the
 // wallet fixes the quote at authorization time, so a later catalog version never re-prices it.
-import { assertNever, Credits, formatCredits } from '@creditflow/kernel';
+import { addCredits, assertNever, Credits, formatCredits } from '@creditflow/kernel';
 import { Catalog, Feature, OPTION_FIELDS, OptionField, UnitPrice } from './catalog.types';
 import { multiplyExactly, timesQuantity } from './price.arithmetic';
 import {
@@ -39,6 +39,11 @@ export interface Quote {
   readonly credits: Credits;
   /** Present only for phased features: each phase's price, quantity included. */
   readonly phases?: PhaseCredits;
+  /**
+   * Present only for phased features: what a kept (accepted) result costs, generate + accept. A
+   * rejected result costs `phases.generate`. (SPEC 1.1: `credits` alone reads as the whole price.)
+   */
+  readonly total?: Credits;
   /** The catalog version the quote was priced with. */
   readonly priceVersion: string;
 }
@@ -65,7 +70,7 @@ export function quote(catalog: Catalog, request: QuoteRequest, precision: number
 
   if (unit.kind === 'single') return { credits: price(unit.credits), priceVersion: catalog.version };
   const phases = { generate: price(unit.generate), accept: price(unit.accept) };
-  return { credits: phases.generate, phases, priceVersion: catalog.version };
+  return { credits: phases.generate, phases, total: addCredits(phases.generate, phases.accept), priceVersion: catalog.version };
 }
 
 export function findFeature(catalog: Catalog, featureId: string): Feature | undefined {

@@ -73,6 +73,14 @@ describe('quote', () => {
     });
   });
 
+  it('says what a kept result of a phased feature costs (total = generate + accept), quantity included', () => {
+    const kept = quote(catalog, { feature: 'staging', resolution: '4K' }, 0);
+    expect(kept.total).toBe(kept.phases!.generate + kept.phases!.accept);
+    expect(formatCredits(kept.total!)).toBe('6');
+    expect(formatCredits(quote(catalog, { feature: 'staging', resolution: '2K', quantity: 3 }, 0).total!)).toBe('9');
+    expect(quote(catalog, { feature: 'upscale' }, 0).total).toBeUndefined();
+  });
+
   it('multiplies fractional prices by quality factors exactly: 1.75 x 1.5 = 2.625', () => {
     expect(wire(quote(catalog, { feature: 'qwen', quality: 'high' }, 3)).credits).toBe('2.625');
     expect(wire(quote(catalog, { feature: 'qwen', quality: 'ultra' }, 3)).credits).toBe('3.5');

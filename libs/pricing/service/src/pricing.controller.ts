@@ -31,6 +31,7 @@ export class PricingController {
     return {
       credits: formatCredits(q.credits),
       ...(q.phases ? { phases: { generate: formatCredits(q.phases.generate), accept: formatCredits(q.phases.accept) } } : {}),
+      ...(q.total !== undefined ? { total: formatCredits(q.total) } : {}),
       priceVersion: q.priceVersion,
     };
   }

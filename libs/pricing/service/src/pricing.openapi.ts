@@ -40,4 +40,5 @@ export const CatalogSchema = oa.object({
   ),
 });
 
-export const QuoteSchema = oa.object({ credits: oa.credits, phases, priceVersion: oa.string }, ['phases']);
+/** `credits` is what authorization holds (a phased feature's generate phase); `total` (phased only) what a kept result costs. */
+export const QuoteSchema = oa.object({ credits: oa.credits, phases, total: oa.credits, priceVersion: oa.string }, ['phases', 'total']);

@@ -2,6 +2,6 @@ export * from './refund.policy';
 export * from './refund.rules';
 export * from './refund.types';
 export * from './refund.errors';
-export { decideRefund, restorationForFailedUsage } from './refund.decide';
+export { decideRefund, isDiscounted, restorationForFailedUsage } from './refund.decide';
 export type { Restoration } from './refund.decide';
 export * from './refund.lifecycle';

@@ -10,27 +10,29 @@
 //   - platform-error-restores (gptimage2): denied; only failed generations are made good, in credits.
 //   - initial-payment-window (visualgpt): both reasons are judged by the one money rule the seed
 //     allows: the purchase must be the account's initial payment (no renewal, upgrade or repeat
-//     purchase), not promotional (when excludePromotional), and the request at most windowHours after
+//     purchase), not promotional (when excludePromotional), not paid below its list price (when
+//     excludeDiscounted: "promotional or discounted rates are final"), and the request at most windowHours after
 //     it, inclusive: exactly 24 h 00 min 00.000 s qualifies, one millisecond later does not.
 //   - unused-credits-window (apinfer): any purchase, promotional or not, within windowDays, a day being
 //     a 24 h period from purchasedAt, inclusive: at most windowDays x 24 h after the purchase ("day 30"
 //     is (29 x 24 h, 30 x 24 h]), one millisecond later is day 31.
-//   Approved money = unused x paid / credits, rounded down to the minor unit (kernel creditsToMoney);
-//   the unused credits are clawed back from the purchase's lot. Nothing unused: denied. Unused credits
-//   worth less than one minor unit: denied rather than taking credits back for nothing.
+//   Approved money = unused x paid / credits, rounded to the minor unit as the policy says (`rounding`,
+//   default half-even: DEFAULT_REFUND_ROUNDING; kernel creditsToMoney), shown unrounded beside it; the
+//   unused credits are clawed back from the purchase's lot. Nothing unused: denied. Unused credits whose
+//   money rounds to nothing: denied rather than taking credits back for nothing.
 // - A purchase or usage that already has an approved refund (under any refundId) is denied as a
 //   duplicate; a repeated refundId must be answered by the shell with its first decision before
 //   calling this.
 // - Requests no policy can judge throw: malformed (REFUND.INVALID_REQUEST) or naming a purchase or usage
 //   the wallet does not know (REFUND.PURCHASE_NOT_FOUND / REFUND.USAGE_NOT_FOUND, worth a retry).
 //   A policy that refuses the reason outright (amisi) decides without looking the subject up.
-import { assertNever, creditsToMoney, Credits, DAY_MS, DomainError, HOUR_MS, Money } from '@creditflow/kernel';
+import { assertNever, creditsToMoney, creditsToMoneyUnrounded, Credits, DAY_MS, DomainError, formatMoney, HOUR_MS, Money, MoneyRounding } from '@creditflow/kernel';
 import { InvalidRefundRequestError, RefundSubjectNotFoundError } from './refund.errors';
-import { RefundPolicy, restoresOnPlatformError } from './refund.policy';
+import { RefundPolicy, refundRoundingOf, restoresOnPlatformError } from './refund.policy';
 import { RefundRule, RefundRules } from './refund.rules';
 import { PurchaseFacts, RefundDecision, RefundFacts, RefundReason, RefundRequest, UsageFacts } from './refund.types';
 
-type Verdict = Pick<RefundDecision, 'status' | 'rule' | 'reason' | 'money' | 'creditsClawedBack' | 'creditsRestored'>;
+type Verdict = Pick<RefundDecision, 'status' | 'rule' | 'reason' | 'money' | 'moneyUnrounded' | 'rounding' | 'creditsClawedBack' | 'creditsRestored'>;
 
 const REASONS: readonly RefundReason[] = ['system_failure', 'initial_payment', 'unused_credits'];
 
@@ -116,10 +118,13 @@ function judgeMoneyRequest(request: RefundRequest, policy: RefundPolicy, facts: 
       if (policy.excludePromotional && purchase.promotional) {
         return deny(RefundRules.PROMOTIONAL, `purchase "${purchase.purchaseId}" was made at a promotional rate and is final`);
       }
+      if (policy.excludeDiscounted && isDiscounted(purchase)) {
+        return deny(RefundRules.DISCOUNTED, `purchase "${purchase.purchaseId}" was made at a discounted rate (${discountOf(purchase)}) and is final`);
+      }
       if (elapsedMs(purchase, now) > policy.windowHours * HOUR_MS) {
         return deny(RefundRules.OUTSIDE_WINDOW, `refunds of the initial payment are available within ${policy.windowHours} hours of it; purchase "${purchase.purchaseId}" is older`);
       }
-      return refundUnused(purchase, RefundRules.INITIAL_PAYMENT_WINDOW, `requested within ${policy.windowHours} hours of the initial, non-promotional payment`);
+      return refundUnused(purchase, refundRoundingOf(policy), RefundRules.INITIAL_PAYMENT_WINDOW, `requested within ${policy.windowHours} hours of the initial, non-promotional payment`);
     }
     case 'unused-credits-window': {
       const purchase = purchaseOf(request, facts);
@@ -128,16 +133,16 @@ function judgeMoneyRequest(request: RefundRequest, policy: RefundPolicy, facts: 
       if (elapsedMs(purchase, now) > policy.windowDays * DAY_MS) {
         return deny(RefundRules.OUTSIDE_WINDOW, `unused credits are refundable within ${policy.windowDays} days of the purchase; purchase "${purchase.purchaseId}" is older`);
       }
-      return refundUnused(purchase, RefundRules.UNUSED_CREDITS_WINDOW, `requested within ${policy.windowDays} days of the purchase`);
+      return refundUnused(purchase, refundRoundingOf(policy), RefundRules.UNUSED_CREDITS_WINDOW, `requested within ${policy.windowDays} days of the purchase`);
     }
     default:
       return assertNever(policy);
   }
 }
 
-function refundUnused(purchase: PurchaseFacts, rule: RefundRule, why: string): Verdict {
+function refundUnused(purchase: PurchaseFacts, rounding: MoneyRounding, rule: RefundRule, why: string): Verdict {
   if (purchase.unused <= 0n) return deny(RefundRules.NOTHING_UNUSED, `all credits of purchase "${purchase.purchaseId}" have been used; there is nothing to refund`);
-  const money: Money = creditsToMoney(purchase.unused, purchase.credits, purchase.paid);
+  const money: Money = creditsToMoney(purchase.unused, purchase.credits, purchase.paid, rounding);
   if (money.minor <= 0n) {
     return deny(RefundRules.NOTHING_UNUSED, `the unused credits of purchase "${purchase.purchaseId}" are worth less than the smallest unit of ${purchase.paid.currency}`);
   }
@@ -146,8 +151,21 @@ function refundUnused(purchase: PurchaseFacts, rule: RefundRule, why: string): V
     rule,
     reason: `${why}: the unused credits of purchase "${purchase.purchaseId}" are refunded at its original price per credit`,
     money,
+    moneyUnrounded: { amount: creditsToMoneyUnrounded(purchase.unused, purchase.credits, purchase.paid), currency: purchase.paid.currency },
+    rounding,
     creditsClawedBack: { lotId: purchase.lotId ?? purchase.purchaseId, amount: purchase.unused },
   };
+}
+
+/** Paid below the package's list price, whatever the stated reason (unknown for purchases recorded without a list price). */
+export function isDiscounted(purchase: PurchaseFacts): boolean {
+  return purchase.listPrice !== undefined && purchase.paid.minor < purchase.listPrice.minor;
+}
+
+function discountOf(purchase: PurchaseFacts): string {
+  const money = (m: Money) => `${m.currency} ${formatMoney(m)}`;
+  const why = purchase.discountCode !== undefined ? `discount code ${purchase.discountCode}` : purchase.contractId !== undefined ? `contract ${purchase.contractId}` : 'no reason recorded';
+  return `${money(purchase.paid)} paid against a list price of ${money(purchase.listPrice!)}, ${why}`;
 }
 
 function duplicateOf(purchase: PurchaseFacts, facts: RefundFacts): Verdict | null {

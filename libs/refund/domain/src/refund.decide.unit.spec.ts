@@ -36,6 +36,7 @@ describe('visualgpt (initial-payment-window, 24 h)', () => {
       refundId: 'r-1', accountId: 'acc-1', purchaseId: 'p-1', policy: 'initial-payment-window', status: 'approved',
       rule: 'REFUND.INITIAL_PAYMENT_WINDOW', reason: expect.stringContaining('original price per credit'),
       money: { minor: 599n, currency: 'USD' }, // 9.99 x 300/500 = 5.994 -> 5.99
+      moneyUnrounded: { amount: '5.994', currency: 'USD' }, rounding: 'half-even',
       creditsClawedBack: { lotId: 'p-1', amount: wholeCredits(300) }, decidedAt: '2025-03-01T14:00:00.000Z',
     });
   });
@@ -53,6 +54,39 @@ describe('visualgpt (initial-payment-window, 24 h)', () => {
   it('denies a promotional initial payment', () => {
     const d = decideRefund(moneyRequest(), visualgpt, facts({ purchase: purchase({ promotional: true }) }), after(HOUR));
     expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.PROMOTIONAL' });
+  });
+
+  describe('"purchases made at promotional or discounted rates are final" (excludeDiscounted)', () => {
+    const visualgptDiscounts: RefundPolicy = { ...visualgpt, excludeDiscounted: true };
+    const listPrice = parseMoney('9.99', 'USD');
+
+    it.each([
+      ['a discount code', { discountCode: 'SPRING20' }, 'discount code SPRING20'],
+      ['a custom contract', { contractId: 'ctr-7' }, 'contract ctr-7'],
+    ])('denies an initial payment paid below its list price under %s, saying why', (_what, reason, named) => {
+      const discounted = purchase({ paid: parseMoney('7.99', 'USD'), listPrice, ...reason });
+      const d = decideRefund(moneyRequest(), visualgptDiscounts, facts({ purchase: discounted }), after(HOUR));
+      expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.DISCOUNTED', reason: expect.stringContaining(named) });
+      expect(d.reason).toContain('USD 7.99 paid against a list price of USD 9.99');
+      expect(d.money).toBeUndefined();
+    });
+
+    it('refunds an initial payment at its list price, or above it under a contract', () => {
+      expect(decideRefund(moneyRequest(), visualgptDiscounts, facts({ purchase: purchase({ listPrice }) }), after(HOUR)).status).toBe('approved');
+      const dearer = purchase({ paid: parseMoney('12', 'USD'), listPrice, contractId: 'ctr-7' });
+      expect(decideRefund(moneyRequest(), visualgptDiscounts, facts({ purchase: dearer }), after(HOUR)).status).toBe('approved');
+    });
+
+    it('judges a promotional purchase by the promotional rule first', () => {
+      const both = purchase({ paid: parseMoney('4.99', 'USD'), listPrice, promotional: true });
+      expect(decideRefund(moneyRequest(), visualgptDiscounts, facts({ purchase: both }), after(HOUR)).rule).toBe('REFUND.PROMOTIONAL');
+    });
+
+    it('refunds a discounted purchase where the policy does not exclude them (its money at the price paid)', () => {
+      const discounted = purchase({ paid: parseMoney('7.99', 'USD'), listPrice, discountCode: 'SPRING20', unused: wholeCredits(250) });
+      expect(decideRefund(moneyRequest(), visualgpt, facts({ purchase: discounted }), after(HOUR))).toMatchObject({ status: 'approved', money: { minor: 400n } });
+      expect(decideRefund(moneyRequest('unused_credits'), apinfer, facts({ purchase: discounted }), after(HOUR))).toMatchObject({ status: 'approved', money: { minor: 400n } });
+    });
   });
 
   it('denies a repeat purchase (not the initial payment), even within 24 h', () => {
@@ -141,10 +175,25 @@ describe('apinfer (unused-credits-window, 30 days)', () => {
     expect(formatMoney(d.money!)).toBe('12.34');
   });
 
-  it('rounds a fractional remainder down to the fen (37.25 of 100 for CNY 10 -> 3.72)', () => {
+  it('rounds a tie to the even fen by default (37.25 of 100 for CNY 10 = 3.725 -> 3.72) and shows the unrounded figure', () => {
     const d = decideRefund(moneyRequest('unused_credits'), apinfer, facts({ purchase: basic(parseCredits('37.25')) }), after(DAY));
     expect(d.money).toEqual({ minor: 372n, currency: 'CNY' });
+    expect(d).toMatchObject({ moneyUnrounded: { amount: '3.725', currency: 'CNY' }, rounding: 'half-even' });
     expect(d.creditsClawedBack).toEqual({ lotId: 'p-1', amount: parseCredits('37.25') });
+  });
+
+  it.each([
+    // unused of 100 for CNY 10: the policy's rounding -> money
+    ['92.125', undefined, '9.2125', '9.21'],
+    ['97.375', undefined, '9.7375', '9.74'],
+    ['98.25', undefined, '9.825', '9.82'],
+    ['98.25', 'half-up', '9.825', '9.83'],
+    ['97.375', 'down', '9.7375', '9.73'],
+    ['98.25', 'half-even', '9.825', '9.82'],
+  ] as const)('refunds %s unused credits rounded %s (default half-even): %s -> CNY %s', (unused, rounding, exact, amount) => {
+    const policy: RefundPolicy = { ...apinfer, ...(rounding ? { rounding } : {}) };
+    const d = decideRefund(moneyRequest('unused_credits'), policy, facts({ purchase: basic(parseCredits(unused)) }), after(DAY));
+    expect({ money: formatMoney(d.money!), unrounded: d.moneyUnrounded?.amount, rounding: d.rounding }).toEqual({ money: amount, unrounded: exact, rounding: rounding ?? 'half-even' });
   });
 
   it('approves on day 30 (up to exactly 30 x 24 h) and denies on day 31', () => {
@@ -165,9 +214,10 @@ describe('apinfer (unused-credits-window, 30 days)', () => {
     expect(d).toMatchObject({ status: 'approved', money: { minor: 500n, currency: 'CNY' } });
   });
 
-  it('denies unused credits worth less than one fen instead of taking them back for nothing', () => {
+  it('denies unused credits whose money rounds to nothing instead of taking them back for nothing (0.5 fen, half-even -> 0)', () => {
     const d = decideRefund(moneyRequest('unused_credits'), apinfer, facts({ purchase: standard(parseCredits('0.5')) }), after(DAY));
     expect(d).toMatchObject({ status: 'denied', rule: 'REFUND.NOTHING_UNUSED' });
+    expect(d.money).toBeUndefined();
   });
 
   it('restores a platform-error failure (the choice for a pay-per-use product)', () => {

@@ -2,7 +2,7 @@
 // seed's kind of rule. `platformErrorRestores` (optional on every variant) overrides whether a usage
 // that failed through platform or model error after completion gets its credits back; without it each
 // kind has the default in `restoresOnPlatformError`.
-import { assertNever } from '@creditflow/kernel';
+import { assertNever, MoneyRounding } from '@creditflow/kernel';
 
 export type RefundPolicy =
   | {
@@ -16,14 +16,20 @@ export type RefundPolicy =
       kind: 'initial-payment-window';
       windowHours: number;
       excludePromotional: boolean;
+      /** Purchases paid below their list price (a discount code, a contract, a promotion) are final; default false. */
+      excludeDiscounted?: boolean;
       systemFailureRestores: boolean;
       platformErrorRestores?: boolean;
+      /** How refund money is rounded to the currency's minor unit; default DEFAULT_REFUND_ROUNDING. */
+      rounding?: MoneyRounding;
     }
   | {
       /** apinfer: unused credits of any purchase refundable within `windowDays` of it. */
       kind: 'unused-credits-window';
       windowDays: number;
       platformErrorRestores?: boolean;
+      /** How refund money is rounded to the currency's minor unit; default DEFAULT_REFUND_ROUNDING. */
+      rounding?: MoneyRounding;
     }
   | {
       /** gptimage2: a generation failed through platform or model error gets its credits back; no money refunds here. */
@@ -52,4 +58,19 @@ export function restoresOnPlatformError(policy: RefundPolicy): boolean {
     default:
       return assertNever(policy);
   }
+}
+
+/**
+ * How refund money is rounded to the currency's minor unit where the policy does not say: half-even
+ * (banker's). Chosen over half-up because ties then round up as often as down, so over many refunds
+ * neither the customers nor the tenant gain from rounding, and because it keeps more of the refund
+ * figures this repository documented (98.25 of apinfer's 100 credits for CNY 10 is 9.825: 9.82 as
+ * before; half-up would pay 9.83). The seeds give no refund figure to match. Before issue 13 money was
+ * rounded down (towards zero), now the policy setting `down`.
+ */
+export const DEFAULT_REFUND_ROUNDING: MoneyRounding = 'half-even';
+
+/** The rounding of a policy that refunds money. */
+export function refundRoundingOf(policy: RefundPolicy): MoneyRounding {
+  return (policy.kind === 'initial-payment-window' || policy.kind === 'unused-credits-window' ? policy.rounding : undefined) ?? DEFAULT_REFUND_ROUNDING;
 }

@@ -1,6 +1,6 @@
 // What a refund decision reads and returns. The shell gathers the facts from the wallet; the decision
 // is pure and is recorded by refundId (a repeated refundId gets the first decision from the shell).
-import { Credits, Money } from '@creditflow/kernel';
+import { Credits, Money, MoneyRounding } from '@creditflow/kernel';
 import { RefundPolicyKind } from './refund.policy';
 import { RefundRule } from './refund.rules';
 
@@ -28,6 +28,11 @@ export interface PurchaseFacts {
   /** What was paid for the whole purchase. */
   paid: Money;
   promotional: boolean;
+  /** The package's list price when bought (absent for purchases recorded before it was kept). */
+  listPrice?: Money;
+  /** Why the price paid differs from the list price, as the purchase said: a discount code, a custom contract (promotional above). */
+  discountCode?: string;
+  contractId?: string;
   /** The account's first purchase transaction (not a renewal, upgrade or repeat purchase). */
   isInitialPayment: boolean;
 }
@@ -67,8 +72,12 @@ export interface RefundDecision {
   policy: RefundPolicyKind;
   /** A human sentence saying why. */
   reason: string;
-  /** Money to return: unused credits x the purchase's price per credit, rounded down to the minor unit. */
+  /** Money to return: unused credits x the purchase's price per credit, rounded to the minor unit by `rounding`. */
   money?: Money;
+  /** `money` before rounding, a decimal string in the major unit (exact, or cut after 12 decimals). */
+  moneyUnrounded?: { amount: string; currency: string };
+  /** How `money` was rounded (the policy's setting, or DEFAULT_REFUND_ROUNDING). */
+  rounding?: MoneyRounding;
   /** Credits to take back from the purchase's lot. */
   creditsClawedBack?: { lotId: string; amount: Credits };
   /** Credits to give back for a failed usage. */

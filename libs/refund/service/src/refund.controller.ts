@@ -55,6 +55,10 @@ export class RefundController {
       purchases: this.refunds.facts.purchasesOf(who.tenant, accountId, now).map((p) => ({
         purchaseId: p.purchaseId, lotId: p.lotId, credits: formatCredits(p.credits), unused: formatCredits(p.unused),
         paid: { amount: formatMoney(p.paid), currency: p.paid.currency }, purchasedAt: p.purchasedAt, promotional: p.promotional,
+        listPrice: p.listPrice && { amount: formatMoney(p.listPrice), currency: p.listPrice.currency },
+        discounted: p.listPrice !== null && p.paid.minor < p.listPrice.minor,
+        ...(p.discountCode !== null ? { discountCode: p.discountCode } : {}),
+        ...(p.contractId !== null ? { contractId: p.contractId } : {}),
         initialPayment: p.initialPayment,
       })),
     };

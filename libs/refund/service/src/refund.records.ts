@@ -34,6 +34,8 @@ export function decisionData(d: RefundDecision): RefundDecisionData {
     reason: d.reason,
     policy: d.policy,
     ...(d.money ? { money: { amount: formatMoney(d.money), currency: d.money.currency } } : {}),
+    ...(d.moneyUnrounded ? { moneyUnrounded: d.moneyUnrounded } : {}),
+    ...(d.rounding ? { rounding: d.rounding } : {}),
     ...(d.creditsRestored ? { creditsRestored: { usageId: d.creditsRestored.usageId, amount: formatCredits(d.creditsRestored.amount) } } : {}),
     ...(d.creditsClawedBack ? { creditsClawedBack: { lotId: d.creditsClawedBack.lotId, amount: formatCredits(d.creditsClawedBack.amount) } } : {}),
     decidedAt: d.decidedAt,

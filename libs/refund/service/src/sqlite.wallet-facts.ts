@@ -20,6 +20,10 @@ export interface PurchaseRow {
   paid: { minor: bigint; currency: string };
   purchasedAt: string;
   promotional: boolean;
+  /** The package's list price when bought; null for purchases recorded before it was kept. */
+  listPrice: { minor: bigint; currency: string } | null;
+  discountCode: string | null;
+  contractId: string | null;
   initialPayment: boolean;
   expired: boolean;
 }
@@ -35,7 +39,8 @@ export class SqliteWalletFacts implements WalletFacts {
       CREATE TABLE IF NOT EXISTS purchases (
         tenant TEXT NOT NULL, account_id TEXT NOT NULL, lot_id TEXT NOT NULL, purchase_id TEXT NOT NULL, credits TEXT NOT NULL,
         remaining TEXT NOT NULL, expired INTEGER NOT NULL, granted_at TEXT NOT NULL, paid_minor TEXT NOT NULL, currency TEXT NOT NULL,
-        promotional INTEGER NOT NULL, revision INTEGER NOT NULL, PRIMARY KEY (tenant, account_id, lot_id));
+        promotional INTEGER NOT NULL, revision INTEGER NOT NULL, list_price_minor TEXT, discount_code TEXT, contract_id TEXT,
+        PRIMARY KEY (tenant, account_id, lot_id));
       CREATE INDEX IF NOT EXISTS purchases_by_id ON purchases (tenant, account_id, purchase_id);
       CREATE TABLE IF NOT EXISTS holds (
         tenant TEXT NOT NULL, account_id TEXT NOT NULL, usage_id TEXT NOT NULL, lot_id TEXT NOT NULL, amount TEXT NOT NULL, expires_at TEXT NOT NULL,
@@ -47,12 +52,18 @@ export class SqliteWalletFacts implements WalletFacts {
         tenant TEXT NOT NULL, account_id TEXT NOT NULL, refund_id TEXT NOT NULL, purchase_id TEXT, usage_id TEXT,
         PRIMARY KEY (tenant, account_id, refund_id));
     `);
+    // Files written before purchases kept their list price, code and contract (issue 13) gain the columns; their purchases keep nulls.
+    const columns = new Set((this.db.prepare('PRAGMA table_info(purchases)').all() as { name: string }[]).map((c) => c.name));
+    for (const column of ['list_price_minor', 'discount_code', 'contract_id']) {
+      if (!columns.has(column)) this.db.exec(`ALTER TABLE purchases ADD COLUMN ${column} TEXT`);
+    }
     const p = (sql: string) => this.db.prepare(sql);
     this.q = {
       revision: p('SELECT revision FROM accounts WHERE tenant = ? AND account_id = ?'),
       setRevision: p('INSERT INTO accounts (tenant, account_id, revision) VALUES (?, ?, ?) ON CONFLICT (tenant, account_id) DO UPDATE SET revision = excluded.revision'),
-      addPurchase: p(`INSERT OR IGNORE INTO purchases (tenant, account_id, lot_id, purchase_id, credits, remaining, expired, granted_at, paid_minor, currency, promotional, revision)
-                      VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`),
+      addPurchase: p(`INSERT OR IGNORE INTO purchases (tenant, account_id, lot_id, purchase_id, credits, remaining, expired, granted_at, paid_minor, currency, promotional, revision,
+                        list_price_minor, discount_code, contract_id)
+                      VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`),
       lot: p('SELECT remaining, purchase_id FROM purchases WHERE tenant = ? AND account_id = ? AND lot_id = ?'),
       setRemaining: p('UPDATE purchases SET remaining = ? WHERE tenant = ? AND account_id = ? AND lot_id = ?'),
       expire: p('UPDATE purchases SET expired = 1 WHERE tenant = ? AND account_id = ? AND lot_id = ?'),
@@ -100,6 +111,9 @@ export class SqliteWalletFacts implements WalletFacts {
     return {
       purchaseId: p.purchaseId, lotId: p.lotId, purchasedAt: new Date(p.purchasedAt), credits: p.credits, unused: p.unused,
       paid: p.paid, promotional: p.promotional, isInitialPayment: p.initialPayment,
+      ...(p.listPrice ? { listPrice: p.listPrice } : {}),
+      ...(p.discountCode !== null ? { discountCode: p.discountCode } : {}),
+      ...(p.contractId !== null ? { contractId: p.contractId } : {}),
     };
   }
 
@@ -139,6 +153,9 @@ export class SqliteWalletFacts implements WalletFacts {
       paid: { minor: BigInt(row.paid_minor as string), currency: row.currency as string },
       purchasedAt: row.granted_at as string,
       promotional: row.promotional === 1,
+      listPrice: row.list_price_minor == null ? null : { minor: BigInt(row.list_price_minor as string), currency: row.currency as string },
+      discountCode: (row.discount_code as string | null) ?? null,
+      contractId: (row.contract_id as string | null) ?? null,
       initialPayment: first?.lot_id === lotId,
       expired,
     };
@@ -150,9 +167,12 @@ export class SqliteWalletFacts implements WalletFacts {
       case 'CreditsGranted': {
         const source = data.source as { kind: string; id: string };
         if (source.kind !== 'purchase') return;
-        const cost = data.costBasis as { paidMinor: string; currency: string; promotional: boolean } | null;
+        const cost = data.costBasis as { paidMinor: string; currency: string; promotional: boolean; listPriceMinor?: string; discountCode?: string; contractId?: string } | null;
         const units = credits(data.amount).toString();
-        this.q.addPurchase.run(t, a, data.lotId, source.id, units, units, data.grantedAt, cost?.paidMinor ?? '0', cost?.currency ?? '', cost?.promotional ? 1 : 0, revision);
+        this.q.addPurchase.run(
+          t, a, data.lotId, source.id, units, units, data.grantedAt, cost?.paidMinor ?? '0', cost?.currency ?? '', cost?.promotional ? 1 : 0, revision,
+          cost?.listPriceMinor ?? null, cost?.discountCode ?? null, cost?.contractId ?? null,
+        );
         return;
       }
       case 'HoldPlaced': {

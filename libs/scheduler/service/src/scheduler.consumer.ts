@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
-  PAYMENT_TYPES, SCHEDULER_TYPES, SchedulerTickRequest, SubscriptionCancelledData, SubscriptionStartedData, TOPICS, validatePayload,
+  PAYMENT_TYPES, SCHEDULER_TYPES, SchedulerTickRequest, SubscriptionCancelledData, SubscriptionStartedData, TOPICS, WALLET_PAYMENT_TYPES, validatePayload,
 } from '@creditflow/contracts';
 import { DomainError } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
@@ -40,7 +40,7 @@ export class SchedulerConsumer {
   async payments(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
     for (const { event, message } of batch) {
-      if (event.type === PAYMENT_TYPES.purchase) continue;
+      if (WALLET_PAYMENT_TYPES.includes(event.type)) continue; // purchases and automatic top-up options are the wallet's
       const requestId = `payment:${event.id}`;
       try {
         if (event.type === PAYMENT_TYPES.subscriptionStarted) {

@@ -45,6 +45,6 @@ describe('apinfer pricing (seed 004)', () => {
   });
 
   it('refunds unused credits within 30 days of purchase', () => {
-    expect(apinfer.refundPolicy).toEqual({ kind: 'unused-credits-window', windowDays: 30 });
+    expect(apinfer.refundPolicy).toEqual({ kind: 'unused-credits-window', windowDays: 30, rounding: 'half-even' });
   });
 });

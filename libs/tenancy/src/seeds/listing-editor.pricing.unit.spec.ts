@@ -5,13 +5,14 @@ const listingEditor = seedTenant('listing-editor');
 
 describe('listing-editor pricing (seed 002)', () => {
   it.each([
-    ['1K', '1', '2'],
-    ['2K', '1', '2'],
-    ['4K', '2', '4'],
-  ])('prices ai-edit at %s: generate %s, accept %s, and holds the generate phase', (resolution, generate, accept) => {
+    ['1K', '1', '2', '3'],
+    ['2K', '1', '2', '3'],
+    ['4K', '2', '4', '6'],
+  ])('prices ai-edit at %s: generate %s, accept %s, holds the generate phase and says a kept result costs %s', (resolution, generate, accept, total) => {
     expect(quoteOf(listingEditor, { feature: 'ai-edit', resolution })).toEqual({
       credits: generate,
       phases: { generate, accept },
+      total,
       priceVersion: '2025-01-01',
     });
   });
@@ -23,6 +24,8 @@ describe('listing-editor pricing (seed 002)', () => {
     };
     expect(kept('1K')).toBe(3);
     expect(kept('4K')).toBe(6);
+    // "3 credits total for a kept edit", said by the quote itself
+    expect(quoteOf(listingEditor, { feature: 'ai-edit', resolution: '1K' }).total).toBe('3');
     expect(quoteOf(listingEditor, { feature: 'ai-edit', resolution: '1K' }).phases?.generate).toBe('1');
     expect(quoteOf(listingEditor, { feature: 'ai-edit', resolution: '4K' }).phases?.generate).toBe('2');
   });
@@ -31,6 +34,7 @@ describe('listing-editor pricing (seed 002)', () => {
     expect(quoteOf(listingEditor, { feature: 'ai-edit', resolution: '4K', quantity: 3 })).toEqual({
       credits: '6',
       phases: { generate: '6', accept: '12' },
+      total: '18',
       priceVersion: '2025-01-01',
     });
   });

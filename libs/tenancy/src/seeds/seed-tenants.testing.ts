@@ -20,6 +20,7 @@ export function seedTenant(tenantId: string): TenantConfig {
 export interface WireQuote {
   credits: string;
   phases?: { generate: string; accept: string };
+  total?: string;
   priceVersion: string;
 }
 
@@ -29,6 +30,7 @@ export function quoteOf(tenant: TenantConfig, request: QuoteRequest, now: Date =
   return {
     credits: formatCredits(q.credits),
     ...(q.phases ? { phases: { generate: formatCredits(q.phases.generate), accept: formatCredits(q.phases.accept) } } : {}),
+    ...(q.total !== undefined ? { total: formatCredits(q.total) } : {}),
     priceVersion: q.priceVersion,
   };
 }

@@ -84,7 +84,7 @@ describe('visualgpt pricing (seed 000)', () => {
   });
 
   it('refunds only system failures and a non-promotional initial payment within 24 h', () => {
-    expect(visualgpt.refundPolicy).toEqual({ kind: 'initial-payment-window', windowHours: 24, excludePromotional: true, systemFailureRestores: true });
+    expect(visualgpt.refundPolicy).toEqual({ kind: 'initial-payment-window', windowHours: 24, excludePromotional: true, excludeDiscounted: true, systemFailureRestores: true, rounding: 'half-even' });
     expect(visualgpt.autoRestoreOnPlatformError).toBe(true);
   });
 });

@@ -20,9 +20,12 @@ export function fromRecorded(recorded: RecordedEvent): WalletEvent {
   return decodeEvent<WalletEvent>(recorded);
 }
 
-/** Credits become decimal strings; money in minor units (`paidMinor`) stays an integer string. */
+/** Money fields, in the currency's minor unit: integer strings on the wire, not credits. */
+const MINOR_UNIT_FIELDS = new Set(['paidMinor', 'listPriceMinor']);
+
+/** Credits become decimal strings; money in minor units (`paidMinor`, `listPriceMinor`) stays an integer string. */
 export function toWire(value: unknown, key = ''): unknown {
-  if (typeof value === 'bigint') return key === 'paidMinor' ? value.toString() : formatCredits(value as Credits);
+  if (typeof value === 'bigint') return MINOR_UNIT_FIELDS.has(key) ? value.toString() : formatCredits(value as Credits);
   if (Array.isArray(value)) return value.map((v) => toWire(v));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v, k)]));

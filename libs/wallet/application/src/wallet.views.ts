@@ -1,6 +1,6 @@
 // What the HTTP API and the decisions show of an account: decimal strings, ISO times.
-import { formatCredits } from '@creditflow/kernel';
-import { Usage, WalletEvent, WalletPolicy, WalletState, balanceOf, decide, fold } from '@creditflow/wallet-domain';
+import { addCredits, formatCredits } from '@creditflow/kernel';
+import { CostBasis, Usage, WalletEvent, WalletPolicy, WalletState, autoTopUpOf, balanceOf, decide, fold, isDiscounted } from '@creditflow/wallet-domain';
 import { toWire } from './wallet.codec';
 
 /** The state as of `now`: expiries and hold timeouts that are due are applied (without storing them). */
@@ -30,9 +30,34 @@ export function balanceView(state: WalletState) {
         remaining: formatCredits(l.remaining),
         grantedAt: l.grantedAt,
         expiresAt: l.expiresAt,
-        costBasis: l.costBasis ? { paidMinor: l.costBasis.paidMinor.toString(), currency: l.costBasis.currency, promotional: l.costBasis.promotional } : null,
+        costBasis: l.costBasis ? costBasisView(l.costBasis) : null,
         source: l.source,
       })),
+  };
+}
+
+/** A lot's cost basis on the wire: money in minor units as integer strings; the list price, code and contract where recorded. */
+function costBasisView(b: CostBasis) {
+  return {
+    paidMinor: b.paidMinor.toString(), currency: b.currency, promotional: b.promotional,
+    ...(b.listPriceMinor !== undefined ? { listPriceMinor: b.listPriceMinor.toString(), discounted: isDiscounted(b) } : {}),
+    ...(b.discountCode !== undefined ? { discountCode: b.discountCode } : {}),
+    ...(b.contractId !== undefined ? { contractId: b.contractId } : {}),
+  };
+}
+
+/**
+ * An account's automatic top-up as it applies: on (threshold, package) or off, and whether the account
+ * chose (`account`) or follows the tenant's default (`tenant`).
+ */
+export function autoTopUpView(state: WalletState, policy: WalletPolicy) {
+  const inEffect = autoTopUpOf(state.autoTopUp, policy);
+  return {
+    accountId: state.accountId,
+    enabled: inEffect !== null,
+    threshold: inEffect ? formatCredits(inEffect.threshold) : null,
+    packageId: inEffect?.packageId ?? null,
+    source: state.autoTopUp ? ('account' as const) : ('tenant' as const),
   };
 }
 
@@ -40,7 +65,11 @@ export type UsageAction = 'authorize' | 'complete' | 'fail' | 'accept' | 'reject
 const ANSWERED_STATUS = { authorize: 'authorized', complete: 'completed', fail: 'failed', accept: 'accepted', reject: 'rejected' } as const;
 
 export type UsageResponse =
-  | { usageId: string; status: (typeof ANSWERED_STATUS)[UsageAction]; credits: string; phases?: { generate: string; accept: string }; userId?: string }
+  | {
+      usageId: string; status: (typeof ANSWERED_STATUS)[UsageAction]; credits: string; phases?: { generate: string; accept: string };
+      /** Phased usages: what the result costs if it is kept (generate + accept). */
+      total?: string; userId?: string;
+    }
   | { usageId: string; error: 'insufficient_credits'; required: string; available: string };
 
 /**
@@ -57,7 +86,9 @@ export function usageResponse(usage: Usage, action: UsageAction): UsageResponse 
     usageId: usage.usageId,
     status: ANSWERED_STATUS[action],
     credits: formatCredits(credits),
-    ...(usage.phases ? { phases: { generate: formatCredits(usage.phases.generate), accept: formatCredits(usage.phases.accept) } } : {}),
+    ...(usage.phases
+      ? { phases: { generate: formatCredits(usage.phases.generate), accept: formatCredits(usage.phases.accept) }, total: formatCredits(addCredits(usage.phases.generate, usage.phases.accept)) }
+      : {}),
     ...(usage.userId ? { userId: usage.userId } : {}),
   };
 }

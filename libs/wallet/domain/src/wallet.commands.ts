@@ -13,6 +13,11 @@ export type WalletCommand =
         planId?: string;
       };
     }
+  /**
+   * A login, once per loginId: the daily lot of its window (`daily:<window>`, granted by the window's
+   * first login; a new window's lot replaces an earlier one still held), and the login remembered.
+   */
+  | { type: 'RecordLogin'; data: { loginId: string; lotId: string; window: string; amount: Credits; expiresAt: Date; now: Date } }
   | {
       type: 'AuthorizeUsage';
       data: {
@@ -29,6 +34,11 @@ export type WalletCommand =
   | { type: 'ClawBackCredits'; data: { refundId: string; lotId: string; amount: Credits; now: Date } }
   /** At a billing-cycle end: unused subscription credits granted before `cycleEnd` are kept up to `cap`. */
   | { type: 'ExpireRollover'; data: { eventId: string; cap: Credits; cycleEnd: Date; now: Date } }
-  | { type: 'ExpireDue'; data: { now: Date } };
+  | { type: 'ExpireDue'; data: { now: Date } }
+  /**
+   * The account's own automatic top-up: on or off, and its threshold and package (null: the tenant's).
+   * Idempotent as a setting: the same settings again change nothing.
+   */
+  | { type: 'ConfigureAutoTopUp'; data: { enabled: boolean; threshold: Credits | null; packageId: string | null; now: Date } };
 
 export type WalletCommandType = WalletCommand['type'];

@@ -5,10 +5,10 @@ import { addCredits, assertNever, Credits, Decider, formatCredits, InvalidAmount
 import { allocate } from './lots';
 import { WalletCommand } from './wallet.commands';
 import {
-  AccountNotFoundError, IdempotencyConflictError, MemberLimitError, NotAMemberError, UsageNotFoundError, UsageStateError,
+  AccountNotFoundError, AutoTopUpIncompleteError, IdempotencyConflictError, MemberLimitError, NotAMemberError, UsageNotFoundError, UsageStateError,
 } from './wallet.errors';
 import { LotShare, WalletEvent } from './wallet.events';
-import { WalletPolicy } from './wallet.policy';
+import { WalletPolicy, autoTopUpOf } from './wallet.policy';
 import { balanceOf, evolve, fold, initialState, Lot, Usage, WalletState } from './wallet.state';
 
 /** One account, `wallet-<tenant>_<account>`, in the one decider shape, under its tenant's policy. */
@@ -33,6 +33,8 @@ function decideCommand(command: WalletCommand, state: WalletState, policy: Walle
       return openAccount(command.data, state, policy);
     case 'GrantCredits':
       return grantCredits(command.data, state);
+    case 'RecordLogin':
+      return recordLogin(command.data, state);
     case 'AuthorizeUsage':
       return authorizeUsage(command.data, state, policy);
     case 'CompleteUsage':
@@ -51,6 +53,8 @@ function decideCommand(command: WalletCommand, state: WalletState, policy: Walle
       return expireRollover(command.data, state);
     case 'ExpireDue':
       return [];
+    case 'ConfigureAutoTopUp':
+      return configureAutoTopUp(command.data, state, policy);
     default:
       return assertNever(command);
   }
@@ -86,7 +90,7 @@ function openAccount(cmd: Data<'OpenAccount'>, state: WalletState, policy: Walle
 
 function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEvent[] {
   refuseNegative(cmd.amount);
-  const fingerprint = fingerprintOf([cmd.lotType, cmd.amount, cmd.expiresAt?.toISOString() ?? null, cmd.costBasis, cmd.source]);
+  const fingerprint = grantFingerprint(cmd);
   const existing = state.lots.get(cmd.lotId);
   if (existing) {
     // One daily lot per day window, whichever login asks first: a later login that day is a repeat.
@@ -94,7 +98,7 @@ function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEven
     if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(cmd.lotId);
     return [];
   }
-  const events: WalletEvent[] = [];
+  const events: WalletEvent[] = cmd.lotType === 'daily' ? replaceDailyLots(state, cmd.lotId, cmd.now) : [];
   if (cmd.planId !== undefined && cmd.planId !== state.plan?.planId) {
     events.push({ type: 'PlanAssigned', data: { planId: cmd.planId, subscriptionId: cmd.source.id, assignedAt: iso(cmd.now) } });
   }
@@ -110,6 +114,33 @@ function grantCredits(cmd: Data<'GrantCredits'>, state: WalletState): WalletEven
     events.push({ type: 'LotExpired', data: { lotId: cmd.lotId, amount: cmd.amount, expiredAt: iso(cmd.now) } });
   }
   return events;
+}
+
+/**
+ * "Valid for 24 hours; resets every 24 hours": an account never holds two days' daily credits. A new
+ * daily lot replaces every daily lot still held from an earlier window: what is left of it expires at
+ * the grant (held credits are not left: released later, they expire at once, the lot being expired).
+ * Only a rolling expiry lets a lot outlive its window (a login at 23:50 UTC keeps its lot until 23:50
+ * the next day); a lot that expires at the reset is gone before the next window's first login.
+ */
+function replaceDailyLots(state: WalletState, lotId: string, now: Date): WalletEvent[] {
+  return [...state.lots.values()]
+    .filter((lot) => lot.type === 'daily' && !lot.expired && lot.lotId !== lotId)
+    .map((lot) => ({ type: 'LotExpired', data: { lotId: lot.lotId, amount: lot.remaining, expiredAt: iso(now), replacedBy: lotId } }) as WalletEvent);
+}
+
+/**
+ * A login is idempotent by its loginId: repeated (at any time), it changes nothing and is answered with
+ * the lot it got first. A new loginId gets its window's daily lot: granted by the window's first login,
+ * the same lot for every later one (`grantCredits` treats a login lot granted before as a repeat).
+ */
+function recordLogin(cmd: Data<'RecordLogin'>, state: WalletState): WalletEvent[] {
+  if (state.logins.has(cmd.loginId)) return [];
+  const grant = grantCredits(
+    { lotId: cmd.lotId, lotType: 'daily', amount: cmd.amount, expiresAt: cmd.expiresAt, costBasis: null, source: { kind: 'login', id: cmd.window }, now: cmd.now },
+    state,
+  );
+  return [...grant, { type: 'LoginRecorded', data: { loginId: cmd.loginId, lotId: cmd.lotId, loggedInAt: iso(cmd.now) } }];
 }
 
 /**
@@ -312,6 +343,26 @@ function isExpiredAt(lot: Lot | undefined, now: Date): boolean {
   return !!lot && (lot.expired || (lot.expiresAt !== null && lot.expiresAt <= iso(now)));
 }
 
+/**
+ * The account's own automatic top-up (SPEC: "the account's threshold"): switched on, it needs a
+ * threshold and a package, its own or the tenant's (WALLET.AUTO_TOP_UP_INCOMPLETE otherwise); the
+ * threshold is above 0. A setting, so the same settings again record nothing. Setting it asks for
+ * nothing even below the threshold: requests come with the next crossing.
+ */
+function configureAutoTopUp(cmd: Data<'ConfigureAutoTopUp'>, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+  if (cmd.threshold !== null && cmd.threshold <= 0n) throw new InvalidAmountError(formatCredits(cmd.threshold), 'must be greater than 0');
+  if (cmd.enabled) {
+    const missing = [
+      ...(cmd.threshold === null && !policy.autoTopUp ? (['threshold'] as const) : []),
+      ...(cmd.packageId === null && !policy.autoTopUp ? (['packageId'] as const) : []),
+    ];
+    if (missing.length) throw new AutoTopUpIncompleteError(missing);
+  }
+  const own = state.autoTopUp;
+  if (own && own.enabled === cmd.enabled && own.threshold === cmd.threshold && own.packageId === cmd.packageId) return [];
+  return [{ type: 'AutoTopUpConfigured', data: { enabled: cmd.enabled, threshold: cmd.threshold, packageId: cmd.packageId, configuredAt: iso(cmd.now) } }];
+}
+
 /** A low-balance alert (and the auto top-up request) fire once, when available crosses below the threshold. */
 function balanceSignals(before: WalletState, after: WalletState, policy: WalletPolicy, now: Date): WalletEvent[] {
   if (!before.exists) return [];
@@ -322,7 +373,7 @@ function balanceSignals(before: WalletState, after: WalletState, policy: WalletP
   if (threshold !== undefined && was >= threshold && is < threshold) {
     events.push({ type: 'LowBalanceAlertRaised', data: { available: is, threshold, raisedAt: iso(now) } });
   }
-  const topUp = policy.autoTopUp;
+  const topUp = autoTopUpOf(after.autoTopUp, policy);
   if (topUp && was >= topUp.threshold && is < topUp.threshold) {
     events.push({ type: 'AutoTopUpRequested', data: { packageId: topUp.packageId, available: is, threshold: topUp.threshold, requestedAt: iso(now) } });
   }
@@ -345,6 +396,15 @@ function sumShares(shares: LotShare[]): Credits {
 
 function iso(d: Date): string {
   return d.toISOString();
+}
+
+/**
+ * What a grant's repeat must match. The list price is left out: it is the tenant's, not the caller's,
+ * and lots granted before it was recorded must still recognise their repeats.
+ */
+export function grantFingerprint(cmd: Pick<Data<'GrantCredits'>, 'lotType' | 'amount' | 'expiresAt' | 'costBasis' | 'source'>): string {
+  const basis = cmd.costBasis && { ...cmd.costBasis, listPriceMinor: undefined };
+  return fingerprintOf([cmd.lotType, cmd.amount, cmd.expiresAt?.toISOString() ?? null, basis, cmd.source]);
 }
 
 /** Canonical content of a command, to tell a repeat (same id, same content) from a reused id. */

@@ -71,3 +71,20 @@ export class MemberLimitError extends DomainError {
     );
   }
 }
+
+/**
+ * A purchase paid another amount than its package's list price without saying why (a promotion, a
+ * discount code or a custom contract), or a promotion or discount code that would make it dearer.
+ */
+export class PriceMismatchError extends DomainError {
+  constructor(message: string, details: { packageId: string; listPrice: { amount: string; currency: string }; amountPaid: { amount: string; currency: string } }) {
+    super('WALLET.PRICE_MISMATCH', message, details);
+  }
+}
+
+/** Automatic top-up switched on for an account with no threshold or package of its own or of the tenant. */
+export class AutoTopUpIncompleteError extends DomainError {
+  constructor(missing: ('threshold' | 'packageId')[]) {
+    super('WALLET.AUTO_TOP_UP_INCOMPLETE', `automatic top-up needs a ${missing.join(' and a ')}: the tenant has no default to use`, { missing });
+  }
+}

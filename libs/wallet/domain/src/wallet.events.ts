@@ -13,6 +13,20 @@ export interface CostBasis {
   paidMinor: bigint;
   currency: string;
   promotional: boolean;
+  /**
+   * The package's list price when it was bought, in the minor unit (absent on lots granted before
+   * purchases were checked against it). Paid below it = bought at a discounted rate (`isDiscounted`).
+   */
+  listPriceMinor?: bigint;
+  /** The discount code the purchase named: why it was paid below the list price. */
+  discountCode?: string;
+  /** The custom contract the purchase named: why its price differs from the list price. */
+  contractId?: string;
+}
+
+/** A purchase paid below its package's list price (for whatever stated reason: promotion, discount code, contract). */
+export function isDiscounted(basis: CostBasis): boolean {
+  return basis.listPriceMinor !== undefined && basis.paidMinor < basis.listPriceMinor;
 }
 
 export interface LotSource {
@@ -52,8 +66,13 @@ export type WalletEvent =
   /** A refund's claw-back could not apply (the lot had fewer unused credits, or no such lot): nothing changed; the refund service voids the refund. */
   | { type: 'ClawBackRefused'; data: { refundId: string; lotId: string; requested: Credits; unused: Credits; refusedAt: string } }
   | { type: 'RolloverExpired'; data: { eventId: string; cap: Credits; cycleEnd: string; lots: LotShare[]; amount: Credits; expiredAt: string } }
-  | { type: 'LotExpired'; data: { lotId: string; amount: Credits; expiredAt: string } }
+  /** A lot's unused credits expired: at its expiry, or (daily lots) when a new day's lot replaced it (`replacedBy`). */
+  | { type: 'LotExpired'; data: { lotId: string; amount: Credits; expiredAt: string; replacedBy?: string } }
+  /** A login was recorded under its loginId; `lotId` is the daily lot of its window (granted by it or by an earlier login). */
+  | { type: 'LoginRecorded'; data: { loginId: string; lotId: string; loggedInAt: string } }
   | { type: 'LowBalanceAlertRaised'; data: { available: Credits; threshold: Credits; raisedAt: string } }
-  | { type: 'AutoTopUpRequested'; data: { packageId: string; available: Credits; threshold: Credits; requestedAt: string } };
+  | { type: 'AutoTopUpRequested'; data: { packageId: string; available: Credits; threshold: Credits; requestedAt: string } }
+  /** The account set its own automatic top-up (threshold and package null: the tenant's). */
+  | { type: 'AutoTopUpConfigured'; data: { enabled: boolean; threshold: Credits | null; packageId: string | null; configuredAt: string } };
 
 export type WalletEventType = WalletEvent['type'];

@@ -17,8 +17,12 @@ export interface WalletPolicy {
   trial?: { amount: Credits; validForMs: number | null };
   /** Available credits crossing below this raise one low-balance alert per crossing. */
   lowBalanceThreshold?: Credits;
-  /** Ask the payment side for a top-up when the balance falls below the threshold. */
-  autoTopUp?: { threshold: Credits; packageId: string };
+  /**
+   * The tenant's automatic top-up: ask the payment side for `packageId` when an account's available
+   * credits fall below `threshold`. The defaults of every account that has not set its own (see
+   * `autoTopUpOf`); `enabled` (default true) says whether such an account has it on.
+   */
+  autoTopUp?: { threshold: Credits; packageId: string; enabled?: boolean };
   /** How many members a team account may have; absent = no cap. See `memberCapsOf`. */
   memberCaps?: MemberCaps;
 }
@@ -55,4 +59,27 @@ export function memberCapsOf(plans: readonly { id: string; maxMembers: number | 
   const finite = teamCaps.filter((m): m is number => m !== null);
   const withoutPlan = teamCaps.length === 0 ? 1 : finite.length ? Math.min(...finite) : null;
   return { byPlan, withoutPlan };
+}
+
+/** An account's automatic top-up in effect: on with this threshold and package, or null (off). */
+export interface AutoTopUpInEffect {
+  threshold: Credits;
+  packageId: string;
+  /** 'account': the account set it (what it left null comes from the tenant); 'tenant': the tenant's default. */
+  source: 'account' | 'tenant';
+}
+
+/**
+ * The automatic top-up in effect for an account: its own settings where it set them (threshold and
+ * package it left open come from the tenant), else the tenant's, on unless the tenant says `enabled:
+ * false`. Off when switched off, or when the tenant has nothing to fill a gap with (the decider refuses
+ * to switch on such settings: WALLET.AUTO_TOP_UP_INCOMPLETE).
+ */
+export function autoTopUpOf(own: { enabled: boolean; threshold: Credits | null; packageId: string | null } | null, policy: WalletPolicy): AutoTopUpInEffect | null {
+  const tenant = policy.autoTopUp;
+  if (!own) return tenant && tenant.enabled !== false ? { threshold: tenant.threshold, packageId: tenant.packageId, source: 'tenant' } : null;
+  if (!own.enabled) return null;
+  const threshold = own.threshold ?? tenant?.threshold;
+  const packageId = own.packageId ?? tenant?.packageId;
+  return threshold !== undefined && packageId !== undefined ? { threshold, packageId, source: 'account' } : null;
 }

@@ -1,9 +1,10 @@
 // The rules that turn a request into a wallet command: reward grants, daily login lots, purchases and
 // usage-id ownership. Given the tenant's terms, when a request arrives at a fixed time, then this
 // command (and, run through the decider, these events) or this error.
-import { parseCredits, wholeCredits } from '@creditflow/kernel';
+import { formatMoney, parseCredits, parseMoney, wholeCredits } from '@creditflow/kernel';
+import { isDiscounted } from './wallet.events';
 import { DailyCredits } from './wallet.policy';
-import { PurchaseTerms, assertUsageIdOwner, dailyLoginGrant, purchaseGrant, refuseTransfer, rewardGrant } from './wallet.requests';
+import { PackagePurchase, PurchaseTerms, assertUsageIdOwner, dailyLoginGrant, purchaseGrant, refuseTransfer, rewardGrant } from './wallet.requests';
 import { T0, accountOpened, creditsGranted, walletSpec } from './testing/wallet.fixtures';
 import { refusalOf } from '@creditflow/kernel/testing';
 
@@ -90,22 +91,74 @@ describe('the daily lot of a login', () => {
 describe('a purchase', () => {
   const apinfer: PurchaseTerms = {
     tenantId: 'apinfer', currency: 'CNY',
-    packages: [{ id: 'basic', credits: wholeCredits(100) }, { id: 'standard', credits: wholeCredits(5000) }],
+    packages: [
+      { id: 'basic', credits: wholeCredits(100), price: parseMoney('10', 'CNY') },
+      { id: 'standard', credits: wholeCredits(5000), price: parseMoney('50', 'CNY') },
+    ],
   };
   const basic = { purchaseId: 'p-1', packageId: 'basic', amountPaid: '10', currency: 'CNY', promotional: false };
 
-  it('grants the package as a top-up lot that never expires and carries the price paid', () => {
+  it('grants the package as a top-up lot that never expires and carries the price paid and the list price', () => {
     expect(purchaseGrant(apinfer, basic, T0)).toEqual({
       type: 'GrantCredits',
       data: {
         lotId: 'purchase:p-1', lotType: 'topup', amount: wholeCredits(100), expiresAt: null,
-        costBasis: { paidMinor: 1000n, currency: 'CNY', promotional: false }, source: { kind: 'purchase', id: 'p-1' }, now: T0,
+        costBasis: { paidMinor: 1000n, currency: 'CNY', promotional: false, listPriceMinor: 1000n }, source: { kind: 'purchase', id: 'p-1' }, now: T0,
       },
     });
   });
 
   it('records whether the purchase was promotional', () => {
-    expect(purchaseGrant(apinfer, { ...basic, promotional: true }, T0).data.costBasis).toEqual({ paidMinor: 1000n, currency: 'CNY', promotional: true });
+    expect(purchaseGrant(apinfer, { ...basic, promotional: true }, T0).data.costBasis).toEqual({ paidMinor: 1000n, currency: 'CNY', promotional: true, listPriceMinor: 1000n });
+  });
+
+  it.each([
+    ['999999999999999', 'far above'],
+    ['0', 'nothing'],
+    ['9.99', 'a fen below'],
+    ['10.01', 'a fen above'],
+  ])('refuses the CNY 10 package paid %s (%s) without a reason, naming the list price and the amount paid', (amountPaid) => {
+    const refusal = refusalOf(() => purchaseGrant(apinfer, { ...basic, amountPaid }, T0));
+    expect(refusal).toMatchObject({
+      code: 'WALLET.PRICE_MISMATCH',
+      message: expect.stringContaining('package "basic" costs CNY 10.00'),
+      details: { packageId: 'basic', listPrice: { amount: '10.00', currency: 'CNY' }, amountPaid: { amount: formatMoney(parseMoney(amountPaid, 'CNY')), currency: 'CNY' } },
+    });
+  });
+
+  it('accepts a price below the list price when the purchase says why, and keeps the reason in the cost basis', () => {
+    expect(purchaseGrant(apinfer, { ...basic, amountPaid: '8', promotional: true }, T0).data.costBasis).toEqual({
+      paidMinor: 800n, currency: 'CNY', promotional: true, listPriceMinor: 1000n,
+    });
+    expect(purchaseGrant(apinfer, { ...basic, amountPaid: '8', discountCode: 'SPRING20' }, T0).data.costBasis).toEqual({
+      paidMinor: 800n, currency: 'CNY', promotional: false, listPriceMinor: 1000n, discountCode: 'SPRING20',
+    });
+    expect(purchaseGrant(apinfer, { ...basic, amountPaid: '0', contractId: 'ctr-7' }, T0).data.costBasis).toEqual({
+      paidMinor: 0n, currency: 'CNY', promotional: false, listPriceMinor: 1000n, contractId: 'ctr-7',
+    });
+  });
+
+  it('recognises the repeat of a purchase whose lot was recorded before list prices were kept', () => {
+    const recorded = creditsGranted({ lotId: 'purchase:p-1', lotType: 'topup', amount: 100, costBasis: { paidMinor: 1000n, currency: 'CNY', promotional: false }, source: { kind: 'purchase', id: 'p-1' } });
+    walletSpec().given([accountOpened(), recorded]).when(purchaseGrant(apinfer, basic, T0)).then([]);
+  });
+
+  it('accepts a price above the list price only under a custom contract', () => {
+    expect(purchaseGrant(apinfer, { ...basic, amountPaid: '12', contractId: 'ctr-7' }, T0).data.costBasis).toMatchObject({ paidMinor: 1200n, contractId: 'ctr-7' });
+    for (const reason of [{ promotional: true }, { discountCode: 'SPRING20' }]) {
+      expect(refusalOf(() => purchaseGrant(apinfer, { ...basic, amountPaid: '12', ...reason }, T0))).toMatchObject({
+        code: 'WALLET.PRICE_MISMATCH', message: expect.stringContaining('cannot make a package dearer'),
+      });
+    }
+  });
+
+  it('tells a discounted purchase (paid below the list price, whatever the reason) from one at the list price', () => {
+    const basis = (over: Partial<PackagePurchase>) => purchaseGrant(apinfer, { ...basic, ...over }, T0).data.costBasis!;
+    expect(isDiscounted(basis({ amountPaid: '8', discountCode: 'SPRING20' }))).toBe(true);
+    expect(isDiscounted(basis({ amountPaid: '8', contractId: 'ctr-7' }))).toBe(true);
+    expect(isDiscounted(basis({ promotional: true }))).toBe(false);
+    expect(isDiscounted(basis({ amountPaid: '12', contractId: 'ctr-7' }))).toBe(false);
+    expect(isDiscounted({ paidMinor: 1n, currency: 'CNY', promotional: false })).toBe(false); // bought before list prices were recorded
   });
 
   it('refuses a package the tenant does not sell, naming those it sells', () => {
@@ -129,7 +182,7 @@ describe('a purchase', () => {
   });
 
   it('grants fractional package credits exactly', () => {
-    const fractional: PurchaseTerms = { ...apinfer, packages: [{ id: 'taster', credits: parseCredits('2.625') }] };
+    const fractional: PurchaseTerms = { ...apinfer, packages: [{ id: 'taster', credits: parseCredits('2.625'), price: parseMoney('10', 'CNY') }] };
     expect(purchaseGrant(fractional, { ...basic, packageId: 'taster' }, T0).data.amount).toBe(2_625_000n);
   });
 });

@@ -57,6 +57,18 @@ export interface WalletState {
   rollovers: ReadonlySet<string>;
   /** Claw-backs by refundId, applied or refused: each refund is answered once. */
   clawBacks: ReadonlyMap<string, { lotId: string; amount: Credits; applied: boolean }>;
+  /** Recorded logins: loginId -> the daily lot of its window (a repeated loginId answers with it). */
+  logins: ReadonlyMap<string, string>;
+  /** The account's own automatic top-up settings; null: the tenant's (see `autoTopUpOf`). */
+  autoTopUp: AccountAutoTopUp | null;
+}
+
+export interface AccountAutoTopUp {
+  enabled: boolean;
+  /** null: the tenant's threshold. */
+  threshold: Credits | null;
+  /** null: the tenant's package. */
+  packageId: string | null;
 }
 
 export const initialState: WalletState = {
@@ -72,6 +84,8 @@ export const initialState: WalletState = {
   restorations: new Set(),
   rollovers: new Set(),
   clawBacks: new Map(),
+  logins: PersistentMap.empty(),
+  autoTopUp: null,
 };
 
 export function evolve(state: WalletState, event: WalletEvent): WalletState {
@@ -151,6 +165,12 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       const d = event.data;
       return { ...state, clawBacks: new Map(state.clawBacks).set(d.refundId, { lotId: d.lotId, amount: d.requested, applied: false }) };
     }
+    case 'LoginRecorded':
+      return { ...state, logins: withEntry(state.logins, event.data.loginId, event.data.lotId) };
+    case 'AutoTopUpConfigured': {
+      const { enabled, threshold, packageId } = event.data;
+      return { ...state, autoTopUp: { enabled, threshold, packageId } };
+    }
     case 'LowBalanceAlertRaised':
     case 'AutoTopUpRequested':
       return state;
@@ -190,8 +210,8 @@ function without(set: ReadonlySet<string>, key: string): ReadonlySet<string> {
   return next;
 }
 
-// Usages are a PersistentMap (thousands per account, looked up by id): an event copies one path of
-// it, not the whole map. Lots stay a plain Map: there are few, and every command iterates them.
+// Usages and logins are PersistentMaps (thousands per account, looked up by id): an event copies one
+// path of one, not the whole map. Lots stay a plain Map: there are few, and every command iterates them.
 function withEntry<V>(map: ReadonlyMap<string, V>, key: string, value: V): PersistentMap<string, V> {
   return PersistentMap.from(map).set(key, value);
 }

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AccountBody, GrantBody, LoginBody, TransferBody } from '@creditflow/contracts';
-import { parseCredits } from '@creditflow/kernel';
+import { AccountBody, AutoTopUpBody, GrantBody, LoginBody, TransferBody } from '@creditflow/contracts';
+import { formatCredits, parseCredits } from '@creditflow/kernel';
 import { ApiAnswer, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
-import { balanceView } from '@creditflow/wallet-application';
+import { autoTopUpView, balanceView } from '@creditflow/wallet-application';
 import { TenantConfig } from '@creditflow/tenancy';
 import { refuseTransfer } from '@creditflow/wallet-domain';
 import { WalletService } from './wallet.service';
-import { BalanceSchema, GrantSchema, LoginSchema, TransactionsSchema } from './wallet.openapi';
+import { AutoTopUpSchema, BalanceSchema, GrantSchema, LoginSchema, TransactionsSchema } from './wallet.openapi';
 
 @ApiTags('accounts')
 @Controller('v1/accounts/:accountId')
@@ -55,20 +55,44 @@ export class AccountsController {
     return { grantId: body.grantId, lotId: lot.lotId, type: lot.type, amount: body.amount, expiresAt: lot.expiresAt };
   }
 
-  @ApiOperation({ summary: "Record a login: grants the day's free credits where the tenant has them (once per day)" })
-  @ApiAnswer('The daily lot granted (or granted: "0" with a message when the tenant has none)', LoginSchema)
+  @ApiOperation({
+    summary:
+      "Record a login: the day's free credits where the tenant has them, one lot per day (a new day's lot replaces the last one's remainder); idempotent by loginId",
+  })
+  @ApiAnswer('The daily lot of the login (or granted: "0" with a message when the tenant has none); a repeated loginId gets its first answer', LoginSchema)
   @ApiErrors(404, 409, 422)
   @Roles('service')
   @Post('logins')
   @HttpCode(200)
   async login(@CurrentTenant() tenant: TenantConfig, @IdParam('accountId') accountId: string, @Body() body: LoginBody) {
-    const now = this.wallet.now();
-    const grant = this.wallet.loginGrant(tenant, accountId, now);
-    if (!grant) return { loginId: body.loginId, granted: '0', message: `${tenant.tenantId} has no daily credits` };
-    const state = await this.wallet.run(grant);
-    const lotId = grant.command.type === 'GrantCredits' ? grant.command.data.lotId : '';
-    const lot = state.lots.get(lotId)!;
-    return { loginId: body.loginId, lotId, granted: balanceView({ ...state, lots: new Map([[lotId, lot]]) }).lots[0]?.amount ?? '0', expiresAt: lot.expiresAt };
+    const login = this.wallet.login(tenant, accountId, body.loginId, this.wallet.now());
+    if (!login) return { loginId: body.loginId, granted: '0', message: `${tenant.tenantId} has no daily credits` };
+    const state = await this.wallet.run(login);
+    // The lot as granted, whatever happened to it since: a repeated loginId answers as the first did.
+    const lot = state.lots.get(state.logins.get(body.loginId)!)!;
+    return { loginId: body.loginId, lotId: lot.lotId, granted: formatCredits(lot.amount), expiresAt: lot.expiresAt };
+  }
+
+  @ApiOperation({
+    summary:
+      "Set the account's own automatic top-up: on or off, its threshold and package (left out: the tenant's). A request for the package goes to the payment side when available credits cross below the threshold",
+  })
+  @ApiAnswer('The automatic top-up now in effect for the account', AutoTopUpSchema)
+  @ApiErrors(400, 404, 422)
+  @Roles('admin')
+  @Put('auto-top-up')
+  async setAutoTopUp(@CurrentTenant() tenant: TenantConfig, @IdParam('accountId') accountId: string, @Body() body: AutoTopUpBody) {
+    const state = await this.wallet.run(this.wallet.autoTopUp(tenant, accountId, body, this.wallet.now()));
+    return autoTopUpView(state, tenant.walletPolicy);
+  }
+
+  @ApiOperation({ summary: "The account's automatic top-up in effect: its own settings, or the tenant's default" })
+  @ApiAnswer('The automatic top-up in effect', AutoTopUpSchema)
+  @ApiErrors(404)
+  @Roles('ops')
+  @Get('auto-top-up')
+  async autoTopUp(@CurrentTenant() tenant: TenantConfig, @IdParam('accountId') accountId: string) {
+    return autoTopUpView(await this.wallet.account(tenant.tenantId, accountId), tenant.walletPolicy);
   }
 
   /** Credits are not transferable (SPEC section 2): always a clear refusal. */

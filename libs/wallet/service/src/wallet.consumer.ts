@@ -4,7 +4,7 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
-  MonthlyGrantData, PAYMENT_TYPES, RolloverExpiryData, PricedUsage, PurchaseRequest, REFUND_TYPES, RefundDecisionData, SCHEDULER_TYPES, TOPICS,
+  AutoTopUpConfiguredData, MonthlyGrantData, PAYMENT_TYPES, RolloverExpiryData, PricedUsage, PurchaseRequest, REFUND_TYPES, RefundDecisionData, SCHEDULER_TYPES, TOPICS,
   USAGE_DECISION_TYPES, cloudEvent, validatePayload,
 } from '@creditflow/contracts';
 import { DomainError, parseCredits } from '@creditflow/kernel';
@@ -197,6 +197,13 @@ export class WalletConsumer {
 
   private fromPayment(delivered: DeliveredEvent): Mapped | null {
     const { event } = delivered;
+    if (event.type === PAYMENT_TYPES.autoTopUpConfigured) {
+      const checked = validatePayload(AutoTopUpConfiguredData, event.data);
+      if (!checked.ok) return { message: delivered.message, reason: checked.problems.join('; ') };
+      const { accountId, ...settings } = checked.value;
+      const tenant = this.wallet.tenant(event.tenantid);
+      return { delivered, envelope: { ...this.wallet.autoTopUp(tenant, accountId, settings, this.wallet.now()), causationId: event.id } };
+    }
     if (event.type !== PAYMENT_TYPES.purchase) return null; // subscription changes are the scheduler's
     const checked = validatePayload(PurchaseRequest, event.data);
     if (!checked.ok) return { message: delivered.message, reason: checked.problems.join('; ') };

@@ -24,7 +24,20 @@ export const LotSchema = oa.object({
   remaining: oa.credits,
   grantedAt: oa.time,
   expiresAt: oa.nullable(oa.time),
-  costBasis: oa.nullable(oa.object({ paidMinor: { type: 'string', description: 'The price paid, in minor units of the currency.' }, currency: oa.string, promotional: oa.boolean })),
+  costBasis: oa.nullable(
+    oa.object(
+      {
+        paidMinor: { type: 'string', description: 'The price paid, in minor units of the currency.' },
+        currency: oa.string,
+        promotional: oa.boolean,
+        listPriceMinor: { type: 'string', description: "The package's list price when bought, in minor units (lots bought before it was recorded have none)." },
+        discounted: { type: 'boolean', description: 'Paid below the list price.' },
+        discountCode: oa.string,
+        contractId: oa.string,
+      },
+      ['listPriceMinor', 'discounted', 'discountCode', 'contractId'],
+    ),
+  ),
   source: oa.object({ kind: oa.string, id: oa.string }),
 });
 
@@ -63,7 +76,16 @@ export const UsageAnswerSchema = oa.object(
     status: oa.enum('authorized', 'completed', 'failed', 'accepted', 'rejected'),
     credits: oa.credits,
     phases: oa.object({ generate: oa.credits, accept: oa.credits }),
+    total: oa.credits,
     userId: oa.string,
   },
-  ['phases', 'userId'],
+  ['phases', 'total', 'userId'],
 );
+
+export const AutoTopUpSchema = oa.object({
+  accountId: oa.string,
+  enabled: oa.boolean,
+  threshold: oa.nullableCredits,
+  packageId: oa.nullable(oa.string),
+  source: { ...oa.enum('account', 'tenant'), description: "'account': the account set it (gaps filled from the tenant); 'tenant': the tenant's default." },
+});

@@ -2,7 +2,7 @@
 // accounts (WalletAccounts), and shapes the answers. No business rule lives here: the wallet domain
 // has them (the decider, and the request rules of wallet.requests.ts).
 import { Inject, Injectable } from '@nestjs/common';
-import { AccountBody, AuthorizeUsageRequest, GrantBody, PurchaseRequest, TOPICS } from '@creditflow/contracts';
+import { AccountBody, AuthorizeUsageRequest, AutoTopUpBody, GrantBody, PurchaseRequest, TOPICS } from '@creditflow/contracts';
 import type { EventStore } from '@creditflow/event-store';
 import { Clock, Credits, parseCredits } from '@creditflow/kernel';
 import { OutboundMessage } from '@creditflow/messaging';
@@ -13,7 +13,7 @@ import {
   UsageClaims, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
   UsageAction, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
-import { UsageNotFoundError, WalletCommand, WalletState, dailyLoginGrant, purchaseGrant, rewardGrant } from '@creditflow/wallet-domain';
+import { UsageNotFoundError, WalletCommand, WalletState, autoTopUpSettings, dailyLogin, purchaseGrant, rewardGrant } from '@creditflow/wallet-domain';
 
 export interface Price {
   credits: Credits;
@@ -58,15 +58,23 @@ export class WalletService {
     return { tenantId: tenant.tenantId, accountId, command: rewardGrant({ grantId: body.grantId, lotType: body.type, amount, expiresAt }, now) };
   }
 
-  /** Daily free credits at a login, or null where the tenant has none. */
-  loginGrant(tenant: TenantConfig, accountId: string, now: Date): WalletCommandEnvelope | null {
-    const command = dailyLoginGrant(tenant.walletPolicy.daily, now);
+  /** A login (daily free credits, once per loginId), or null where the tenant has no daily credits. */
+  login(tenant: TenantConfig, accountId: string, loginId: string, now: Date): WalletCommandEnvelope | null {
+    const command = dailyLogin(tenant.walletPolicy.daily, loginId, now);
     return command && { tenantId: tenant.tenantId, accountId, command };
   }
 
+  /** The account's own automatic top-up settings (HTTP body or payment message). */
+  autoTopUp(tenant: TenantConfig, accountId: string, body: AutoTopUpBody, now: Date): WalletCommandEnvelope {
+    const threshold = body.threshold === undefined ? undefined : parseCredits(body.threshold, tenant.precision);
+    const request = { enabled: body.enabled, ...(threshold !== undefined ? { threshold } : {}), ...(body.packageId !== undefined ? { packageId: body.packageId } : {}) };
+    return { tenantId: tenant.tenantId, accountId, command: autoTopUpSettings(tenant.packages, request, now) };
+  }
+
   purchase(tenant: TenantConfig, body: PurchaseRequest, now: Date): WalletCommandEnvelope {
-    const { purchaseId, packageId, amountPaid, currency, promotional = false } = body;
-    return { tenantId: tenant.tenantId, accountId: body.accountId, command: purchaseGrant(tenant, { purchaseId, packageId, amountPaid, currency, promotional }, now) };
+    const { purchaseId, packageId, amountPaid, currency, promotional = false, discountCode, contractId } = body;
+    const purchase = { purchaseId, packageId, amountPaid, currency, promotional, ...(discountCode ? { discountCode } : {}), ...(contractId ? { contractId } : {}) };
+    return { tenantId: tenant.tenantId, accountId: body.accountId, command: purchaseGrant(tenant, purchase, now) };
   }
 
   /**

@@ -1,6 +1,6 @@
 // Fixed time, fixed ids and builders for wallet commands and events, for the wallet's unit tests.
 import { Credits, HOUR_MS, parseCredits, wholeCredits } from '@creditflow/kernel';
-import { fingerprintOf, walletDecider } from '../wallet.decide';
+import { fingerprintOf, grantFingerprint, walletDecider } from '../wallet.decide';
 import { WalletCommand } from '../wallet.commands';
 import { CostBasis, LotShare, LotSource, WalletEvent } from '../wallet.events';
 import { LotType, WalletPolicy } from '../wallet.policy';
@@ -120,7 +120,7 @@ export function creditsGranted(g: GrantInput): WalletEvent {
     data: {
       lotId: d.lotId, lotType: d.lotType, amount: d.amount, grantedAt: iso(d.now), expiresAt: d.expiresAt ? iso(d.expiresAt) : null,
       costBasis: d.costBasis, source: d.source,
-      fingerprint: fingerprintOf([d.lotType, d.amount, d.expiresAt?.toISOString() ?? null, d.costBasis, d.source]),
+      fingerprint: grantFingerprint(d),
     },
   };
 }
