@@ -184,9 +184,10 @@ describe('apinfer: unused credits of any purchase within 30 days, at its price p
     const decision = await apinfer.refundOk({ refundId: uniqueId('ref'), accountId, purchaseId, reason: 'unused_credits' });
     expect(decision).toMatchObject({ money: { amount: '9.21', currency: 'CNY' }, moneyUnrounded: { amount: '9.2125', currency: 'CNY' }, creditsClawedBack: '92.125' });
     await apinfer.available(accountId, '0');
-    const tie = await boughtBasicAtT();
+    const tie = { accountId: await apinfer.openAccount() }; // at T + 1 day: the clock never goes back
+    const tiePurchase = await basic(tie.accountId);
     await apinfer.use(tie.accountId, { feature: 'qwen-image' }); // 1.75
-    const tied = await apinfer.refundOk({ refundId: uniqueId('ref'), accountId: tie.accountId, purchaseId: tie.purchaseId, reason: 'unused_credits' });
+    const tied = await apinfer.refundOk({ refundId: uniqueId('ref'), accountId: tie.accountId, purchaseId: tiePurchase, reason: 'unused_credits' });
     expect(tied).toMatchObject({ money: { amount: '9.82', currency: 'CNY' }, moneyUnrounded: { amount: '9.825', currency: 'CNY' }, rounding: 'half-even' });
   });
 

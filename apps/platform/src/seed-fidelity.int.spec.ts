@@ -44,7 +44,7 @@ async function deadLetters(bus: SqliteBus, topic: string, count: number): Promis
 }
 
 describe('the price paid for a package (issue 10, defect 9; issue 13, rule 1)', () => {
-  const platform = platformFor({ clock: 'manual' });
+  const platform = platformFor({ clock: 'manual', each: true }); // each test on its own timeline: the clock never goes back
   const apinfer = client(platform, 'apinfer');
   const visual = client(platform, 'visualgpt');
   const T = '2032-01-10T09:00:00Z';
@@ -127,10 +127,10 @@ describe('the price paid for a package (issue 10, defect 9; issue 13, rule 1)', 
 
   describe('purchases from the payment side (creditflow.payments.v1 on the embedded bus)', () => {
     let bus: SqliteBus;
-    beforeAll(() => {
+    beforeEach(() => {
       bus = new SqliteBus(join(platform().dataDir, 'bus.sqlite'));
     });
-    afterAll(async () => {
+    afterEach(async () => {
       await bus.close();
     });
     const purchase = (accountId: string, data: Record<string, unknown>): CloudEvent<Record<string, unknown>> =>
@@ -151,7 +151,7 @@ describe('the price paid for a package (issue 10, defect 9; issue 13, rule 1)', 
 });
 
 describe('daily free credits: one day’s at a time, one grant per loginId (issue 13, rules 2 and 3)', () => {
-  const platform = platformFor({ clock: 'manual' });
+  const platform = platformFor({ clock: 'manual', each: true }); // each test on its own timeline: the clock never goes back
   const visual = client(platform, 'visualgpt');
   const login = (accountId: string, loginId = uniqueId('login')) => visual.ok(visual.call('service', 'POST', `/v1/accounts/${accountId}/logins`, { loginId }));
 
@@ -223,7 +223,7 @@ describe('daily free credits: one day’s at a time, one grant per loginId (issu
 });
 
 describe('automatic top-up per account (issue 13, rule 4)', () => {
-  const platform = platformFor({ clock: 'manual' });
+  const platform = platformFor({ clock: 'manual', each: true }); // each test on its own timeline: the clock never goes back
   const apinfer = client(platform, 'apinfer');
   const visual = client(platform, 'visualgpt');
   const setAutoTopUp = (c: typeof apinfer, accountId: string, body: object) => c.call('admin', 'PUT', `/v1/accounts/${accountId}/auto-top-up`, body);
@@ -286,10 +286,10 @@ describe('automatic top-up per account (issue 13, rule 4)', () => {
 
   describe('from the payment side (creditflow.payment.auto-top-up-configured on the embedded bus)', () => {
     let bus: SqliteBus;
-    beforeAll(() => {
+    beforeEach(() => {
       bus = new SqliteBus(join(platform().dataDir, 'bus.sqlite'));
     });
-    afterAll(async () => {
+    afterEach(async () => {
       await bus.close();
     });
     const configured = (accountId: string, data: Record<string, unknown>): CloudEvent<Record<string, unknown>> =>
@@ -317,7 +317,7 @@ describe('automatic top-up per account (issue 13, rule 4)', () => {
 });
 
 describe('usage reports by model, by resolution and by quality (issue 13, rule 5)', () => {
-  const platform = platformFor({ clock: 'manual' });
+  const platform = platformFor({ clock: 'manual', each: true }); // each test on its own timeline: the clock never goes back
   const apinfer = client(platform, 'apinfer');
   const visual = client(platform, 'visualgpt');
   /** The account's usage report once the read model has all `uses` of it. */
