@@ -126,9 +126,16 @@ export function ticker(text: () => string): () => void {
   return () => clearInterval(timer);
 }
 
+// The 1-minute load average every 5 s of the run, for the record.
+const loadSamples: number[] = [];
+setInterval(() => loadSamples.push(loadavg()[0]), 5000).unref();
+
 /** Prints the result and, with --record, writes bench/results/<date>-<name>.json. */
 export function report(name: string, result: Record<string, unknown>): void {
-  const json = JSON.stringify(result, null, 2);
+  // The load at the end too: other work on the machine moves every figure.
+  const load = loadSamples.length ? loadSamples : [loadavg()[0]];
+  const loadAverage1m = { min: round(Math.min(...load), 2), mean: round(load.reduce((a, b) => a + b, 0) / load.length, 2), max: round(Math.max(...load), 2), samples: load.length };
+  const json = JSON.stringify({ ...result, loadAverage1m, loadAverageAtEnd: loadavg().map((l) => +l.toFixed(2)) }, null, 2);
   console.log(json);
   if (boolFlag('record')) {
     mkdirSync(RESULTS_DIR, { recursive: true });
