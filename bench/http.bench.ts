@@ -9,13 +9,14 @@
 // Each repetition runs every measurement and its baseline back to back (order alternating).
 //
 //   npm run bench:http [-- --reps 3 --duration 10 --connections 32,64 --rates 100,1000
-//                          --spread 1000 --hot 10 --pg-clients 16 --no-kill-check --record --note "..."]
+//                          --spread 1000 --hot 10 --pg-clients 16 --no-kill-check | --only-kill-check
+//                          --record --note "..."]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PgBaseline, PgChargeResult, openPgBaseline } from './baselines/pg-rowlock';
 import { REPS, boolFlag, listFlag, log, machine, median, numberFlag, progress, range, report, round, run, sleep } from './lib/common';
-import { PacedResult, SaturationResult, callOk, destroyAgents, openAndFund, paced, pool, saturate } from './lib/http-load';
+import { PacedResult, SaturationResult, call, callOk, destroyAgents, openAndFund, paced, pool, saturate } from './lib/http-load';
 import { API_KEYS_ENV, KEYS, Proc, freePort, spawnProcess, startPlatform } from './lib/processes';
 
 const DURATION = numberFlag('duration', 10);
@@ -26,6 +27,8 @@ const HOT = numberFlag('hot', 10);
 const HOT_CONNECTIONS = numberFlag('hot-connections', 32);
 const PG_CLIENTS = numberFlag('pg-clients', 16);
 const KILL_CHECK = !boolFlag('no-kill-check');
+/** Only the accounts and the kill -9 check (no repetitions). */
+const ONLY_KILL_CHECK = boolFlag('only-kill-check');
 
 let dir = '';
 let platform: Proc | null = null;
@@ -66,15 +69,19 @@ async function balances(base: string, accounts: string[]): Promise<Map<string, n
   return out;
 }
 
-/** kill -9 in the middle of a 1,000/s authorize run; after a restart every answered authorize must show. */
+/**
+ * kill -9 in the middle of a 1,000/s authorize run, restart on the same data: every authorize that was
+ * answered 200 must be in its account's history (GET /v1/accounts/{id}/transactions) and its credits
+ * still held. Also compares the balances before and after, as a cross-check.
+ */
 async function killCheck(spread: string[]) {
   const before = await balances(platform!.url, spread);
-  const acked = new Map<string, number>();
+  const acked = new Map<string, string[]>();
   const seconds = Math.max(4, DURATION / 2);
   const running = paced(platform!.url, spread, {
     rate: 1000, seconds, prefix: 'kill', authorizeOnly: true,
     onTick: (answered, due) => progress(`kill -9 check: ${answered}/${due} answered`),
-    onAuthorized: (accountId) => acked.set(accountId, (acked.get(accountId) ?? 0) + 1),
+    onAuthorized: (accountId, usageId) => acked.set(accountId, [...(acked.get(accountId) ?? []), usageId]),
   });
   await sleep((seconds * 1000) / 2);
   await platform!.kill9();
@@ -83,20 +90,29 @@ async function killCheck(spread: string[]) {
   platform = await startPlatform({ dataDir, logFile: join(dir, 'platform.log'), onWait: (ms) => progress(`kill -9 check: restarting (${(ms / 1000).toFixed(1)} s)`) });
   const after = await balances(platform.url, spread);
   let answered = 0;
-  let lost = 0;
+  let shortfall = 0;
   let extra = 0;
+  const missing: string[] = [];
   for (const accountId of spread) {
-    const ok = acked.get(accountId) ?? 0;
+    const ids = acked.get(accountId) ?? [];
     const taken = Math.round((before.get(accountId)! - after.get(accountId)!) / 1.75);
-    answered += ok;
-    lost += Math.max(0, ok - taken);
-    extra += Math.max(0, taken - ok);
+    answered += ids.length;
+    shortfall += Math.max(0, ids.length - taken);
+    extra += Math.max(0, taken - ids.length);
+    if (ids.length) {
+      const history = await call(platform.url, 'GET', `/v1/accounts/${accountId}/transactions`, KEYS.ops);
+      for (const id of ids) if (!history.body.includes(JSON.stringify(id))) missing.push(`${accountId}/${id}`);
+    }
   }
   return {
     rate: 1000,
     killedAfterSeconds: seconds / 2,
     authorizesAnswered200: answered,
-    lostAfterRestart: lost,
+    /** Answered 200 before the kill, not in the account's history after the restart. */
+    lostAfterRestart: missing.length,
+    lostUsageIds: missing.slice(0, 20),
+    /** Cross-check from balances: answered authorizes whose credits are no longer held or spent. */
+    balanceShortfall: shortfall,
     heldButUnanswered: extra,
     failedOrCutOff: result.failed,
     restartMs: round(platform.readyMs, 0),
@@ -125,12 +141,13 @@ async function main() {
   await openAndFund(platform.url, hot, hotPurchases, (n) => progress(`opening and funding ${n}/${HOT} hot accounts (${hotPurchases} purchases each)`));
 
   // Warm-up (JIT, connections, SQLite pages); not recorded.
-  log('warming up both servers (3 s each, not recorded)');
-  await saturate(platform.url, spread, 32, 3, 'warm');
-  await saturate(raw.url, spread, 32, 3, 'warm');
-
   const reps: any[] = [];
-  for (let rep = 1; rep <= REPS; rep++) {
+  if (!ONLY_KILL_CHECK) {
+    log('warming up both servers (3 s each, not recorded)');
+    await saturate(platform.url, spread, 32, 3, 'warm');
+    await saturate(raw.url, spread, 32, 3, 'warm');
+  }
+  for (let rep = 1; rep <= (ONLY_KILL_CHECK ? 0 : REPS); rep++) {
     const baselineFirst = rep % 2 === 0;
     const pairOf = async <A, B>(cf: () => Promise<A>, base: () => Promise<B>): Promise<{ creditflow: A; baseline: B }> => {
       if (baselineFirst) {
@@ -164,7 +181,7 @@ async function main() {
     reps.push(r);
   }
 
-  const kill = KILL_CHECK ? await killCheck(spread) : null;
+  const kill = KILL_CHECK || ONLY_KILL_CHECK ? await killCheck(spread) : null;
   if (kill) log(`kill -9 check: ${kill.authorizesAnswered200} authorizes answered, ${kill.lostAfterRestart} lost after restart`);
 
   // Summary: the figures of the README table, min-max over the repetitions and the median ratio.
@@ -212,7 +229,7 @@ async function main() {
   };
   summary.killCheck = kill;
 
-  report(`http-s${SPREAD}-h${HOT}-d${DURATION}`, {
+  report(ONLY_KILL_CHECK ? `http-kill-check-s${SPREAD}` : `http-s${SPREAD}-h${HOT}-d${DURATION}`, {
     bench: 'http', date: new Date().toISOString(), machine: m,
     parameters: { reps: REPS, durationSeconds: DURATION, connections: CONNECTIONS, rates: RATES, spreadAccounts: SPREAD, hotAccounts: HOT, hotConnections: HOT_CONNECTIONS, pgClients: PG_CLIENTS, postgres: pg.server },
     summary, reps,

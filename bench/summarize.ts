@@ -7,9 +7,9 @@ import { RESULTS_DIR, stringFlag } from './lib/common';
 
 const date = stringFlag('date', '');
 
-function newest(kind: string): any | null {
+function newest(kind: string, except?: string): any | null {
   const files = readdirSync(RESULTS_DIR)
-    .filter((f) => f.endsWith('.json') && f.slice(11).startsWith(`${kind}-`) && (!date || f.startsWith(date)))
+    .filter((f) => f.endsWith('.json') && f.slice(11).startsWith(`${kind}-`) && !(except && f.slice(11).startsWith(except)) && (!date || f.startsWith(date)))
     .sort();
   if (!files.length) return null;
   return JSON.parse(readFileSync(join(RESULTS_DIR, files[files.length - 1]), 'utf8'));
@@ -21,7 +21,9 @@ const lo = (r: string) => Number(String(r).split('-')[0]);
 const yes = (ok: boolean) => (ok ? 'yes' : '**no**');
 
 const rows: string[] = [];
-const http = newest('http');
+const http = newest('http', 'http-kill-check-');
+// A kill -9 check recorded on its own (bench:http --only-kill-check) stands beside the full run's.
+const killOnly = newest('http-kill-check');
 if (http) {
   const s = http.summary;
   for (const c of Object.keys(s.saturation)) {
@@ -31,8 +33,9 @@ if (http) {
   for (const rate of Object.keys(s.fixedRate).sort((a, b) => Number(b) - Number(a))) {
     const x = s.fixedRate[rate];
     const isK = Number(rate) === 1000;
-    const kill = s.killCheck ? `; kill -9: ${s.killCheck.lostAfterRestart} of ${s.killCheck.authorizesAnswered200} answered authorizes lost` : '';
-    rows.push(`| embedded HTTP at a fixed ${Number(rate).toLocaleString('en')} requests/s | keeps up with ${x.creditflowAchievedPerSecond}/s; authorize p50 ${x.creditflowAuthorizeP50Ms} ms, p99 ${x.creditflowAuthorizeP99Ms} ms${isK ? kill : ''} | ${x.rawAchievedPerSecond}/s, authorize p50 ${x.rawAuthorizeP50Ms} ms, p99 ${x.rawAuthorizeP99Ms} ms | - | ${isK ? 'authorize p99 <= 5 ms, nothing lost on kill -9' : '-'} | ${isK ? yes(hi(x.creditflowAuthorizeP99Ms) <= 5 && s.killCheck?.lostAfterRestart === 0) : '-'} |`);
+    const kills = [s.killCheck, killOnly?.summary.killCheck].filter(Boolean);
+    const kill = kills.map((k) => `; kill -9: ${k.lostAfterRestart} of ${k.authorizesAnswered200} answered authorizes lost`).join('');
+    rows.push(`| embedded HTTP at a fixed ${Number(rate).toLocaleString('en')} requests/s | keeps up with ${x.creditflowAchievedPerSecond}/s; authorize p50 ${x.creditflowAuthorizeP50Ms} ms, p99 ${x.creditflowAuthorizeP99Ms} ms${isK ? kill : ''} | ${x.rawAchievedPerSecond}/s, authorize p50 ${x.rawAuthorizeP50Ms} ms, p99 ${x.rawAuthorizeP99Ms} ms | - | ${isK ? 'authorize p99 <= 5 ms, nothing lost on kill -9' : '-'} | ${isK ? yes(hi(x.creditflowAuthorizeP99Ms) <= 5 && kills.every((k) => k.lostAfterRestart === 0)) : '-'} |`);
   }
   rows.push(`| hot accounts (${http.parameters.hotAccounts}), charges/s over HTTP (${http.parameters.hotConnections} connections) | ${s.hot.creditflowChargesPerSecond} | PostgreSQL row-lock \`UPDATE ... WHERE balance >= cost\` + ledger insert, ${http.parameters.pgClients} clients: ${s.hot.postgresChargesPerSecond} | ${s.hot.ratio} | >= 2 | ${yes(lo(s.hot.ratio) >= 2)} |`);
   rows.push(`| spread accounts (${http.parameters.spreadAccounts}), charges/s over HTTP (${http.parameters.hotConnections} connections) | ${s.spread.creditflowChargesPerSecond} | the same PostgreSQL baseline on ${http.parameters.spreadAccounts} accounts: ${s.spread.postgresChargesPerSecond} | ${s.spread.ratio} | >= 2 | ${yes(lo(s.spread.ratio) >= 2)} |`);
@@ -59,6 +62,6 @@ if (cold) {
 console.log('| what | creditflow | baseline on the same machine | ratio | goal | holds? |');
 console.log('|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
-for (const [name, result] of [['http', http], ['kafka', kafka], ['cold-start', cold]] as const) {
+for (const [name, result] of [['http', http], ['http kill -9 check', killOnly], ['kafka', kafka], ['cold-start', cold]] as const) {
   if (result) console.log(`\n${name}: ${result.date}, ${result.machine.cores} cores ${result.machine.cpu}, Node ${result.machine.node}, load average (1 min) ${result.loadAverage1m ? `${result.loadAverage1m.min}-${result.loadAverage1m.max}` : `at start ${result.machine.loadAverageAtStart[0]}`}${result.machine.note ? `; ${result.machine.note}` : ''}`);
 }

@@ -186,7 +186,7 @@ export interface PacedOptions {
   /** Send authorizes only (a pair is then one request): for the kill -9 check. */
   authorizeOnly?: boolean;
   onTick?: (answered: number, due: number) => void;
-  onAuthorized?: (accountId: string) => void;
+  onAuthorized?: (accountId: string, usageId: string) => void;
 }
 
 /**
@@ -220,7 +220,7 @@ export async function paced(base: string, accounts: string[], options: PacedOpti
         return;
       }
       authorizeOk++;
-      onAuthorized?.(accountId);
+      onAuthorized?.(accountId, usageId);
       if (authorizeOnly) return;
       const sent = performance.now();
       const c = await call(base, 'POST', `/v1/usage/${usageId}/complete`, KEYS.service, undefined, maxSockets, 60_000);
