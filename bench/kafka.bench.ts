@@ -1,0 +1,285 @@
+// Kafka: usage commands in -> decisions out through the four distributed services (each its own
+// process, as `npm run start:distributed` runs them), beside a raw kafkajs consume->produce
+// pass-through of the same messages on the same broker, in one run:
+//   1. throughput: N authorize commands produced as fast as the producer goes; decisions/s from the
+//      first send to the last decision read back (and messages/s for the pass-through);
+//   2. latency at a fixed rate (500 msgs/s): p50/p99 from each message's due time to its answer.
+// Each repetition runs both, back to back (order alternating).
+//
+// The broker: KAFKA_BROKERS if set; else scripts/kafka/kafka.sh starts one on 127.0.0.1:$KAFKA_PORT
+// (default 9092; a broker kafka.sh already runs from this checkout is reused) and stops it after.
+//
+//   npm run bench:kafka [-- --reps 3 --messages 20000 --rate 500 --duration 10 --accounts 100
+//                           --record --note "..."]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
+import { REPO_ROOT, REPS, log, machine, numberFlag, percentile, progress, range, report, round, run, sleep } from './lib/common';
+import { destroyAgents, newUsageId, openAndFund } from './lib/http-load';
+import { API_KEYS_ENV, Proc, TENANT, freePort, spawnProcess } from './lib/processes';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+const MESSAGES = numberFlag('messages', 20_000);
+const RATE = numberFlag('rate', 500);
+const DURATION = numberFlag('duration', 10);
+const ACCOUNTS = numberFlag('accounts', 100);
+const USAGE = 'creditflow.usage.v1';
+const DECISIONS = 'creditflow.usage-decisions.v1';
+const IN = 'bench.passthrough.in';
+const OUT = 'bench.passthrough.out';
+
+let dir = '';
+let brokerStartedHere = false;
+const services: Proc[] = [];
+let passthrough: Proc | null = null;
+let producer: Producer | null = null;
+const consumers: Consumer[] = [];
+
+const SERVICES = ['pricing', 'wallet', 'subscription-scheduler', 'refund'] as const;
+
+function kafkaScript(command: 'start' | 'stop' | 'status'): number {
+  try {
+    execFileSync('bash', [join(REPO_ROOT, 'scripts', 'kafka', 'kafka.sh'), command], { stdio: ['ignore', 'ignore', 'inherit'] });
+    return 0;
+  } catch (error) {
+    return (error as { status?: number }).status ?? 1;
+  }
+}
+
+function ensureBroker(): string {
+  if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS;
+  const running = kafkaScript('status') === 0;
+  brokerStartedHere = !running;
+  progress(`starting a Kafka broker on 127.0.0.1:${process.env.KAFKA_PORT ?? 9092} (scripts/kafka/kafka.sh)`, true);
+  if (kafkaScript('start') !== 0) throw new Error('could not start the Kafka broker (scripts/kafka/kafka.sh start; set KAFKA_PORT if 9092 is taken)');
+  return `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
+}
+
+/** The authorize command of README "Usage over Kafka". */
+function authorize(usageId: string, accountId: string) {
+  return {
+    key: `${TENANT}:${accountId}`,
+    value: JSON.stringify({
+      specversion: '1.0', id: `authorize-${usageId}`, source: 'bench', type: 'creditflow.usage.authorize', subject: accountId,
+      time: new Date().toISOString(), tenantid: TENANT, datacontenttype: 'application/json',
+      data: { usageId, accountId, feature: 'qwen-image' },
+    }),
+  };
+}
+
+/** Arrivals on a topic, by usage id (`data.usageId` of each message). */
+class Arrivals {
+  private waiting = new Map<string, (at: number, type: string) => void>();
+  seen = 0;
+  watch(usageId: string, f: (at: number, type: string) => void) {
+    this.waiting.set(usageId, f);
+  }
+  arrive(value: Buffer | null) {
+    if (!value) return;
+    const message = JSON.parse(value.toString('utf8'));
+    const f = this.waiting.get(message.data?.usageId);
+    if (f) {
+      this.waiting.delete(message.data.usageId);
+      this.seen++;
+      f(performance.now(), message.type);
+    }
+  }
+}
+
+async function readAll(kafka: Kafka, topic: string, arrivals: Arrivals): Promise<void> {
+  const consumer = kafka.consumer({ groupId: `bench-reader-${topic}-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 10 });
+  consumers.push(consumer);
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+  await consumer.run({ eachBatch: async ({ batch }) => { for (const m of batch.messages) arrivals.arrive(m.value); } });
+  while (!joined) await sleep(50);
+}
+
+interface Throughput {
+  messages: number;
+  seconds: number;
+  perSecond: number;
+  types: Record<string, number>;
+}
+
+/** `n` authorizes sent in sends of 500 as fast as acks come; done when every answer is back. */
+async function throughput(topic: string, arrivals: Arrivals, n: number, label: string, accounts: string[]): Promise<Throughput> {
+  const types: Record<string, number> = {};
+  let answered = 0;
+  let last = 0;
+  const ids = Array.from({ length: n }, () => newUsageId('kt'));
+  let done!: () => void;
+  const all = new Promise<void>((r) => (done = r));
+  for (const id of ids) {
+    arrivals.watch(id, (at, type) => {
+      types[type] = (types[type] ?? 0) + 1;
+      last = at;
+      if (++answered === n) done();
+    });
+  }
+  const stopTicker = setInterval(() => progress(`${label}: ${answered}/${n} answered`), 500);
+  const start = performance.now();
+  try {
+    for (let i = 0; i < n; i += 500) {
+      await producer!.send({ topic, acks: -1, messages: ids.slice(i, i + 500).map((id, j) => authorize(id, accounts[(i + j) % accounts.length])) });
+    }
+    await Promise.race([all, sleep(300_000).then(() => { throw new Error(`${label}: ${answered}/${n} answers after 300 s`); })]);
+  } finally {
+    clearInterval(stopTicker);
+  }
+  const seconds = (last - start) / 1000;
+  return { messages: n, seconds: round(seconds, 2)!, perSecond: round(n / seconds)!, types };
+}
+
+interface Latency {
+  rate: number;
+  messages: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** `rate` messages/s for `seconds`, sent every 10 ms as due; latency from due time to answer. */
+async function latency(topic: string, arrivals: Arrivals, rate: number, seconds: number, label: string, accounts: string[]): Promise<Latency> {
+  const n = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  let done!: () => void;
+  const all = new Promise<void>((r) => (done = r));
+  const t0 = performance.now() + 20;
+  let next = 0;
+  const sends: Promise<unknown>[] = [];
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const batch: { key: string; value: string }[] = [];
+      while (next < n && t0 + (next * 1000) / rate <= now) {
+        const due = t0 + (next * 1000) / rate;
+        const id = newUsageId('kl');
+        arrivals.watch(id, (at) => {
+          latencies.push(at - due);
+          if (latencies.length === n) done();
+        });
+        batch.push(authorize(id, accounts[next % accounts.length]));
+        next++;
+      }
+      if (batch.length) sends.push(producer!.send({ topic, acks: -1, messages: batch }));
+      progress(`${label}: ${rate} msgs/s, ${latencies.length}/${next} answered`);
+      if (next < n) setTimeout(tick, 10 - ((performance.now() - t0) % 10));
+      else resolve();
+    };
+    setTimeout(tick, 20);
+  });
+  await Promise.all(sends);
+  await Promise.race([all, sleep(120_000).then(() => { throw new Error(`${label}: ${latencies.length}/${n} answers after 120 s`); })]);
+  latencies.sort((a, b) => a - b);
+  return { rate, messages: n, p50: round(percentile(latencies, 50), 1)!, p99: round(percentile(latencies, 99), 1)!, max: round(latencies[latencies.length - 1], 1)! };
+}
+
+async function main() {
+  const m = machine();
+  dir = mkdtempSync(join(tmpdir(), 'creditflow-bench-kafka-'));
+  const brokers = ensureBroker();
+  const kafka = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.WARN });
+  const admin = kafka.admin();
+  await admin.connect();
+  const existing = new Set(await admin.listTopics());
+  const wanted = [USAGE, DECISIONS, IN, OUT].filter((t) => !existing.has(t));
+  // The services create their topics with 3 partitions; the pass-through's topics get the same.
+  if (wanted.length) await admin.createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })) });
+  await admin.disconnect();
+  log(`broker ${brokers}; data in ${dir}; ${REPS} repetitions: ${MESSAGES} messages flat out, ${RATE} msgs/s for ${DURATION} s`);
+
+  for (const name of SERVICES) {
+    const port = await freePort();
+    services.push(await spawnProcess({
+      args: ['-r', '@swc-node/register', join('apps', name, 'src', 'main.ts')],
+      env: { KAFKA_BROKERS: brokers, CREDITFLOW_DATA_DIR: join(dir, 'services'), PORT: String(port), CREDITFLOW_API_KEYS: API_KEYS_ENV, CREDITFLOW_SCHEDULER_INTERVAL_MS: '0' },
+      healthPath: '/health', port, logFile: join(dir, `${name}.log`),
+      onWait: (ms) => progress(`starting ${name} (${(ms / 1000).toFixed(1)} s)`),
+    }));
+  }
+  const ptPort = await freePort();
+  passthrough = await spawnProcess({
+    args: ['-r', '@swc-node/register', join('bench', 'baselines', 'kafka-passthrough.ts')],
+    env: { KAFKA_BROKERS: brokers, IN, OUT, PORT: String(ptPort), GROUP: `bench-passthrough-${process.pid}` },
+    healthPath: '/health', port: ptPort, logFile: join(dir, 'passthrough.log'),
+    onWait: (ms) => progress(`starting the pass-through (${(ms / 1000).toFixed(1)} s)`),
+  });
+  log(`services ${services.map((s) => s.pid).join(', ')} and pass-through ${passthrough.pid} started`);
+
+  const wallet = services[1];
+  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `kafka-${i}`);
+  const purchases = Math.max(1, Math.ceil(((MESSAGES + RATE * DURATION) * (REPS + 1) * 1.75) / ACCOUNTS / 50_000));
+  await openAndFund(wallet.url, accounts, purchases, (n) => progress(`opening and funding ${n}/${ACCOUNTS} accounts on the wallet`));
+
+  producer = kafka.producer();
+  await producer.connect();
+  const decisions = new Arrivals();
+  const echoes = new Arrivals();
+  await readAll(kafka, DECISIONS, decisions);
+  await readAll(kafka, OUT, echoes);
+
+  log('warming up both (2,000 messages each, not recorded)');
+  await throughput(USAGE, decisions, 2000, 'warm-up creditflow', accounts);
+  await throughput(IN, echoes, 2000, 'warm-up pass-through', accounts);
+
+  const reps: any[] = [];
+  for (let rep = 1; rep <= REPS; rep++) {
+    const baselineFirst = rep % 2 === 0;
+    const both = async <T>(cf: () => Promise<T>, base: () => Promise<T>) => {
+      if (baselineFirst) {
+        const baseline = await base();
+        return { creditflow: await cf(), baseline };
+      }
+      const creditflow = await cf();
+      return { creditflow, baseline: await base() };
+    };
+    const t = await both(
+      () => throughput(USAGE, decisions, MESSAGES, `rep ${rep}/${REPS} creditflow flat out`, accounts),
+      () => throughput(IN, echoes, MESSAGES, `rep ${rep}/${REPS} pass-through flat out`, accounts),
+    );
+    log(`rep ${rep}: creditflow ${t.creditflow.perSecond} decisions/s ${JSON.stringify(t.creditflow.types)}, pass-through ${t.baseline.perSecond} msgs/s`);
+    const l = await both(
+      () => latency(USAGE, decisions, RATE, DURATION, `rep ${rep}/${REPS} creditflow`, accounts),
+      () => latency(IN, echoes, RATE, DURATION, `rep ${rep}/${REPS} pass-through`, accounts),
+    );
+    log(`rep ${rep} at ${RATE}/s: creditflow p50 ${l.creditflow.p50} p99 ${l.creditflow.p99} ms, pass-through p50 ${l.baseline.p50} p99 ${l.baseline.p99} ms`);
+    reps.push({ rep, order: baselineFirst ? 'baseline first' : 'creditflow first', throughput: t, latency: l });
+  }
+
+  const cf = reps.map((r) => r.throughput.creditflow.perSecond);
+  const pt = reps.map((r) => r.throughput.baseline.perSecond);
+  const cfP99 = reps.map((r) => r.latency.creditflow.p99);
+  const ptP99 = reps.map((r) => r.latency.baseline.p99);
+  const summary = {
+    throughput: {
+      creditflowDecisionsPerSecond: range(cf), passthroughMessagesPerSecond: range(pt),
+      ratio: range(cf.map((v, i) => v / pt[i]), 3), goal: '>= 0.5',
+    },
+    latency: {
+      rate: RATE,
+      creditflowP50Ms: range(reps.map((r) => r.latency.creditflow.p50)), creditflowP99Ms: range(cfP99),
+      passthroughP50Ms: range(reps.map((r) => r.latency.baseline.p50)), passthroughP99Ms: range(ptP99),
+      p99Ratio: range(cfP99.map((v, i) => v / ptP99[i]), 1), goal: 'p99 <= 3x the pass-through p99',
+    },
+  };
+  report(`kafka-m${MESSAGES}-r${RATE}`, {
+    bench: 'kafka', date: new Date().toISOString(), machine: m,
+    parameters: { reps: REPS, messages: MESSAGES, rate: RATE, durationSeconds: DURATION, accounts: ACCOUNTS, brokers, partitions: 3, services: 'pricing, wallet, subscription-scheduler, refund: one process each, wallet on SQLite' },
+    summary, reps,
+  });
+}
+
+run(main, async () => {
+  destroyAgents();
+  await Promise.allSettled(consumers.map((c) => c.disconnect()));
+  await producer?.disconnect().catch(() => undefined);
+  await Promise.allSettled([...services.map((s) => s.stop()), passthrough?.stop()]);
+  if (brokerStartedHere) kafkaScript('stop');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});

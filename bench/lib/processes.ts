@@ -1,0 +1,155 @@
+// Processes under test: the embedded platform as `npm start` runs it, and plain Node scripts
+// (the baselines), each its own process so the load generator does not share their event loop.
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { REPO_ROOT, sleep } from './common';
+
+/** API keys given to every platform the benches start. */
+export const KEYS = { admin: 'bench-admin', service: 'bench-service', ops: 'bench-ops' } as const;
+export const TENANT = 'apinfer';
+export const API_KEYS_ENV = JSON.stringify({
+  [KEYS.admin]: { tenant: TENANT, role: 'admin' },
+  [KEYS.service]: { tenant: TENANT, role: 'service' },
+  [KEYS.ops]: { tenant: TENANT, role: 'ops' },
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Proc {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  /** Milliseconds from spawn to the first answer of its health check. */
+  readyMs: number;
+  /** CPU seconds (user + system) the process has used so far (Linux /proc; NaN elsewhere). */
+  cpuSeconds(): number;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** kill -9. */
+  kill9(): Promise<void>;
+}
+
+const TICKS = 100; // USER_HZ on Linux
+
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime
+  } catch {
+    return NaN;
+  }
+}
+
+export interface SpawnOptions {
+  /** The script and its args after `node`. */
+  args: string[];
+  env: Record<string, string>;
+  /** Health URL path polled until it answers 200. */
+  healthPath: string;
+  port: number;
+  /** Where the process's stdout and stderr go (a file); default: discarded. */
+  logFile?: string;
+  timeoutMs?: number;
+  /** Called while waiting, with the milliseconds since spawn. */
+  onWait?: (ms: number) => void;
+}
+
+export async function spawnProcess(options: SpawnOptions): Promise<Proc> {
+  const started = performance.now();
+  const child = spawn(process.execPath, options.args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', options.logFile ? 'pipe' : 'ignore', options.logFile ? 'pipe' : 'ignore'],
+  });
+  if (options.logFile) {
+    const out = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+  }
+  let exited: string | null = null;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = signal ?? `exit code ${code}`;
+      resolve();
+    }),
+  );
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = started + (options.timeoutMs ?? 600_000);
+  let readyMs = NaN;
+  while (Number.isNaN(readyMs)) {
+    if (exited) throw new Error(`${options.args.join(' ')} exited (${exited}) before answering${options.logFile ? `; see ${options.logFile}` : ''}`);
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.args.join(' ')} did not answer ${options.healthPath} in time`);
+    }
+    try {
+      const response = await fetch(url + options.healthPath, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.ok) readyMs = performance.now() - started;
+    } catch {
+      // not listening yet
+    }
+    if (Number.isNaN(readyMs)) {
+      options.onWait?.(performance.now() - started);
+      await sleep(20);
+    }
+  }
+  const pid = child.pid!;
+  const stop = async (graceMs = 20_000) => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exit;
+    clearTimeout(timer);
+  };
+  return {
+    child, pid, url, readyMs,
+    cpuSeconds: () => cpuSecondsOf(pid),
+    stop,
+    kill9: async () => {
+      if (exited) return;
+      child.kill('SIGKILL');
+      await exit;
+    },
+  };
+}
+
+export interface PlatformOptions {
+  dataDir: string;
+  port?: number;
+  logFile?: string;
+  onWait?: (ms: number) => void;
+  timeoutMs?: number;
+}
+
+/** The embedded platform, as `npm start` runs it, on its own data directory and port. */
+export async function startPlatform(options: PlatformOptions): Promise<Proc> {
+  const port = options.port ?? (await freePort());
+  return spawnProcess({
+    args: ['-r', '@swc-node/register', join('apps', 'platform', 'src', 'main.ts')],
+    env: {
+      CREDITFLOW_DATA_DIR: options.dataDir,
+      PORT: String(port),
+      CREDITFLOW_API_KEYS: API_KEYS_ENV,
+      CREDITFLOW_SCHEDULER_INTERVAL_MS: '0',
+      CREDITFLOW_CLOCK: 'system',
+    },
+    healthPath: '/health',
+    port,
+    logFile: options.logFile,
+    onWait: options.onWait,
+    timeoutMs: options.timeoutMs,
+  });
+}
