@@ -8,6 +8,10 @@
 // - A batch decides each stream's commands in order and appends every stream in one store call (one
 //   transaction on SQLite); a conflicted stream is reloaded and its commands decided again, the
 //   others stand.
+// - Group commit: single commands submitted while the event loop is busy (concurrent requests) are
+//   decided together and appended in one store call at the next turn; each is answered only after
+//   that call has stored it. A batch that fails for another reason than a refusal is retried command
+//   by command, so one bad command fails alone.
 // - A command refused by its decider (a DomainError) is an outcome and appends nothing; anything else
 //   thrown fails the whole call and leaves the store untouched.
 // - Event ids: see storedEventId. Stored data is the event's data with bigints marked (kernel
@@ -76,6 +80,7 @@ export class CommandHandler<State, Event extends DomainEvent> {
   private readonly initialState: State;
   private readonly cacheLimit: number;
   private readonly maxRetries: number;
+  private submitted: { command: StreamCommand<State, Event>; answer: (outcome: Promise<CommandOutcome<State, Event>>) => void }[] = [];
 
   constructor({ store, evolve, initialState, cacheLimit = 10_000, maxRetries = 5 }: CommandHandlerOptions<State, Event>) {
     this.store = store;
@@ -87,9 +92,33 @@ export class CommandHandler<State, Event extends DomainEvent> {
 
   /** One command; a refusal is thrown as the DomainError the decider raised. */
   async handle(command: StreamCommand<State, Event>): Promise<{ state: State; events: Event[]; revision: bigint }> {
-    const [outcome] = await this.handleBatch([command]);
+    const outcome = await this.submit(command);
     if (!outcome.ok) throw outcome.error;
     return outcome;
+  }
+
+  /** One command, appended together with the others submitted in the same turn of the event loop (group commit). */
+  submit(command: StreamCommand<State, Event>): Promise<CommandOutcome<State, Event>> {
+    return new Promise((resolve) => {
+      if (this.submitted.length === 0) setImmediate(() => this.commitGroup());
+      this.submitted.push({ command, answer: resolve });
+    });
+  }
+
+  private async commitGroup(): Promise<void> {
+    const group = this.submitted;
+    this.submitted = [];
+    const all = this.handleBatch(group.map((g) => g.command));
+    if (group.length === 1) return group[0].answer(all.then(([outcome]) => outcome));
+    let outcomes: CommandOutcome<State, Event>[];
+    try {
+      outcomes = await all;
+    } catch {
+      // Something other than a refusal failed the group: each command again on its own, so only its own fails.
+      for (const { command, answer } of group) answer(this.handleBatch([command]).then(([outcome]) => outcome));
+      return;
+    }
+    group.forEach(({ answer }, i) => answer(Promise.resolve(outcomes[i])));
   }
 
   /** Outcomes in the order of the commands; commands on one stream are decided in that order. */

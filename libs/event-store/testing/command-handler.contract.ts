@@ -175,6 +175,29 @@ export function commandHandlerContract(name: string, makeStore: () => Promise<Ev
       expect((await store.readStream(stream)).map((r) => r.metadata.entryId)).toEqual(['other0', 'other1', 'other2']);
     });
 
+    it('commits the commands submitted in one turn in one store call, and a command that breaks fails alone', async () => {
+      const store = await open();
+      const counting: EventStore = Object.create(store);
+      let calls = 0;
+      counting.appendBatch = async (appends) => {
+        calls++;
+        return store.appendBatch(appends);
+      };
+      const handler = handlerOn(counting);
+      const streams = [newStream(), newStream(), newStream(), newStream()];
+
+      const together = await Promise.all(streams.map((s, i) => handler.handle(command(s, `e${i}`, BigInt(i + 1)))));
+      expect([calls, together.map((o) => o.revision)]).toEqual([1, [0n, 0n, 0n, 0n]]);
+
+      const broken: StreamCommand<Tally, TallyEvent> = { streamName: newStream(), decide: () => { throw new TypeError('a bug in this command'); } };
+      const answers = await Promise.allSettled([...streams.map((s, i) => handler.handle(command(s, `f${i}`, 1n))), handler.handle(broken)]);
+      expect(answers.slice(0, 4).map((a) => a.status === 'fulfilled' && a.value.revision)).toEqual([1n, 1n, 1n, 1n]);
+      expect(answers[4]).toMatchObject({ status: 'rejected', reason: new TypeError('a bug in this command') });
+      // The broken command failed the group before its store call; the others then ran one by one.
+      expect(calls).toBe(1 + 4);
+      for (const [i, s] of streams.entries()) expect((await store.readStream(s)).map((r) => r.metadata.entryId)).toEqual([`e${i}`, `f${i}`]);
+    });
+
     it('works the same with no cache', async () => {
       const store = await open();
       const stream = newStream();

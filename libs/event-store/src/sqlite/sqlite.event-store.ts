@@ -59,7 +59,8 @@ export class SqliteEventStore implements EventStore {
   private readonly sql;
   private readonly appendAll: Database.Transaction<(appends: StreamAppend[]) => (AppendResult | WrongExpectedRevisionError)[]>;
   private readonly insertEvents: Database.Transaction<(streamName: string, events: EventData[], first: bigint) => AppendResult>;
-  private readonly wake = new Set<() => void>();
+  /** Idle subscriptions by category ('' for those on every stream): an append wakes only the ones it concerns. */
+  private readonly wake = new Map<string, Set<() => void>>();
   private readonly subscriptions = new Set<Subscription>();
   private readonly pollIntervalMs: number;
   private readonly retry: RetryPolicy;
@@ -155,7 +156,9 @@ export class SqliteEventStore implements EventStore {
     for (const { streamName, events } of appends) assertAppendable(streamName, events);
     // IMMEDIATE takes the write lock before the revision checks, so another process cannot slip in between.
     const results = this.appendAll.immediate(appends);
-    for (const wake of [...this.wake]) wake();
+    for (const category of new Set(['', ...appends.map((a) => categoryOf(a.streamName))])) {
+      for (const wake of [...(this.wake.get(category) ?? [])]) wake();
+    }
     return results;
   }
 
@@ -181,7 +184,7 @@ export class SqliteEventStore implements EventStore {
     const lease = () => ({ id: subscriptionId, owner, until: Date.now() + (exclusive?.leaseMs ?? 0) });
     const source: PolledSource = {
       read: async (position) => this.readAllNow({ fromPosition: position, maxCount: batchSize, category }),
-      idle: (signal) => sleep(this.pollIntervalMs, signal, this.wake),
+      idle: (signal) => sleep(this.pollIntervalMs, signal, this.wakeList(category ?? '')),
       storeCheckpoint: async (position) => {
         if (checkpoints) await checkpoints.save(position);
         else if (exclusive) this.sql.storeLeasedCheckpoint.run({ ...lease(), position });
@@ -202,6 +205,12 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     this.db.close();
+  }
+
+  private wakeList(category: string): Set<() => void> {
+    let list = this.wake.get(category);
+    if (!list) this.wake.set(category, (list = new Set()));
+    return list;
   }
 
   private migrate(): void {

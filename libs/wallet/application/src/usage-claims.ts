@@ -23,15 +23,13 @@ export class UsageClaims {
     this.handler = new CommandHandler({ store, evolve: usageClaimDecider.evolve, initialState: usageClaimDecider.initialState, cacheLimit });
   }
 
-  /** Claims each usage id for its account, all in one store call; outcomes in order (WALLET.ID_REUSED for another account's id). */
-  claimAll(requests: UsageClaimRequest[]): Promise<CommandOutcome<UsageClaim, UsageClaimEvent>[]> {
-    return this.handler.handleBatch(
-      requests.map(({ tenantId, usageId, accountId, now }) => ({
-        streamName: usageStream(tenantId, usageId),
-        decide: (state: UsageClaim) => usageClaimDecider.decide({ type: 'ClaimUsage', data: { usageId, accountId, now } }, state),
-        metadata: { tenantId, accountId },
-      })),
-    );
+  /** Claims the usage id for its account (committed with the claims of the same turn); WALLET.ID_REUSED for another account's id. */
+  claim({ tenantId, usageId, accountId, now }: UsageClaimRequest): Promise<CommandOutcome<UsageClaim, UsageClaimEvent>> {
+    return this.handler.submit({
+      streamName: usageStream(tenantId, usageId),
+      decide: (state: UsageClaim) => usageClaimDecider.decide({ type: 'ClaimUsage', data: { usageId, accountId, now } }, state),
+      metadata: { tenantId, accountId },
+    });
   }
 
   /** The account the usage id was claimed for; null if nobody claimed it. */

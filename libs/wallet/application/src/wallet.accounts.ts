@@ -26,8 +26,9 @@ export class WalletAccounts {
     this.handler = new CommandHandler({ store, evolve, initialState, cacheLimit });
   }
 
-  async execute(envelope: WalletCommandEnvelope): Promise<WalletOutcome> {
-    return (await this.executeBatch([envelope]))[0];
+  /** One command, committed with the others submitted in the same turn (the handler's group commit). */
+  execute(envelope: WalletCommandEnvelope): Promise<WalletOutcome> {
+    return this.handler.submit(this.toStreamCommand(envelope));
   }
 
   /** Outcomes in the order of the envelopes. Domain refusals are outcomes; store failures throw. */

@@ -84,7 +84,7 @@ export class WalletService {
    */
   async authorize(tenantId: string, request: AuthorizeUsageRequest, price: Price, now: Date): Promise<WalletCommandEnvelope> {
     if ((await this.accounts.state(tenantId, request.accountId)).exists) {
-      const [claim] = await this.claims.claimAll([{ tenantId, usageId: request.usageId, accountId: request.accountId, now }]);
+      const claim = await this.claims.claim({ tenantId, usageId: request.usageId, accountId: request.accountId, now });
       if (!claim.ok) throw claim.error;
     }
     const options: Record<string, string | number> = {};
@@ -116,7 +116,7 @@ export class WalletService {
 
   /** Runs one command; a domain refusal is thrown for the HTTP error filter. */
   async run(envelope: WalletCommandEnvelope): Promise<WalletState> {
-    const [outcome] = await this.runBatch([envelope]);
+    const outcome = await this.accounts.execute(envelope);
     if (!outcome.ok) throw outcome.error;
     return outcome.state;
   }
