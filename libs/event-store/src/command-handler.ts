@@ -14,6 +14,10 @@
 //   by command, so one bad command fails alone.
 // - A command refused by its decider (a DomainError) is an outcome and appends nothing; anything else
 //   thrown fails the whole call and leaves the store untouched.
+// - Snapshots (optional): after every `every` events the state is stored, as plain data, on
+//   `snapshot-<stream>` with its revision and the context's state version; a cold load starts from the
+//   latest snapshot of the current version and folds only the events after it. Taking one never
+//   delays an answer; a snapshot of another version is ignored (the stream is folded from the start).
 // - Event ids: see storedEventId. Stored data is the event's data with bigints marked (kernel
 //   encodeBigInts), decoded exactly by decodeEvent.
 import { randomUUID } from 'node:crypto';
@@ -42,6 +46,20 @@ export interface StreamState<State> {
   revision: bigint;
 }
 
+export interface SnapshotPolicy<State> {
+  /** Names the state's shape and evolve's meaning: bump it when either changes. */
+  version: string;
+  /** Events appended since the last snapshot (or the start) before the next one is taken. */
+  every: number;
+  toData(state: State): unknown;
+  fromData(data: unknown): State;
+}
+
+/** The stream a stream's snapshots live on (its own category, so no subscription of the stream's category sees them). */
+export function snapshotStream(streamName: string): string {
+  return `snapshot-${streamName}`;
+}
+
 export type CommandOutcome<State, Event> =
   | { ok: true; state: State; events: Event[]; revision: bigint }
   | { ok: false; error: DomainError; state: State; revision: bigint };
@@ -55,6 +73,7 @@ export interface CommandHandlerOptions<State, Event> {
   cacheLimit?: number;
   /** Conflicts on one stream within one call before it fails. */
   maxRetries?: number;
+  snapshots?: SnapshotPolicy<State>;
 }
 
 const APPEND_RETRY_DELAYS_MS = [10, 100];
@@ -73,17 +92,19 @@ export function decodeEvent<Event extends DomainEvent>(recorded: Pick<RecordedEv
 export class CommandHandler<State, Event extends DomainEvent> {
   /** Names this handler as the writer of its events (see storedEventId). */
   private readonly writer = randomUUID();
-  private readonly cache = new Map<string, StreamState<State>>();
+  private readonly cache = new Map<string, StreamState<State> & { snapshotAt?: bigint }>();
   private readonly lock = new KeyedLock();
   private readonly store: EventStore;
   private readonly evolve: (state: State, event: Event) => State;
   private readonly initialState: State;
   private readonly cacheLimit: number;
   private readonly maxRetries: number;
+  private readonly snapshots: SnapshotPolicy<State> | undefined;
   private submitted: { command: StreamCommand<State, Event>; answer: (outcome: Promise<CommandOutcome<State, Event>>) => void }[] = [];
 
-  constructor({ store, evolve, initialState, cacheLimit = 10_000, maxRetries = 5 }: CommandHandlerOptions<State, Event>) {
+  constructor({ store, evolve, initialState, cacheLimit = 10_000, maxRetries = 5, snapshots }: CommandHandlerOptions<State, Event>) {
     this.store = store;
+    this.snapshots = snapshots;
     this.evolve = evolve;
     this.initialState = initialState;
     this.cacheLimit = cacheLimit;
@@ -143,6 +164,7 @@ export class CommandHandler<State, Event extends DomainEvent> {
         for (const { streamName, indexes, next, local } of decided) {
           if (conflicted.has(streamName)) continue;
           this.remember(streamName, next);
+          this.snapshotIfDue(streamName);
           indexes.forEach((commandIndex, j) => (outcomes[commandIndex] = local[j]));
         }
         pending = pending.filter(([streamName]) => conflicted.has(streamName));
@@ -212,23 +234,46 @@ export class CommandHandler<State, Event extends DomainEvent> {
   /** The cached state caught up with what the store holds after it (after a conflict: what the winner appended). */
   private async load(streamName: string): Promise<StreamState<State>> {
     const cached = this.cache.get(streamName);
-    const from = cached ?? { state: this.initialState, revision: -1n };
+    const from = cached ?? (await this.latestSnapshot(streamName)) ?? { state: this.initialState, revision: -1n };
     const recorded = await this.store.readStream(streamName, { fromRevision: from.revision + 1n });
     if (cached && recorded.length === 0) {
       this.remember(streamName, cached);
-      return cached;
+      return { state: cached.state, revision: cached.revision };
     }
     let state = from.state;
     for (const r of recorded) state = this.evolve(state, decodeEvent<Event>(r));
-    const loaded = { state, revision: recorded.length ? recorded[recorded.length - 1].revision : from.revision };
+    const loaded = { state, revision: recorded.length ? recorded[recorded.length - 1].revision : from.revision, snapshotAt: (from as { snapshotAt?: bigint }).snapshotAt };
     this.remember(streamName, loaded);
-    return loaded;
+    this.snapshotIfDue(streamName);
+    return { state: loaded.state, revision: loaded.revision };
   }
 
-  private remember(streamName: string, entry: StreamState<State>): void {
+  private async latestSnapshot(streamName: string): Promise<(StreamState<State> & { snapshotAt: bigint }) | undefined> {
+    if (!this.snapshots) return undefined;
+    const [last] = await this.store.readStream(snapshotStream(streamName), { direction: 'backwards', maxCount: 1 });
+    const data = last?.data as { version?: string; revision?: string; state?: unknown } | undefined;
+    if (!data || data.version !== this.snapshots.version || data.revision === undefined) return undefined;
+    const revision = BigInt(data.revision);
+    return { state: this.snapshots.fromData(decodeBigInts(data.state)), revision, snapshotAt: revision };
+  }
+
+  /** Stores a snapshot of a cached stream when enough events came since the last; in the background, never failing a command. */
+  private snapshotIfDue(streamName: string): void {
+    const entry = this.cache.get(streamName);
+    if (!this.snapshots || !entry || entry.revision < 0n || entry.revision - (entry.snapshotAt ?? -1n) < BigInt(this.snapshots.every)) return;
+    entry.snapshotAt = entry.revision;
+    const { version } = this.snapshots;
+    const data = { version, revision: entry.revision.toString(), state: encodeBigInts(this.snapshots.toData(entry.state)) };
+    this.store.appendToStream(snapshotStream(streamName), [{ id: randomUUID(), type: 'Snapshot', data }], { expectedRevision: 'any' }).catch(() => {
+      entry.snapshotAt = undefined; // try again with a later event
+    });
+  }
+
+  private remember(streamName: string, entry: StreamState<State> & { snapshotAt?: bigint }): void {
     if (this.cacheLimit <= 0) return;
+    const snapshotAt = entry.snapshotAt ?? this.cache.get(streamName)?.snapshotAt;
     this.cache.delete(streamName); // re-inserted last: Map order doubles as least-recently-used order
-    this.cache.set(streamName, entry);
+    this.cache.set(streamName, { state: entry.state, revision: entry.revision, ...(snapshotAt !== undefined ? { snapshotAt } : {}) });
     if (this.cache.size > this.cacheLimit) this.cache.delete(this.cache.keys().next().value as string);
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@creditflow/kernel';
-import { CommandHandler, RevisionConflictsPersistedError, StreamCommand } from '../src/command-handler';
+import { waitFor } from '@creditflow/kernel/testing';
+import { CommandHandler, RevisionConflictsPersistedError, StreamCommand, snapshotStream } from '../src/command-handler';
 import type { EventStore } from '../src/event-store';
 
 // A tally: each entry is added once (its id makes a repeat a no-op), bigint amounts, a rule that refuses.
@@ -196,6 +197,41 @@ export function commandHandlerContract(name: string, makeStore: () => Promise<Ev
       // The broken command failed the group before its store call; the others then ran one by one.
       expect(calls).toBe(1 + 4);
       for (const [i, s] of streams.entries()) expect((await store.readStream(s)).map((r) => r.metadata.entryId)).toEqual([`e${i}`, `f${i}`]);
+    });
+
+    it('starts a cold load from the latest snapshot of its version and folds only the events after it', async () => {
+      const store = await open();
+      const stream = newStream();
+      const snapshots = (version: string) => ({
+        version, every: 3,
+        toData: (state: Tally) => state,
+        fromData: (data: unknown) => data as Tally,
+      });
+      const writer = new CommandHandler<Tally, TallyEvent>({ store, evolve, initialState, snapshots: snapshots('v1') });
+      for (let i = 0; i < 7; i++) await writer.handle(command(stream, `e${i}`, 2n ** 60n + BigInt(i)));
+      await waitFor('the snapshot at revision 5', async () => {
+        const [last] = await store.readStream(snapshotStream(stream), { direction: 'backwards', maxCount: 1 });
+        return (last?.data as { revision?: string } | undefined)?.revision === '5' ? true : undefined;
+      });
+
+      const eventsRead = (version: string) => {
+        let read = 0;
+        const counting: EventStore = Object.create(store);
+        counting.readStream = async (name, options) => {
+          const events = await store.readStream(name, options);
+          if (name === stream) read += events.length;
+          return events;
+        };
+        return { handler: new CommandHandler<Tally, TallyEvent>({ store: counting, evolve, initialState, snapshots: snapshots(version) }), read: () => read };
+      };
+      const warm = eventsRead('v1');
+      const fromSnapshot = await warm.handler.read(stream);
+      const other = eventsRead('v2'); // evolve changed: the snapshot of v1 no longer applies
+      const folded = await other.handler.read(stream);
+
+      expect(fromSnapshot).toEqual(folded);
+      expect(fromSnapshot).toMatchObject({ revision: 6n, state: { entries: ['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6'] } });
+      expect([warm.read(), other.read()]).toEqual([1, 7]);
     });
 
     it('works the same with no cache', async () => {

@@ -2,7 +2,9 @@
 // tenant's policy on `wallet-<tenant>_<account>`; batches (from consumers) are decided per account in
 // order and appended in one store transaction.
 import { CommandHandler, CommandOutcome, EventStore, StreamCommand } from '@creditflow/event-store';
-import { WalletCommand, WalletEvent, WalletPolicy, WalletState, evolve, initialState, walletDecider } from '@creditflow/wallet-domain';
+import {
+  WALLET_STATE_VERSION, WalletCommand, WalletEvent, WalletPolicy, WalletSnapshot, WalletState, evolve, initialState, walletDecider, walletFromSnapshot, walletSnapshot,
+} from '@creditflow/wallet-domain';
 import { WalletEventMetadata, walletStream } from './wallet.codec';
 
 export interface WalletCommandEnvelope {
@@ -23,7 +25,13 @@ export class WalletAccounts {
     private readonly policyOf: (tenantId: string) => WalletPolicy,
     cacheLimit = 50_000,
   ) {
-    this.handler = new CommandHandler({ store, evolve, initialState, cacheLimit });
+    this.handler = new CommandHandler({
+      store, evolve, initialState, cacheLimit,
+      // A snapshot every 10,000 events: a cold load of a long account folds at most that many. Not
+      // more often: the state keeps every usage, so a snapshot grows with the account (bounding it
+      // comes first; see bench/README.md).
+      snapshots: { version: WALLET_STATE_VERSION, every: 10_000, toData: walletSnapshot, fromData: (data) => walletFromSnapshot(data as WalletSnapshot) },
+    });
   }
 
   /** One command, committed with the others submitted in the same turn (the handler's group commit). */

@@ -7,3 +7,4 @@ export * from './wallet.requests';
 export { decide, fingerprintOf, grantFingerprint, walletDecider } from './wallet.decide';
 export { allocate, consumptionOrder } from './lots';
 export * from './usage-claim';
+export * from './wallet.snapshot';

@@ -1,0 +1,46 @@
+// The account's state as plain data, for snapshots (the command handler stores one every so many
+// events, so a cold load folds only the tail). WALLET_STATE_VERSION names the shape of the state and
+// the meaning of evolve: bump it when either changes, and snapshots of another version are ignored
+// (the state is folded from the stream again and a new snapshot is taken).
+import { Credits, PersistentMap } from '@creditflow/kernel';
+import { Lot, Usage, WalletState } from './wallet.state';
+
+export const WALLET_STATE_VERSION = 'wallet-state-1';
+
+type Entries<V> = [string, V][];
+
+export interface WalletSnapshot extends Omit<WalletState, 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins'> {
+  lots: Entries<Lot>;
+  usages: Entries<Usage>;
+  openHolds: string[];
+  restorations: string[];
+  rollovers: string[];
+  clawBacks: Entries<{ lotId: string; amount: Credits; applied: boolean }>;
+  logins: Entries<string>;
+}
+
+export function walletSnapshot(state: WalletState): WalletSnapshot {
+  return {
+    ...state,
+    lots: [...state.lots],
+    usages: [...state.usages],
+    openHolds: [...state.openHolds],
+    restorations: [...state.restorations],
+    rollovers: [...state.rollovers],
+    clawBacks: [...state.clawBacks],
+    logins: [...state.logins],
+  };
+}
+
+export function walletFromSnapshot(snapshot: WalletSnapshot): WalletState {
+  return {
+    ...snapshot,
+    lots: new Map(snapshot.lots),
+    usages: PersistentMap.from(snapshot.usages),
+    openHolds: new Set(snapshot.openHolds),
+    restorations: new Set(snapshot.restorations),
+    rollovers: new Set(snapshot.rollovers),
+    clawBacks: new Map(snapshot.clawBacks),
+    logins: PersistentMap.from(snapshot.logins),
+  };
+}
