@@ -5,7 +5,9 @@
 #
 #   bash scripts/test.sh [extra jest args, passed to every jest run]
 #
-# KAFKA_BROKERS set: the e2e tests use that broker. Unset: a fresh single-node broker is started on
+# KAFKA_BROKERS set: the e2e tests use that broker (the secured-Kafka test then needs KAFKA_SASL_SSL_BROKERS,
+# KAFKA_SASL_SSL_CA, KAFKA_SASL_SSL_USER and KAFKA_SASL_SSL_PASSWORD). Unset: a fresh single-node broker,
+# with a SASL_SSL listener on KAFKA_PORT + 2 (SCRAM, a self-signed CA), is started on
 # 127.0.0.1:${KAFKA_PORT:-9092} (scripts/kafka/kafka.sh) and stopped when this script exits; a
 # broker that kafka.sh already runs on that port is reused and left running.
 set -euo pipefail
@@ -55,11 +57,15 @@ step() {
 
 start_kafka() {
   local port=${KAFKA_PORT:-9092}
+  local secured=${KAFKA_SASL_SSL_PORT:-$((port + 2))}
   if ! "${kafka_sh[@]}" status >/dev/null; then
     started_kafka=true # set first: a start that fails half-way still gets stopped
   fi
-  KAFKA_PORT=$port "${kafka_sh[@]}" start || return
+  # With a SASL_SSL listener beside PLAINTEXT: the secured-Kafka e2e test runs the services over it.
+  KAFKA_PORT=$port KAFKA_SASL_SSL_PORT=$secured "${kafka_sh[@]}" start || return
   export KAFKA_BROKERS="127.0.0.1:$port"
+  export KAFKA_SASL_SSL_BROKERS="127.0.0.1:$secured" KAFKA_SASL_SSL_CA="$repo_root/.kafka/tls-$port/ca.pem"
+  export KAFKA_SASL_SSL_USER=${KAFKA_SASL_SSL_USER:-creditflow} KAFKA_SASL_SSL_PASSWORD=${KAFKA_SASL_SSL_PASSWORD:-creditflow-test-secret}
 }
 
 # @nx/enforce-module-boundaries reads the project graph Nx caches in .nx/workspace-data; without

@@ -10,6 +10,9 @@
 #   KAFKA_READY_TIMEOUT    seconds `start` waits for the broker to answer (default 60)
 #   KAFKA_HEAP             JVM heap options (default -Xms256m -Xmx512m)
 #   JAVA_HOME              Java to use (default: java on PATH); Java 17 runs Kafka 3.9
+#   KAFKA_SASL_SSL_PORT    also a SASL_SSL listener there (unset: none): TLS with a CA made by keytool
+#                          (.kafka/tls-<port>/ca.pem for clients), SCRAM-SHA-512/256 for the user
+#                          KAFKA_SASL_SSL_USER (creditflow) with KAFKA_SASL_SSL_PASSWORD (creditflow-test-secret)
 #
 # Everything lives under <repo>/.kafka (git-ignored): lib/ (the jars, copied once and reused),
 # data-<port>/ (wiped and formatted on every start), broker-<port>.{log,pid,properties}.
@@ -27,12 +30,19 @@ controller_port=${KAFKA_CONTROLLER_PORT:-$((port + 1))}
 ready_timeout=${KAFKA_READY_TIMEOUT:-60}
 heap=${KAFKA_HEAP:--Xms256m -Xmx512m}
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+keytool=${JAVA_HOME:+$JAVA_HOME/bin/}keytool
+# A SASL_SSL listener beside PLAINTEXT, as secured clusters run it: TLS with a self-signed CA made by
+# keytool, SCRAM-SHA-512/256 for the user below (created once the broker is up). Off unless set.
+sasl_ssl_port=${KAFKA_SASL_SSL_PORT:-}
+sasl_user=${KAFKA_SASL_SSL_USER:-creditflow}
+sasl_password=${KAFKA_SASL_SSL_PASSWORD:-creditflow-test-secret}
 
 data_dir=$kafka_home/data-$port
 pid_file=$kafka_home/broker-$port.pid
 log_file=$kafka_home/broker-$port.log
 config_file=$kafka_home/broker-$port.properties
 log4j_file=$kafka_home/log4j.properties
+tls_dir=$kafka_home/tls-$port
 
 say() { printf 'kafka: %s\n' "$*"; }
 die() { printf 'kafka: error: %s\n' "$*" >&2; exit 1; }
@@ -98,15 +108,70 @@ ensure_jars() {
 
 # --- configuration --------------------------------------------------------------------------------
 
+# A CA and a broker certificate for 127.0.0.1/localhost, signed by it (JDK keytool only), made once and
+# kept: the broker's keystore, and the CA as PEM for clients (tls-<port>/ca.pem, KAFKA_SSL_CA).
+ensure_tls() {
+  [[ -f $tls_dir/broker.p12 && -f $tls_dir/ca.pem ]] && return 0
+  command -v "$keytool" >/dev/null || die "keytool not found (a JDK is needed for the SASL_SSL listener)"
+  rm -rf "$tls_dir"
+  mkdir -p "$tls_dir"
+  local kt=("$keytool" -noprompt -storetype PKCS12 -storepass changeit -keypass changeit)
+  {
+    "${kt[@]}" -genkeypair -alias ca -dname 'CN=creditflow test CA' -keyalg RSA -keysize 2048 -validity 3650 -ext bc:c -keystore "$tls_dir/ca.p12"
+    "${kt[@]}" -exportcert -rfc -alias ca -keystore "$tls_dir/ca.p12" -file "$tls_dir/ca.pem"
+    "${kt[@]}" -genkeypair -alias broker -dname 'CN=localhost' -keyalg RSA -keysize 2048 -validity 3650 -keystore "$tls_dir/broker.p12"
+    "${kt[@]}" -certreq -alias broker -keystore "$tls_dir/broker.p12" -file "$tls_dir/broker.csr"
+    "${kt[@]}" -gencert -alias ca -keystore "$tls_dir/ca.p12" -infile "$tls_dir/broker.csr" -outfile "$tls_dir/broker.crt" -rfc -validity 3650 \
+      -ext 'SAN=IP:127.0.0.1,DNS:localhost'
+    "${kt[@]}" -importcert -alias ca -keystore "$tls_dir/broker.p12" -file "$tls_dir/ca.pem"
+    "${kt[@]}" -importcert -alias broker -keystore "$tls_dir/broker.p12" -file "$tls_dir/broker.crt"
+  } >"$tls_dir/keytool.log" 2>&1 || { cat "$tls_dir/keytool.log" >&2; die "keytool could not make the TLS material in $tls_dir"; }
+}
+
+# SCRAM credentials are written through the PLAINTEXT listener once the broker answers (KRaft keeps them in its metadata log).
+add_scram_user() {
+  local out mechanism
+  for mechanism in SCRAM-SHA-512 SCRAM-SHA-256; do # one mechanism per request
+    if ! out=$("$java" -Xmx256m -Dlog4j.configuration="file:$log4j_file" -cp "$lib_dir/*" kafka.admin.ConfigCommand \
+        --bootstrap-server "$host:$port" --alter --entity-type users --entity-name "$sasl_user" \
+        --add-config "$mechanism=[password=$sasl_password]" 2>&1); then
+      printf '%s\n' "$out" >&2
+      die "could not create the SCRAM user $sasl_user ($mechanism)"
+    fi
+  done
+}
+
+sasl_ssl_config() {
+  [[ -n $sasl_ssl_port ]] || return 0
+  cat <<EOF
+
+# The SASL_SSL listener (KAFKA_SASL_SSL_PORT): TLS with tls-$port/broker.p12, SCRAM users.
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls_dir/broker.p12
+ssl.keystore.password=changeit
+ssl.key.password=changeit
+sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+EOF
+}
+
 write_config() {
+  local listeners="PLAINTEXT://$host:$port,CONTROLLER://$host:$controller_port" advertised="PLAINTEXT://$host:$port"
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [[ -n $sasl_ssl_port ]]; then
+    listeners+=",SASL_SSL://$host:$sasl_ssl_port"
+    advertised+=",SASL_SSL://$host:$sasl_ssl_port"
+    protocols+=",SASL_SSL:SASL_SSL"
+  fi
   cat >"$config_file" <<EOF
 # Generated by scripts/kafka/kafka.sh on every start; edit the script, not this file.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$host:$controller_port
-listeners=PLAINTEXT://$host:$port,CONTROLLER://$host:$controller_port
-advertised.listeners=PLAINTEXT://$host:$port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=$listeners
+advertised.listeners=$advertised
+listener.security.protocol.map=$protocols
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$data_dir
@@ -122,6 +187,7 @@ min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 num.partitions=3
+$(sasl_ssl_config)
 EOF
 
   cat >"$log4j_file" <<'EOF'
@@ -166,13 +232,14 @@ cmd_start() {
   command -v "$java" >/dev/null || die "java not found (set JAVA_HOME or put java on PATH)"
   command -v node >/dev/null || die "node not found on PATH"
   local p
-  for p in "$port" "$controller_port"; do
+  for p in "$port" "$controller_port" ${sasl_ssl_port:+"$sasl_ssl_port"}; do
     if port_in_use "$p"; then
       die "port $host:$p is in use by another process (not a broker started by this script)"
     fi
   done
 
   ensure_jars
+  [[ -z $sasl_ssl_port ]] || ensure_tls
   write_config
 
   # A fresh broker on every start: tests want no topics, offsets or groups left from earlier runs.
@@ -202,6 +269,10 @@ cmd_start() {
     stop_pid "$pid" >/dev/null || true
     rm -f "$pid_file"
     die "broker on $host:$port did not become ready"
+  fi
+  if [[ -n $sasl_ssl_port ]]; then
+    add_scram_user
+    say "SASL_SSL on $host:$sasl_ssl_port: SCRAM-SHA-512 user $sasl_user, CA ${tls_dir#"$repo_root"/}/ca.pem"
   fi
   say "broker ready on $host:$port in $(since "$started")s (kafka_2.13 $(kafka_version), pid $pid)"
 }

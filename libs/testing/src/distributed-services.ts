@@ -3,7 +3,7 @@
 // harness of the e2e suites around them (`distributedFor`): a producer, an observer that keeps every
 // message of some topics, HTTP calls with an API key.
 import { INestApplication, Type } from '@nestjs/common';
-import { Kafka, Producer, logLevel } from 'kafkajs';
+import { Kafka, KafkaConfig, Producer, logLevel } from 'kafkajs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +104,8 @@ export interface DistributedOptions {
   manualClockAt?: number | Date;
   /** More environment for every service (e.g. CREDITFLOW_TENANTS_DIR). */
   env?: Record<string, string>;
+  /** How the test's own producer and observer reach the brokers; default KAFKA_BROKERS, plaintext. */
+  client?: Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl'>;
 }
 
 export interface Distributed {
@@ -127,7 +129,7 @@ export interface Distributed {
  * and stops them after.
  */
 export function distributedFor(options: DistributedOptions): Distributed {
-  const kafka = new Kafka({ clientId: options.name, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: options.name, brokers: kafkaBrokers(), ...options.client, logLevel: logLevel.NOTHING });
   const env = {
     KAFKA_BROKERS: kafkaBrokers().join(','),
     CREDITFLOW_API_KEYS: JSON.stringify(options.keys),
