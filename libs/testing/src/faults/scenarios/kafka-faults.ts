@@ -1,0 +1,194 @@
+// Faults of distributed mode, each under a stream of usage commands on creditflow.usage.v1 (and
+// purchases on creditflow.payments.v1), each checked against the ledger once every command has its
+// decision:
+// - kafka-wallet-kill: kill -9 of the wallet mid-stream, started again on its data;
+// - kafka-pricing-kill: kill -9 of pricing mid-stream (it forwards every usage command to the wallet);
+// - wallet-replicas: a second wallet process on the same data directory (one SQLite store shared by
+//   two processes) in the same consumer group; one of the two killed mid-stream;
+// - broker-restart: the broker stopped and started again on its data, then killed (SIGKILL) and
+//   started again on its data, with the services and the suite's producer running throughout.
+import { waitFor } from '@creditflow/kernel/testing';
+import { Context } from '../context';
+import { Distributed } from '../distributed';
+import { LedgerClient } from '../http-client';
+import { Chain, KafkaUsageFlow } from '../kafka-flow';
+import { kafkaClient } from '../kafka-observer';
+import { QUALITIES, UsageRequest, credits, priceOf } from '../prices';
+import { PlatformProcess } from '../processes';
+import { ScenarioReport } from '../report';
+import { Rng } from '../rng';
+
+const WAIT_MS = 180_000;
+
+interface Plan {
+  ample: string[];
+  tight: string | null;
+  chains: Chain[];
+  /** Purchases sent on creditflow.payments.v1 between the usage sends. */
+  kafkaPurchases: number;
+}
+
+/** Opens and funds the scenario's accounts over HTTP, and draws its chains. */
+async function prepare(prefix: string, rng: Rng, client: LedgerClient, { accounts, chains, tightChains }: { accounts: number; chains: number; tightChains: number }): Promise<Plan> {
+  const ample = Array.from({ length: accounts }, (_, i) => `${prefix}-${i}`);
+  for (const accountId of ample) {
+    await client.openAccount(accountId);
+    await client.purchase(accountId, `${prefix}-setup-${accountId}`, 'standard');
+  }
+  let tight: string | null = null;
+  if (tightChains) {
+    tight = `${prefix}-tight`;
+    await client.openAccount(tight, false);
+    await client.purchase(tight, `${prefix}-setup-tight`);
+  }
+  const all: Chain[] = [];
+  for (let i = 0; i < chains; i++) {
+    const request: UsageRequest = { usageId: `${prefix}-u${i}`, accountId: rng.pick(ample), feature: 'qwen-image', quality: rng.pick(QUALITIES), quantity: rng.int(1, 3) };
+    all.push({ request, step: rng.chance(0.7) ? 'complete' : 'fail' });
+  }
+  for (let i = 0; i < tightChains; i++) {
+    all.splice(rng.int(0, all.length), 0, { request: { usageId: `${prefix}-t${i}`, accountId: tight!, feature: 'qwen-image' }, step: 'complete' });
+  }
+  return { ample, tight, chains: all, kafkaPurchases: Math.max(2, Math.round(chains / 50)) };
+}
+
+/** Produces the plan's chains in the background, with its Kafka purchases spread between the sends. */
+function stream(prefix: string, rng: Rng, flow: KafkaUsageFlow, plan: Plan): Promise<void> {
+  let purchases = 0;
+  const sends = Math.ceil(plan.chains.length / 10);
+  const every = Math.max(1, Math.floor(sends / plan.kafkaPurchases));
+  let send = 0;
+  return flow.produce(plan.chains, {
+    perSend: 10,
+    everyMs: 150,
+    between: async () => {
+      if (++send % every === 0 && purchases < plan.kafkaPurchases) await flow.purchase(rng.pick(plan.ample), `${prefix}-kp${purchases++}`);
+    },
+  });
+}
+
+/** Compares the accounts with the ledger until they agree (the wallet applies purchases on its own time) or the time is up. */
+async function compareConverged(client: LedgerClient, accounts: string[], timeoutMs = 60_000): Promise<string[]> {
+  let last: string[] = [];
+  try {
+    await waitFor('the accounts to agree with the ledger', async () => {
+      last = await client.compareAll(accounts);
+      return last.length ? undefined : true;
+    }, timeoutMs);
+    return [];
+  } catch {
+    return last;
+  }
+}
+
+/** Everything a Kafka scenario checks at its end: every command decided, the decisions, the accounts, the drained account, the services. */
+async function finish(report: ScenarioReport, d: Distributed, flow: KafkaUsageFlow, plan: Plan, killed: Set<string>): Promise<void> {
+  report.check('decisions', await flow.awaitDecisions(WAIT_MS));
+  report.check('decisions', flow.settle());
+  const client = new LedgerClient(d.wallet, d.ledger, report);
+  const accounts = [...plan.ample, ...(plan.tight ? [plan.tight] : [])];
+  const found = await compareConverged(client, accounts);
+  report.check('accounts', found);
+  report.log(`${flow.commands} usage commands decided; ${accounts.length} accounts compared with the ledger: ${found.length} discrepancies`);
+  if (plan.tight) {
+    const book = d.ledger.book(plan.tight);
+    const fits = Number(100_000n / priceOf({}));
+    if (book.count('denied') > 0 && book.count('completed') !== fits) report.discrepancy(`account ${plan.tight}: ${book.count('completed')} usages of 1.75 charged on 100 credits, exactly ${fits} fit`);
+    report.log(`${plan.tight}: ${book.count('completed')} charged, ${book.count('denied')} denied, ${credits(book.available)} left`);
+  }
+  for (const dead of d.deadUnexpectedly(killed)) report.discrepancy(`${dead} died`);
+}
+
+function waitDecided(flow: KafkaUsageFlow, share: number): Promise<true> {
+  return waitFor(() => `${Math.round(share * 100)}% of the decisions (${flow.decided})`, () => (flow.decided >= share * flow.commands && flow.commands > 0 ? true : undefined), WAIT_MS);
+}
+
+/** kill -9 of one service mid-stream; a new process on its data directory at once. */
+async function killMidStream(ctx: Context, d: Distributed, name: string, prefix: string, victim: 'wallet' | 'pricing', tightChains: number): Promise<ScenarioReport> {
+  const report = new ScenarioReport(name, `kill -9 of the ${victim} mid-stream over Kafka`);
+  const rng = ctx.rng.fork(name);
+  const client = new LedgerClient(d.wallet, d.ledger, report);
+  const plan = await prepare(prefix, rng, client, { accounts: 6, chains: 300 * ctx.scale, tightChains });
+  const flow = new KafkaUsageFlow(d, report);
+  const killed = new Set<string>();
+  const producing = stream(prefix, rng, flow, plan);
+  for (let k = 0; k < ctx.scale; k++) {
+    const at = (0.2 + (0.5 * (k + rng.next())) / ctx.scale);
+    await waitDecided(flow, at);
+    const label = victim === 'wallet' ? liveWallet(d) : 'pricing';
+    const decided = flow.decided;
+    await d.kill9(label);
+    report.fault(`kill -9 of ${label} (pid ${d.process(label).pid}) after ${decided} decisions, ${flow.commands} commands sent`);
+    await d.startService(label, victim);
+    report.log(`${label} started again on its data (pid ${d.process(label).pid})`);
+  }
+  await producing;
+  await finish(report, d, flow, plan, killed);
+  return report;
+}
+
+function liveWallet(d: Distributed): string {
+  const label = [...d.processes.entries()].find(([, p]) => p.alive && p.spec.main.includes('apps/wallet/'))?.[0];
+  if (!label) throw new Error('no wallet process runs');
+  return label;
+}
+
+export const walletKill = (ctx: Context, d: Distributed) => killMidStream(ctx, d, 'kafka-wallet-kill', 'kw', 'wallet', 60);
+export const pricingKill = (ctx: Context, d: Distributed) => killMidStream(ctx, d, 'kafka-pricing-kill', 'kp', 'pricing', 70);
+
+/** Two wallet processes on one data directory in one consumer group; one killed mid-stream, the other carries on. */
+export async function walletReplicas(ctx: Context, d: Distributed): Promise<ScenarioReport> {
+  const report = new ScenarioReport('wallet-replicas', 'two wallet replicas in one consumer group, one killed');
+  const rng = ctx.rng.fork('wallet-replicas');
+  const first = liveWallet(d);
+  const second = first === 'wallet' ? 'wallet-2' : 'wallet';
+  const replica = await d.startService(second, 'wallet');
+  report.log(`${second} started (pid ${replica.pid}) on the data directory of ${first}, in its consumer group`);
+  const admin = kafkaClient(d.broker.brokers, `${d.groupPrefix}-admin`).admin();
+  await admin.connect();
+  try {
+    await waitFor('both wallets in the consumer group', async () => {
+      const { groups } = await admin.describeGroups([`${d.groupPrefix}-wallet`]);
+      return groups[0]?.state === 'Stable' && groups[0].members.length === 2 ? true : undefined;
+    }, 60_000);
+  } finally {
+    await admin.disconnect();
+  }
+  const client = new LedgerClient(d.wallet, d.ledger, report);
+  const plan = await prepare('kr', rng, client, { accounts: 6, chains: 300 * ctx.scale, tightChains: 70 });
+  const flow = new KafkaUsageFlow(d, report);
+  const producing = stream('kr', rng, flow, plan);
+  await waitDecided(flow, 0.2 + 0.4 * rng.next());
+  // Kill the one the group had first; the survivor takes its partitions, and the store publisher if it held it.
+  const decided = flow.decided;
+  const victim: PlatformProcess = await d.kill9(first);
+  report.fault(`kill -9 of ${first} (pid ${victim.pid}) after ${decided} decisions; ${second} carries on alone`);
+  await producing;
+  await finish(report, d, flow, plan, new Set([first]));
+  d.processes.delete(first);
+  return report;
+}
+
+/** The broker stopped and started on its data, then killed and started on its data, under the stream. */
+export async function brokerRestart(ctx: Context, d: Distributed): Promise<ScenarioReport> {
+  const report = new ScenarioReport('broker-restart', 'the broker stopped and restarted on its data, then killed (-9) and restarted on it');
+  const rng = ctx.rng.fork('broker-restart');
+  const client = new LedgerClient(d.wallet, d.ledger, report);
+  const plan = await prepare('kb', rng, client, { accounts: 6, chains: 300 * ctx.scale, tightChains: 70 });
+  const flow = new KafkaUsageFlow(d, report);
+  const producing = stream('kb', rng, flow, plan);
+
+  await waitDecided(flow, 0.15 + 0.15 * rng.next());
+  report.fault(`broker stopped (controlled shutdown) and started on its data after ${flow.decided} decisions`);
+  await d.broker.restart();
+  await d.observer.reconnect();
+  await waitDecided(flow, 0.5 + 0.15 * rng.next());
+  report.fault(`broker killed (SIGKILL) after ${flow.decided} decisions`);
+  await d.broker.kill();
+  await d.broker.startOnKeptData();
+  await d.observer.reconnect();
+  report.log('broker back on its data; the services reconnect on their own');
+  await producing;
+  await finish(report, d, flow, plan, new Set());
+  return report;
+}
