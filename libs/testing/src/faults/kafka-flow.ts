@@ -9,6 +9,7 @@ import { PAYMENT_TYPES, TOPICS, USAGE_COMMAND_TYPES, USAGE_DECISION_TYPES, messa
 import { sleep } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
 import { Distributed } from './distributed';
+import { Gate } from './gate';
 import { Outgoing, Seen } from './kafka-observer';
 import { CURRENCY, PACKAGES, PackageId, TENANT, UsageRequest } from './prices';
 import { ScenarioReport } from './report';
@@ -57,7 +58,12 @@ export function usageCommand(action: Action, request: UsageRequest, id = randomU
 export class KafkaUsageFlow {
   private readonly decisions = new Map<string, any[]>();
   readonly chains: Chain[] = [];
-  private readonly sent = new Set<string>();
+  /** How many chains (from the first) settle() has put into the ledger. */
+  private settled = 0;
+  /** Sends of usage commands the broker acknowledged so far. */
+  sends = 0;
+  /** Whether produce() has sent every chain it was given. */
+  produced = false;
 
   constructor(private readonly d: Distributed, private readonly report: ScenarioReport) {
     d.observer.onMessage((m) => this.observe(m));
@@ -86,17 +92,19 @@ export class KafkaUsageFlow {
    * (an upstream service's steady stream, so faults land while it is still sending); a send the
    * broker did not acknowledge is sent again until it is (or `RESEND_FOR_MS` pass).
    */
-  async produce(chains: Chain[], { perSend = 10, everyMs = 0, between }: { perSend?: number; everyMs?: number; between?: () => Promise<void> } = {}): Promise<void> {
+  async produce(chains: Chain[], { perSend = 10, everyMs = 0, between, gate }: { perSend?: number; everyMs?: number; between?: () => Promise<void>; gate?: Gate } = {}): Promise<void> {
     for (let i = 0; i < chains.length; i += perSend) {
+      await gate?.pass();
       const started = Date.now();
       const part = chains.slice(i, i + perSend);
       this.chains.push(...part);
-      for (const c of part) this.sent.add(c.request.usageId);
       this.report.sent += part.length * 2;
       await this.sendUntilAcked(TOPICS.usage, () => part.flatMap((c) => [usageCommand('authorize', c.request), usageCommand(c.step, c.request)]));
+      this.sends++;
       await between?.();
       await sleep(everyMs - (Date.now() - started)); // pacing, not waiting for anything
     }
+    this.produced = true;
   }
 
   /** A purchase from the payment side on creditflow.payments.v1: acknowledged when the broker has it; the wallet must then apply it. */
@@ -140,10 +148,11 @@ export class KafkaUsageFlow {
     }
   }
 
-  /** Puts every chain's decisions into the ledger, in order; answers the discrepancies. */
+  /** Puts the decisions of every chain not settled yet into the ledger, in order; answers the discrepancies. */
   settle(): string[] {
     const found: string[] = [];
-    for (const { request, step } of this.chains) {
+    for (const { request, step } of this.chains.slice(this.settled)) {
+      this.settled++;
       const decisionsOf = (action: Action) => {
         const all = this.decisions.get(`${request.usageId}|${action}`) ?? [];
         const variants = new Set(all.map((d) => canonical(d.data)));

@@ -8,6 +8,7 @@
 import { waitFor } from '@creditflow/kernel/testing';
 import { join } from 'node:path';
 import { API_KEYS_JSON, Context } from '../context';
+import { Gate } from '../gate';
 import { dropIdleSockets } from '../http';
 import { HttpTarget, LedgerClient } from '../http-client';
 import { Ledger } from '../ledger';
@@ -50,8 +51,8 @@ export async function embeddedKill(ctx: Context, embedded: EmbeddedDeployment): 
   const report = new ScenarioReport('embedded-kill', 'kill -9 of the embedded platform under concurrent HTTP load');
   const rng = ctx.rng.fork('embedded-kill');
   const client = new LedgerClient(embedded.target, embedded.ledger, report);
-  const chains = 500 * ctx.scale;
-  const kills = 3 * ctx.scale;
+  const chains = 800 * ctx.scale;
+  const kills = 5 * ctx.scale;
 
   const ample = Array.from({ length: AMPLE_ACCOUNTS }, (_, i) => `ek-${i}`);
   for (const accountId of ample) {
@@ -68,8 +69,7 @@ export async function embeddedKill(ctx: Context, embedded: EmbeddedDeployment): 
   let inFlight = 0;
   let tightAttempts = 0;
   let ids = 0;
-  let gate: Promise<void> | null = null;
-  let openGate: () => void = () => undefined;
+  const gate = new Gate();
 
   const chain = async (n: number) => {
     const r = rng.next();
@@ -92,7 +92,7 @@ export async function embeddedKill(ctx: Context, embedded: EmbeddedDeployment): 
 
   const worker = async () => {
     while (next < chains) {
-      while (gate) await gate;
+      await gate.pass();
       if (next >= chains) return;
       const n = next++;
       inFlight++;
@@ -127,13 +127,10 @@ export async function embeddedKill(ctx: Context, embedded: EmbeddedDeployment): 
     embedded.target.up(embedded.process.url);
     report.log(`restarted on the same data directory (pid ${embedded.process.pid}); re-sending what lost its answer`);
     // Let the chains in flight finish (their lost commands re-sent), then compare everything.
-    gate = new Promise((open) => (openGate = open));
-    await waitFor('the chains in flight to finish', () => (inFlight === 0 ? true : undefined), 300_000);
-    await compare(`kill ${i + 1}`);
-    const g = gate;
-    gate = null;
-    openGate();
-    await g;
+    await gate.closedWhile(async () => {
+      await waitFor('the chains in flight to finish', () => (inFlight === 0 ? true : undefined), 300_000);
+      await compare(`kill ${i + 1}`);
+    });
   }
   await Promise.all(workers);
 

@@ -1,8 +1,7 @@
 // HTTP fuzzing of every operation in the embedded platform's /openapi.json (fuzz-inputs.ts), on the
 // platform and accounts the kill scenario left: no input may get a 5xx or bring the process down,
 // the key checks answer as the contract says (401, 403, 404 for another tenant), and nothing may
-// change: the event store and the bus hold as many rows after as before, and every account agrees
-// with the ledger.
+// change: the event store holds as many events after as before, and every account agrees with the ledger.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { Context, KEYS } from '../context';
@@ -18,19 +17,21 @@ const CONCURRENCY = 8;
 interface StoreCounts {
   events: number;
   lastPosition: number;
-  busMessages: number;
 }
 
+/**
+ * What the event store holds, read from its file: every change of state is an event there (HTTP
+ * handlers never publish on the bus themselves; messages leave from the store), so no new event
+ * means nothing changed. (The bus is no measure: after a kill the store publishers catch up on
+ * their own time, which may be during the fuzzing.)
+ */
 function storeCounts(dataDir: string): StoreCounts {
   const events = new Database(join(dataDir, 'events.sqlite'), { readonly: true, fileMustExist: true });
-  const bus = new Database(join(dataDir, 'bus.sqlite'), { readonly: true, fileMustExist: true });
   try {
     const e = events.prepare('SELECT count(*) AS n, coalesce(max(position), 0) AS p FROM events').get() as { n: number; p: number };
-    const b = bus.prepare('SELECT count(*) AS n FROM bus_messages').get() as { n: number };
-    return { events: e.n, lastPosition: e.p, busMessages: b.n };
+    return { events: e.n, lastPosition: e.p };
   } finally {
     events.close();
-    bus.close();
   }
 }
 
@@ -116,11 +117,10 @@ export async function httpFuzz(ctx: Context, embedded: EmbeddedDeployment): Prom
   if (after.events !== before.events) {
     report.discrepancy(`the event store went from ${before.events} to ${after.events} events: ${appendedSince(embedded.dataDir, before.lastPosition).join(' | ')}`);
   }
-  if (after.busMessages !== before.busMessages) report.discrepancy(`the bus went from ${before.busMessages} to ${after.busMessages} messages`);
   report.check('after fuzzing', await client.compareAll());
   report.log(`answers by status: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}: ${n}`).join(', ')}`);
   if (unsendable) report.note(`${unsendable} inputs node:http would not send (skipped)`);
   if (dropped) report.note(`${dropped} oversized bodies refused with the connection closed before they were read`);
-  report.log(`store before and after: ${before.events} events, ${before.busMessages} bus messages`);
+  report.log(`event store before and after: ${before.events} and ${after.events} events`);
   return report;
 }

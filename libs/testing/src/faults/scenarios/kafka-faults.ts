@@ -10,6 +10,7 @@
 import { waitFor } from '@creditflow/kernel/testing';
 import { Context } from '../context';
 import { Distributed } from '../distributed';
+import { Gate } from '../gate';
 import { LedgerClient } from '../http-client';
 import { Chain, KafkaUsageFlow } from '../kafka-flow';
 import { kafkaClient } from '../kafka-observer';
@@ -53,7 +54,7 @@ async function prepare(prefix: string, rng: Rng, client: LedgerClient, { account
 }
 
 /** Produces the plan's chains in the background, with its Kafka purchases spread between the sends. */
-function stream(prefix: string, rng: Rng, flow: KafkaUsageFlow, plan: Plan): Promise<void> {
+function stream(prefix: string, rng: Rng, flow: KafkaUsageFlow, plan: Plan, gate: Gate): Promise<void> {
   let purchases = 0;
   const sends = Math.ceil(plan.chains.length / 10);
   const every = Math.max(1, Math.floor(sends / plan.kafkaPurchases));
@@ -61,6 +62,7 @@ function stream(prefix: string, rng: Rng, flow: KafkaUsageFlow, plan: Plan): Pro
   return flow.produce(plan.chains, {
     perSend: 10,
     everyMs: 150,
+    gate,
     between: async () => {
       if (++send % every === 0 && purchases < plan.kafkaPurchases) await flow.purchase(rng.pick(plan.ample), `${prefix}-kp${purchases++}`);
     },
@@ -81,15 +83,22 @@ async function compareConverged(client: LedgerClient, accounts: string[], timeou
   }
 }
 
-/** Everything a Kafka scenario checks at its end: every command decided, the decisions, the accounts, the drained account, the services. */
-async function finish(report: ScenarioReport, d: Distributed, flow: KafkaUsageFlow, plan: Plan, killed: Set<string>): Promise<void> {
-  report.check('decisions', await flow.awaitDecisions(WAIT_MS));
-  report.check('decisions', flow.settle());
-  const client = new LedgerClient(d.wallet, d.ledger, report);
+/**
+ * After a fault: with the stream paused (the gate closed), every command sent so far must get its
+ * decision, the decisions go into the ledger, and the accounts must agree with it.
+ */
+async function checkpoint(report: ScenarioReport, d: Distributed, flow: KafkaUsageFlow, plan: Plan, when: string): Promise<void> {
+  report.check(`decisions ${when}`, await flow.awaitDecisions(WAIT_MS));
+  report.check(`decisions ${when}`, flow.settle());
   const accounts = [...plan.ample, ...(plan.tight ? [plan.tight] : [])];
-  const found = await compareConverged(client, accounts);
-  report.check('accounts', found);
-  report.log(`${flow.commands} usage commands decided; ${accounts.length} accounts compared with the ledger: ${found.length} discrepancies`);
+  const found = await compareConverged(new LedgerClient(d.wallet, d.ledger, report), accounts);
+  report.check(`accounts ${when}`, found);
+  report.log(`${flow.decided} of ${flow.commands} commands sent decided; ${accounts.length} accounts compared with the ledger ${when}: ${found.length} discrepancies`);
+}
+
+/** The end of a Kafka scenario: the last checkpoint, the drained account, the services. */
+async function finish(report: ScenarioReport, d: Distributed, flow: KafkaUsageFlow, plan: Plan, killed: Set<string>): Promise<void> {
+  await checkpoint(report, d, flow, plan, 'at the end');
   if (plan.tight) {
     const book = d.ledger.book(plan.tight);
     const fits = Number(100_000n / priceOf({}));
@@ -99,31 +108,50 @@ async function finish(report: ScenarioReport, d: Distributed, flow: KafkaUsageFl
   for (const dead of d.deadUnexpectedly(killed)) report.discrepancy(`${dead} died`);
 }
 
-function waitDecided(flow: KafkaUsageFlow, share: number): Promise<true> {
-  return waitFor(() => `${Math.round(share * 100)}% of the decisions (${flow.decided})`, () => (flow.decided >= share * flow.commands && flow.commands > 0 ? true : undefined), WAIT_MS);
+/** Lets the stream go on for a few sends while a service is down, then returns (the caller pauses it while the service restarts). */
+function sendsWhileDown(flow: KafkaUsageFlow, sends = 3): Promise<true> {
+  const until = flow.sends + sends;
+  return waitFor('sends while the service is down', () => (flow.sends >= until || flow.produced ? true : undefined), WAIT_MS);
 }
 
-/** kill -9 of one service mid-stream; a new process on its data directory at once. */
+/**
+ * Mid-stream: until `share` of the plan's commands have been sent and the platform has decided some
+ * since `decidedBefore` (the last checkpoint), so a fault lands while commands still arrive and are decided.
+ */
+function midStream(flow: KafkaUsageFlow, plan: Plan, share: number, decidedBefore: number): Promise<true> {
+  const sent = Math.ceil(share * plan.chains.length * 2);
+  return waitFor(
+    () => `${sent} commands sent and decisions flowing (${flow.commands} sent, ${flow.decided} decided)`,
+    () => (flow.commands >= sent && flow.decided >= decidedBefore + 20 ? true : undefined),
+    WAIT_MS,
+  );
+}
+
+/** kill -9 of one service mid-stream, `kills` times; a new process on its data directory at once. */
 async function killMidStream(ctx: Context, d: Distributed, name: string, prefix: string, victim: 'wallet' | 'pricing', tightChains: number): Promise<ScenarioReport> {
   const report = new ScenarioReport(name, `kill -9 of the ${victim} mid-stream over Kafka`);
   const rng = ctx.rng.fork(name);
   const client = new LedgerClient(d.wallet, d.ledger, report);
   const plan = await prepare(prefix, rng, client, { accounts: 6, chains: 300 * ctx.scale, tightChains });
   const flow = new KafkaUsageFlow(d, report);
-  const killed = new Set<string>();
-  const producing = stream(prefix, rng, flow, plan);
-  for (let k = 0; k < ctx.scale; k++) {
-    const at = (0.2 + (0.5 * (k + rng.next())) / ctx.scale);
-    await waitDecided(flow, at);
+  const gate = new Gate();
+  const producing = stream(prefix, rng, flow, plan, gate);
+  const kills = 2 * ctx.scale;
+  for (let k = 0; k < kills; k++) {
+    await midStream(flow, plan, (k + 0.3 + 0.5 * rng.next()) / (kills + 0.5), flow.decided);
     const label = victim === 'wallet' ? liveWallet(d) : 'pricing';
     const decided = flow.decided;
-    await d.kill9(label);
-    report.fault(`kill -9 of ${label} (pid ${d.process(label).pid}) after ${decided} decisions, ${flow.commands} commands sent`);
-    await d.startService(label, victim);
-    report.log(`${label} started again on its data (pid ${d.process(label).pid})`);
+    const killed = await d.kill9(label);
+    report.fault(`kill -9 of ${label} (pid ${killed.pid}) after ${decided} decisions, ${flow.commands} commands sent`);
+    await sendsWhileDown(flow);
+    await gate.closedWhile(async () => {
+      const started = await d.startService(label, victim);
+      report.log(`${label} started again on its data (pid ${started.pid}); ${flow.commands} commands sent`);
+      await checkpoint(report, d, flow, plan, `after kill ${k + 1}`);
+    });
   }
   await producing;
-  await finish(report, d, flow, plan, killed);
+  await finish(report, d, flow, plan, new Set());
   return report;
 }
 
@@ -157,12 +185,15 @@ export async function walletReplicas(ctx: Context, d: Distributed): Promise<Scen
   const client = new LedgerClient(d.wallet, d.ledger, report);
   const plan = await prepare('kr', rng, client, { accounts: 6, chains: 300 * ctx.scale, tightChains: 70 });
   const flow = new KafkaUsageFlow(d, report);
-  const producing = stream('kr', rng, flow, plan);
-  await waitDecided(flow, 0.2 + 0.4 * rng.next());
+  const gate = new Gate();
+  const producing = stream('kr', rng, flow, plan, gate);
+  await midStream(flow, plan, 0.2 + 0.4 * rng.next(), 0);
   // Kill the one the group had first; the survivor takes its partitions, and the store publisher if it held it.
   const decided = flow.decided;
   const victim: PlatformProcess = await d.kill9(first);
   report.fault(`kill -9 of ${first} (pid ${victim.pid}) after ${decided} decisions; ${second} carries on alone`);
+  await sendsWhileDown(flow);
+  await gate.closedWhile(() => checkpoint(report, d, flow, plan, `after the kill`));
   await producing;
   await finish(report, d, flow, plan, new Set([first]));
   d.processes.delete(first);
@@ -176,18 +207,22 @@ export async function brokerRestart(ctx: Context, d: Distributed): Promise<Scena
   const client = new LedgerClient(d.wallet, d.ledger, report);
   const plan = await prepare('kb', rng, client, { accounts: 6, chains: 300 * ctx.scale, tightChains: 70 });
   const flow = new KafkaUsageFlow(d, report);
-  const producing = stream('kb', rng, flow, plan);
+  const gate = new Gate();
+  const producing = stream('kb', rng, flow, plan, gate);
 
-  await waitDecided(flow, 0.15 + 0.15 * rng.next());
-  report.fault(`broker stopped (controlled shutdown) and started on its data after ${flow.decided} decisions`);
-  await d.broker.restart();
-  await d.observer.reconnect();
-  await waitDecided(flow, 0.5 + 0.15 * rng.next());
-  report.fault(`broker killed (SIGKILL) after ${flow.decided} decisions`);
+  // Each time the suite's producer keeps sending (its sends fail while the broker is down and are
+  // sent again), and the stream pauses for the checkpoint a few sends after the broker is back.
+  await midStream(flow, plan, 0.1 + 0.2 * rng.next(), 0);
+  report.fault(`broker stopped (controlled shutdown) and started on its data after ${flow.decided} decisions, ${flow.commands} commands sent`);
+  await Promise.all([d.broker.restart().then(() => d.observer.reconnect()), sendsWhileDown(flow)]);
+  await gate.closedWhile(() => checkpoint(report, d, flow, plan, 'after the restart'));
+
+  await midStream(flow, plan, 0.5 + 0.3 * rng.next(), flow.decided);
+  report.fault(`broker killed (SIGKILL) after ${flow.decided} decisions, ${flow.commands} commands sent`);
   await d.broker.kill();
-  await d.broker.startOnKeptData();
-  await d.observer.reconnect();
+  await Promise.all([d.broker.startOnKeptData().then(() => d.observer.reconnect()), sendsWhileDown(flow)]);
   report.log('broker back on its data; the services reconnect on their own');
+  await gate.closedWhile(() => checkpoint(report, d, flow, plan, 'after the kill'));
   await producing;
   await finish(report, d, flow, plan, new Set());
   return report;
