@@ -1,6 +1,6 @@
 // The suite's own Kafka broker, through scripts/kafka/kafka.sh on a port of its own (default 9292),
 // so a broker another suite or a developer runs on 9092 is never touched.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './processes';
 
@@ -25,11 +25,21 @@ export class Broker {
   startOnKeptData = () => this.run('start', ['--keep-data']);
   stop = () => this.run('stop');
 
+  /** For an exit handler (Ctrl-C, a deadline): stops the broker, synchronously. */
+  stopNow(): void {
+    spawnSync('bash', [join(REPO_ROOT, 'scripts/kafka/kafka.sh'), 'stop'], { cwd: REPO_ROOT, env: this.env(), stdio: 'ignore' });
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    // Generous: a loaded CI machine took 29 s to bring a broker back on its data.
+    return { ...process.env, KAFKA_PORT: String(this.port), KAFKA_CONTROLLER_PORT: String(this.port + 1), KAFKA_READY_TIMEOUT: process.env.KAFKA_READY_TIMEOUT ?? '180' };
+  }
+
   private run(command: string, args: string[] = [], quiet = false): Promise<number> {
     return new Promise((done, fail) => {
       const child = spawn('bash', [join(REPO_ROOT, 'scripts/kafka/kafka.sh'), command, ...args], {
         cwd: REPO_ROOT,
-        env: { ...process.env, KAFKA_PORT: String(this.port), KAFKA_CONTROLLER_PORT: String(this.port + 1) },
+        env: this.env(),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';

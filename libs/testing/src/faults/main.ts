@@ -7,17 +7,18 @@
 //   --scale N       multiplies load, kills and inputs (default 1: about 6 minutes on 2 cores)
 //   --seed N        the seed of every random choice (default: random, printed)
 //   --only a,b      only these scenarios (names as in the table)
-//   --keep          keep the temporary directory (data, logs) instead of removing it
+//   --keep          keep the temporary directory (data, logs) instead of removing it (kept anyway on failure)
 //   --kafka-port P  the suite's own broker (default 9292; P+1 is its controller port)
+//   --deadline M    give up after M minutes (default 25), stopping everything it started
 //
 // Exit status: 0 when every scenario ran to its end without a discrepancy, 1 otherwise.
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from './broker';
 import { Context } from './context';
-import { killAllProcesses } from './processes';
+import { killAllProcesses, tail } from './processes';
 import { ScenarioReport, say, summaryTable } from './report';
 import { Rng } from './rng';
 import { embeddedKill, startEmbedded } from './scenarios/embedded-kill';
@@ -27,6 +28,7 @@ import { Distributed } from './distributed';
 import { poison } from './scenarios/poison';
 
 interface Options {
+  deadlineMinutes: number;
   scale: number;
   seed: number;
   only: string[] | null;
@@ -35,7 +37,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { scale: 1, seed: Math.floor(Math.random() * 2 ** 31), only: null, keep: false, kafkaPort: 9292 };
+  const options: Options = { deadlineMinutes: 25, scale: 1, seed: Math.floor(Math.random() * 2 ** 31), only: null, keep: false, kafkaPort: 9292 };
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       const v = argv[++i];
@@ -52,6 +54,7 @@ function parseArgs(argv: string[]): Options {
       case '--only': options.only = value().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--keep': options.keep = true; break;
       case '--kafka-port': options.kafkaPort = integer('--kafka-port', value(), 1); break;
+      case '--deadline': options.deadlineMinutes = integer('--deadline', value(), 1); break;
       default: throw new Error(`unknown option ${argv[i]} (see the head of libs/testing/src/faults/main.ts)`);
     }
   }
@@ -60,10 +63,24 @@ function parseArgs(argv: string[]): Options {
 
 type Scenario = { name: string; run: () => Promise<ScenarioReport> };
 
+/** Stops what the suite started when it ends some other way than its own finally blocks (a signal, the deadline). */
+let brokerToStop: Broker | null = null;
+function emergencyStop(): void {
+  killAllProcesses();
+  brokerToStop?.stopNow();
+  brokerToStop = null;
+}
+
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const tmp = mkdtempSync(join(tmpdir(), 'creditflow-faults-'));
   const ctx: Context = { rng: new Rng(options.seed), scale: options.scale, tmp };
+  const deadline = setTimeout(() => {
+    say('suite', `DEADLINE: still running after ${options.deadlineMinutes} minutes; stopping everything (data and logs kept in ${tmp})`);
+    emergencyStop();
+    process.exit(1);
+  }, options.deadlineMinutes * 60_000);
+  deadline.unref();
   const wanted = (name: string) => !options.only || options.only.includes(name);
   say('suite', `seed ${options.seed}, scale ${options.scale}, ${cpus().length} cores on ${hostname()}, data and logs in ${tmp}`);
 
@@ -97,6 +114,7 @@ async function main(): Promise<number> {
     const kafkaScenarios: Scenario[] = [];
     if (['kafka-wallet-kill', 'kafka-pricing-kill', 'wallet-replicas', 'broker-restart', 'poison'].some(wanted)) {
       const broker = new Broker(options.kafkaPort, (line) => say('broker', line));
+      brokerToStop = broker;
       await broker.startFresh();
       let d: Distributed | null = null;
       try {
@@ -114,6 +132,7 @@ async function main(): Promise<number> {
       } finally {
         await d?.stop();
         await broker.stop();
+        brokerToStop = null;
       }
     }
   } finally {
@@ -136,24 +155,28 @@ async function main(): Promise<number> {
       `${total((r) => r.acked)} acknowledged, ${total((r) => r.resent)} re-sent, ${total((r) => r.discrepancies.length)} discrepancies, ${total((r) => r.knownBugs.size)} known bugs reproduced ` +
       `(seed ${options.seed}, scale ${options.scale})\n`,
   );
-  if (options.keep) say('suite', `kept ${tmp}`);
+  if (failed) {
+    // The processes' own words, for a CI log that is all one has.
+    for (const file of readdirSync(tmp).filter((f) => f.endsWith('.log'))) process.stdout.write(`\n--- last lines of ${file} ---\n${tail(join(tmp, file), 40)}\n`);
+  }
+  if (options.keep || failed) say('suite', `kept ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
   return failed ? 1 : 0;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    killAllProcesses();
+    emergencyStop();
     process.exit(130);
   });
 }
-process.on('exit', killAllProcesses);
+process.on('exit', emergencyStop);
 
 main().then(
   (code) => process.exit(code),
   (error) => {
     console.error(error);
-    killAllProcesses();
+    emergencyStop();
     process.exit(1);
   },
 );

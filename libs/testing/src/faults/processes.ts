@@ -102,6 +102,16 @@ export class PlatformProcess {
     await this.exited;
   }
 
+  /** SIGSTOP: the process freezes (a long GC pause, a VM stalled), holding its connections, leases and group membership until they time out. */
+  pause(): void {
+    signalGroup(this.child, 'SIGSTOP');
+  }
+
+  /** SIGCONT: it carries on where it froze, with whatever it believed then. */
+  resume(): void {
+    signalGroup(this.child, 'SIGCONT');
+  }
+
   /** A clean stop (SIGTERM, Nest's shutdown hooks); SIGKILL after 20 s. */
   async stop(): Promise<void> {
     if (!this.alive) return;

@@ -122,7 +122,8 @@ function midStream(flow: KafkaUsageFlow, plan: Plan, share: number, decidedBefor
   const sent = Math.ceil(share * plan.chains.length * 2);
   return waitFor(
     () => `${sent} commands sent and decisions flowing (${flow.commands} sent, ${flow.decided} decided)`,
-    () => (flow.commands >= sent && flow.decided >= decidedBefore + 20 ? true : undefined),
+    // (A stream already over cannot get any further: then the fault comes after it, and the log says so.)
+    () => ((flow.commands >= sent && flow.decided >= decidedBefore + 20) || (flow.produced && flow.decided === flow.commands) ? true : undefined),
     WAIT_MS,
   );
 }
@@ -164,9 +165,14 @@ function liveWallet(d: Distributed): string {
 export const walletKill = (ctx: Context, d: Distributed) => killMidStream(ctx, d, 'kafka-wallet-kill', 'kw', 'wallet', 60);
 export const pricingKill = (ctx: Context, d: Distributed) => killMidStream(ctx, d, 'kafka-pricing-kill', 'kp', 'pricing', 70);
 
-/** Two wallet processes on one data directory in one consumer group; one killed mid-stream, the other carries on. */
+/**
+ * Two wallet processes on one data directory in one consumer group. Mid-stream the second is frozen
+ * (SIGSTOP) until the group has gone on without it and the first has decided commands alone, then
+ * thawed (SIGCONT): a zombie with a stale batch, stale partitions and perhaps the publisher lease.
+ * Later the first is killed (-9) and the second carries on alone.
+ */
 export async function walletReplicas(ctx: Context, d: Distributed): Promise<ScenarioReport> {
-  const report = new ScenarioReport('wallet-replicas', 'two wallet replicas in one consumer group, one killed');
+  const report = new ScenarioReport('wallet-replicas', 'two wallet replicas in one consumer group: one frozen and thawed, one killed');
   const rng = ctx.rng.fork('wallet-replicas');
   const first = liveWallet(d);
   const second = first === 'wallet' ? 'wallet-2' : 'wallet';
@@ -174,29 +180,46 @@ export async function walletReplicas(ctx: Context, d: Distributed): Promise<Scen
   report.log(`${second} started (pid ${replica.pid}) on the data directory of ${first}, in its consumer group`);
   const admin = kafkaClient(d.broker.brokers, `${d.groupPrefix}-admin`).admin();
   await admin.connect();
+  const members = async () => {
+    const { groups } = await admin.describeGroups([`${d.groupPrefix}-wallet`]);
+    return groups[0]?.state === 'Stable' ? groups[0].members.length : -1;
+  };
   try {
-    await waitFor('both wallets in the consumer group', async () => {
-      const { groups } = await admin.describeGroups([`${d.groupPrefix}-wallet`]);
-      return groups[0]?.state === 'Stable' && groups[0].members.length === 2 ? true : undefined;
-    }, 60_000);
+    await waitFor('both wallets in the consumer group', async () => ((await members()) === 2 ? true : undefined), 60_000);
+    const client = new LedgerClient(d.wallet, d.ledger, report);
+    const plan = await prepare('kr', rng, client, { accounts: 6, chains: 300 * ctx.scale, tightChains: 70 });
+    const flow = new KafkaUsageFlow(d, report);
+    const gate = new Gate();
+    const producing = stream('kr', rng, flow, plan, gate);
+
+    await midStream(flow, plan, 0.1 + 0.15 * rng.next(), 0);
+    d.wallet.up(d.process(first).url); // HTTP to the one that keeps running
+    const frozen = d.process(second);
+    frozen.pause();
+    report.fault(`SIGSTOP of ${second} (pid ${frozen.pid}) after ${flow.decided} decisions, ${flow.commands} commands sent`);
+    await sendsWhileDown(flow);
+    await gate.closedWhile(async () => {
+      // Thawed only once the group has gone on without it and the first has decided everything sent, its partitions too.
+      await waitFor(`the group to go on without ${second}, and ${first} to decide everything sent`, async () =>
+        (await members()) === 1 && flow.decided === flow.commands ? true : undefined, WAIT_MS);
+      frozen.resume();
+      report.log(`SIGCONT of ${second} after ${flow.decided} decisions, ${first} having decided alone: it wakes up out of the group`);
+      await checkpoint(report, d, flow, plan, 'after the freeze');
+    });
+
+    await midStream(flow, plan, 0.5 + 0.25 * rng.next(), flow.decided);
+    // Kill the first; the survivor takes its partitions, and the store publisher if it held it.
+    const decided = flow.decided;
+    const victim: PlatformProcess = await d.kill9(first);
+    report.fault(`kill -9 of ${first} (pid ${victim.pid}) after ${decided} decisions; ${second} carries on alone`);
+    await sendsWhileDown(flow);
+    await gate.closedWhile(() => checkpoint(report, d, flow, plan, 'after the kill'));
+    await producing;
+    await finish(report, d, flow, plan, new Set([first]));
+    d.processes.delete(first);
   } finally {
     await admin.disconnect();
   }
-  const client = new LedgerClient(d.wallet, d.ledger, report);
-  const plan = await prepare('kr', rng, client, { accounts: 6, chains: 300 * ctx.scale, tightChains: 70 });
-  const flow = new KafkaUsageFlow(d, report);
-  const gate = new Gate();
-  const producing = stream('kr', rng, flow, plan, gate);
-  await midStream(flow, plan, 0.2 + 0.4 * rng.next(), 0);
-  // Kill the one the group had first; the survivor takes its partitions, and the store publisher if it held it.
-  const decided = flow.decided;
-  const victim: PlatformProcess = await d.kill9(first);
-  report.fault(`kill -9 of ${first} (pid ${victim.pid}) after ${decided} decisions; ${second} carries on alone`);
-  await sendsWhileDown(flow);
-  await gate.closedWhile(() => checkpoint(report, d, flow, plan, `after the kill`));
-  await producing;
-  await finish(report, d, flow, plan, new Set([first]));
-  d.processes.delete(first);
   return report;
 }
 
