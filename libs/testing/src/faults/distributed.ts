@@ -4,6 +4,7 @@
 // dead-letter topics, and a producer.
 import { ALL_TOPICS, TOPICS } from '@creditflow/contracts';
 import { join } from 'node:path';
+import type { ServiceName } from '@creditflow/shell';
 import { Broker } from './broker';
 import { API_KEYS_JSON, Context } from './context';
 import { HttpTarget } from './http-client';
@@ -11,7 +12,6 @@ import { KafkaObserver, SuiteProducer, kafkaClient } from './kafka-observer';
 import { Ledger } from './ledger';
 import { PlatformProcess, ProcessSpec, freePort } from './processes';
 
-export type ServiceName = 'pricing' | 'wallet' | 'subscription-scheduler' | 'refund';
 
 /** The topics the observer keeps: the decisions, the wallet's events (the poison scenario repeats one) and every dead-letter topic. */
 export const OBSERVED_TOPICS = [TOPICS.usageDecisions, TOPICS.walletEvents, ...ALL_TOPICS.filter((t) => t.endsWith('.dlq'))];

@@ -175,7 +175,7 @@ function wrongTypes(schema: Schema): unknown[] {
   return out;
 }
 
-function hostileValues(schema: Schema, rng: Rng): unknown[] {
+function hostileValues(schema: Schema, rng: Rng, randoms: number): unknown[] {
   const out: unknown[] = [null, ...wrongTypes(schema)];
   const type = schema.type ?? (isDate(schema) || schema.enum ? 'string' : undefined);
   if (type === 'string') {
@@ -192,7 +192,7 @@ function hostileValues(schema: Schema, rng: Rng): unknown[] {
   }
   if (type === 'boolean') out.push(1, 0, 'true', 'false');
   if (type === 'array') out.push(...ARRAY_ITEMS);
-  for (let i = 0; i < 3; i++) out.push(randomJson(rng, 0));
+  for (let i = 0; i < randoms; i++) out.push(randomJson(rng, 0));
   return out;
 }
 
@@ -307,7 +307,8 @@ function neutralRequest(op: Operation, base: Record<string, unknown> | undefined
 
 // --- the inputs ---------------------------------------------------------------------------------
 
-export function fuzzInputs(ops: Operation[], keys: FuzzKeys, targets: FuzzTargets, rng: Rng): FuzzInput[] {
+/** `randoms`: seeded random values tried on each body field, beside the fixed ones. */
+export function fuzzInputs(ops: Operation[], keys: FuzzKeys, targets: FuzzTargets, rng: Rng, randoms = 3): FuzzInput[] {
   const inputs: FuzzInput[] = [];
   const definedMethods = new Map<string, Set<string>>();
   for (const op of ops) definedMethods.set(op.template, new Set([...(definedMethods.get(op.template) ?? []), op.method]));
@@ -353,7 +354,7 @@ export function fuzzInputs(ops: Operation[], keys: FuzzKeys, targets: FuzzTarget
     if (op.body && base) {
       const required = new Set(op.body.required ?? []);
       for (const [field, schema] of Object.entries(op.body.properties ?? {})) {
-        for (const value of hostileValues(schema, rng)) {
+        for (const value of hostileValues(schema, rng, randoms)) {
           if (isValid(schema, value, required.has(field))) continue;
           push({ kind: 'body', what: `${field} = ${describe(value)}`, method: op.method, path, json: { ...base, [field]: value }, key: actor });
         }

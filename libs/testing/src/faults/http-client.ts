@@ -3,6 +3,7 @@
 // platform is back (either outcome is then its answer), and every answer goes into the ledger.
 import { sleep } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
+import type { Role } from '@creditflow/shell';
 import { KEYS } from './context';
 import { ConnectionLost, HttpAnswer, HttpRequest, NoAnswer, send } from './http';
 import { Ledger } from './ledger';
@@ -37,7 +38,6 @@ export class HttpTarget {
   }
 }
 
-export type Role = 'admin' | 'ops' | 'service';
 
 /** How long a command keeps being re-sent before the scenario gives up on the platform. */
 const RESEND_FOR_MS = 180_000;

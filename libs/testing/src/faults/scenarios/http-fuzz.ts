@@ -67,7 +67,7 @@ export async function httpFuzz(ctx: Context, embedded: EmbeddedDeployment): Prom
     pathValues: { accountId: 'fz-target', usageId: usage.usageId, refundId: 'fz-no-refund' },
     freshId: () => `fz-${++fresh}`,
   };
-  const inputs = fuzzInputs(ops, { byRole: { admin: KEYS.admin, ops: KEYS.ops, service: KEYS.service }, foreign: KEYS.foreignAdmin }, targets, rng);
+  const inputs = fuzzInputs(ops, { byRole: { admin: KEYS.admin, ops: KEYS.ops, service: KEYS.service }, foreign: KEYS.foreignAdmin }, targets, rng, 3 * ctx.scale);
   const byKind = new Map<string, number>();
   for (const i of inputs) byKind.set(i.kind, (byKind.get(i.kind) ?? 0) + 1);
   report.log(`${inputs.length} inputs for ${ops.length} operations (${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')})`);
