@@ -2,7 +2,15 @@
 # Single-node KRaft Kafka broker for the e2e tests, run from jars fetched from Maven Central
 # (no Docker on the build machines). See /work/shared/STACK.md, "Kafka broker from Maven Central".
 #
-#   bash scripts/kafka/kafka.sh start|stop|status
+#   bash scripts/kafka/kafka.sh start [--keep-data]|stop|restart|kill|status
+#
+#   start              a fresh broker: its data directory is wiped and formatted (what tests want)
+#   start --keep-data  a broker on the data a previous one left (topics, messages, committed offsets);
+#                      formatted only if there is none yet
+#   stop               controlled shutdown (TERM, then KILL after 30 s)
+#   restart            stop, then start --keep-data: the same broker back on its data
+#   kill               SIGKILL, as a crash would (fault tests); `start --keep-data` brings it back
+#   status             exit 0 when running, 3 when not
 #
 # Environment:
 #   KAFKA_PORT             PLAINTEXT port (default 9092)
@@ -15,7 +23,7 @@
 #                          KAFKA_SASL_SSL_USER (creditflow) with KAFKA_SASL_SSL_PASSWORD (creditflow-test-secret)
 #
 # Everything lives under <repo>/.kafka (git-ignored): lib/ (the jars, copied once and reused),
-# data-<port>/ (wiped and formatted on every start), broker-<port>.{log,pid,properties}.
+# data-<port>/ (wiped and formatted on every start unless --keep-data), broker-<port>.{log,pid,properties}.
 set -euo pipefail
 
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -218,7 +226,12 @@ wait_ready() {
 }
 
 cmd_start() {
-  local started pid
+  local keep_data=false started pid
+  case ${1:-} in
+    '') ;;
+    --keep-data) keep_data=true ;;
+    *) die "start takes no option but --keep-data, not \"$1\"" ;;
+  esac
   started=$(now)
   mkdir -p "$kafka_home"
 
@@ -242,16 +255,23 @@ cmd_start() {
   [[ -z $sasl_ssl_port ]] || ensure_tls
   write_config
 
-  # A fresh broker on every start: tests want no topics, offsets or groups left from earlier runs.
-  rm -rf "$data_dir"
-  local format_log=$kafka_home/format-$port.log
-  if ! "$java" -Xmx256m -Dlog4j.configuration="file:$log4j_file" -cp "$lib_dir/*" \
-      kafka.tools.StorageTool format -t "$(cluster_id)" -c "$config_file" --ignore-formatted \
-      >"$format_log" 2>&1; then
-    cat "$format_log" >&2
-    die "formatting $data_dir failed"
+  # A fresh broker on every start (tests want no topics, offsets or groups left from earlier runs),
+  # unless --keep-data: then the broker comes back on the log a previous one left, as after a
+  # restart in production; formatting is only for a directory that has never been formatted.
+  local data_kept=false
+  if [[ $keep_data == true && -f $data_dir/meta.properties ]]; then
+    data_kept=true
+  else
+    rm -rf "$data_dir"
+    local format_log=$kafka_home/format-$port.log
+    if ! "$java" -Xmx256m -Dlog4j.configuration="file:$log4j_file" -cp "$lib_dir/*" \
+        kafka.tools.StorageTool format -t "$(cluster_id)" -c "$config_file" --ignore-formatted \
+        >"$format_log" 2>&1; then
+      cat "$format_log" >&2
+      die "formatting $data_dir failed"
+    fi
+    rm -f "$format_log"
   fi
-  rm -f "$format_log"
 
   # setsid: the broker gets its own session, so a Ctrl-C meant for the caller does not reach it;
   # `stop` (or scripts/test.sh's exit trap) ends it. exec keeps the pid the one we record.
@@ -274,7 +294,7 @@ cmd_start() {
     add_scram_user
     say "SASL_SSL on $host:$sasl_ssl_port: SCRAM-SHA-512 user $sasl_user, CA ${tls_dir#"$repo_root"/}/ca.pem"
   fi
-  say "broker ready on $host:$port in $(since "$started")s (kafka_2.13 $(kafka_version), pid $pid)"
+  say "broker ready on $host:$port in $(since "$started")s (kafka_2.13 $(kafka_version), pid $pid, $([[ $data_kept == true ]] && echo "on its kept data" || echo "fresh data"))"
 }
 
 # TERM, wait up to 30 s for a controlled shutdown, then KILL.
@@ -309,6 +329,27 @@ cmd_stop() {
   say "broker on $host:$port stopped in $(since "$started")s (pid $pid)"
 }
 
+# A crash, for the fault suite: SIGKILL, no controlled shutdown. The data directory stays.
+cmd_kill() {
+  local pid i
+  if ! pid=$(running_pid); then
+    rm -f "$pid_file"
+    say "no broker running on $host:$port"
+    return 0
+  fi
+  kill -KILL "$pid" 2>/dev/null || true
+  # The JVM's main thread shows as a zombie while its other threads still exit and hold the
+  # sockets: wait for the process and for both ports, so a `start` right after finds them free.
+  for ((i = 0; i < 300; i++)); do
+    if [[ ! -d /proc/$pid || $(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null || true) == Z ]]; then
+      port_in_use "$port" || port_in_use "$controller_port" || break
+    fi
+    sleep 0.1
+  done
+  rm -f "$pid_file"
+  say "broker on $host:$port killed (SIGKILL, pid $pid); its data stays in ${data_dir#"$repo_root"/}"
+}
+
 # Exit status 0 when running, 3 when not (the LSB convention for "program is not running").
 cmd_status() {
   local pid
@@ -321,11 +362,16 @@ cmd_status() {
 }
 
 case ${1:-} in
-  start) cmd_start ;;
+  start) cmd_start "${@:2}" ;;
   stop) cmd_stop ;;
+  restart)
+    cmd_stop
+    cmd_start --keep-data
+    ;;
+  kill) cmd_kill ;;
   status) cmd_status ;;
   *)
-    printf 'usage: %s start|stop|status   (port: KAFKA_PORT, default 9092)\n' "$0" >&2
+    printf 'usage: %s start [--keep-data]|stop|restart|kill|status   (port: KAFKA_PORT, default 9092)\n' "$0" >&2
     exit 2
     ;;
 esac

@@ -13,6 +13,8 @@ export function validatePayload<T extends object>(cls: new () => T, plain: unkno
     return { ok: false, problems: ['body must be a JSON object'] };
   }
   if (nestedDeeperThan(plain, MAX_NESTING)) return { ok: false, problems: [`body nests objects or arrays deeper than ${MAX_NESTING} levels`] };
+  const reserved = reservedKeyIn(plain);
+  if (reserved) return { ok: false, problems: [`property ${reserved} should not exist`] };
   const value = plainToInstance(cls, plain);
   const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true });
   return errors.length ? { ok: false, problems: flatten(errors) } : { ok: true, value };
@@ -36,4 +38,25 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
     for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return false;
+}
+
+/**
+ * Keys named like Object.prototype's members (`__proto__`, `constructor`, `toString`...): class-transformer
+ * skips them without a word, so the whitelist never sees them and a body carrying one used to pass as
+ * valid. Refused like any other unknown field (found by the fault suite's HTTP fuzzing).
+ */
+const RESERVED_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** The first own key, at any depth, that names an Object.prototype member; null when there is none. */
+export function reservedKeyIn(value: unknown): string | null {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    for (const key of Object.keys(node)) {
+      if (RESERVED_KEYS.has(key)) return key;
+      stack.push((node as Record<string, unknown>)[key]);
+    }
+  }
+  return null;
 }
