@@ -19,7 +19,7 @@ describe('four services over a real Kafka broker', () => {
     name: `e2e-${run}`,
     services: ['pricing', 'wallet', 'subscription-scheduler', 'refund'],
     keys,
-    topics: [TOPICS.usageDecisions, TOPICS.scheduler, TOPICS.refunds, TOPICS.walletEvents, TOPICS.balances, dlqTopic(TOPICS.usage)],
+    topics: [TOPICS.usageDecisions, TOPICS.scheduler, TOPICS.refunds, TOPICS.walletEvents, TOPICS.balances, ...[TOPICS.usage, TOPICS.pricedUsage, TOPICS.refunds, TOPICS.scheduler].map(dlqTopic)],
   });
 
   const http = (service: ServiceName, method: string, path: string, tenant: string, body?: unknown) =>
@@ -159,6 +159,57 @@ describe('four services over a real Kafka broker', () => {
       'key names tenant "apinfer", tenantid says "visualgpt"',
     ]);
     expect((await balanceOf('apinfer', other)).held).toBe('0');
+  });
+
+  it('dead-letters what the platform never writes on priced-usage, refunds and scheduler (found by the fault suite), and changes no account', async () => {
+    const accountId = `acc-internal-${run}`;
+    await fundedApinferAccount(accountId);
+    const key = messageKey('apinfer', accountId);
+    const message = (id: string, type: string, data: Record<string, unknown>, tenantid = 'apinfer') =>
+      ({ key, value: JSON.stringify({ specversion: '1.0', id, source: 'e2e', type, subject: accountId, tenantid, time: new Date().toISOString(), data }) });
+    const priced = { action: 'authorize', accountId, feature: 'qwen-image', price: { credits: '2.625', priceVersion: '2025-01-01' } };
+    // Used to place a hold (a numeric usageId), or to answer `denied` as if pricing had sent them.
+    await send(TOPICS.pricedUsage, [
+      message(`numeric-${run}`, 'creditflow.priced-usage.command', { ...priced, usageId: 42 }),
+      message(`action-${run}`, 'creditflow.priced-usage.command', { ...priced, usageId: `u-action-${run}`, action: 'explode' }),
+      message(`price-${run}`, 'creditflow.priced-usage.command', { ...priced, usageId: `u-price-${run}`, price: { credits: '-1', priceVersion: 'x' } }),
+      message(`options-${run}`, 'creditflow.priced-usage.command', { ...priced, usageId: `u-options-${run}`, options: { usageId: 'someone-else' } }),
+    ]);
+    // Used to be skipped by both consumers of the topic without a trace.
+    await send(TOPICS.refunds, [message(`refund-type-${run}`, 'creditflow.refund.explode', { refundId: `r-${run}`, accountId })]);
+    // Used to be granted at the wallet's now (and a lot type it does not know crashed the batch).
+    const grant = { eventId: `g-${run}`, subscriptionId: `s-${run}`, accountId, planId: 'pro', cycle: 0, lotType: 'subscription', amount: '50', at: 'yesterday', expiresAt: null };
+    await send(TOPICS.scheduler, [
+      message(`grant-at-${run}`, 'creditflow.scheduler.monthly-grant', grant),
+      message(`grant-lot-${run}`, 'creditflow.scheduler.monthly-grant', { ...grant, eventId: `g2-${run}`, at: new Date().toISOString(), lotType: 'gold' }),
+    ]);
+    await usage('apinfer', accountId, 'authorize', { usageId: `u-after-internal-${run}`, feature: 'qwen-image' });
+    await decision(`u-after-internal-${run}`, 'creditflow.usage.authorized');
+
+    const ids = ['numeric', 'action', 'price', 'options', 'refund-type', 'grant-at', 'grant-lot'].map((id) => `${id}-${run}`);
+    const originalId = (data: unknown): string | undefined => {
+      try {
+        return JSON.parse((data as { value: string }).value).id;
+      } catch {
+        return undefined;
+      }
+    };
+    const letters = await waitFor('the seven messages on their DLQs', () => {
+      const mine = seen.filter((s) => s.topic.endsWith('.dlq') && ids.includes(originalId(s.event?.data) ?? ''));
+      return mine.length >= ids.length ? mine : undefined;
+    }, E2E_WAIT_MS);
+    const reasons = Object.fromEntries(letters.map((l) => [originalId(l.event!.data)!.replace(`-${run}`, ''), `${l.topic}: ${(l.event!.data as { reason: string }).reason}`]));
+    expect(reasons).toEqual({
+      numeric: expect.stringMatching(/^creditflow\.priced-usage\.v1\.dlq: usageId must be/),
+      action: expect.stringMatching(/^creditflow\.priced-usage\.v1\.dlq: action must be one of/),
+      price: expect.stringMatching(/^creditflow\.priced-usage\.v1\.dlq: price\.credits must be a non-negative decimal/),
+      options: expect.stringMatching(/^creditflow\.priced-usage\.v1\.dlq: .*usageId should not exist/),
+      'refund-type': 'creditflow.refunds.v1.dlq: unknown refund event type "creditflow.refund.explode"',
+      'grant-at': expect.stringMatching(/^creditflow\.scheduler\.v1\.dlq: at must be a valid ISO 8601/),
+      'grant-lot': expect.stringMatching(/^creditflow\.scheduler\.v1\.dlq: lotType must be one of/),
+    });
+    expect(seen.filter((s) => s.topic === TOPICS.usageDecisions && ids.some((id) => s.event?.id.includes(id)))).toEqual([]);
+    expect(await balanceOf('apinfer', accountId)).toMatchObject({ available: '98.25', held: '1.75' });
   });
 
   // Later boundaries need the clock moved: scheduler.e2e.spec.ts runs them on manual clocks.

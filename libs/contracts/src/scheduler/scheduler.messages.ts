@@ -1,4 +1,5 @@
-import { IsISO8601, IsOptional } from 'class-validator';
+import { IsIn, IsISO8601, IsInt, IsOptional, Matches, Min } from 'class-validator';
+import { DECIMAL, DECIMAL_MESSAGE, ID, ID_MESSAGE } from '../fields';
 
 export const SCHEDULER_TYPES = {
   tick: 'creditflow.scheduler.tick',
@@ -13,27 +14,28 @@ export class SchedulerTickRequest {
   @IsOptional() @IsISO8601({ strict: true }) at?: string;
 }
 
-/** `creditflow.scheduler.monthly-grant` data. Amounts are decimal strings. */
-export interface MonthlyGrantData {
-  eventId: string;
-  subscriptionId: string;
-  accountId: string;
-  planId: string;
-  cycle: number;
-  lotType: 'subscription' | 'trial';
-  amount: string;
-  at: string;
-  expiresAt: string | null;
+/** `creditflow.scheduler.monthly-grant` data. Amounts are decimal strings; checked on receipt by the wallet. */
+export class MonthlyGrantData {
+  @Matches(ID, { message: `eventId ${ID_MESSAGE}` }) eventId!: string;
+  @Matches(ID, { message: `subscriptionId ${ID_MESSAGE}` }) subscriptionId!: string;
+  @Matches(ID, { message: `accountId ${ID_MESSAGE}` }) accountId!: string;
+  @Matches(ID, { message: `planId ${ID_MESSAGE}` }) planId!: string;
+  @IsInt() @Min(0) cycle!: number;
+  @IsIn(['subscription', 'trial']) lotType!: 'subscription' | 'trial';
+  @Matches(DECIMAL, { message: `amount ${DECIMAL_MESSAGE}` }) amount!: string;
+  @IsISO8601({ strict: true }) at!: string;
+  /** null: the grant never expires. */
+  @IsOptional() @IsISO8601({ strict: true }) expiresAt!: string | null;
 }
 
-/** `creditflow.scheduler.rollover-expiry` data. */
-export interface RolloverExpiryData {
-  eventId: string;
-  subscriptionId: string;
-  accountId: string;
-  cycle: number;
-  rolloverCap: string;
-  at: string;
+/** `creditflow.scheduler.rollover-expiry` data; checked on receipt by the wallet. */
+export class RolloverExpiryData {
+  @Matches(ID, { message: `eventId ${ID_MESSAGE}` }) eventId!: string;
+  @Matches(ID, { message: `subscriptionId ${ID_MESSAGE}` }) subscriptionId!: string;
+  @Matches(ID, { message: `accountId ${ID_MESSAGE}` }) accountId!: string;
+  @IsInt() @Min(0) cycle!: number;
+  @Matches(DECIMAL, { message: `rolloverCap ${DECIMAL_MESSAGE}` }) rolloverCap!: string;
+  @IsISO8601({ strict: true }) at!: string;
 }
 
 /**

@@ -1,5 +1,6 @@
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ID, ID_MESSAGE } from '../fields';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { DECIMAL, DECIMAL_MESSAGE, ID, ID_MESSAGE } from '../fields';
 
 export const USAGE_COMMAND_TYPES = {
   authorize: 'creditflow.usage.authorize',
@@ -50,17 +51,49 @@ export class UsageStepRequest {
   @IsOptional() @IsIn(['platform_error', 'cancelled']) reason?: 'platform_error' | 'cancelled';
 }
 
-/** Usage commands after pricing: what the wallet consumes from `creditflow.priced-usage.v1`. */
-export interface PricedUsage {
-  action: UsageAction;
-  usageId: string;
-  accountId: string;
-  userId?: string;
-  feature?: string;
-  options?: Record<string, string | number>;
-  reason?: 'platform_error' | 'cancelled';
-  /** Set on authorize: the price fixed at authorization, decimal strings. */
-  price?: { credits: string; phases?: { generate: string; accept: string }; priceVersion: string };
-  /** Set when pricing refused the request: the wallet turns it into a denial. */
-  error?: { error: string; message: string; details?: unknown };
+/** The options a priced authorize carries: what the price was computed from (the quote request's, by name). */
+export class PricedOptions {
+  @IsOptional() @IsString() @MaxLength(64) model?: string;
+  @IsOptional() @IsString() @MaxLength(64) resolution?: string;
+  @IsOptional() @IsString() @MaxLength(64) quality?: string;
+  @IsOptional() @IsString() @MaxLength(64) detail?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(10000) quantity?: number;
+}
+
+/** Two-phase prices: what generating holds and what accepting charges on top. */
+export class PricedPhases {
+  @Matches(DECIMAL, { message: `generate ${DECIMAL_MESSAGE}` }) generate!: string;
+  @Matches(DECIMAL, { message: `accept ${DECIMAL_MESSAGE}` }) accept!: string;
+}
+
+/** The price fixed at authorization, decimal strings. */
+export class PricedPrice {
+  @Matches(DECIMAL, { message: `credits ${DECIMAL_MESSAGE}` }) credits!: string;
+  @IsOptional() @ValidateNested() @Type(() => PricedPhases) phases?: PricedPhases;
+  @IsString() @MaxLength(64) priceVersion!: string;
+}
+
+/** Why pricing refused the request: the wallet answers it with a denial. */
+export class PricingRefusal {
+  @IsString() @MaxLength(128) error!: string;
+  @IsString() @MaxLength(1024) message!: string;
+  @IsOptional() @IsObject() details?: Record<string, unknown>;
+}
+
+/**
+ * Usage commands after pricing: what the wallet consumes from `creditflow.priced-usage.v1`. Checked on
+ * receipt like every other payload: anyone who can write to the topic can send one.
+ */
+export class PricedUsage {
+  @IsIn(Object.keys(USAGE_COMMAND_TYPES)) action!: UsageAction;
+  @Matches(ID, { message: `usageId ${ID_MESSAGE}` }) usageId!: string;
+  @Matches(ID, { message: `accountId ${ID_MESSAGE}` }) accountId!: string;
+  @IsOptional() @Matches(ID, { message: `userId ${ID_MESSAGE}` }) userId?: string;
+  @IsOptional() @IsString() @MaxLength(64) feature?: string;
+  @IsOptional() @ValidateNested() @Type(() => PricedOptions) options?: PricedOptions;
+  @IsOptional() @IsIn(['platform_error', 'cancelled']) reason?: 'platform_error' | 'cancelled';
+  /** Set on authorize: the price fixed at authorization. */
+  @IsOptional() @ValidateNested() @Type(() => PricedPrice) price?: PricedPrice;
+  /** Set when pricing refused the request. */
+  @IsOptional() @ValidateNested() @Type(() => PricingRefusal) error?: PricingRefusal;
 }

@@ -14,6 +14,8 @@ import { WalletCommandEnvelope, usageDecision } from '@creditflow/wallet-applica
 import { DailyResets, schedulerTime } from './daily-resets';
 import { WalletService } from './wallet.service';
 
+const KNOWN_REFUND_TYPES = new Set<string>(Object.values(REFUND_TYPES));
+
 type Mapped = { delivered: DeliveredEvent; envelope: WalletCommandEnvelope } | DeadLetter | { delivered: DeliveredEvent; refusal: DomainError };
 
 @Controller()
@@ -116,13 +118,18 @@ export class WalletConsumer {
   }
 
   private async fromPricedUsage(delivered: DeliveredEvent): Promise<Mapped> {
-    const { event } = delivered;
-    const usage = event.data as unknown as PricedUsage;
+    const { event, message } = delivered;
+    // Pricing checked the command before forwarding it; a payload that is not what it forwards (or a
+    // tenant it never heard of) was written by someone else and is dead-lettered, not answered.
+    if (!this.wallet.knowsTenant(event.tenantid)) return { message, reason: `unknown tenant "${event.tenantid}"` };
+    const checked = validatePayload(PricedUsage, event.data);
+    if (!checked.ok) return { message, reason: checked.problems.join('; ') };
+    const usage = checked.value;
     const tenant = this.wallet.tenant(event.tenantid);
     const now = this.wallet.now();
     if (usage.error) return { delivered, refusal: new DomainError(`PRICING.${usage.error.error.toUpperCase()}`, usage.error.message, usage.error.details as Record<string, unknown>) };
     if (usage.action === 'authorize') {
-      if (!usage.price) return { message: delivered.message, reason: 'priced authorize without a price' };
+      if (!usage.price) return { message, reason: 'priced authorize without a price' };
       const price = {
         credits: parseCredits(usage.price.credits, 6),
         phases: usage.price.phases ? { generate: parseCredits(usage.price.phases.generate, 6), accept: parseCredits(usage.price.phases.accept, 6) } : null,
@@ -137,10 +144,12 @@ export class WalletConsumer {
   }
 
   private fromScheduler(delivered: DeliveredEvent): Mapped | null {
-    const { event } = delivered;
+    const { event, message } = delivered;
     const tenant = this.wallet.tenant(event.tenantid);
     if (event.type === SCHEDULER_TYPES.monthlyGrant) {
-      const grant = event.data as unknown as MonthlyGrantData;
+      const checked = validatePayload(MonthlyGrantData, event.data);
+      if (!checked.ok) return { message, reason: checked.problems.join('; ') };
+      const grant = checked.value;
       return {
         delivered,
         envelope: {
@@ -156,7 +165,9 @@ export class WalletConsumer {
       };
     }
     if (event.type === SCHEDULER_TYPES.rolloverExpiry) {
-      const rollover = event.data as unknown as RolloverExpiryData;
+      const checked = validatePayload(RolloverExpiryData, event.data);
+      if (!checked.ok) return { message, reason: checked.problems.join('; ') };
+      const rollover = checked.value;
       return {
         delivered,
         envelope: {
@@ -165,12 +176,15 @@ export class WalletConsumer {
         },
       };
     }
-    return { message: delivered.message, reason: `unknown scheduler event type "${event.type}"` };
+    return { message, reason: `unknown scheduler event type "${event.type}"` };
   }
 
   private fromRefund(delivered: DeliveredEvent): Mapped | null {
     const { event } = delivered;
-    if (event.type !== REFUND_TYPES.decided) return null; // requests are the refund service's
+    // Requests are the refund service's, settlements are its answers to the wallet's claw-backs; a type
+    // nobody reads would vanish unseen, so it goes to the DLQ (here only: one letter, not one per consumer).
+    if (!KNOWN_REFUND_TYPES.has(event.type)) return { message: delivered.message, reason: `unknown refund event type "${event.type}"` };
+    if (event.type !== REFUND_TYPES.decided) return null;
     const decision = event.data as unknown as RefundDecisionData;
     if (decision.status !== 'approved') return null;
     if (decision.creditsRestored) {

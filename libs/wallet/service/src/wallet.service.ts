@@ -31,6 +31,10 @@ export class WalletService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
+  knowsTenant(tenantId: string): boolean {
+    return this.tenants.has(tenantId);
+  }
+
   /** The tenant's configuration; TENANT.UNKNOWN if there is none. */
   tenant(tenantId: string): TenantConfig {
     return this.tenants.get(tenantId);
