@@ -3,17 +3,21 @@
 // and after it stopped. Most cases call the CLI's entry function with their own output streams; two
 // spawn the real entry points (apps/ops/src/main.ts, apps/platform/src/rebuild-projections.ts).
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PAYMENT_TYPES, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
-import { createEventStore } from '@creditflow/event-store';
+import { EventStore, EventStoreConfig, createEventStore } from '@creditflow/event-store';
+import { dropSchemas, testDatabaseUrl } from '@creditflow/event-store/testing';
+import { encodeBigInts, wholeCredits } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
 import { SqliteBus } from '@creditflow/messaging';
 import { OpsProjections } from '@creditflow/ops-projections';
 import { stateLoader } from '@creditflow/ops-service';
 import { OpsIo, runOps } from '@creditflow/ops-tools';
+import { walletStream } from '@creditflow/wallet-application';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -311,5 +315,70 @@ describe('npm run ops -- <command> on an embedded platform', () => {
         await store.close();
       }
     }, 60_000);
+  });
+});
+
+/** One account with a purchase, appended to `config`'s store as the wallet stores it. */
+async function storeOneAccount(config: EventStoreConfig, tenantId: string, accountId: string): Promise<void> {
+  const store: EventStore = createEventStore(config);
+  const at = '2031-07-01T10:00:00.000Z';
+  const events = [
+    { type: 'AccountOpened', data: { tenantId, accountId, kind: 'personal', members: [], openedAt: at } },
+    {
+      type: 'CreditsGranted',
+      data: {
+        lotId: 'purchase:p-1', lotType: 'topup', amount: wholeCredits(100), grantedAt: at, expiresAt: null,
+        costBasis: { paidMinor: 1000n, currency: 'CNY', promotional: false, listPriceMinor: 1000n }, source: { kind: 'purchase', id: 'p-1' }, fingerprint: 'p-1',
+      },
+    },
+  ];
+  try {
+    await store.appendToStream(walletStream(tenantId, accountId), events.map((e) => ({ id: randomUUID(), type: e.type, data: encodeBigInts(e.data), metadata: { tenantId, accountId } })), { expectedRevision: 'no_stream' });
+  } finally {
+    await store.close();
+  }
+}
+
+describe('npm run ops -- <command> finds the store in every mode', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'creditflow-ops-modes-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reads the distributed wallet's SQLite store under <data>/wallet/ and keeps its read model there", async () => {
+    const wallet = join(dir, 'wallet');
+    mkdirSync(wallet);
+    await storeOneAccount({ kind: 'sqlite', path: join(wallet, 'events.sqlite') }, 'apinfer', 'far-away');
+    const env = { CREDITFLOW_DATA_DIR: dir };
+    const view = JSON.parse((await ops(env, 'account', 'apinfer', 'far-away', '--json')).stdout);
+    expect(view.balance.available).toBe('100');
+    const rebuilt = await ops(env, 'rebuild-projections');
+    expect(rebuilt.stdout.split('\n')[0]).toBe(`wallet events from ${join(wallet, 'events.sqlite')} (distributed mode: ${wallet} holds the wallet's files); ops read model in ${wallet}`);
+    expect(rebuilt.stdout).toContain('rebuilt from 2 wallet events');
+    expect(existsSync(join(wallet, 'ops-projections.rebuilt.sqlite'))).toBe(true);
+    // --mode embedded looks for <data>/events.sqlite instead, and says where the distributed one would be.
+    const embedded = await ops(env, 'account', 'apinfer', 'far-away', '--mode', 'embedded');
+    expect(embedded.code).toBe(1);
+    expect(embedded.stderr).toContain('(the wallet of distributed mode keeps its store in <data>/wallet/: --mode distributed)');
+  });
+
+  it('reads PostgreSQL wherever DATABASE_URL is set, in the schema DATABASE_SCHEMA names', async () => {
+    const url = await testDatabaseUrl();
+    const schema = `ops_cli_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    try {
+      await storeOneAccount({ kind: 'postgres', connectionString: url, schema }, 'apinfer', 'in-postgres');
+      const env = { CREDITFLOW_DATA_DIR: dir, DATABASE_URL: url, DATABASE_SCHEMA: schema };
+      const view = JSON.parse((await ops(env, 'account', 'apinfer', 'in-postgres', '--json')).stdout);
+      expect(view).toMatchObject({ stream: 'wallet-apinfer_in-postgres', balance: { available: '100', held: '0' } });
+      const ledger = await ops(env, 'export-ledger', 'apinfer');
+      expect(ledger.stdout.trim().split('\r\n')).toHaveLength(3);
+      expect(ledger.stderr).toBe(`exported 2 wallet events of 1 account of tenant apinfer as csv (PostgreSQL (schema ${schema}))\n`);
+      const rebuilt = await ops(env, 'rebuild-projections');
+      expect(rebuilt.stdout.split('\n')[0]).toMatch(new RegExp(`^wallet events from PostgreSQL \\(schema ${schema}\\) \\(embedded mode`));
+      expect(rebuilt.stdout).toMatch(/\n2\/2 wallet events {2}100\.0%/);
+    } finally {
+      await dropSchemas(url, [schema]);
+    }
   });
 });
