@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, SASLOptions, logLevel } from 'kafkajs';
+import { sleep } from '@creditflow/kernel';
 import { KafkaSettings, PlatformConfig } from '@creditflow/shell';
 import { SqliteBus } from '@creditflow/messaging';
 import { DeadLetterRecord } from './dead-letters';
@@ -88,6 +89,18 @@ export class SqliteDeadLetterBus implements DeadLetterBus {
   }
 }
 
+/** Retries what Kafka calls retriable (a leader moving, a topic just created), for up to about 5 s. */
+async function retrying<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || attempt >= 10) throw error;
+      await sleep(attempt * 100);
+    }
+  }
+}
+
 /** The distributed mode's cluster, with the platform's TLS and SASL settings. */
 export class KafkaDeadLetterBus implements DeadLetterBus {
   readonly label: string;
@@ -113,7 +126,7 @@ export class KafkaDeadLetterBus implements DeadLetterBus {
       const existing = new Set(await admin.listTopics());
       const out: { topic: string; count: number }[] = [];
       for (const topic of topics.filter((t) => existing.has(t))) {
-        const offsets = await admin.fetchTopicOffsets(topic);
+        const offsets = await retrying(() => admin.fetchTopicOffsets(topic));
         const count = offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
         if (count > 0) out.push({ topic, count });
       }
@@ -129,7 +142,7 @@ export class KafkaDeadLetterBus implements DeadLetterBus {
     let ranges: { partition: number; start: bigint; end: bigint }[];
     try {
       if (!(await admin.listTopics()).includes(topic)) throw new OpsError(`no topic ${topic} on ${this.label}`);
-      ranges = (await admin.fetchTopicOffsets(topic))
+      ranges = (await retrying(() => admin.fetchTopicOffsets(topic)))
         .filter((p) => partition === undefined || p.partition === partition)
         .map((p) => {
           const start = fromOffset !== undefined && fromOffset > BigInt(p.low) ? fromOffset : BigInt(p.low);
