@@ -459,6 +459,8 @@ function balanceView(r: BalanceRow) {
  * Files written before usage kept resolution and quality apart (issue 13) filed a usage's resolution as
  * its model where it named no model. Their tables gain the columns (usage_daily is copied into the new
  * key); the old rows keep what they had: `npm run projections:rebuild -- --replace` refiles them.
+ * (A file that has applied events is older than OPS_PROJECTIONS_VERSION too, and is emptied before
+ * this runs: this keeps only a file of tables without a position.)
  */
 function migrateUsageColumns(db: Database.Database): void {
   const columns = (table: string) => new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
