@@ -579,6 +579,8 @@
   let lastSuccess = null;
   let lastFailure = null;
   let refreshTimer = null;
+  /** Reads in a row that found the read models behind the store (one alone is the usual few events in flight). */
+  let behindReads = 0;
 
   /** The "data as of" line and the banner: offline, stale, behind the store, or nothing to say. */
   function renderFreshness() {
@@ -605,7 +607,7 @@
       state = 'stale';
       title = 'Stale figures.';
       text = `These figures were read at ${clockTime(lastSuccess)} UTC, ${Math.round(ageS / 60)} min ago.${$('#auto').checked ? '' : ' Auto-refresh is off: refresh to update them.'}`;
-    } else if (data && data.status && data.status.pending) {
+    } else if (data && data.status && data.status.pending && behindReads >= 2) {
       state = 'behind';
       title = 'Catching up.';
       text = `The read models are ${plural(data.status.pending, 'wallet event')} behind the store: the latest activity is not in these figures yet.`;
@@ -633,6 +635,7 @@
       if (key !== apiKey) return; // signed out (or in again) meanwhile: this answer is for nobody
       lastSuccess = new Date();
       lastFailure = null;
+      behindReads = data.status.pending ? behindReads + 1 : 0;
       document.body.dataset.state = 'ready';
     } catch (error) {
       if (key !== apiKey) return;
@@ -846,6 +849,7 @@
     data = null;
     lastSuccess = null;
     lastFailure = null;
+    behindReads = 0;
     clearTimeout(refreshTimer);
     $('#banner').hidden = true;
     delete document.body.dataset.freshness;
