@@ -40,6 +40,8 @@ const layers = [
 //   scope:ops     -> wallet-domain, wallet-application (shared-with:ops): the ops read models are
 //                    folded from the wallet's event store (the wallet's stream names, event codec,
 //                    evolve, balanceOf, its command envelope).
+//   scope:ops     -> refund-domain (shared-with:ops): the ops money report values each claw-back at
+//                    the rounding the tenant's refund policy pays with (refundRoundingOf).
 //   scope:tenancy -> pricing-domain, wallet-domain, refund-domain (shared-with:tenancy): a tenant
 //                    file carries each context's configuration (catalogs, plans and packages; the
 //                    wallet policy; the refund policy), and tenancy parses it into their types.

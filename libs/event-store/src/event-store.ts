@@ -96,6 +96,11 @@ export interface EventStore {
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Ordered by position; system streams (`$...`) are left out. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * How many events `readAll` with these options (no maxCount) would return, without reading them
+   * (a progress bar's total, a read model's lag); null where the adapter cannot tell without reading.
+   */
+  countEvents(options?: Omit<ReadAllOptions, 'maxCount'>): Promise<bigint | null>;
   /** Catch-up subscription: resumes after the checkpoint of `subscriptionId` (from the start if none) and delivers in position order, at least once. */
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Stops the subscriptions, then releases the connection or file. */

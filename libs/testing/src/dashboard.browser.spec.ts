@@ -1,19 +1,45 @@
 // The ops dashboard in a real browser: Debian's chromium driven by playwright-core, against the
-// embedded platform with a week of data. The figures the page shows must be the API's figures.
+// embedded platform with a week of data. The figures the page shows must be the API's figures (and,
+// for failures, denials and money, the week's known ones); it must download the CSV reports, fit a
+// 420 px screen, and say so when the platform stops answering. Screenshots go to tmp/ (git-ignored).
 // scripts/test.sh installs chromium when /usr/bin/chromium is missing; this test never skips.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
 import { waitFor } from '@creditflow/kernel/testing';
-import { TENANT, seedDashboardData } from './dashboard.fixture';
+import { EXPECTED, TENANT, seedDashboardData } from './dashboard.fixture';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** The machine's flags: no sandbox as root, and no background traffic on a closed network. */
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Git-ignored (tmp/ in .gitignore), at the repository root. */
-const SCREENSHOT = resolve(__dirname, '../../../tmp/dashboard.png');
+const TMP = resolve(__dirname, '../../../tmp');
+const SCREENSHOT = resolve(TMP, 'dashboard.png');
+const SCREENSHOT_NARROW = resolve(TMP, 'dashboard-420.png');
+const SCREENSHOT_OFFLINE = resolve(TMP, 'dashboard-offline.png');
+
+/** A PNG file's width and height (from its IHDR chunk); throws unless it is a PNG. */
+function pngSize(path: string): { width: number; height: number; bytes: number } {
+  const png = readFileSync(path);
+  if (png.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a' || png.subarray(12, 16).toString() !== 'IHDR') throw new Error(`${path} is not a PNG`);
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20), bytes: png.length };
+}
+
+/** A screenshot freshly written by this run: removed first, so an old file cannot pass. */
+async function screenshot(take: (path: string) => Promise<unknown>, path: string) {
+  mkdirSync(TMP, { recursive: true });
+  rmSync(path, { force: true });
+  await take(path);
+  return pngSize(path);
+}
+
+/** The page's rate format: "0.0333" -> "3.33%". */
+const percentOf = (rate: string) => {
+  const bp = Math.round(Number(rate) * 10_000);
+  return `${Math.floor(bp / 100)}.${String(bp % 100).padStart(2, '0')}%`;
+};
 
 const ops = apiKey(TENANT, 'ops');
 /** The page's number format: thousands separators, the decimal part as the API wrote it. */
@@ -53,8 +79,10 @@ describe('the ops dashboard in chromium', () => {
     // The projections follow the store asynchronously: wait until they have seen the last event.
     await waitFor('the ops projections to catch up with the seeded data', async () => {
       const low = (await platform.request('GET', '/v1/projections/low-balance', { key: ops })).body;
-      const refunds = (await platform.request('GET', '/v1/projections/refunds', { key: ops })).body.refunds;
-      return low.accounts.some((a: { accountId: string }) => a.accountId === 'lee') && refunds.some((r: { usageId: string }) => r.usageId === seeded.restoredUsage) ? true : undefined;
+      const refunds = (await platform.request('GET', '/v1/projections/refunds', { key: ops })).body.refunds as { id: string; usageId: string }[];
+      const status = (await platform.request('GET', '/v1/projections/status', { key: ops })).body;
+      const caughtUp = status.pending === 0 && refunds.some((r) => r.usageId === seeded.restoredUsage) && refunds.some((r) => r.id === seeded.moneyRefund);
+      return caughtUp && low.accounts.some((a: { accountId: string }) => a.accountId === 'lee') ? true : undefined;
     }, 20_000);
     profile = mkdtempSync(join(tmpdir(), 'creditflow-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1440, height: 900 } });
@@ -121,13 +149,69 @@ describe('the ops dashboard in chromium', () => {
     expect(await text('[data-kpi="consumed"]')).toBe(shown(sum(flows.map((d) => d.consumed))));
     expect(await page.locator('#chart-usage rect.bar').count()).toBeGreaterThan(10);
 
-    const refunds = (await get('/v1/projections/refunds')).refunds as { id: string; reason: string; credits: string }[];
-    expect(refunds).toHaveLength(1);
-    expect(await text(`#refunds-table tr[data-refund="${refunds[0].id}"]`)).toContain(refunds[0].reason);
+    const refunds = (await get('/v1/projections/refunds')).refunds as { id: string; kind: string; reason: string; credits: string }[];
+    expect(refunds.map((r) => r.kind).sort()).toEqual(['claw-back', 'restoration']);
+    for (const r of refunds) expect(await text(`#refunds-table tr[data-refund="${r.id}"]`)).toContain(r.reason);
+    expect(await text('[data-total="refunds"]')).toBe(shown(sum(refunds.map((r) => r.credits))));
 
     const low = await get('/v1/projections/low-balance');
     expect(await page.locator('#low-list li[data-account]').count()).toBe(low.accounts.length);
     expect(await text('#low-list li[data-account="lee"]')).toContain(shown(low.accounts[0].available));
+    expect(problems).toEqual([]);
+  });
+
+  it('shows failures by reason, the platform-error rate, denials, timeouts and the money, and when the data was read', async () => {
+    const text = (selector: string) => page.textContent(selector).then((t) => t?.trim());
+    const outcomes = await get('/v1/projections/usage-outcomes');
+    expect(outcomes.totals).toMatchObject({ failed: EXPECTED.failed, platformErrors: EXPECTED.platformErrors, timedOut: EXPECTED.timedOut, denied: EXPECTED.denied });
+    expect(await text('[data-kpi="failed"]')).toBe(String(EXPECTED.failed));
+    expect(await text('[data-kpi="error-rate"]')).toBe(percentOf(outcomes.platformErrorRate.rate));
+    expect(await text('[data-kpi-hint="error-rate"]')).toBe(`${EXPECTED.platformErrors} of ${outcomes.totals.authorized} authorized usages`);
+    expect(await text('[data-kpi="denied"]')).toBe(String(EXPECTED.denied));
+    expect(await text('[data-kpi="timed-out"]')).toBe(String(EXPECTED.timedOut));
+    expect(await text('[data-total="authorized"]')).toBe(String(outcomes.totals.authorized));
+    for (const f of outcomes.failuresByReason as { reason: string; stage: string; uses: number; credits: string }[]) {
+      const row = `#failures-table tr[data-reason="${f.reason}"][data-stage="${f.stage}"]`;
+      expect(await text(`${row} td[data-col="uses"]`)).toBe(String(f.uses));
+      expect(await text(`${row} td[data-col="credits"]`)).toBe(shown(f.credits));
+    }
+    expect(await page.locator('#failures-table tbody tr').count()).toBe(outcomes.failuresByReason.length);
+    expect(await text('#denials-table tr[data-feature="photo-to-sketch"][data-phase="generate"] td[data-col="uses"]')).toBe('1');
+    expect(await page.locator('#chart-failures rect.bar').count()).toBeGreaterThanOrEqual(4);
+
+    const money = await get('/v1/projections/money');
+    expect(await text('[data-kpi="revenue"]')).toBe(EXPECTED.revenue);
+    expect(money.revenue.total).toEqual([{ amount: EXPECTED.revenue.split(' ')[1], currency: 'USD', purchases: 3, listAmount: EXPECTED.revenue.split(' ')[1] }]);
+    expect(await text('[data-money="revenue"]')).toBe(EXPECTED.revenue);
+    for (const [packageId, amount] of Object.entries(EXPECTED.revenueByPackage)) {
+      expect(await text(`#revenue-package-table tr[data-package="${packageId}"] td[data-col="amount"]`)).toBe(`USD ${amount}`);
+    }
+    expect(await text('#revenue-plan-table tr[data-plan=""] td[data-col="amount"]')).toBe(EXPECTED.revenue);
+    expect(await text('[data-kpi="refunds-money"]')).toBe(EXPECTED.refunds);
+    expect(await text('[data-money="refunds"]')).toBe(EXPECTED.refunds);
+    expect(money.refunds.total).toEqual([{ amount: '9.99', currency: 'USD', refunds: 1, credits: '100' }]);
+    expect(await text('[data-money="breakage"]')).toBe(EXPECTED.breakage);
+    const expired = sum(((await get('/v1/projections/credit-flows')).days as { expired: string }[]).map((d) => d.expired));
+    expect(await text('[data-money="breakage-free"]')).toBe(shown(expired));
+
+    // When the figures were read, and nothing to warn about.
+    expect(await text('#as-of')).toMatch(/^Data as of \d{2}:\d{2}:\d{2} UTC$/);
+    const readAt = Date.parse((await page.getAttribute('#as-of', 'datetime')) ?? '');
+    expect(Date.now() - readAt).toBeLessThan(60_000);
+    expect(await page.getAttribute('body', 'data-freshness')).toBe('live');
+    expect(await page.isVisible('#banner')).toBe(false);
+    expect(problems).toEqual([]);
+  });
+
+  it('downloads each usage report as the CSV the reports API exports', async () => {
+    for (const groupBy of ['feature', 'user', 'model']) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#downloads [data-csv="${groupBy}"]`)]);
+      expect(download.suggestedFilename()).toBe(`usage-by-${groupBy}.csv`);
+      const file = await download.path();
+      const api = await platform.request('GET', `/v1/reports/usage?groupBy=${groupBy}&format=csv`, { key: ops });
+      expect(readFileSync(file, 'utf8')).toBe(api.body);
+      expect(api.body).toMatch(new RegExp(`^${groupBy},uses,credits\r\n`));
+    }
     expect(problems).toEqual([]);
   });
 
@@ -143,10 +227,74 @@ describe('the ops dashboard in chromium', () => {
     expect(await page.locator('#lots-table tbody tr').count()).toBe(balance.lots.length);
 
     await page.evaluate('window.scrollTo(0, 0)');
-    mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(existsSync(SCREENSHOT)).toBe(true);
+    const shot = await screenshot((path) => page.screenshot({ path, fullPage: true }), SCREENSHOT);
+    expect(shot.width).toBe(1440);
+    expect(shot.height).toBeGreaterThan(900); // the whole page, below the fold too
     expect(problems).toEqual([]);
+  });
+
+  it('fits a 420 px screen: no sideways scrolling, every section there', async () => {
+    await page.setViewportSize({ width: 420, height: 900 });
+    try {
+      await page.reload();
+      await page.waitForSelector('body[data-state="ready"]');
+      const widths = JSON.parse(
+        (await page.evaluate('JSON.stringify({ doc: document.documentElement.scrollWidth, body: document.body.scrollWidth, view: window.innerWidth })')) as string,
+      ) as { doc: number; body: number; view: number };
+      expect(widths.view).toBe(420);
+      expect(widths.doc).toBeLessThanOrEqual(420);
+      expect(widths.body).toBeLessThanOrEqual(420);
+      // Nothing is wider than the screen, not even inside a card (tables scroll within their own box).
+      const overflowing = JSON.parse(
+        (await page.evaluate(
+          "JSON.stringify([...document.querySelectorAll('#dashboard section, .kpi, .topbar, .banner')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 || e.getBoundingClientRect().left < -0.5).map((e) => e.id || e.className))",
+        )) as string,
+      );
+      expect(overflowing).toEqual([]);
+      for (const section of ['#kpis', '#oncall', '#failures', '#money', '#balances', '#refunds']) expect(await page.isVisible(section)).toBe(true);
+      expect(await page.textContent('[data-kpi="revenue"]')).toBe(EXPECTED.revenue);
+      // Balances keep what matters on a phone: the account and what it has available, within the screen.
+      const available = page.locator('#balances-table tr[data-account="lee"] td[data-col="available"]');
+      expect(await available.isVisible()).toBe(true);
+      expect(((await available.boundingBox())?.x ?? Infinity) + ((await available.boundingBox())?.width ?? 0)).toBeLessThanOrEqual(420);
+      expect(await page.isVisible('#balances-table tr[data-account="lee"] td[data-col="reward"]')).toBe(false);
+      const shot = await screenshot((path) => page.screenshot({ path, fullPage: true }), SCREENSHOT_NARROW);
+      expect(shot.width).toBe(420);
+      expect(shot.height).toBeGreaterThan(2 * 900); // one column: a long page
+      expect(problems).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
+  it('says the platform is offline once it stops answering, and keeps the last figures, marked old', async () => {
+    await page.goto(`${platform.url}/dashboard?refresh=1`);
+    await page.waitForSelector('body[data-state="ready"][data-freshness="live"]');
+    expect(await page.textContent('#auto-every')).toBe('1 s');
+    const before = await page.textContent('[data-kpi="available"]');
+    const readBefore = await page.getAttribute('#as-of', 'datetime');
+
+    await platform.close();
+    await page.locator('body[data-freshness="offline"]').waitFor({ timeout: 15_000 });
+    expect(await page.isVisible('#banner')).toBe(true);
+    expect(await page.getAttribute('#banner', 'class')).toBe('banner offline');
+    expect(await page.textContent('#banner-title')).toBe('Offline.');
+    const banner = (await page.textContent('#banner-text')) ?? '';
+    expect(banner).toMatch(/^The platform has not answered since \d{2}:\d{2}:\d{2} UTC \(the platform cannot be reached, last tried \d{2}:\d{2}:\d{2} UTC\)\. The figures below are from \d{2}:\d{2}:\d{2} UTC and may be out of date\. Retrying every 1 s\.$/);
+    // The last figures stay, greyed, with the time they were read.
+    expect(await page.textContent('[data-kpi="available"]')).toBe(before);
+    expect(await page.getAttribute('#dashboard', 'class')).toContain('stale');
+    const readAfter = await page.getAttribute('#as-of', 'datetime');
+    expect(Date.parse(readAfter ?? '')).toBeGreaterThanOrEqual(Date.parse(readBefore ?? ''));
+    expect(banner).toContain(`since ${(readAfter ?? '').slice(11, 19)} UTC`);
+
+    const shot = await screenshot((path) => page.screenshot({ path }), SCREENSHOT_OFFLINE);
+    expect(shot).toMatchObject({ width: 1440, height: 900 });
+    const bannerShot = await screenshot((path) => page.locator('#banner').screenshot({ path }), resolve(TMP, 'dashboard-offline-banner.png'));
+    expect(bannerShot.width).toBe(1440);
+    // Chromium logs each refused request as a console error: expected once the platform is gone.
+    expect(problems.filter((p) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(p))).toEqual([]);
+    problems.length = 0;
   });
 
   it('forgets the key on sign-out', async () => {

@@ -1,7 +1,8 @@
 // A small, deterministic week of VisualGPT activity for the dashboard's browser test: team and
 // personal accounts, purchases, a reward, daily logins whose unused credits expire (breakage),
-// usage by several members of two teams, a platform error that restores credits, a cancelled
-// usage, and one account (lee) left below the low-balance threshold of 5.
+// usage by several members of two teams, a platform error that restores credits, another before
+// completion, a cancelled usage, a hold nobody completed (timed out), a denial, a money refund of an
+// initial payment, and one account (lee) left below the low-balance threshold of 5.
 import { EmbeddedPlatform } from './embedded-platform';
 import { tenantClient } from './tenant-client';
 
@@ -71,8 +72,26 @@ export interface SeededData {
   accounts: string[];
   /** The usage that failed with a platform error after completion (its credits were restored). */
   restoredUsage: string;
+  /** The refund of maria's initial payment (money back, credits clawed back). */
+  moneyRefund: string;
   lastDay: string;
 }
+
+/** What the week adds up to, for the browser test to check the page against (beside the API). */
+export const EXPECTED = {
+  /** pay-1001 medium 39.99 + pay-1002 large 79.99 + pay-1003 small 9.99. */
+  revenue: 'USD 129.97',
+  revenueByPackage: { small: '9.99', medium: '39.99', large: '79.99' },
+  /** maria's small pack, refunded whole on the day she bought it: 100 unused of 100 at 9.99. */
+  refunds: 'USD 9.99',
+  /** Only free daily credits expire: no money lost to breakage. */
+  breakage: 'USD 0.00',
+  /** Platform error after completion (day 2) and before it (day 3), cancelled (day 4), timed out (day 6). */
+  failed: 4,
+  platformErrors: 2,
+  timedOut: 1,
+  denied: 1,
+};
 
 export async function seedDashboardData(platform: EmbeddedPlatform): Promise<SeededData> {
   const visual = tenantClient(() => platform, TENANT);
@@ -106,16 +125,41 @@ export async function seedDashboardData(platform: EmbeddedPlatform): Promise<See
       ({ usageId: restoredUsage } = await visual.charge('studio-north', { userId: 'bob', feature: 'action-figure-generator' }, `use-${++n}`));
       await ok(visual.step(restoredUsage, 'fail', { reason: 'platform_error' }));
     }
+    if (day === 0) {
+      // maria asks for her first purchase back the same day (VisualGPT: within 24 h of the initial
+      // payment): 100 unused credits of the small pack, USD 9.99 back.
+      await visual.setClock(at(day, 20));
+      const refund = await ok(call('admin', 'POST', '/v1/refunds', { refundId: 'refund-maria', accountId: 'maria', purchaseId: 'pay-1003', reason: 'initial_payment' }));
+      if (refund.status !== 'approved') throw new Error(`the fixture's refund was ${refund.status}: ${JSON.stringify(refund)}`);
+    }
+    if (day === 3) {
+      // A generation that failed through a platform error before it completed: the hold is released.
+      await visual.setClock(at(day, 17));
+      const failed = `use-${++n}`;
+      await ok(visual.authorize({ usageId: failed, accountId: 'studio-north', userId: 'ann', feature: 'image-editor', model: 'nano-banana' }));
+      await ok(visual.step(failed, 'fail', { reason: 'platform_error' }));
+    }
     if (day === 4) {
       // One the user cancelled before it ran: the hold is released, nothing charged.
       const cancelled = `use-${++n}`;
       await ok(visual.authorize({ usageId: cancelled, accountId: 'atelier', userId: 'joe', feature: 'room-designer' }));
       await ok(visual.step(cancelled, 'fail', { reason: 'cancelled' }));
     }
+    if (day === 5) {
+      // A job nobody completed: its hold times out, released by atelier's next command (the login of day 6).
+      await visual.setClock(at(day, 18));
+      await ok(visual.authorize({ usageId: `use-${++n}`, accountId: 'atelier', userId: 'kim', feature: 'room-designer' }));
+    }
+    if (day === 6) {
+      // lee has 1 credit left: another sketch (5) is denied.
+      await visual.setClock(at(day, 17));
+      const denied = await visual.authorize({ usageId: `use-${++n}`, accountId: 'lee', feature: 'photo-to-sketch' });
+      if (denied.status !== 402) throw new Error(`the fixture's denial answered ${denied.status}: ${JSON.stringify(denied.body)}`);
+    }
   }
   const lastDay = addDays(FIRST_DAY, ACTIVITY.length - 1);
   await visual.setClock(`${lastDay}T18:00:00.000Z`);
-  return { accounts: ['atelier', 'lee', 'maria', 'studio-north'], restoredUsage, lastDay };
+  return { accounts: ['atelier', 'lee', 'maria', 'studio-north'], restoredUsage, moneyRefund: 'refund-maria', lastDay };
 }
 
 function addDays(day: string, n: number): string {

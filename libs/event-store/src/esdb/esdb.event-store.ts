@@ -112,6 +112,14 @@ export class EsdbEventStore implements EventStore {
     return events;
   }
 
+  /**
+   * Null: $all has no count, and a category's `$ce-` stream exists only where the server runs its
+   * system projections; counting would mean reading everything (not built, no server here to prove it on).
+   */
+  async countEvents(): Promise<null> {
+    return null;
+  }
+
   /** Pages through $all and filters on the client (this client version sends no server-side filter for reads). */
   async readAll({ fromPosition = 0n, maxCount = Infinity, category }: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];

@@ -161,6 +161,8 @@ export class PostgresEventStore implements EventStore {
       backwards: `SELECT ${COLUMNS} FROM ${events} WHERE stream = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
       all: `SELECT ${COLUMNS} FROM ${events} WHERE position > $1 AND stream NOT LIKE '$%' ORDER BY position LIMIT $2`,
       category: `SELECT ${COLUMNS} FROM ${events} WHERE category = $1 AND position > $2 AND stream NOT LIKE '$%' ORDER BY position LIMIT $3`,
+      countAll: `SELECT count(*) AS n FROM ${events} WHERE position > $1 AND stream NOT LIKE '$%'`,
+      countCategory: `SELECT count(*) AS n FROM ${events} WHERE category = $1 AND position > $2 AND stream NOT LIKE '$%'`,
       checkpoint: `SELECT position FROM ${s}.checkpoints WHERE subscription_id = $1`,
       storeCheckpoint: `
         INSERT INTO ${s}.checkpoints (subscription_id, position) VALUES ($1, $2)
@@ -241,6 +243,15 @@ export class PostgresEventStore implements EventStore {
         ? await this.pool.query<EventRow>(this.sql.all, [fromPosition, maxCount ?? null])
         : await this.pool.query<EventRow>(this.sql.category, [category, fromPosition, maxCount ?? null]);
     return rows.map(toRecordedEvent);
+  }
+
+  async countEvents({ fromPosition = 0n, category }: Omit<ReadAllOptions, 'maxCount'> = {}): Promise<bigint> {
+    await this.ready();
+    const { rows } =
+      category === undefined
+        ? await this.pool.query<{ n: bigint }>(this.sql.countAll, [fromPosition])
+        : await this.pool.query<{ n: bigint }>(this.sql.countCategory, [category, fromPosition]);
+    return BigInt(rows[0]?.n ?? 0);
   }
 
   async subscribe({ subscriptionId, category, batchSize = 100, exclusive, checkpoints, ...handlers }: SubscribeOptions): Promise<Subscription> {

@@ -105,6 +105,8 @@ export class SqliteEventStore implements EventStore {
       category: db.prepare<[string, bigint, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE category = ? AND position > ? ORDER BY position LIMIT ?`,
       ),
+      countAll: db.prepare<[bigint], { n: bigint }>('SELECT count(*) AS n FROM events WHERE position > ?'),
+      countCategory: db.prepare<[string, bigint], { n: bigint }>('SELECT count(*) AS n FROM events WHERE category = ? AND position > ?'),
       checkpoint: db.prepare<[string], { position: bigint }>(
         'SELECT position FROM checkpoints WHERE subscription_id = ?',
       ),
@@ -175,6 +177,11 @@ export class SqliteEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return this.readAllNow(options);
+  }
+
+  async countEvents({ fromPosition = 0n, category }: Omit<ReadAllOptions, 'maxCount'> = {}): Promise<bigint> {
+    const row = category === undefined ? this.sql.countAll.get(fromPosition) : this.sql.countCategory.get(category, fromPosition);
+    return BigInt(row?.n ?? 0);
   }
 
   async subscribe({ subscriptionId, category, batchSize = 100, exclusive, checkpoints, ...handlers }: SubscribeOptions): Promise<Subscription> {

@@ -1,12 +1,14 @@
 // Read models for the ops surface, built from the wallet's stored events: balances per account, usage
 // by feature/model/member/day, credit flows per day (granted, consumed, expired = breakage,
-// refunded), refunds with their reasons. One SQLite file; each batch and the position it reached are
-// written in one transaction, so a redelivered batch is skipped and a crash loses nothing.
+// refunded), refunds with their reasons, how usages ended (completed, failed by reason, denied, timed
+// out), and money from the lots' cost basis (revenue by package and plan, refunds, breakage). One
+// SQLite file; each batch and the position it reached are written in one transaction, so a
+// redelivered batch is skipped and a crash loses nothing.
 import type Database from 'better-sqlite3';
 import { openSqlite } from '@creditflow/event-store';
 import type { RecordedEvent } from '@creditflow/event-store';
 import { Credits, formatCredits } from '@creditflow/kernel';
-import { LotShare, WalletEvent, WalletState, balanceOf, evolve } from '@creditflow/wallet-domain';
+import { CostBasis, LotShare, WalletEvent, WalletState, balanceOf, evolve } from '@creditflow/wallet-domain';
 import { WalletEventMetadata, fromRecorded } from '@creditflow/wallet-application';
 
 /** What a usage report groups by: the feature, the member, the day, or one priced option as the request named it. */
@@ -30,7 +32,27 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS refunds (tenant TEXT, id TEXT, account TEXT, usage_id TEXT, kind TEXT, amount INTEGER, reason TEXT, at TEXT, PRIMARY KEY (tenant, id));
   CREATE TABLE IF NOT EXISTS balances (tenant TEXT, account TEXT, kind TEXT, available INTEGER, held INTEGER, by_type TEXT, revision INTEGER, updated_at TEXT,
     plan TEXT, PRIMARY KEY (tenant, account));
+  CREATE TABLE IF NOT EXISTS usage_outcomes (tenant TEXT, day TEXT, feature TEXT, outcome TEXT, reason TEXT NOT NULL DEFAULT '', uses INTEGER, credits INTEGER,
+    PRIMARY KEY (tenant, day, feature, outcome, reason));
+  CREATE TABLE IF NOT EXISTS revenue (tenant TEXT, day TEXT, currency TEXT, lot_credits INTEGER, list_minor INTEGER, plan TEXT, purchases INTEGER,
+    paid_minor INTEGER, list_total_minor INTEGER, PRIMARY KEY (tenant, day, currency, lot_credits, list_minor, plan));
+  CREATE TABLE IF NOT EXISTS plan_grants (tenant TEXT, day TEXT, plan TEXT, lot_type TEXT, grants INTEGER, credits INTEGER, PRIMARY KEY (tenant, day, plan, lot_type));
+  CREATE TABLE IF NOT EXISTS money_refunds (tenant TEXT, id TEXT, day TEXT, account TEXT, lot_id TEXT, credits INTEGER, lot_credits INTEGER, paid_minor INTEGER,
+    currency TEXT, PRIMARY KEY (tenant, id));
+  CREATE TABLE IF NOT EXISTS breakage_priced (tenant TEXT, day TEXT, currency TEXT, lot_credits INTEGER, paid_minor INTEGER, credits INTEGER,
+    PRIMARY KEY (tenant, day, currency, lot_credits, paid_minor));
+  CREATE TABLE IF NOT EXISTS tenant_activity (tenant TEXT PRIMARY KEY, position INTEGER, recorded_at TEXT, events INTEGER);
 `;
+
+/**
+ * The file's layout version (PRAGMA user_version). A file written by an older version whose position
+ * is past the start holds no rows for the read models added since: it is emptied and rebuilt from
+ * the start of the store (the projector resumes from position 0), instead of answering with partial figures.
+ */
+export const OPS_PROJECTIONS_VERSION = 2;
+
+/** How a usage ended, as `usage_outcomes.outcome` (with its reason, where one). */
+export const USAGE_OUTCOMES = ['authorized', 'completed', 'accepted', 'rejected', 'failed', 'failed-after-completion', 'denied'] as const;
 
 type Flow = 'granted' | 'consumed' | 'expired' | 'refunded';
 
@@ -44,11 +66,15 @@ export class OpsProjections {
   private readonly db: Database.Database;
   private readonly states = new Map<string, WalletState>();
   private readonly stmt: Record<string, Database.Statement>;
+  /** Whether opening the file emptied it (an older layout): the figures come back as the projector catches up from the start. */
+  rebuiltFromStart = false;
 
   constructor(path: string, private readonly loadState: (tenantId: string, accountId: string, upTo: bigint) => Promise<WalletState>) {
     this.db = openSqlite(path);
+    this.resetIfOlder();
     migrateUsageColumns(this.db);
     this.db.exec(SCHEMA);
+    this.db.pragma(`user_version = ${OPS_PROJECTIONS_VERSION}`);
     this.db.defaultSafeIntegers(true);
     this.stmt = {
       position: this.db.prepare('SELECT value FROM position WHERE id = 1'),
@@ -67,7 +93,33 @@ export class OpsProjections {
       balanceOf: this.db.prepare('SELECT * FROM balances WHERE tenant = ? AND account = ?'),
       balance: this.db.prepare(`INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, account) DO UPDATE SET
         plan = excluded.plan, kind = excluded.kind, available = excluded.available, held = excluded.held, by_type = excluded.by_type, revision = excluded.revision, updated_at = excluded.updated_at`),
+      outcome: this.db.prepare(`INSERT INTO usage_outcomes (tenant, day, feature, outcome, reason, uses, credits) VALUES (?, ?, ?, ?, ?, 1, ?)
+        ON CONFLICT (tenant, day, feature, outcome, reason) DO UPDATE SET uses = uses + 1, credits = credits + excluded.credits`),
+      revenue: this.db.prepare(`INSERT INTO revenue VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+        ON CONFLICT (tenant, day, currency, lot_credits, list_minor, plan) DO UPDATE SET purchases = purchases + 1,
+        paid_minor = paid_minor + excluded.paid_minor, list_total_minor = list_total_minor + excluded.list_total_minor`),
+      planGrant: this.db.prepare(`INSERT INTO plan_grants VALUES (?, ?, ?, ?, 1, ?)
+        ON CONFLICT (tenant, day, plan, lot_type) DO UPDATE SET grants = grants + 1, credits = credits + excluded.credits`),
+      moneyRefund: this.db.prepare('INSERT OR IGNORE INTO money_refunds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      breakage: this.db.prepare(`INSERT INTO breakage_priced VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant, day, currency, lot_credits, paid_minor) DO UPDATE SET credits = credits + excluded.credits`),
+      activity: this.db.prepare(`INSERT INTO tenant_activity VALUES (?, ?, ?, 1)
+        ON CONFLICT (tenant) DO UPDATE SET position = excluded.position, recorded_at = excluded.recorded_at, events = events + 1`),
     };
+  }
+
+  /** Empties a file of an older layout that has applied events (see OPS_PROJECTIONS_VERSION). */
+  private resetIfOlder(): void {
+    const version = Number(this.db.pragma('user_version', { simple: true }));
+    if (version >= OPS_PROJECTIONS_VERSION) return;
+    const hasPosition = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'position'").get();
+    const applied = hasPosition ? ((this.db.prepare('SELECT value FROM position WHERE id = 1').get() as { value: number } | undefined)?.value ?? 0) : 0;
+    if (!applied) return;
+    const tables = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
+    this.db.transaction(() => {
+      for (const table of tables) this.db.exec(`DROP TABLE "${table}"`);
+    })();
+    this.rebuiltFromStart = true;
   }
 
   position(): bigint {
@@ -98,6 +150,7 @@ export class OpsProjections {
         const event = fromRecorded(r);
         const after = evolve(before, event);
         this.project(tenantId, accountId, event, before, after);
+        this.stmt.activity.run(tenantId, r.position, r.recordedAt.toISOString());
         this.states.set(key, after);
         const balance = balanceOf(after);
         this.stmt.balance.run(tenantId, accountId, after.kind, balance.available, balance.held, JSON.stringify(Object.fromEntries(Object.entries(balance.byType).map(([k, v]) => [k, v.toString()]))), r.revision, r.recordedAt.toISOString(), after.plan?.planId ?? null);
@@ -112,45 +165,85 @@ export class OpsProjections {
     const flow = (day: string, shares: LotShare[], kind: Flow, state: WalletState) => {
       for (const s of shares) this.flow(tenant, day, state.lots.get(s.lotId)?.type ?? 'unknown', kind, s.amount);
     };
+    // Credits that expire from a lot bought for money: breakage in that money, at the lot's price per credit.
+    const pricedBreakage = (dayKey: string, lotId: string, amount: Credits) => {
+      const basis = before.lots.get(lotId)?.costBasis;
+      const lotCredits = before.lots.get(lotId)?.amount;
+      if (basis && lotCredits && amount > 0n) this.stmt.breakage.run(tenant, dayKey, basis.currency, lotCredits, basis.paidMinor, amount);
+    };
     switch (event.type) {
-      case 'CreditsGranted':
-        this.flow(tenant, day(event.data.grantedAt), event.data.lotType, 'granted', event.data.amount);
+      case 'CreditsGranted': {
+        const d = event.data;
+        this.flow(tenant, day(d.grantedAt), d.lotType, 'granted', d.amount);
+        if (d.costBasis) this.revenue(tenant, day(d.grantedAt), d.amount, d.costBasis, after.plan?.planId ?? '');
+        if (d.source.kind === 'subscription') this.stmt.planGrant.run(tenant, day(d.grantedAt), after.plan?.planId ?? '', d.lotType, d.amount);
         break;
+      }
       case 'HoldPlaced': {
         const option = (name: string) => String(event.data.options[name] ?? '');
         this.stmt.usageInfo.run(tenant, event.data.usageId, account, event.data.userId ?? '', event.data.feature, option('model'), option('resolution'), option('quality'));
+        this.stmt.outcome.run(tenant, day(event.data.placedAt), event.data.feature, 'authorized', '', event.data.credits);
         break;
       }
       case 'HoldCaptured':
         this.usage(tenant, event.data.usageId, day(event.data.capturedAt), 1n, event.data.amount);
         flow(day(event.data.capturedAt), event.data.lots, 'consumed', before);
+        this.outcome(tenant, event.data.usageId, day(event.data.capturedAt), 'completed', '', event.data.amount);
         break;
       case 'AcceptCharged':
         this.usage(tenant, event.data.usageId, day(event.data.chargedAt), 0n, event.data.amount);
         flow(day(event.data.chargedAt), event.data.lots, 'consumed', before);
+        this.outcome(tenant, event.data.usageId, day(event.data.chargedAt), 'accepted', '', event.data.amount);
+        break;
+      case 'HoldReleased':
+        this.outcome(tenant, event.data.usageId, day(event.data.releasedAt), 'failed', event.data.reason, event.data.amount);
+        break;
+      case 'UsageFailedAfterCompletion':
+        this.outcome(tenant, event.data.usageId, day(event.data.failedAt), 'failed-after-completion', event.data.reason, event.data.charged);
+        break;
+      case 'UsageRejected':
+        this.outcome(tenant, event.data.usageId, day(event.data.rejectedAt), 'rejected', '', 0n as Credits);
+        break;
+      case 'UsageDenied':
+        this.stmt.outcome.run(tenant, day(event.data.deniedAt), event.data.feature, 'denied', event.data.phase, event.data.required);
         break;
       case 'LotExpired': {
         const lot = before.lots.get(event.data.lotId);
         this.flow(tenant, day(event.data.expiredAt), lot?.type ?? 'unknown', 'expired', event.data.amount);
+        pricedBreakage(day(event.data.expiredAt), event.data.lotId, event.data.amount);
         break;
       }
       case 'RolloverExpired':
         flow(day(event.data.expiredAt), event.data.lots, 'expired', before);
+        for (const s of event.data.lots) pricedBreakage(day(event.data.expiredAt), s.lotId, s.amount);
         break;
       case 'CreditsRestored':
         flow(day(event.data.restoredAt), event.data.lots, 'refunded', after);
         this.stmt.refund.run(tenant, event.data.restorationId, account, event.data.usageId, 'restoration', event.data.amount, event.data.reason, event.data.restoredAt);
         break;
       case 'CreditsClawedBack': {
-        // A money refund: the purchase's unused credits leave the account.
+        // A money refund: the purchase's unused credits leave the account, at the purchase's price per credit.
         const lot = before.lots.get(event.data.lotId);
         this.flow(tenant, day(event.data.clawedBackAt), lot?.type ?? 'unknown', 'refunded', event.data.amount);
         this.stmt.refund.run(tenant, event.data.refundId, account, null, 'claw-back', event.data.amount, `credits of ${event.data.lotId} refunded`, event.data.clawedBackAt);
+        if (lot?.costBasis) {
+          this.stmt.moneyRefund.run(tenant, event.data.refundId, day(event.data.clawedBackAt), account, lot.lotId, event.data.amount, lot.amount, lot.costBasis.paidMinor, lot.costBasis.currency);
+        }
         break;
       }
       default:
         break;
     }
+  }
+
+  private revenue(tenant: string, dayKey: string, lotCredits: Credits, basis: CostBasis, plan: string): void {
+    // The lot's credits and list price name its package (resolved against the tenant's catalog when read); -1: no list price recorded.
+    this.stmt.revenue.run(tenant, dayKey, basis.currency, lotCredits, basis.listPriceMinor ?? -1n, plan, basis.paidMinor, basis.listPriceMinor ?? basis.paidMinor);
+  }
+
+  private outcome(tenant: string, usageId: string, dayKey: string, outcome: (typeof USAGE_OUTCOMES)[number], reason: string, credits: Credits): void {
+    const info = this.stmt.usageOf.get(tenant, usageId) as { feature: string } | undefined;
+    this.stmt.outcome.run(tenant, dayKey, info?.feature ?? 'unknown', outcome, reason, credits);
   }
 
   private usage(tenant: string, usageId: string, dayKey: string, uses: bigint, credits: Credits): void {
@@ -236,10 +329,101 @@ export class OpsProjections {
     return row ? balanceView(row) : undefined;
   }
 
+  /**
+   * How usages ended between two days: totals, failures by reason (before or after completion;
+   * timeouts are holds nobody completed in time), denials by feature and phase, one row per day, and
+   * the platform-error rate (platform_error failures, before or after completion, per authorized usage).
+   */
+  usageOutcomes(tenant: string, from: string, to: string) {
+    const rows = this.db
+      .prepare('SELECT day, feature, outcome, reason, uses, credits FROM usage_outcomes WHERE tenant = ? AND day >= ? AND day <= ? ORDER BY day, feature, outcome, reason')
+      .all(tenant, from, to) as { day: string; feature: string; outcome: string; reason: string; uses: bigint; credits: bigint }[];
+    const sum = (pick: (r: (typeof rows)[number]) => boolean) => {
+      const chosen = rows.filter(pick);
+      return { uses: chosen.reduce((n, r) => n + Number(r.uses), 0), credits: formatCredits(chosen.reduce((a, r) => a + r.credits, 0n) as Credits) };
+    };
+    const failed = (r: { outcome: string }) => r.outcome === 'failed' || r.outcome === 'failed-after-completion';
+    const platformError = (r: { outcome: string; reason: string }) => failed(r) && r.reason === 'platform_error';
+    const authorized = sum((r) => r.outcome === 'authorized').uses;
+    const platformErrors = sum(platformError).uses;
+    const groups = <K extends string>(pick: (r: (typeof rows)[number]) => boolean, keyOf: (r: (typeof rows)[number]) => Record<K, string>) => {
+      const out = new Map<string, { key: Record<K, string>; uses: number; credits: bigint }>();
+      for (const r of rows.filter(pick)) {
+        const key = keyOf(r);
+        const id = JSON.stringify(key);
+        const g = out.get(id) ?? { key, uses: 0, credits: 0n };
+        out.set(id, { key, uses: g.uses + Number(r.uses), credits: g.credits + r.credits });
+      }
+      return [...out.values()].sort((a, b) => b.uses - a.uses || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key))).map((g) => ({ ...g.key, uses: g.uses, credits: formatCredits(g.credits as Credits) }));
+    };
+    const days = [...new Set(rows.map((r) => r.day))].map((d) => {
+      const of = (pick: (r: (typeof rows)[number]) => boolean) => sum((r) => r.day === d && pick(r)).uses;
+      return {
+        day: d, authorized: of((r) => r.outcome === 'authorized'), completed: of((r) => r.outcome === 'completed'), failed: of(failed),
+        platformErrors: of(platformError), timedOut: of((r) => r.outcome === 'failed' && r.reason === 'timeout'), denied: of((r) => r.outcome === 'denied'),
+      };
+    });
+    return {
+      totals: {
+        authorized, completed: sum((r) => r.outcome === 'completed').uses, failed: sum(failed).uses, platformErrors,
+        timedOut: sum((r) => r.outcome === 'failed' && r.reason === 'timeout').uses, denied: sum((r) => r.outcome === 'denied').uses,
+        rejected: sum((r) => r.outcome === 'rejected').uses,
+      },
+      platformErrorRate: { errors: platformErrors, authorized, rate: authorized ? ratio(BigInt(platformErrors), BigInt(authorized), 4) : null },
+      failuresByReason: groups(failed, (r) => ({ reason: r.reason, stage: r.outcome === 'failed' ? 'before-completion' : 'after-completion' })),
+      failuresByFeature: groups(failed, (r) => ({ feature: r.feature, reason: r.reason })),
+      denialsByFeature: groups((r) => r.outcome === 'denied', (r) => ({ feature: r.feature, phase: r.reason })),
+      timeoutsByFeature: groups((r) => r.outcome === 'failed' && r.reason === 'timeout', (r) => ({ feature: r.feature })),
+      days,
+    };
+  }
+
+  /** Purchases (lots with a cost basis) between two days, by currency, lot size, list price and the buyer's plan then. */
+  revenueRows(tenant: string, from: string, to: string) {
+    const rows = this.db
+      .prepare(`SELECT day, currency, lot_credits, list_minor, plan, SUM(purchases) purchases, SUM(paid_minor) paid_minor, SUM(list_total_minor) list_total_minor
+        FROM revenue WHERE tenant = ? AND day >= ? AND day <= ? GROUP BY day, currency, lot_credits, list_minor, plan ORDER BY day, currency, lot_credits, list_minor, plan`)
+      .all(tenant, from, to) as { day: string; currency: string; lot_credits: bigint; list_minor: bigint; plan: string; purchases: bigint; paid_minor: bigint; list_total_minor: bigint }[];
+    return rows.map((r) => ({
+      day: r.day, currency: r.currency, lotCredits: r.lot_credits as Credits, listPriceMinor: r.list_minor < 0n ? null : r.list_minor, planId: r.plan || null,
+      purchases: Number(r.purchases), paidMinor: r.paid_minor, listTotalMinor: r.list_total_minor,
+    }));
+  }
+
+  /** Subscription grants between two days by plan (the plan the account was on) and lot type. */
+  planGrants(tenant: string, from: string, to: string) {
+    const rows = this.db
+      .prepare('SELECT plan, lot_type, SUM(grants) grants, SUM(credits) credits FROM plan_grants WHERE tenant = ? AND day >= ? AND day <= ? GROUP BY plan, lot_type ORDER BY plan, lot_type')
+      .all(tenant, from, to) as { plan: string; lot_type: string; grants: bigint; credits: bigint }[];
+    return rows.map((r) => ({ planId: r.plan || null, lotType: r.lot_type, grants: Number(r.grants), credits: formatCredits(r.credits as Credits) }));
+  }
+
+  /** Claw-backs of lots bought for money between two days: the credits and the lot's price, for valuing each refund. */
+  moneyRefunds(tenant: string, from: string, to: string) {
+    const rows = this.db
+      .prepare('SELECT * FROM money_refunds WHERE tenant = ? AND day >= ? AND day <= ? ORDER BY day, id')
+      .all(tenant, from, to) as { id: string; day: string; account: string; lot_id: string; credits: bigint; lot_credits: bigint; paid_minor: bigint; currency: string }[];
+    return rows.map((r) => ({ refundId: r.id, day: r.day, accountId: r.account, lotId: r.lot_id, credits: r.credits as Credits, lotCredits: r.lot_credits as Credits, paidMinor: r.paid_minor, currency: r.currency }));
+  }
+
+  /** Credits that expired from lots bought for money, between two days, with the lots' price per credit. */
+  pricedBreakage(tenant: string, from: string, to: string) {
+    const rows = this.db
+      .prepare('SELECT day, currency, lot_credits, paid_minor, credits FROM breakage_priced WHERE tenant = ? AND day >= ? AND day <= ? ORDER BY day, currency, lot_credits, paid_minor')
+      .all(tenant, from, to) as { day: string; currency: string; lot_credits: bigint; paid_minor: bigint; credits: bigint }[];
+    return rows.map((r) => ({ day: r.day, currency: r.currency, lotCredits: r.lot_credits as Credits, paidMinor: r.paid_minor, credits: r.credits as Credits }));
+  }
+
+  /** What this read model has seen of a tenant: its latest projected event (store time and position) and how many. */
+  activity(tenant: string): { lastEventAt: string | null; lastPosition: bigint | null; events: number } {
+    const row = this.db.prepare('SELECT position, recorded_at, events FROM tenant_activity WHERE tenant = ?').get(tenant) as { position: bigint; recorded_at: string; events: bigint } | undefined;
+    return { lastEventAt: row?.recorded_at ?? null, lastPosition: row?.position ?? null, events: Number(row?.events ?? 0n) };
+  }
+
   /** Every table's rows, for comparing a rebuild with the live projection. */
   dump(): Record<string, unknown[]> {
     const out: Record<string, unknown[]> = {};
-    for (const t of ['usage_info', 'usage_daily', 'flows_daily', 'refunds', 'balances']) {
+    for (const t of ['usage_info', 'usage_daily', 'flows_daily', 'refunds', 'balances', 'usage_outcomes', 'revenue', 'plan_grants', 'money_refunds', 'breakage_priced', 'tenant_activity']) {
       out[t] = (this.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).all() as Record<string, unknown>[]).map((row) =>
         Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v])),
       );
@@ -275,6 +459,8 @@ function balanceView(r: BalanceRow) {
  * Files written before usage kept resolution and quality apart (issue 13) filed a usage's resolution as
  * its model where it named no model. Their tables gain the columns (usage_daily is copied into the new
  * key); the old rows keep what they had: `npm run projections:rebuild -- --replace` refiles them.
+ * (A file that has applied events is older than OPS_PROJECTIONS_VERSION too, and is emptied before
+ * this runs: this keeps only a file of tables without a position.)
  */
 function migrateUsageColumns(db: Database.Database): void {
   const columns = (table: string) => new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
@@ -297,5 +483,13 @@ function migrateUsageColumns(db: Database.Database): void {
 
 function day(iso: string): string {
   return iso.slice(0, 10);
+}
+
+/** n/d as a decimal string with `digits` decimals, rounded half up (n >= 0, d > 0): ratio(2n, 3n, 4) = "0.6667". */
+export function ratio(n: bigint, d: bigint, digits: number): string {
+  const scale = 10n ** BigInt(digits);
+  const scaled = (2n * n * scale + d) / (2n * d);
+  const s = scaled.toString().padStart(digits + 1, '0');
+  return digits ? `${s.slice(0, -digits)}.${s.slice(-digits)}` : s;
 }
 

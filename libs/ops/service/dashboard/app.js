@@ -1,6 +1,9 @@
 // creditflow ops dashboard: vanilla JS, no build step. It reads the platform's own HTTP endpoints
 // with the ops key the user enters (kept in sessionStorage) and draws its charts as inline SVG.
 // Amounts arrive as decimal strings and are added as scaled BigInts: the figures shown are exact.
+// It reloads its figures every 30 s (`?refresh=<seconds>` changes that), shows when they were read,
+// and says so in a banner when the platform stops answering, the figures grow old, or the read
+// models are behind the store.
 'use strict';
 
 (() => {
@@ -12,6 +15,16 @@
   const FLOW_COLORS = { granted: '#4c78a8', consumed: '#72b7b2', refunded: '#b07aa1', expired: '#e0a458' };
   const PALETTE = ['#4c78a8', '#72b7b2', '#f2a65a', '#b07aa1', '#e07b7b', '#9db469', '#d9b84a', '#7f8fa6', '#5fa2ce', '#c58fb7'];
   const OTHER_COLOR = '#c3c9d2';
+  const FAILURE_COLORS = { platform_error: '#d1605e', cancelled: '#9aa5b4', timeout: '#e0a458', denied: '#7f6bb0' };
+  const REASON_LABELS = { platform_error: 'Platform error', cancelled: 'Cancelled', timeout: 'Timed out' };
+  const STAGE_LABELS = { 'before-completion': 'before completion', 'after-completion': 'after completion' };
+  /** Seconds between reloads of the figures (`?refresh=<seconds>`, at least 1). */
+  const REFRESH_S = (() => {
+    const asked = Number(new URLSearchParams(location.search).get('refresh'));
+    return Number.isFinite(asked) && asked >= 1 ? asked : 30;
+  })();
+  /** A request that takes longer counts as the platform not answering. */
+  const TIMEOUT_MS = Math.min(10_000, REFRESH_S * 1000);
 
   // --- exact decimals ----------------------------------------------------------------------------
   const SCALE = 6;
@@ -42,6 +55,29 @@
     return `${+n.toFixed(2)}`;
   }
   const percent = (part, whole) => (whole === 0n ? '–' : `${(Number((part * 10000n) / whole) / 100).toFixed(1)}%`);
+  /** A rate with four decimals ("0.0333") as a percentage with two ("3.33%"), exactly. */
+  function ratePercent(rate) {
+    if (rate === null || rate === undefined) return '–';
+    const [whole, fraction = ''] = rate.split('.');
+    const bp = BigInt(whole) * 10000n + BigInt((fraction + '0000').slice(0, 4));
+    return `${bp / 100n}.${String(bp % 100n).padStart(2, '0')}%`;
+  }
+  const MINOR_DIGITS = { JPY: 0 };
+  /** Money as the API wrote it, with thousands separators and every decimal kept: "1234.50" -> "1,234.50". */
+  function moneyAmount(amount) {
+    const [whole, fraction] = String(amount).split('.');
+    return `${BigInt(whole).toLocaleString('en-US')}${fraction !== undefined ? `.${fraction}` : ''}`;
+  }
+  /** [{amount, currency}] -> "USD 129.97" (several currencies joined); none -> zero in `currency`. */
+  function moneyText(list, currency) {
+    if (!list || !list.length) {
+      const digits = MINOR_DIGITS[currency] ?? 2;
+      return `${currency} ${digits ? `0.${'0'.repeat(digits)}` : '0'}`;
+    }
+    return list.map((m) => `${m.currency} ${moneyAmount(m.amount)}`).join(' + ');
+  }
+  const clockTime = (date) => date.toISOString().slice(11, 19);
+  const plural = (n, word) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
   // --- dates (UTC days) --------------------------------------------------------------------------
   const dayOf = (iso) => iso.slice(0, 10);
@@ -87,8 +123,21 @@
   class AuthError extends Error {}
   let apiKey = sessionStorage.getItem(STORAGE_KEY);
 
+  /** fetch with the key, given up after TIMEOUT_MS. */
+  async function request(path, accept) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+    try {
+      return await fetch(path, { headers: { Authorization: `Bearer ${apiKey}`, Accept: accept }, signal: abort.signal, cache: 'no-store' });
+    } catch (error) {
+      throw new Error(error.name === 'AbortError' ? `no answer within ${TIMEOUT_MS / 1000} s` : 'the platform cannot be reached');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function api(path) {
-    const res = await fetch(path, { headers: { Authorization: `Bearer ${apiKey}`, Accept: 'application/json' } });
+    const res = await request(path, 'application/json');
     let body = null;
     try {
       body = await res.json();
@@ -331,18 +380,26 @@
     const filter = $('#balance-filter').value.trim().toLowerCase();
     const present = CREDIT_TYPES.filter((t) => data.balances.some((b) => units(b.byType[t]) !== 0n));
     table.tHead.replaceChildren(
-      el('tr', {}, el('th', { text: 'Account' }), el('th', { text: 'Type' }), ...present.map((t) => el('th', { class: 'num', text: TYPE_LABELS[t] })), el('th', { class: 'num', text: 'Held' }), el('th', { class: 'num', text: 'Available' })),
+      el(
+        'tr',
+        {},
+        el('th', { text: 'Account' }),
+        el('th', { 'data-col': 'type', text: 'Type' }),
+        ...present.map((t) => el('th', { class: 'num by-type', 'data-col': t, text: TYPE_LABELS[t] })),
+        el('th', { class: 'num', text: 'Held' }),
+        el('th', { class: 'num', text: 'Available' }),
+      ),
     );
     const rows = data.balances.filter((b) => !filter || b.accountId.toLowerCase().includes(filter));
-    const cell = (value, col, strong) => el('td', { class: `num${units(value) === 0n ? ' zero' : ''}`, 'data-col': col }, strong ? el('strong', { text: fmt(value) }) : fmt(value));
+    const cell = (value, col, strong, extra = '') => el('td', { class: `num${units(value) === 0n ? ' zero' : ''}${extra ? ` ${extra}` : ''}`, 'data-col': col }, strong ? el('strong', { text: fmt(value) }) : fmt(value));
     table.tBodies[0].replaceChildren(
       ...rows.map((b) =>
         el(
           'tr',
           { class: `clickable${data.selected === b.accountId ? ' selected' : ''}`, 'data-account': b.accountId, onclick: () => openHistory(b.accountId) },
           el('td', { 'data-col': 'account' }, el('strong', { text: b.accountId })),
-          el('td', {}, el('span', { class: `badge ${b.type}`, text: b.type })),
-          ...present.map((t) => cell(b.byType[t], t)),
+          el('td', { 'data-col': 'type' }, el('span', { class: `badge ${b.type}`, text: b.type })),
+          ...present.map((t) => cell(b.byType[t], t, false, 'by-type')),
           cell(b.held, 'held'),
           cell(b.available, 'available', true),
         ),
@@ -402,6 +459,215 @@
       ),
       ...(rows.length ? [] : [el('tr', {}, el('td', { colspan: 6, class: 'empty', text: 'No refunds in this period.' }))]),
     );
+  }
+
+  // --- failures, denials, money --------------------------------------------------------------------
+  function renderOnCall() {
+    const set = (name, text) => ($(`[data-kpi="${name}"]`).textContent = text);
+    const hint = (name, text) => ($(`[data-kpi-hint="${name}"]`).textContent = text);
+    const { totals, platformErrorRate, timeoutsByFeature, denialsByFeature } = data.outcomes;
+    set('failed', totals.failed.toLocaleString('en-US'));
+    hint('failed', `${plural(totals.platformErrors, 'platform error')} · ${percent(BigInt(totals.failed), BigInt(totals.authorized))} of authorized`);
+    set('error-rate', ratePercent(platformErrorRate.rate));
+    hint('error-rate', `${platformErrorRate.errors.toLocaleString('en-US')} of ${plural(platformErrorRate.authorized, 'authorized usage')}`);
+    set('denied', totals.denied.toLocaleString('en-US'));
+    hint('denied', `${show(total(denialsByFeature.map((d) => d.credits)))} credits asked for`);
+    set('timed-out', totals.timedOut.toLocaleString('en-US'));
+    hint('timed-out', `${show(total(timeoutsByFeature.map((t) => t.credits)))} credits released`);
+    const { revenue, refunds } = data.money;
+    set('revenue', moneyText(revenue.total, data.money.currency));
+    hint('revenue', plural(revenue.total.reduce((n, r) => n + r.purchases, 0), 'purchase'));
+    set('refunds-money', moneyText(refunds.total, data.money.currency));
+    hint('refunds-money', `${plural(refunds.total.reduce((n, r) => n + r.refunds, 0), 'refund')} · ${show(total(refunds.total.map((r) => r.credits)))} credits`);
+  }
+
+  function renderFailures(days) {
+    const byDay = new Map(data.outcomes.days.map((d) => [d.day, d]));
+    const count = (pick) => new Map(days.map((d) => [d, byDay.has(d) ? BigInt(pick(byDay.get(d))) * ONE : 0n]));
+    const series = [
+      { key: 'platform_error', label: 'Platform error', color: FAILURE_COLORS.platform_error, values: count((d) => d.platformErrors) },
+      { key: 'cancelled', label: 'Cancelled', color: FAILURE_COLORS.cancelled, values: count((d) => d.failed - d.platformErrors - d.timedOut) },
+      { key: 'timeout', label: 'Timed out', color: FAILURE_COLORS.timeout, values: count((d) => d.timedOut) },
+      { key: 'denied', label: 'Denied', color: FAILURE_COLORS.denied, values: count((d) => d.denied) },
+    ];
+    $('[data-total="authorized"]').textContent = data.outcomes.totals.authorized.toLocaleString('en-US');
+    barChart($('#chart-failures'), { days, series, stacked: true, height: 200, unit: 'usages' });
+    legend($('#legend-failures'), series);
+
+    const { failuresByReason, denialsByFeature } = data.outcomes;
+    $('#failures-table').tBodies[0].replaceChildren(
+      ...failuresByReason.map((f) =>
+        el(
+          'tr',
+          { 'data-reason': f.reason, 'data-stage': f.stage },
+          el('td', {}, swatch(FAILURE_COLORS[f.reason] || OTHER_COLOR), ' ', REASON_LABELS[f.reason] || f.reason),
+          el('td', { class: 'muted', text: STAGE_LABELS[f.stage] || f.stage }),
+          el('td', { class: 'num', 'data-col': 'uses' }, el('strong', { text: f.uses.toLocaleString('en-US') })),
+          el('td', { class: 'num', 'data-col': 'credits', text: fmt(f.credits) }),
+        ),
+      ),
+      ...(failuresByReason.length ? [] : [el('tr', {}, el('td', { colspan: 4, class: 'empty', text: 'No usage failed in this period.' }))]),
+    );
+    $('#denials-table').tBodies[0].replaceChildren(
+      ...denialsByFeature.map((d) =>
+        el(
+          'tr',
+          { 'data-feature': d.feature, 'data-phase': d.phase },
+          el('td', {}, el('strong', { text: d.feature })),
+          el('td', { class: 'muted', text: d.phase }),
+          el('td', { class: 'num', 'data-col': 'uses', text: d.uses.toLocaleString('en-US') }),
+          el('td', { class: 'num', 'data-col': 'credits', text: fmt(d.credits) }),
+        ),
+      ),
+      ...(denialsByFeature.length ? [] : [el('tr', {}, el('td', { colspan: 4, class: 'empty', text: 'No usage was denied in this period.' }))]),
+    );
+  }
+
+  function renderMoney() {
+    const m = data.money;
+    const cur = m.currency;
+    $('[data-money="revenue"]').textContent = moneyText(m.revenue.total, cur);
+    const row = (attrs, ...cells) => el('tr', attrs, ...cells);
+    const amountCell = (col, amount, currency, strong) => el('td', { class: 'num', 'data-col': col }, strong ? el('strong', { text: moneyText([{ amount, currency }], cur) }) : moneyText([{ amount, currency }], cur));
+    const none = (cols, text) => [el('tr', {}, el('td', { colspan: cols, class: 'empty', text }))];
+    $('#revenue-package-table').tBodies[0].replaceChildren(
+      ...m.revenue.byPackage.map((p) =>
+        row(
+          { 'data-package': p.packageId ?? '' },
+          el('td', {}, p.packageId ? el('strong', { text: p.packageId }) : el('span', { class: 'muted', text: 'not in the catalog' })),
+          el('td', { class: 'num', text: fmt(p.credits) }),
+          el('td', { class: 'num', 'data-col': 'purchases', text: p.purchases.toLocaleString('en-US') }),
+          amountCell('amount', p.amount, p.currency, true),
+          amountCell('list', p.listAmount, p.currency),
+        ),
+      ),
+      ...(m.revenue.byPackage.length ? [] : none(5, 'No purchase in this period.')),
+    );
+    $('#revenue-plan-table').tBodies[0].replaceChildren(
+      ...m.revenue.byPlan.map((p) =>
+        row(
+          { 'data-plan': p.planId ?? '' },
+          el('td', {}, p.planId ? el('strong', { text: p.planId }) : el('span', { class: 'muted', text: 'no plan' })),
+          el('td', { class: 'num', 'data-col': 'purchases', text: p.purchases.toLocaleString('en-US') }),
+          amountCell('amount', p.amount, p.currency, true),
+        ),
+      ),
+      ...(m.revenue.byPlan.length ? [] : none(3, 'No purchase in this period.')),
+    );
+    $('#plan-grants-table').tBodies[0].replaceChildren(
+      ...m.subscriptionGrants.map((g) =>
+        row(
+          { 'data-plan': g.planId ?? '' },
+          el('td', {}, el('strong', { text: g.planId ?? '–' })),
+          el('td', { class: 'muted', text: TYPE_LABELS[g.lotType] || g.lotType }),
+          el('td', { class: 'num', text: g.grants.toLocaleString('en-US') }),
+          el('td', { class: 'num', text: fmt(g.credits) }),
+        ),
+      ),
+      ...(m.subscriptionGrants.length ? [] : none(4, 'No subscription grant in this period.')),
+    );
+    $('[data-money="refunds"]').textContent = moneyText(m.refunds.total, cur);
+    $('[data-money-hint="refunds"]').textContent = `${plural(m.refunds.total.reduce((n, r) => n + r.refunds, 0), 'refund')} · ${show(total(m.refunds.total.map((r) => r.credits)))} credits · rounded ${m.refunds.rounding}`;
+    $('[data-money="breakage"]').textContent = moneyText(m.breakage.total, cur);
+    $('[data-money-hint="breakage"]').textContent = m.breakage.total.length
+      ? `${show(total(m.breakage.total.map((b) => b.credits)))} credits · exact ${m.breakage.total.map((b) => b.amountUnrounded).join(' + ')}`
+      : 'no bought credit expired';
+    $('[data-money="breakage-free"]').textContent = fmt(m.breakage.unpricedCredits);
+  }
+
+  // --- freshness --------------------------------------------------------------------------------------
+  let lastSuccess = null;
+  let lastFailure = null;
+  let refreshTimer = null;
+  /** Reads in a row that found the read models behind the store (one alone is the usual few events in flight). */
+  let behindReads = 0;
+
+  /** The "data as of" line and the banner: offline, stale, behind the store, or nothing to say. */
+  function renderFreshness() {
+    if (!apiKey) return;
+    const asOf = $('#as-of');
+    if (lastSuccess) {
+      asOf.textContent = `Data as of ${clockTime(lastSuccess)} UTC`;
+      asOf.setAttribute('datetime', lastSuccess.toISOString());
+      asOf.title = data && data.status ? `read models at store position ${data.status.position}; this tenant's latest event stored ${data.status.lastEventAt || 'never'}` : '';
+    } else asOf.textContent = '';
+    $('#auto-every').textContent = `${REFRESH_S} s`;
+    const ageS = lastSuccess ? (Date.now() - lastSuccess.getTime()) / 1000 : 0;
+    let state = 'live';
+    let title = '';
+    let text = '';
+    if (lastFailure) {
+      state = 'offline';
+      title = 'Offline.';
+      text = lastSuccess
+        ? `The platform has not answered since ${clockTime(lastSuccess)} UTC (${lastFailure.message}, last tried ${clockTime(lastFailure.at)} UTC). The figures below are from ${clockTime(lastSuccess)} UTC and may be out of date.`
+        : `The platform is not answering (${lastFailure.message}).`;
+      text += $('#auto').checked ? ` Retrying every ${REFRESH_S} s.` : ' Refresh to try again.';
+    } else if (lastSuccess && ageS > Math.max(3 * REFRESH_S, 90)) {
+      state = 'stale';
+      title = 'Stale figures.';
+      text = `These figures were read at ${clockTime(lastSuccess)} UTC, ${Math.round(ageS / 60)} min ago.${$('#auto').checked ? '' : ' Auto-refresh is off: refresh to update them.'}`;
+    } else if (data && data.status && data.status.pending && behindReads >= 2) {
+      state = 'behind';
+      title = 'Catching up.';
+      text = `The read models are ${plural(data.status.pending, 'wallet event')} behind the store: the latest activity is not in these figures yet.`;
+    }
+    document.body.dataset.freshness = state;
+    $('#dashboard').classList.toggle('stale', state === 'offline' || state === 'stale');
+    const banner = $('#banner');
+    banner.hidden = state === 'live';
+    banner.className = `banner ${state}`;
+    $('#banner-title').textContent = title;
+    $('#banner-text').textContent = text;
+  }
+
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = apiKey && $('#auto').checked ? setTimeout(() => refresh(), REFRESH_S * 1000) : null;
+  }
+
+  /** Reloads the figures; keeps the ones shown when the platform does not answer. */
+  async function refresh() {
+    const key = apiKey;
+    clearTimeout(refreshTimer);
+    try {
+      await load();
+      if (key !== apiKey) return; // signed out (or in again) meanwhile: this answer is for nobody
+      lastSuccess = new Date();
+      lastFailure = null;
+      behindReads = data.status.pending ? behindReads + 1 : 0;
+      document.body.dataset.state = 'ready';
+    } catch (error) {
+      if (key !== apiKey) return;
+      if (error instanceof AuthError) return signOut(error.message);
+      lastFailure = { at: new Date(), message: error.message };
+      if (!data) document.body.dataset.state = 'error';
+    }
+    renderFreshness();
+    scheduleRefresh();
+  }
+
+  async function downloadCsv(groupBy, button) {
+    if (!data) return;
+    const q = data.from ? `&from=${data.from}&to=${data.to}` : '';
+    button.disabled = true;
+    try {
+      const res = await request(`/v1/reports/usage?groupBy=${encodeURIComponent(groupBy)}&format=csv${q}`, 'text/csv');
+      if (res.status === 401 || res.status === 403) throw new AuthError('That key may not read the reports: it needs the ops (or admin) role.');
+      if (!res.ok) throw new Error(`the report answered ${res.status}`);
+      const url = URL.createObjectURL(await res.blob());
+      const link = el('a', { href: url, download: `usage-by-${groupBy}${data.from ? `-${data.from}-to-${data.to}` : ''}.csv`, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (error) {
+      if (error instanceof AuthError) return signOut(error.message);
+      lastFailure = { at: new Date(), message: `CSV by ${groupBy}: ${error.message}` };
+      renderFreshness();
+    } finally {
+      button.disabled = false;
+    }
   }
 
   // --- account history ---------------------------------------------------------------------------
@@ -517,6 +783,9 @@
   function renderAll() {
     const days = periodDays();
     renderKpis();
+    renderOnCall();
+    renderFailures(days);
+    renderMoney();
     renderUsage(days);
     renderMembers();
     renderFlows(days);
@@ -526,24 +795,34 @@
   }
 
   async function load() {
+    const key = apiKey;
     const range = $('#range').value;
-    const health = await fetch('/health').then((r) => r.json());
-    const today = dayOf(health.now);
+    // The platform's clock (manual in demos) and how current the read models are.
+    const status = await api('/v1/projections/status');
+    const today = dayOf(status.now);
     const from = range === 'all' ? null : addDays(today, -(Number(range) - 1));
     const q = from ? `?from=${from}&to=${today}` : '';
     const qa = from ? `&from=${from}&to=${today}` : '';
-    const [balances, low, usageByDay, byMember, flows, refunds] = await Promise.all([
+    const [balances, low, usageByDay, byMember, flows, refunds, outcomes, money] = await Promise.all([
       api('/v1/projections/balances'),
       api('/v1/projections/low-balance'),
       api(`/v1/projections/usage-by-day${q}`),
       api(`/v1/reports/usage?groupBy=user${qa}`),
       api(`/v1/projections/credit-flows${q}`),
       api('/v1/projections/refunds'),
+      api(`/v1/projections/usage-outcomes${q}`),
+      api(`/v1/projections/money${q}`),
     ]);
+    if (key !== apiKey) return; // signed out meanwhile
     const inRange = (iso) => !from || (dayOf(iso) >= from && dayOf(iso) <= today);
     data = {
       ...(data || {}),
-      now: health.now,
+      now: status.now,
+      status,
+      from,
+      to: from ? today : null,
+      outcomes,
+      money,
       range,
       rangeLabel: range === 'all' ? 'all time' : `last ${range} days`,
       balances: balances.balances,
@@ -553,7 +832,7 @@
       flows: flows.days,
       refunds: refunds.refunds.filter((r) => inRange(r.at)),
     };
-    $('#meta').textContent = `Platform time ${when(health.now)} UTC · ${health.mode}`;
+    $('#meta').textContent = `Platform time ${when(status.now)} UTC · ${status.mode}`;
     renderAll();
   }
 
@@ -561,20 +840,19 @@
     $('#signin').hidden = true;
     $('#dashboard').hidden = false;
     $('#controls').hidden = false;
-    try {
-      await load();
-      document.body.dataset.state = 'ready';
-    } catch (error) {
-      if (error instanceof AuthError) return signOut(error.message);
-      document.body.dataset.state = 'error';
-      $('#meta').textContent = `Could not load: ${error.message}`;
-    }
+    await refresh();
   }
 
   function signOut(message = '') {
     sessionStorage.removeItem(STORAGE_KEY);
     apiKey = null;
     data = null;
+    lastSuccess = null;
+    lastFailure = null;
+    behindReads = 0;
+    clearTimeout(refreshTimer);
+    $('#banner').hidden = true;
+    delete document.body.dataset.freshness;
     $('#dashboard').hidden = true;
     $('#controls').hidden = true;
     $('#signin').hidden = false;
@@ -593,8 +871,15 @@
     enter();
   });
   $('#signout').addEventListener('click', () => signOut());
-  $('#refresh').addEventListener('click', () => enter());
-  $('#range').addEventListener('change', () => enter());
+  $('#refresh').addEventListener('click', () => refresh());
+  $('#range').addEventListener('change', () => refresh());
+  $('#auto').addEventListener('change', () => {
+    scheduleRefresh();
+    renderFreshness();
+  });
+  for (const button of document.querySelectorAll('[data-csv]')) button.addEventListener('click', () => downloadCsv(button.dataset.csv, button));
+  // The banner also notices figures growing old while nothing is tried (auto-refresh off, a sleeping tab).
+  setInterval(renderFreshness, 5_000);
   $('#balance-filter').addEventListener('input', () => data && renderBalances());
   $('#history-form').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -1,10 +1,15 @@
-import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Inject, Query, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { EventStore } from '@creditflow/event-store';
 import { formatCredits } from '@creditflow/kernel';
 import { DefaultQuality, USAGE_GROUPS, UsageGroup } from '@creditflow/ops-projections';
-import { ApiAnswer, ApiError, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
+import { ApiAnswer, ApiError, ApiErrors, CLOCK, CurrentTenant, Deployment, EVENT_STORE, IdParam, PlatformClock, Roles } from '@creditflow/shell';
 import { TenantConfig } from '@creditflow/tenancy';
-import { BalancesSchema, CreditFlowsSchema, LowBalanceSchema, RefundsSchema, UsageByDaySchema, UsageReportSchema } from './ops.openapi';
+import { WALLET_CATEGORY } from '@creditflow/wallet-application';
+import { moneyReport } from './ops.money';
+import {
+  BalancesSchema, CreditFlowsSchema, LowBalanceSchema, MoneySchema, ProjectionStatusSchema, RefundsSchema, UsageByDaySchema, UsageOutcomesSchema, UsageReportSchema,
+} from './ops.openapi';
 import { OpsProjector } from './ops.projector';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -23,7 +28,12 @@ const TO = ApiQuery({ name: 'to', required: false, schema: { type: 'string', for
 @ApiTags('ops')
 @Controller('v1')
 export class OpsController {
-  constructor(private readonly ops: OpsProjector) {}
+  constructor(
+    private readonly ops: OpsProjector,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: PlatformClock,
+    private readonly deployment: Deployment,
+  ) {}
 
   @ApiOperation({
     summary:
@@ -115,6 +125,50 @@ export class OpsController {
   usageByDay(@CurrentTenant() tenant: TenantConfig, @Query('from') from?: string, @Query('to') to?: string) {
     const [f, t] = range(from, to);
     return { from: f, to: t, rows: this.ops.projections.usageByFeatureAndDay(tenant.tenantId, f, t) };
+  }
+
+  @ApiOperation({
+    summary:
+      'How usages ended: completed, failed by reason (platform_error, cancelled, timeout: holds nobody completed in time; before or after completion), denied for insufficient credits, and the platform-error rate (platform_error failures per authorized usage)',
+  })
+  @FROM
+  @TO
+  @ApiAnswer('Totals, failures and denials grouped, one row per day with any usage', UsageOutcomesSchema)
+  @ApiErrors(400)
+  @Roles('ops')
+  @Get('projections/usage-outcomes')
+  usageOutcomes(@CurrentTenant() tenant: TenantConfig, @Query('from') from?: string, @Query('to') to?: string) {
+    const [f, t] = range(from, to);
+    return { from: f, to: t, ...this.ops.projections.usageOutcomes(tenant.tenantId, f, t) };
+  }
+
+  @ApiOperation({
+    summary:
+      "Money from the lots' cost basis: revenue (what purchases paid) by package and by the buyer's plan, refunds paid back for clawed-back credits (at the refund policy's rounding), and breakage (bought credits that expired unused, at their price per credit), each exact in its currency",
+  })
+  @FROM
+  @TO
+  @ApiAnswer('Totals per currency, the breakdowns and one row per day with any money', MoneySchema)
+  @ApiErrors(400)
+  @Roles('ops')
+  @Get('projections/money')
+  money(@CurrentTenant() tenant: TenantConfig, @Query('from') from?: string, @Query('to') to?: string) {
+    const [f, t] = range(from, to);
+    return moneyReport(this.ops.projections, tenant, f, t);
+  }
+
+  @ApiOperation({ summary: "How current the read models are: the platform's clock, the store position applied, wallet events still to apply, and this tenant's latest event" })
+  @ApiAnswer('The read models now', ProjectionStatusSchema)
+  @Roles('ops')
+  @Get('projections/status')
+  async status(@CurrentTenant() tenant: TenantConfig) {
+    const position = this.ops.projections.position();
+    const pending = await this.store.countEvents({ category: WALLET_CATEGORY, fromPosition: position });
+    const activity = this.ops.projections.activity(tenant.tenantId);
+    return {
+      now: this.clock.now().toISOString(), mode: this.deployment.mode, position: position.toString(),
+      pending: pending === null ? null : Number(pending), lastEventAt: activity.lastEventAt, events: activity.events,
+    };
   }
 
   @ApiOperation({ summary: 'Refunds and credit restorations, with their reasons' })

@@ -1,7 +1,7 @@
 // Keeps the ops read models up to date from the wallet's event store (a checkpointed catch-up
 // subscription) and publishes each touched account's latest balance on the compacted
 // creditflow.balances.v1 topic.
-import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { BalanceSnapshotData, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
 import type { EventStore, Subscription } from '@creditflow/event-store';
 import { OpsProjections } from '@creditflow/ops-projections';
@@ -29,6 +29,9 @@ export class OpsProjector implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.projections.rebuiltFromStart) {
+      new Logger('ops').warn('the ops read model file was written by an older version: emptied, it is rebuilt from the start of the store (GET /v1/projections/status shows what is pending)');
+    }
     this.subscription = await this.store.subscribe({
       subscriptionId: 'ops-projections',
       category: WALLET_CATEGORY,

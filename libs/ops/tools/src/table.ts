@@ -1,0 +1,22 @@
+// Plain-text tables for terminals, and CSV (RFC 4180) for files.
+
+/** Columns padded to their widest cell; `numeric` columns right-aligned. */
+export function table(header: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join('\n') + '\n';
+}
+
+/** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled; CRLF line ends. */
+export function csvLine(fields: (string | number | null | undefined)[]): string {
+  return `${fields
+    .map((f) => {
+      const v = f === null || f === undefined ? '' : String(f);
+      return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+    })
+    .join(',')}\r\n`;
+}
