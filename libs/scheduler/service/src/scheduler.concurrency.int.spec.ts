@@ -14,7 +14,13 @@ import { SchedulerModule } from './scheduler.module';
 import { SchedulerService } from './scheduler.service';
 
 const tenants = loadTenants(findTenantsDir());
-const noBus: MessageBus = { publish: async () => {}, consume: async () => ({ stop: async () => {} }), close: async () => {} };
+const noBus: MessageBus = {
+  publish: async () => {},
+  consume: async () => ({ status: () => ({ state: 'running', since: new Date(), crashes: 0, lastError: null }), stop: async () => {} }),
+  health: async () => {},
+  lag: async () => [],
+  close: async () => {},
+};
 
 /** Holds every `readStream` until `parties` calls have read, once; later calls pass straight through. */
 function racing(store: EventStore, parties = 2): EventStore & { arm(): void } {
