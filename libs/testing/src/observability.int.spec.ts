@@ -192,10 +192,13 @@ describe('observability of the embedded platform', () => {
       expect((await platform().request('GET', '/health/live')).status).toBe(200);
       const lag = sumOf((await scrape()).samples, 'creditflow_projection_lag_events', { projection: 'stuck-model' });
       expect(lag).toBe(6); // counted up to the bound + 1
+      // Logged once, when the answer changed (not at every probe).
+      expect(logs.lines.filter((l) => l.level === 'warn' && String(l.msg).startsWith('not ready: readModels: stuck-model more than 5 events behind'))).toHaveLength(1);
     } finally {
       stuckAt = 2n ** 62n;
     }
     await ready();
+    expect(logs.where({ level: 'info', msg: 'ready again' }).length).toBeGreaterThanOrEqual(1);
 
     const dead = { groupId: 'creditflow-test-dead', topics: [TOPICS.usage], status: () => ({ state: 'crashed' as const, since: new Date(), crashes: 3, lastError: 'broker gone' }) };
     observability.consumers.add(dead);

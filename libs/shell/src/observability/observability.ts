@@ -55,6 +55,8 @@ export class Observability {
   private heldCreditsSource: () => { tenant: string; credits: number; accounts: number }[] = () => [];
   private store: EventStore | null = null;
   private bus: MessageBus | null = null;
+  /** The last readiness answered, to log each change once (probes ask every few seconds). */
+  private lastReady: boolean | null = null;
 
   constructor(
     readonly service: string,
@@ -174,7 +176,14 @@ export class Observability {
     const notRunning = Object.entries(groups).filter(([, s]) => s.state !== 'running').map(([g]) => g);
     const consumers: Check = notRunning.length ? { status: 'failing', error: `not running: ${notRunning.join(', ')}`, groups } : { status: 'ok', groups };
     const checks = { store, bus, consumers, readModels };
-    return { ready: Object.values(checks).every((c) => c.status === 'ok'), checks };
+    const ready = Object.values(checks).every((c) => c.status === 'ok');
+    if (ready !== this.lastReady) {
+      const failing = Object.fromEntries(Object.entries(checks).filter(([, c]) => c.status !== 'ok').map(([name, c]) => [name, c.error]));
+      if (ready) this.logger.info({ ready }, this.lastReady === null ? 'ready' : 'ready again');
+      else this.logger.warn({ ready, failing }, `not ready: ${Object.entries(failing).map(([name, error]) => `${name}: ${error}`).join('; ')}`);
+      this.lastReady = ready;
+    }
+    return { ready, checks };
   }
 }
 
