@@ -1,14 +1,16 @@
-// The runtime's event store, wrapped: every append is timed and sized, the events it stores carry the
-// trace of the work that appended them (metadata.traceparent: the request's span, or the span of
-// the consumed message the event names as its causationId), and what committed is told to the
-// listeners registered with Observability.onAppended (counted once, by the process that appended:
-// a retried append that the store answers with its first result is seen once, a conflict never).
+// The runtime's event store, wrapped: every append is timed and sized; an event that names a message
+// of the batch being handled as its causationId, without a traceparent of its own, gets that
+// message's span (contexts record the trace where they build a command: traceMetadata); and what
+// committed is told to the listeners registered with Observability.onAppended (counted once, by the
+// process that appended: a retried append that the store answers with its first result is seen once,
+// a conflict never). It never stamps the trace of whatever work happens to run the append: a group
+// commit appends several requests' commands in one call, in the first one's context.
 import {
   AppendResult, EventData, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, StreamAppend, SubscribeOptions, Subscription,
   WrongExpectedRevisionError, categoryOf,
 } from '@creditflow/event-store';
 import type { AppendedStream, Observability } from './observability';
-import { traceparentFor } from './observed-context';
+import { causedTraceparent } from './observed-context';
 
 export class InstrumentedEventStore implements EventStore {
   constructor(private readonly inner: EventStore, private readonly observability: Observability) {}
@@ -69,11 +71,11 @@ export class InstrumentedEventStore implements EventStore {
   }
 }
 
-/** Each event's metadata with the traceparent of the work that caused it (kept if it already has one). */
+/** Each event's metadata with the span of the message it names as its cause (kept if it has a traceparent already). */
 function withTrace(events: EventData[]): EventData[] {
   return events.map((event) => {
     if (event.metadata?.traceparent) return event;
-    const traceparent = traceparentFor(event.metadata?.causationId);
+    const traceparent = causedTraceparent(event.metadata?.causationId);
     return traceparent ? { ...event, metadata: { ...event.metadata, traceparent } } : event;
   });
 }

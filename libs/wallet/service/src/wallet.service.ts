@@ -7,7 +7,7 @@ import type { EventStore } from '@creditflow/event-store';
 import { Clock, Credits, parseCredits } from '@creditflow/kernel';
 import { OutboundMessage } from '@creditflow/messaging';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
-import { ApiError, CLOCK, EVENT_STORE } from '@creditflow/shell';
+import { ApiError, CLOCK, EVENT_STORE, traceMetadata } from '@creditflow/shell';
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import {
   UsageClaims, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
@@ -121,8 +121,9 @@ export class WalletService {
     return outcome.state;
   }
 
+  /** Each command records the trace of the request or message it came from (read here, in its own flow). */
   runBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
-    return this.accounts.executeBatch(envelopes);
+    return this.accounts.executeBatch(envelopes.map((e) => (e.traceparent ? e : { ...e, ...traceMetadata(e.causationId) })));
   }
 
   /**
