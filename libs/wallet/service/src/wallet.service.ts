@@ -116,14 +116,14 @@ export class WalletService {
 
   /** Runs one command; a domain refusal is thrown for the HTTP error filter. */
   async run(envelope: WalletCommandEnvelope): Promise<WalletState> {
-    const [outcome] = await this.runBatch([envelope]);
+    const [outcome] = await this.runBatch([traced(envelope)]);
     if (!outcome.ok) throw outcome.error;
     return outcome.state;
   }
 
   /** Each command records the trace of the request or message it came from (read here, in its own flow). */
   runBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
-    return this.accounts.executeBatch(envelopes.map((e) => (e.traceparent ? e : { ...e, ...traceMetadata(e.causationId) })));
+    return this.accounts.executeBatch(envelopes.map(traced));
   }
 
   /**
@@ -166,4 +166,9 @@ export class WalletService {
     if (!state.exists) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
     return state;
   }
+}
+
+/** The command with the trace of the request or message it came from (traceMetadata): read in that flow, before any group commit. */
+function traced(envelope: WalletCommandEnvelope): WalletCommandEnvelope {
+  return envelope.traceparent ? envelope : { ...envelope, ...traceMetadata(envelope.causationId) };
 }
