@@ -8,6 +8,8 @@ import tseslint from 'typescript-eslint';
 const infrastructure = [
   '@nestjs/*', 'kafkajs', 'better-sqlite3', '@eventstore/*', 'class-validator', 'class-transformer',
   'express', 'yaml', 'pg', 'node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'net', 'http',
+  // Observability is the shell's: domains neither log nor count.
+  'pino', 'pino-*', 'prom-client', '@opentelemetry/*',
 ];
 
 // Layers: what kind of code may import what.

@@ -12,6 +12,14 @@ export interface CloudEvent<T = unknown> {
   datacontenttype?: 'application/json';
   /** Extension attribute: the tenant the message belongs to. */
   tenantid: string;
+  /**
+   * Extension attribute of the CloudEvents distributed tracing extension: the W3C trace context
+   * (`00-<trace id>-<parent span id>-<flags>`) of the work that produced this message. Optional; a
+   * value that is not a valid traceparent is ignored (a new trace starts), never refused.
+   */
+  traceparent?: string;
+  /** Extension attribute: the `id` of the message (or the stored event) that caused this one. */
+  causationid?: string;
   data: T;
 }
 
@@ -24,6 +32,8 @@ export class CloudEventEnvelope implements CloudEvent<Record<string, unknown>> {
   @IsOptional() @IsISO8601() time?: string;
   @IsOptional() @IsIn(['application/json']) datacontenttype?: 'application/json';
   @IsString() @Matches(TENANT_ID) tenantid!: string;
+  @IsOptional() @IsString() @MaxLength(512) traceparent?: string;
+  @IsOptional() @IsString() @MaxLength(400) causationid?: string;
   @IsObject() data!: Record<string, unknown>;
 }
 

@@ -10,6 +10,11 @@ import { ConsumedMessage, MessagePublisher } from './bus';
 export interface DeliveredEvent {
   message: ConsumedMessage;
   event: CloudEvent<Record<string, unknown>>;
+  /**
+   * The consumer's span for this message (W3C traceparent): the message's own trace continued, or a
+   * new trace when it came without one. What it causes carries this on. Set by the host's transport.
+   */
+  traceparent?: string;
 }
 
 export interface DeadLetter {
@@ -67,10 +72,26 @@ export interface BatchProcessorOptions {
   maxAttempts?: number;
   backoffMs?: number;
   onError?: (error: unknown, message?: ConsumedMessage) => void;
+  /** Called after dead letters were published, with each one's reason class (see deadLetterReason). */
+  onDeadLetters?: (letters: { topic: string; reason: string }[]) => void;
+}
+
+/**
+ * A dead letter's reason as a short class, for counting (a metric label must not carry free text):
+ * `not_json`, `invalid_cloudevent`, `address_mismatch`, `handler_failed`, the domain error code a
+ * refusal names (`WALLET.ACCOUNT_NOT_FOUND`), or `rejected` for any other reason a handler gave.
+ */
+export function deadLetterReason(reason: string): string {
+  if (reason === 'value is not JSON') return 'not_json';
+  if (reason.startsWith('not a valid CloudEvent')) return 'invalid_cloudevent';
+  if (reason.startsWith('handler failed after')) return 'handler_failed';
+  if (/^(key names|subject ".*" and data\.accountId|a message about account|data\.accountId must be)/.test(reason)) return 'address_mismatch';
+  const code = /^([A-Z][A-Z_]*\.[A-Z][A-Z_]*): /.exec(reason);
+  return code ? code[1] : 'rejected';
 }
 
 export function batchProcessor(options: BatchProcessorOptions): (batch: ConsumedMessage[]) => Promise<void> {
-  const { publisher, handler, source, maxAttempts = 4, backoffMs = 100, onError } = options;
+  const { publisher, handler, source, maxAttempts = 4, backoffMs = 100, onError, onDeadLetters } = options;
 
   const deadLetter = async (letters: DeadLetter[]) => {
     const byTopic = new Map<string, DeadLetter[]>();
@@ -91,6 +112,7 @@ export function batchProcessor(options: BatchProcessorOptions): (batch: Consumed
         })),
       );
     }
+    onDeadLetters?.(letters.map((l) => ({ topic: l.message.topic, reason: deadLetterReason(l.reason) })));
   };
 
   const handleOne = async (delivered: DeliveredEvent): Promise<DeadLetter[]> => {

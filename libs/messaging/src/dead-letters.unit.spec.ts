@@ -1,6 +1,6 @@
 import { CloudEvent, dlqTopic } from '@creditflow/contracts';
 import { ConsumedMessage, MessagePublisher, OutboundMessage } from './bus';
-import { DEAD_LETTER_LIMITS, DeadLetterData, DeliveredEvent, batchProcessor, parseCloudEvent } from './dead-letters';
+import { DEAD_LETTER_LIMITS, DeadLetterData, DeliveredEvent, batchProcessor, deadLetterReason, parseCloudEvent } from './dead-letters';
 
 // The poison a hostile or broken producer can send; each must end on the DLQ, bounded, without a throw.
 let offset = 0;
@@ -108,5 +108,37 @@ describe('key, tenant and account agreement', () => {
     ['a non-string data.accountId', 'apinfer:acc-1', {}, { accountId: 7 }, /must be a string/],
   ])('dead-letters %s', (_name, key, over, data, reason) => {
     expect(about(key, over, { usageId: 'u', ...data })).toEqual({ message: expect.anything(), reason: expect.stringMatching(reason) });
+  });
+});
+
+describe('dead letter reasons for counting', () => {
+  it.each([
+    ['value is not JSON', 'not_json'],
+    ['not a valid CloudEvent: id must be a string', 'invalid_cloudevent'],
+    ['key names tenant "apinfer", tenantid says "visualgpt"', 'address_mismatch'],
+    ['subject "acc-1" and data.accountId "acc-9" name different accounts', 'address_mismatch'],
+    ['a message about account "acc-1" must be keyed "apinfer:acc-1"', 'address_mismatch'],
+    ['data.accountId must be a string', 'address_mismatch'],
+    ['handler failed after 4 attempt(s): connection refused', 'handler_failed'],
+    ['WALLET.ACCOUNT_NOT_FOUND: account "acc-1" does not exist', 'WALLET.ACCOUNT_NOT_FOUND'],
+    ['unknown tenant "nobody"', 'rejected'],
+    ['usageId must be a string; accountId should not be empty', 'rejected'],
+  ])('classes "%s" as %s', (reason, expected) => {
+    expect(deadLetterReason(reason)).toBe(expected);
+  });
+
+  it('tells the host which topic each dead letter came from and why, after publishing them', async () => {
+    const publisher = new RecordingPublisher();
+    const counted: { topic: string; reason: string }[] = [];
+    const processor = batchProcessor({
+      source: 'test', publisher, backoffMs: 1,
+      handler: async (events) => events.map((d) => ({ message: d.message, reason: 'WALLET.USAGE_NOT_FOUND: no such usage' })),
+      onDeadLetters: (letters) => counted.push(...letters),
+    });
+
+    await processor([message('garbage'), message(envelope({ usageId: 'u' }))]);
+
+    expect(counted).toEqual([{ topic: 'creditflow.usage.v1', reason: 'not_json' }, { topic: 'creditflow.usage.v1', reason: 'WALLET.USAGE_NOT_FOUND' }]);
+    expect(publisher.letters()).toHaveLength(2);
   });
 });

@@ -1,14 +1,17 @@
 // The embedded mode's bus: the same topics and messages as Kafka, kept in an SQLite log so that a
 // message published before a crash is still delivered after the restart. One partition per topic;
-// each consumer group keeps a committed offset per topic.
+// each consumer group keeps a committed offset per topic. A handler that throws gets the same batch
+// again; a consumer loop that fails outside its handler (the file unreadable) is reported as dead
+// and runs again after a back-off.
 import type Database from 'better-sqlite3';
 import { openSqlite } from '@creditflow/event-store';
 import { sleep } from '@creditflow/kernel';
 import { EventEmitter } from 'node:events';
-import { BusConsumer, ConsumedMessage, ConsumeOptions, MessageBus, OutboundMessage } from './bus';
+import { BusConsumer, BusLog, ConsumedMessage, ConsumeOptions, ConsumerStatusTracker, MessageBus, OutboundMessage, PartitionLag, consoleBusLog } from './bus';
 
 const BATCH = 500;
 const POLL_MS = 500;
+const RESTART_DELAYS_MS = { first: 1_000, max: 30_000 };
 
 export class SqliteBus implements MessageBus {
   private readonly db: Database.Database;
@@ -18,8 +21,9 @@ export class SqliteBus implements MessageBus {
   private readonly readFrom: Database.Statement;
   private readonly readOffset: Database.Statement;
   private readonly writeOffset: Database.Statement;
+  private readonly pending: Database.Statement;
 
-  constructor(path: string) {
+  constructor(path: string, private readonly log: BusLog = consoleBusLog) {
     this.db = openSqlite(path);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS bus_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key TEXT, value TEXT NOT NULL);
@@ -32,6 +36,7 @@ export class SqliteBus implements MessageBus {
     this.writeOffset = this.db.prepare(
       'INSERT INTO bus_offsets (group_id, topic, seq) VALUES (?, ?, ?) ON CONFLICT (group_id, topic) DO UPDATE SET seq = excluded.seq',
     );
+    this.pending = this.db.prepare('SELECT count(*) AS n FROM bus_messages WHERE topic = ? AND seq > ?');
     this.published.setMaxListeners(0);
   }
 
@@ -51,31 +56,45 @@ export class SqliteBus implements MessageBus {
     };
     this.published.on('message', onPublish);
 
+    const tracker = new ConsumerStatusTracker();
     const loop = (async () => {
       while (running) {
         let delivered = false;
-        for (const topic of topics) {
-          if (!running) break;
-          const offset = (this.readOffset.get(groupId, topic) as { seq: number } | undefined)?.seq ?? 0;
-          const rows = this.readFrom.all(topic, offset, BATCH) as { seq: number; key: string | null; value: string }[];
-          if (!rows.length) continue;
-          const batch: ConsumedMessage[] = rows.map((r) => ({ topic, partition: 0, offset: String(r.seq), key: r.key, value: r.value }));
-          try {
-            await handle(batch);
-          } catch {
-            await sleep(POLL_MS); // not committed: the same batch comes again
-            continue;
+        try {
+          for (const topic of topics) {
+            if (!running) break;
+            const offset = (this.readOffset.get(groupId, topic) as { seq: number } | undefined)?.seq ?? 0;
+            const rows = this.readFrom.all(topic, offset, BATCH) as { seq: number; key: string | null; value: string }[];
+            tracker.running(); // the log can be read
+            if (!rows.length) continue;
+            const batch: ConsumedMessage[] = rows.map((r) => ({ topic, partition: 0, offset: String(r.seq), key: r.key, value: r.value }));
+            try {
+              await handle(batch);
+            } catch {
+              await sleep(POLL_MS); // not committed: the same batch comes again
+              continue;
+            }
+            this.writeOffset.run(groupId, topic, rows[rows.length - 1].seq);
+            delivered = true;
           }
-          this.writeOffset.run(groupId, topic, rows[rows.length - 1].seq);
-          delivered = true;
+        } catch (error) {
+          if (!running) break;
+          tracker.crashed(error);
+          const { crashes } = tracker.status();
+          const delay = Math.min(RESTART_DELAYS_MS.max, RESTART_DELAYS_MS.first * 2 ** Math.min(crashes - 1, 5));
+          this.log.error({ groupId, crashes, error: String(error) }, `consumer ${groupId} died: ${error}; runs again in ${delay} ms`);
+          await sleep(delay, undefined, wake);
+          continue;
         }
         if (!delivered && running) await sleep(POLL_MS, undefined, wake);
       }
     })();
 
     const consumer = {
+      status: () => tracker.status(),
       stop: async () => {
         running = false;
+        tracker.stopped();
         for (const w of [...wake]) w();
         this.published.off('message', onPublish);
         await loop;
@@ -84,6 +103,17 @@ export class SqliteBus implements MessageBus {
     };
     this.consumers.add(consumer);
     return consumer;
+  }
+
+  async health(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async lag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
+    return topics.map((topic) => {
+      const offset = (this.readOffset.get(groupId, topic) as { seq: number } | undefined)?.seq ?? 0;
+      return { topic, partition: 0, lag: Number((this.pending.get(topic, offset) as { n: number }).n) };
+    });
   }
 
   async close(): Promise<void> {

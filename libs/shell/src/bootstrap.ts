@@ -1,11 +1,15 @@
 // Starts a Nest application hosting one or more services: HTTP on one port, and one bus transport
 // (its own consumer group) per service; the OpenAPI document of what it hosts at /openapi.json and /docs.
-import { INestApplication, Logger, Module, Type } from '@nestjs/common';
+// Logs go to the runtime's pino logger (Nest's own included), every request is measured and logged
+// (observability/http-observability.ts), and each transport reports its consumer to readiness.
+import { INestApplication, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BusTransport } from './bus.transport';
 import { CoreModule } from './core.module';
 import { createOpenApiDocument, serveOpenApi } from './openapi';
 import { ConfigError } from './config';
+import { httpObservability } from './observability/http-observability';
+import { PinoNestLogger, levelOfNestLevels } from './observability/logging';
 import { Runtime, ServiceName, TRANSPORT, createRuntime } from './runtime';
 
 export interface HostOptions {
@@ -14,6 +18,7 @@ export interface HostOptions {
   /** Modules without bus handlers of their own, e.g. the ops read models beside the wallet. */
   extras?: Type<unknown>[];
   port?: number;
+  /** Overrides LOG_LEVEL with Nest's level names (the most verbose one named applies); false: silent. */
   logger?: false | ('error' | 'warn' | 'log')[];
 }
 
@@ -21,18 +26,23 @@ export async function hostServices({ runtime, services, extras = [], port, logge
   @Module({ imports: [CoreModule.forRoot(runtime), ...services.map((s) => s.module), ...extras] })
   class HostModule {}
 
-  const app = await NestFactory.create(HostModule, { logger: logger ?? ['error', 'warn', 'log'], bodyParser: true });
+  const { observability } = runtime;
+  const log = observability.logger;
+  if (logger !== undefined) log.level = levelOfNestLevels(logger);
+  const app = await NestFactory.create(HostModule, { logger: new PinoNestLogger(log), bodyParser: true });
+  // First of all middleware, so that requests the body parser refuses are measured and logged too.
+  app.use(httpObservability(log, observability.metrics));
   app.enableShutdownHooks();
   serveOpenApi(app, createOpenApiDocument(app, { services: services.map((s) => s.name), mode: runtime.mode }));
   for (const service of services) {
-    const transport = new BusTransport(runtime.bus, `${runtime.groupPrefix}-${service.name}`);
+    const transport = new BusTransport(runtime.bus, `${runtime.groupPrefix}-${service.name}`, observability);
     transport.setTransportId(TRANSPORT[service.name]);
     app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   }
   await app.startAllMicroservices();
   await app.listen(port ?? 0, '0.0.0.0');
   const url = await app.getUrl();
-  new Logger('creditflow').log(`${services.map((s) => s.name).join(', ')} (${runtime.mode}) listening on ${url}`);
+  log.info({ services: services.map((s) => s.name), mode: runtime.mode, url }, `${services.map((s) => s.name).join(', ')} (${runtime.mode}) listening on ${url}`);
   return app;
 }
 

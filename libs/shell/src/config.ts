@@ -8,6 +8,9 @@ import { Principal, parseApiKeys } from './auth';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface KafkaSettings {
   brokers: string[];
   /** TLS (KAFKA_SSL=true or a CA given): the CA that signed the brokers' certificates (else the system's), an optional client certificate (mutual TLS). PEM contents. */
@@ -37,6 +40,12 @@ export interface PlatformConfig {
   databaseUrl: string | null;
   /** DATABASE_SCHEMA: the PostgreSQL schema of the event store (default `creditflow`): one per deployment sharing a database. */
   databaseSchema: string;
+  /** LOG_LEVEL (default info). */
+  logLevel: LogLevel;
+  /** LOG_FORMAT: `json` (one JSON object a line), `pretty` (for people), `auto` (default: pretty on a terminal, else JSON). */
+  logFormat: 'json' | 'pretty' | 'auto';
+  /** CREDITFLOW_READY_MAX_PROJECTION_LAG: /health/ready fails while a read model is more than this many events behind its store. */
+  readyMaxProjectionLag: number;
   /** Warnings that do not stop the process (e.g. no API keys). */
   warnings: string[];
 }
@@ -82,7 +91,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   } catch (error) {
     problems.push((error as Error).message);
   }
-  if (apiKeys.size === 0) warnings.push('CREDITFLOW_API_KEYS is empty: every request except /health, /openapi.json, /docs and /dashboard will get 401');
+  if (apiKeys.size === 0) warnings.push('CREDITFLOW_API_KEYS is empty: every request except /health, /metrics, /openapi.json, /docs and /dashboard will get 401');
+
+  const logLevel = (text('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
+  const logFormat = (text('LOG_FORMAT') ?? 'auto').toLowerCase();
+  if (!['json', 'pretty', 'auto'].includes(logFormat)) problems.push(`LOG_FORMAT must be "json", "pretty" or "auto", not "${logFormat}"`);
 
   let tenantsDir = '';
   try {
@@ -103,6 +117,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     eventStoreConnectionString: text('EVENTSTORE_CONNECTION_STRING'),
     databaseUrl: text('DATABASE_URL'),
     databaseSchema: text('DATABASE_SCHEMA') ?? 'creditflow',
+    logLevel: logLevel as LogLevel,
+    logFormat: logFormat as PlatformConfig['logFormat'],
+    readyMaxProjectionLag: integer('CREDITFLOW_READY_MAX_PROJECTION_LAG', 0, 1_000_000_000) ?? 10_000,
     warnings,
   };
   if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) {

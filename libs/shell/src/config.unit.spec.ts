@@ -17,6 +17,7 @@ describe('the configuration', () => {
   it('takes defaults where nothing is set, and warns that no API key is configured', () => {
     const config = readConfig({});
     expect(config).toMatchObject({ port: null, clock: 'system', groupPrefix: 'creditflow', schedulerIntervalMs: 60_000, kafka: null, databaseUrl: null });
+    expect(config).toMatchObject({ logLevel: 'info', logFormat: 'auto', readyMaxProjectionLag: 10_000 });
     expect(config.warnings).toEqual([expect.stringMatching(/CREDITFLOW_API_KEYS is empty/)]);
   });
 
@@ -34,6 +35,9 @@ describe('the configuration', () => {
     [{ KAFKA_BROKERS: 'a:9092', KAFKA_TOPIC_REPLICATION_FACTOR: '0' }, /KAFKA_TOPIC_REPLICATION_FACTOR must be a whole number from 1/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a PostgreSQL connection string/],
     [{ EVENTSTORE_CONNECTION_STRING: 'http://x' }, /EVENTSTORE_CONNECTION_STRING must be an esdb:\/\/ connection string/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "loud"/],
+    [{ LOG_FORMAT: 'xml' }, /LOG_FORMAT must be "json", "pretty" or "auto"/],
+    [{ CREDITFLOW_READY_MAX_PROJECTION_LAG: '-1' }, /CREDITFLOW_READY_MAX_PROJECTION_LAG must be a whole number/],
   ])('refuses %j, naming the variable and the form it expects', (env, problem) => {
     expect(problemsOf(env as NodeJS.ProcessEnv)).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
   });

@@ -1,14 +1,16 @@
 // The global module every service shares: the runtime's pieces as narrow providers (providers.ts),
 // API-key auth on every route,
 // one validation pipe for bodies and ids, one error shape (each context registers its error
-// statuses, see http-context.ts), and the manual clock endpoint.
-import { Body, Controller, DynamicModule, Get, Global, HttpCode, Inject, Module, Post } from '@nestjs/common';
+// statuses, see http-context.ts), the manual clock endpoint, health (/health/live, /health/ready,
+// /health) and the Prometheus metrics (/metrics), and the request context of every HTTP request.
+import { Body, Controller, DynamicModule, Get, Global, Header, HttpCode, Inject, MiddlewareConsumer, Module, NestModule, Post, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Registry } from 'prom-client';
 import { IsISO8601 } from 'class-validator';
 import { ApiKeyGuard, CurrentPrincipal, Principal, Public, Roles } from './auth';
 import { CLOCK, ManualClock } from './clock';
-import { ApiError, ErrorFilter } from './errors';
+import { ApiError, ErrorAnswer, ErrorFilter } from './errors';
 import { HttpContextRegistry } from './http-context';
 import { Runtime } from './runtime';
 import { Deployment, EVENT_STORE, MESSAGE_BUS, PlatformClock } from './providers';
@@ -16,10 +18,21 @@ import { Tenants } from '@creditflow/tenancy';
 import type { EventStore } from '@creditflow/event-store';
 import { ApiAnswer, ApiErrors, oa } from './openapi';
 import { RequestValidationPipe } from './validation';
+import { RequestContextMiddleware } from './observability/http-observability';
+import { Observability } from './observability/observability';
 
 class ClockBody {
   @IsISO8601({ strict: true }) now!: string;
 }
+
+const CHECK = oa.object({ status: oa.enum('ok', 'failing'), error: oa.string }, ['error']);
+const READINESS = oa.object(
+  {
+    status: oa.enum('ok', 'unavailable'), mode: oa.enum('embedded', 'distributed'), now: oa.time,
+    checks: oa.object({ store: CHECK, bus: CHECK, consumers: CHECK, readModels: CHECK }),
+  },
+);
+const NOT_READY = { description: 'Not ready: the checks that fail say why (`error: "not_ready"`)', schema: oa.object({ error: oa.enum('not_ready'), message: oa.string }) };
 
 @ApiTags('platform')
 @Controller()
@@ -28,14 +41,43 @@ class PlatformController {
     @Inject(CLOCK) private readonly clock: PlatformClock,
     private readonly deployment: Deployment,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly observability: Observability,
   ) {}
 
-  @ApiOperation({ summary: 'Liveness, the mode and the platform clock (no key needed)' })
-  @ApiAnswer('Up', oa.object({ status: oa.enum('ok'), mode: oa.enum('embedded', 'distributed'), now: oa.time }))
+  @ApiOperation({ summary: 'Liveness: the process answers (no key needed; checks nothing else, so a broker outage never restarts it)' })
+  @ApiAnswer('Alive', oa.object({ status: oa.enum('ok') }))
+  @Public()
+  @Get('health/live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @ApiOperation({
+    summary: 'Readiness (no key needed): the event store answers, the message bus is reachable (Kafka: the cluster answers), every consumer runs, and every read model is within CREDITFLOW_READY_MAX_PROJECTION_LAG events of the store. 503 otherwise.',
+  })
+  @ApiAnswer('Ready', READINESS)
+  @ApiResponse({ status: 503, ...NOT_READY })
+  @Public()
+  @Get('health/ready')
+  ready() {
+    return this.readiness();
+  }
+
+  @ApiOperation({ summary: 'The same as /health/ready (kept from version 1): the mode, the platform clock and the checks (no key needed)' })
+  @ApiAnswer('Ready', READINESS)
+  @ApiResponse({ status: 503, ...NOT_READY })
   @Public()
   @Get('health')
   health() {
-    return { status: 'ok', mode: this.deployment.mode, now: this.clock.now().toISOString() };
+    return this.readiness();
+  }
+
+  private async readiness() {
+    const { ready, checks } = await this.observability.readiness();
+    const body = { status: ready ? 'ok' : 'unavailable', mode: this.deployment.mode, now: this.clock.now().toISOString(), checks };
+    if (ready) return body;
+    const failing = Object.entries(checks).filter(([, c]) => c.status !== 'ok').map(([name, c]) => `${name}: ${c.error}`);
+    throw new ErrorAnswer(503, { error: 'not_ready', message: failing.join('; '), ...body });
   }
 
   @ApiOperation({
@@ -53,14 +95,31 @@ class PlatformController {
   }
 }
 
+@ApiTags('platform')
+@Controller()
+class MetricsController {
+  constructor(private readonly observability: Observability) {}
+
+  @ApiOperation({ summary: "This process's metrics in the Prometheus text format (no key needed)" })
+  @ApiProduces(Registry.PROMETHEUS_CONTENT_TYPE)
+  @ApiResponse({ status: 200, description: 'The metrics', content: { [Registry.PROMETHEUS_CONTENT_TYPE]: { schema: oa.string } } })
+  @Public()
+  @Get('metrics')
+  @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
+  async metrics(): Promise<string> {
+    return (await this.observability.metrics.scrape()).body;
+  }
+}
+
 @Global()
 @Module({})
-export class CoreModule {
+export class CoreModule implements NestModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: CoreModule,
-      controllers: [PlatformController],
+      controllers: [PlatformController, MetricsController],
       providers: [
+        { provide: Observability, useValue: runtime.observability },
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: MESSAGE_BUS, useValue: runtime.bus },
         { provide: Tenants, useValue: runtime.tenants },
@@ -71,7 +130,11 @@ export class CoreModule {
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_PIPE, useClass: RequestValidationPipe },
       ],
-      exports: [EVENT_STORE, MESSAGE_BUS, Tenants, CLOCK, Deployment, HttpContextRegistry],
+      exports: [EVENT_STORE, MESSAGE_BUS, Tenants, CLOCK, Deployment, HttpContextRegistry, Observability],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestContextMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 }

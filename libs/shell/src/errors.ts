@@ -40,7 +40,11 @@ export class ErrorFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const response = host.switchToHttp().getResponse();
     const [status, body] = this.map(exception);
-    if (status >= 500) this.log.error(exception instanceof Error ? exception.stack : String(exception));
+    // An unexpected error is logged once, with its stack; an answer given on purpose (4xx, or a 503 of
+    // readiness) is not an error of ours: the request log line shows its status, without a stack.
+    if (status >= 500 && !(exception instanceof ApiError || exception instanceof ErrorAnswer)) {
+      this.log.error(exception instanceof Error ? exception : String(exception));
+    }
     response.status(status).json(body);
   }
 

@@ -97,7 +97,7 @@ export function createOpenApiDocument(app: INestApplication, { services, mode }:
           ? 'The whole public contract, version 1, as the embedded platform serves it on one base URL.'
           : `The routes of the ${services.join(', ')} service${services.length > 1 ? 's' : ''} (distributed mode: each service documents its own routes).`,
         '',
-        'Every route except `/health`, `/openapi.json`, `/docs` and `/dashboard` needs `Authorization: Bearer <api key>`.',
+        'Every route except `/health` (`/health/live`, `/health/ready`), `/metrics`, `/openapi.json`, `/docs` and `/dashboard` needs `Authorization: Bearer <api key>`.',
         'A key belongs to one tenant and one role (`service`, `ops` or `admin`); `admin` may call every route.',
         "A key never sees another tenant's data: a foreign account answers 404.",
         '',

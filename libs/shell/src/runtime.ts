@@ -1,16 +1,20 @@
 // Everything a service needs from its environment, built once per process from the validated
 // configuration (config.ts): tenants, clock, keys, the event store and the bus. Embedded mode: one
 // store and the SQLite bus for all four services. Distributed mode: Kafka between the services.
-import { Logger } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_TOPICS } from '@creditflow/contracts';
 import { EventStore, EventStoreConfig, createEventStore } from '@creditflow/event-store';
-import { KafkaBus, MessageBus, SqliteBus, TopicSettings } from '@creditflow/messaging';
+import { BusLog, KafkaBus, MessageBus, SqliteBus, TopicSettings } from '@creditflow/messaging';
 import { Tenants, loadTenants } from '@creditflow/tenancy';
 import { Principal } from './auth';
 import { ManualClock, SystemClock } from './clock';
 import { ConfigError, KafkaSettings, PlatformConfig, readConfig } from './config';
+import type { DestinationStream, Logger } from 'pino';
+import { InstrumentedEventStore } from './observability/instrumented-event-store';
+import { createLogger } from './observability/logging';
+import { PlatformMetrics } from './observability/metrics';
+import { Observability } from './observability/observability';
 
 export type ServiceName = 'pricing' | 'wallet' | 'subscription-scheduler' | 'refund';
 export const SERVICES: ServiceName[] = ['pricing', 'wallet', 'subscription-scheduler', 'refund'];
@@ -36,8 +40,16 @@ export interface Runtime {
   tenants: Tenants;
   apiKeys: Map<string, Principal>;
   bus: MessageBus;
+  /** Instrumented: appends are measured and carry the trace of the work that made them. */
   store: EventStore;
+  /** The service's logger, metrics, and what readiness looks at. */
+  observability: Observability;
   close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Where log lines go instead of stdout (tests read them). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -51,9 +63,18 @@ export function eventStoreFor(config: PlatformConfig, mode: 'embedded' | 'distri
   return { kind: 'sqlite', path: join(dataDir, 'events.sqlite') };
 }
 
-export async function createRuntime(mode: 'embedded' | 'distributed', service?: ServiceName, env = process.env): Promise<Runtime> {
+export async function createRuntime(mode: 'embedded' | 'distributed', service?: ServiceName, env = process.env, options: RuntimeOptions = {}): Promise<Runtime> {
   const config = readConfig(env);
-  for (const warning of config.warnings) new Logger('config').warn(warning);
+  const name = service ?? 'platform';
+  const logger: Logger = createLogger({ service: name, level: config.logLevel, format: config.logFormat, destination: options.logDestination });
+  const observability = new Observability(name, logger, new PlatformMetrics(name), config.readyMaxProjectionLag);
+  for (const warning of config.warnings) logger.warn({ context: 'config' }, warning);
+  // Calls the root logger each time, so a level set later (hostServices) applies here too.
+  const busLog: BusLog = {
+    info: (fields, message) => logger.info({ component: 'bus', ...fields }, message),
+    warn: (fields, message) => logger.warn({ component: 'bus', ...fields }, message),
+    error: (fields, message) => logger.error({ component: 'bus', ...fields }, message),
+  };
   const dataDir = mode === 'distributed' && service ? join(config.dataDir, service) : config.dataDir;
   mkdirSync(dataDir, { recursive: true });
   const tenants = loadTenants(config.tenantsDir);
@@ -63,21 +84,22 @@ export async function createRuntime(mode: 'embedded' | 'distributed', service?: 
 
   let bus: MessageBus;
   if (mode === 'embedded') {
-    bus = new SqliteBus(join(dataDir, 'bus.sqlite'));
+    bus = new SqliteBus(join(dataDir, 'bus.sqlite'), busLog);
   } else {
     const kafka = config.kafka;
     if (!kafka) throw new ConfigError(['distributed mode needs KAFKA_BROKERS (host:port,...)']);
-    const kafkaBus = new KafkaBus({ brokers: kafka.brokers, clientId: `creditflow-${service ?? 'platform'}`, ssl: kafka.ssl, sasl: kafka.sasl });
+    const kafkaBus = new KafkaBus({ brokers: kafka.brokers, clientId: `creditflow-${name}`, ssl: kafka.ssl, sasl: kafka.sasl, log: busLog });
     if (kafka.createTopics) await kafkaBus.ensureTopics(ALL_TOPICS, topicSettings(kafka));
     bus = kafkaBus;
   }
-  const store = createEventStore(eventStoreFor(config, mode, service, dataDir));
+  const store = new InstrumentedEventStore(createEventStore(eventStoreFor(config, mode, service, dataDir)), observability);
+  observability.attach(store, bus);
   const clock = config.clock === 'manual' ? new ManualClock() : new SystemClock();
   if (clock instanceof ManualClock) await clock.restore(store);
 
   return {
     mode, dataDir, clock, groupPrefix: config.groupPrefix, schedulerIntervalMs: config.schedulerIntervalMs, port: config.port,
-    tenants, apiKeys: config.apiKeys, bus, store,
+    tenants, apiKeys: config.apiKeys, bus, store, observability,
     close: async () => {
       await bus.close();
       await store.close();

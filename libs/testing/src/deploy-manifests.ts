@@ -44,7 +44,8 @@ export const IMAGE_NAME = 'creditflow';
 /** The variables the scheduler-tick one-liner reads (the CronJob and the compose `ticker`): not the platform's. */
 export const TICKER_VARIABLES = ['TICK_URL', 'TICK_API_KEY'];
 const TICK_PATH = '/v1/scheduler/ticks';
-const HEALTH_PATHS = ['/health', '/health/live', '/health/ready'];
+/** Liveness asks only whether the process answers; start-up and readiness whether the service can work (SPEC 1.1). */
+const PROBE_PATHS: Record<string, string> = { startupProbe: '/health/ready', readinessProbe: '/health/ready', livenessProbe: '/health/live' };
 
 export interface Repository {
   root: string;
@@ -257,7 +258,7 @@ export function kubernetesProblems(repo: Repository, files: YamlFile[]): string[
           const get = c[probe]?.httpGet;
           if (!get) problems.push(`${at}: ${probe} must be an httpGet on a health path`);
           else {
-            if (!HEALTH_PATHS.includes(get.path)) problems.push(`${at}: ${probe} asks ${get.path}, not one of ${HEALTH_PATHS.join(', ')}`);
+            if (get.path !== PROBE_PATHS[probe]) problems.push(`${at}: ${probe} asks ${get.path}, not ${PROBE_PATHS[probe]}`);
             if (typeof get.port === 'string' ? !ports.has(get.port) : ![...ports.values()].includes(get.port)) problems.push(`${at}: ${probe} port ${get.port} is not a container port`);
           }
         }

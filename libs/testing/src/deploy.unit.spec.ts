@@ -57,6 +57,8 @@ describe('deployment manifests', () => {
       ['a namespace', (f) => { doc(f, 'Service', 'creditflow-wallet').metadata.namespace = 'prod'; }, /namespace-agnostic/],
       ['no resources', (f) => { delete container(f, 'creditflow-pricing').resources.limits; }, /container pricing: resources.limits.cpu is not set/],
       ['no readiness probe', (f) => { delete container(f, 'creditflow-wallet').readinessProbe; }, /container wallet: readinessProbe must be an httpGet/],
+      ['a liveness probe that asks readiness (a broker outage would restart every pod)', (f) => { container(f, 'creditflow-wallet').livenessProbe.httpGet.path = '/health/ready'; }, /livenessProbe asks \/health\/ready, not \/health\/live/],
+      ['a readiness probe that asks only liveness', (f) => { container(f, 'creditflow-refund').readinessProbe.httpGet.path = '/health'; }, /readinessProbe asks \/health, not \/health\/ready/],
       ['a probe on a port the container lacks', (f) => { container(f, 'creditflow-wallet').livenessProbe.httpGet.port = 'admin'; }, /livenessProbe port admin is not a container port/],
       ['a writable root filesystem', (f) => { container(f, 'creditflow-refund').securityContext.readOnlyRootFilesystem = false; }, /readOnlyRootFilesystem must be true/],
       ['root', (f) => { const d = doc(f, 'Deployment', 'creditflow-pricing'); delete d.spec.template.spec.securityContext.runAsNonRoot; delete d.spec.template.spec.containers[0].securityContext.runAsNonRoot; }, /runAsNonRoot must be true/],

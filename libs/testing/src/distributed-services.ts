@@ -14,6 +14,7 @@ import { SchedulerModule } from '@creditflow/scheduler-service';
 import { CloudEvent } from '@creditflow/contracts';
 import { ManualClock, Runtime, ServiceName, createRuntime, hostServices } from '@creditflow/shell';
 import { WalletModule } from '@creditflow/wallet-service';
+import { LogCapture } from './observability.fixture';
 
 const MODULES: Record<ServiceName, Type<unknown>> = {
   pricing: PricingModule,
@@ -31,14 +32,19 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function startService(name: ServiceName, env: Record<string, string>, dataRoot: string): Promise<RunningService> {
+export interface StartOptions {
+  /** Keeps the service's log lines (info and up) here instead of writing its errors to stdout. */
+  logs?: LogCapture;
+}
+
+export async function startService(name: ServiceName, env: Record<string, string>, dataRoot: string, { logs }: StartOptions = {}): Promise<RunningService> {
   // Tests create their topics as a developer's broker does (production: npm run topics) and tick explicitly.
   const runtime = await createRuntime('distributed', name, {
     CREDITFLOW_CREATE_TOPICS: 'true', CREDITFLOW_SCHEDULER_INTERVAL_MS: '0', ...env, CREDITFLOW_DATA_DIR: dataRoot,
-  });
+  }, { logDestination: logs });
   // As apps/wallet/src/main.ts does: the ops read models live beside the wallet's store.
   const extras = name === 'wallet' ? [OpsModule] : [];
-  const app = await hostServices({ runtime, services: [{ name, module: MODULES[name] }], extras, port: 0, logger: ['error'] });
+  const app = await hostServices({ runtime, services: [{ name, module: MODULES[name] }], extras, port: 0, logger: logs ? ['log'] : ['error'] });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     name, url, dataDir: runtime.dataDir, runtime, app,
@@ -106,6 +112,8 @@ export interface DistributedOptions {
   env?: Record<string, string>;
   /** How the test's own producer and observer reach the brokers; default KAFKA_BROKERS, plaintext. */
   client?: Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl'>;
+  /** Keeps every service's log lines (info and up) in `logs`, one capture per service. */
+  captureLogs?: boolean;
 }
 
 export interface Distributed {
@@ -116,6 +124,8 @@ export interface Distributed {
   readonly seen: Seen[];
   /** CREDITFLOW_GROUP_PREFIX of the services. */
   readonly groupPrefix: string;
+  /** Each service's log lines, when started with `captureLogs` (a restart keeps writing to the same capture). */
+  readonly logs: Partial<Record<ServiceName, LogCapture>>;
   /** Produces messages on `topic`; a CloudEvent is sent as JSON, a string as is. */
   send(topic: string, messages: { key: string; value: CloudEvent<unknown> | string }[]): Promise<void>;
   /** Stops one service and starts it again on the same data, as a process restart would. */
@@ -139,6 +149,8 @@ export function distributedFor(options: DistributedOptions): Distributed {
   };
   const dataRoot = tempDataRoot(`creditflow-${options.name}-`);
   const services: Partial<Record<ServiceName, RunningService>> = {};
+  const logs: Partial<Record<ServiceName, LogCapture>> = {};
+  if (options.captureLogs) for (const name of options.services) logs[name] = new LogCapture();
   const seen: Seen[] = [];
   const observer = kafka.consumer({ groupId: `${options.name}-observer`, maxWaitTimeInMs: 50 });
   let producer: Producer | undefined;
@@ -157,7 +169,7 @@ export function distributedFor(options: DistributedOptions): Distributed {
 
   beforeAll(async () => {
     try {
-      for (const name of options.services) services[name] = await startService(name, env, dataRoot);
+      for (const name of options.services) services[name] = await startService(name, env, dataRoot, { logs: logs[name] });
       if (options.manualClockAt !== undefined) setClocks(options.manualClockAt);
       producer = kafka.producer();
       await producer.connect();
@@ -188,13 +200,14 @@ export function distributedFor(options: DistributedOptions): Distributed {
     services,
     seen,
     groupPrefix: options.name,
+    logs,
     async send(topic, messages) {
       if (!producer) throw new Error('the distributed services did not start');
       await producer.send({ topic, messages: messages.map(({ key, value }) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) })) });
     },
     async restart(name) {
       await services[name]!.stop();
-      services[name] = await startService(name, env, dataRoot);
+      services[name] = await startService(name, env, dataRoot, { logs: logs[name] });
     },
     setClocks,
   };

@@ -2,6 +2,7 @@
 // port and a temporary data directory, driven over HTTP with Node's global fetch. Everything comes
 // from an explicit env object, so a test never reads or changes process.env.
 import { INestApplication, Type } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,10 @@ export interface EmbeddedPlatformOptions {
   logger?: false | ('error' | 'warn' | 'log')[];
   /** CREDITFLOW_TENANTS_DIR: tenant files to load instead of the repository's config/tenants. */
   tenantsDir?: string;
+  /** Where the platform's log lines go instead of stdout (LogCapture reads them). */
+  logDestination?: DestinationStream;
+  /** More environment (e.g. CREDITFLOW_READY_MAX_PROJECTION_LAG). */
+  env?: Record<string, string>;
 }
 
 export interface RequestOptions {
@@ -58,6 +63,8 @@ export interface EmbeddedPlatform {
   /** The base URL (http://127.0.0.1:<port>). It changes on restart(): read it again after one. */
   readonly url: string;
   readonly dataDir: string;
+  /** The running runtime (its store, bus, observability); it changes on restart(). */
+  readonly runtime: Runtime;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<PlatformResponse<T>>;
   /**
    * Closes the app and the runtime and starts both again on the same data directory, as a process
@@ -92,6 +99,7 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions = {
     CREDITFLOW_API_KEYS: JSON.stringify(options.keys ?? defaultApiKeys()),
     CREDITFLOW_CLOCK: options.clock ?? 'system',
     ...(options.tenantsDir ? { CREDITFLOW_TENANTS_DIR: options.tenantsDir } : {}),
+    ...options.env,
   };
   const services = options.services ?? DEFAULT_SERVICES;
   const extras = options.extras ?? embeddedExtras;
@@ -102,7 +110,7 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions = {
   let url = '';
 
   const start = async (manualNow?: Date) => {
-    runtime = await createRuntime('embedded', undefined, env);
+    runtime = await createRuntime('embedded', undefined, env, { logDestination: options.logDestination });
     if (manualNow && runtime.clock instanceof ManualClock) runtime.clock.set(manualNow);
     try {
       app = await hostServices({ runtime, services, extras, port: 0, logger });
@@ -131,6 +139,10 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions = {
   return {
     get url() {
       return url;
+    },
+    get runtime() {
+      if (!runtime) throw new Error('the embedded platform is closed');
+      return runtime as Runtime;
     },
     dataDir,
     async request(method, path, { key, body, rawBody, headers = {} } = {}) {

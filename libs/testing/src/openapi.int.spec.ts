@@ -36,7 +36,12 @@ const SPEC_ROUTES = [
   'POST /v1/scheduler/ticks',
   'POST /v1/admin/clock',
   'GET /health',
+  'GET /health/live',
+  'GET /health/ready',
+  'GET /metrics',
 ];
+/** The routes anyone may call without a key (SPEC 4 and 1.1): health and metrics. */
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /metrics']);
 const USAGE_ACTIONS = ['complete', 'fail', 'accept', 'reject'];
 /** Usage actions that take no body. */
 const NO_BODY = new Set(USAGE_ACTIONS.filter((a) => a !== 'fail').map((a) => `POST /v1/usage/{usageId}/${a}`));
@@ -186,8 +191,8 @@ describe('OpenAPI, Swagger UI and the dashboard files', () => {
     expect(Object.keys(resolve(doc, { $ref: '#/components/schemas/Error' }).properties)).toEqual(['error', 'message', 'details']);
     const ops = operations(doc);
     for (const [route, op] of ops) {
-      if (route === 'GET /health') {
-        expect(op.security).toBeUndefined();
+      if (PUBLIC_ROUTES.has(route)) {
+        expect({ route, security: op.security }).toEqual({ route, security: undefined });
         continue;
       }
       expect({ route, security: op.security }).toEqual({ route, security: [{ apiKey: [] }] });
@@ -249,7 +254,7 @@ describe('OpenAPI, Swagger UI and the dashboard files', () => {
     try {
       const own = operations((await pricingOnly.request('GET', '/openapi.json')).body);
       expect(own.has('POST /v1/quotes')).toBe(true);
-      expect(own.has('GET /health')).toBe(true);
+      for (const route of PUBLIC_ROUTES) expect({ route, documented: own.has(route) }).toEqual({ route, documented: true });
       expect(own.has('POST /v1/usage/authorize')).toBe(false);
       expect(servedRoutes([WalletModule]).every((r) => !own.has(r.route))).toBe(true);
     } finally {

@@ -420,6 +420,12 @@ export class OpsProjections {
     return { lastEventAt: row?.recorded_at ?? null, lastPosition: row?.position ?? null, events: Number(row?.events ?? 0n) };
   }
 
+  /** Per tenant: the credits held by open holds and the accounts holding any (for the held-credits gauges of /metrics). */
+  heldByTenant(): { tenant: string; held: Credits; accounts: number }[] {
+    const rows = this.db.prepare('SELECT tenant, SUM(held) AS held, COUNT(*) AS accounts FROM balances WHERE held > 0 GROUP BY tenant ORDER BY tenant').all() as { tenant: string; held: bigint; accounts: bigint }[];
+    return rows.map((r) => ({ tenant: r.tenant, held: r.held as Credits, accounts: Number(r.accounts) }));
+  }
+
   /** Every table's rows, for comparing a rebuild with the live projection. */
   dump(): Record<string, unknown[]> {
     const out: Record<string, unknown[]> = {};

@@ -5,6 +5,7 @@ import { OpsProjections } from '@creditflow/ops-projections';
 import { Deployment, EVENT_STORE } from '@creditflow/shell';
 import { DashboardController } from './dashboard.controller';
 import { OpsController } from './ops.controller';
+import { OpsObservations } from './ops.observations';
 import { OpsProjector, stateLoader } from './ops.projector';
 
 /**
@@ -16,6 +17,7 @@ import { OpsProjector, stateLoader } from './ops.projector';
   controllers: [OpsController, DashboardController],
   providers: [
     OpsProjector,
+    OpsObservations,
     {
       provide: OpsProjections,
       useFactory: (d: Deployment, store: EventStore) => new OpsProjections(join(d.dataDir, 'ops-projections.sqlite'), stateLoader(store)),

@@ -34,7 +34,7 @@ export class UsagePricingConsumer {
     return letters;
   }
 
-  private price({ event, message }: DeliveredEvent): OutboundMessage | DeadLetter {
+  private price({ event, message, traceparent }: DeliveredEvent): OutboundMessage | DeadLetter {
     const action = ACTIONS.get(event.type);
     if (!action) return { message, reason: `unknown usage command type "${event.type}"` };
     if (!this.tenants.has(event.tenantid)) return { message, reason: `unknown tenant "${event.tenantid}"` };
@@ -73,7 +73,11 @@ export class UsagePricingConsumer {
     const accountId = priced.accountId;
     return {
       key: messageKey(tenant.tenantId, accountId),
-      value: cloudEvent({ id: `priced:${event.id}`, source: 'creditflow/pricing', type: 'creditflow.priced-usage.command', subject: accountId, time: event.time, tenantid: tenant.tenantId, data: priced }),
+      value: cloudEvent({
+        id: `priced:${event.id}`, source: 'creditflow/pricing', type: 'creditflow.priced-usage.command', subject: accountId, time: event.time, tenantid: tenant.tenantId,
+        // The chain goes on: the command's trace (our span of it) and the command as the cause.
+        ...(traceparent ? { traceparent } : {}), causationid: event.id, data: priced,
+      }),
     };
   }
 }

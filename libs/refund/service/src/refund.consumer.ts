@@ -13,7 +13,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { REFUND_TYPES, RefundRequest, TOPICS, WalletEventData, validatePayload } from '@creditflow/contracts';
 import { DomainError, parseCredits } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
-import { TRANSPORT } from '@creditflow/shell';
+import { TRANSPORT, inMessageContext } from '@creditflow/shell';
 import { RefundService } from './refund.service';
 
 @Controller()
@@ -23,7 +23,8 @@ export class RefundConsumer {
   @EventPattern(TOPICS.walletEvents, TRANSPORT.refund)
   async walletEvents(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
-    for (const { event, message } of batch) {
+    for (const delivered of batch) {
+      const { event, message } = delivered;
       if (!this.refunds.knowsTenant(event.tenantid)) {
         letters.push({ message, reason: `unknown tenant "${event.tenantid}"` });
         continue;
@@ -35,7 +36,7 @@ export class RefundConsumer {
       }
       try {
         this.refunds.facts.apply(event.tenantid, wallet);
-        await this.react(event.tenantid, wallet);
+        await inMessageContext(delivered, () => this.react(event.tenantid, wallet));
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         letters.push({ message, reason: `${error.code}: ${error.message}` });
@@ -47,7 +48,8 @@ export class RefundConsumer {
   @EventPattern(TOPICS.refunds, TRANSPORT.refund)
   async requests(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
-    for (const { event, message } of batch) {
+    for (const delivered of batch) {
+      const { event, message } = delivered;
       if (event.type !== REFUND_TYPES.requested) continue;
       const checked = validatePayload(RefundRequest, event.data);
       if (!checked.ok) {
@@ -55,7 +57,7 @@ export class RefundConsumer {
         continue;
       }
       try {
-        await this.refunds.request(event.tenantid, checked.value, this.refunds.now(), { awaitWallet: false });
+        await inMessageContext(delivered, () => this.refunds.request(event.tenantid, checked.value, this.refunds.now(), { awaitWallet: false }));
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         letters.push({ message, reason: `${error.code}: ${error.message}` });

@@ -8,13 +8,19 @@ import { join } from 'node:path';
 import { EventStore, createEventStore } from '@creditflow/event-store';
 import { MessageBus } from '@creditflow/messaging';
 import { Test } from '@nestjs/testing';
-import { CoreModule, ManualClock, Runtime } from '@creditflow/shell';
+import { CoreModule, ManualClock, Runtime, quietObservability } from '@creditflow/shell';
 import { findTenantsDir, loadTenants } from '@creditflow/tenancy';
 import { SchedulerModule } from './scheduler.module';
 import { SchedulerService } from './scheduler.service';
 
 const tenants = loadTenants(findTenantsDir());
-const noBus: MessageBus = { publish: async () => {}, consume: async () => ({ stop: async () => {} }), close: async () => {} };
+const noBus: MessageBus = {
+  publish: async () => {},
+  consume: async () => ({ status: () => ({ state: 'running', since: new Date(), crashes: 0, lastError: null }), stop: async () => {} }),
+  health: async () => {},
+  lag: async () => [],
+  close: async () => {},
+};
 
 /** Holds every `readStream` until `parties` calls have read, once; later calls pass straight through. */
 function racing(store: EventStore, parties = 2): EventStore & { arm(): void } {
@@ -49,7 +55,7 @@ describe('two scheduler instances on one store', () => {
   const clock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
   /** One replica: its own Nest module (own caches and handlers) on the shared, raced store. */
   const instance = async () => {
-    const runtime: Runtime = { mode: 'distributed', dataDir: dir, groupPrefix: 'test', schedulerIntervalMs: 0, port: null, clock, tenants, apiKeys: new Map(), bus: noBus, store: raced, close: async () => {} };
+    const runtime: Runtime = { mode: 'distributed', dataDir: dir, groupPrefix: 'test', schedulerIntervalMs: 0, port: null, clock, tenants, apiKeys: new Map(), bus: noBus, store: raced, observability: quietObservability('subscription-scheduler'), close: async () => {} };
     const testing = await Test.createTestingModule({ imports: [CoreModule.forRoot(runtime), SchedulerModule] }).compile();
     return testing.get(SchedulerService);
   };

@@ -5,7 +5,7 @@ import {
 } from '@creditflow/contracts';
 import { DomainError } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
-import { TRANSPORT, wireCode } from '@creditflow/shell';
+import { TRANSPORT, inMessageContext, wireCode } from '@creditflow/shell';
 import { SchedulerService } from './scheduler.service';
 
 @Controller()
@@ -16,7 +16,8 @@ export class SchedulerConsumer {
   @EventPattern(TOPICS.schedulerTriggers, TRANSPORT['subscription-scheduler'])
   async triggers(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
-    for (const { event, message } of batch) {
+    for (const delivered of batch) {
+      const { event, message } = delivered;
       if (event.type !== SCHEDULER_TYPES.tick) {
         letters.push({ message, reason: `unknown trigger type "${event.type}"` });
         continue;
@@ -26,7 +27,7 @@ export class SchedulerConsumer {
         letters.push({ message, reason: checked.problems.join('; ') });
         continue;
       }
-      await this.scheduler.tick(new Date(checked.value.at ?? event.time ?? this.scheduler.now().toISOString()));
+      await inMessageContext(delivered, () => this.scheduler.tick(new Date(checked.value.at ?? event.time ?? this.scheduler.now().toISOString())));
     }
     return letters;
   }
@@ -39,18 +40,19 @@ export class SchedulerConsumer {
   @EventPattern(TOPICS.payments, TRANSPORT['subscription-scheduler'])
   async payments(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
-    for (const { event, message } of batch) {
+    for (const delivered of batch) {
+      const { event, message } = delivered;
       if (WALLET_PAYMENT_TYPES.includes(event.type)) continue; // purchases and automatic top-up options are the wallet's
       const requestId = `payment:${event.id}`;
       try {
         if (event.type === PAYMENT_TYPES.subscriptionStarted) {
           const checked = validatePayload(SubscriptionStartedData, event.data);
           if (!checked.ok) letters.push({ message, reason: checked.problems.join('; ') });
-          else await this.scheduler.subscribe(event.tenantid, checked.value.accountId, checked.value.planId, checked.value.billingPeriod, this.scheduler.now(), requestId);
+          else await inMessageContext(delivered, () => this.scheduler.subscribe(event.tenantid, checked.value.accountId, checked.value.planId, checked.value.billingPeriod, this.scheduler.now(), requestId));
         } else if (event.type === PAYMENT_TYPES.subscriptionCancelled) {
           const checked = validatePayload(SubscriptionCancelledData, event.data);
           if (!checked.ok) letters.push({ message, reason: checked.problems.join('; ') });
-          else await this.scheduler.cancel(event.tenantid, checked.value.accountId, this.scheduler.now(), requestId);
+          else await inMessageContext(delivered, () => this.scheduler.cancel(event.tenantid, checked.value.accountId, this.scheduler.now(), requestId));
         } else {
           letters.push({ message, reason: `unknown payment type "${event.type}"` });
         }

@@ -3,6 +3,7 @@ import { HttpContextModule, StorePublishers } from '@creditflow/shell';
 import { DAILY_RESET_CATEGORY, SUBSCRIPTION_CATEGORY, schedulerMessages } from './scheduler.records';
 import { DailyResetStreams, SchedulerService, SubscriptionStreams } from './scheduler.service';
 import { SchedulerConsumer } from './scheduler.consumer';
+import { SchedulerObservations } from './scheduler.observations';
 import { SchedulerController } from './scheduler.controller';
 import { SCHEDULER_ERROR_STATUS } from './scheduler.http-errors';
 
@@ -15,6 +16,6 @@ import { SCHEDULER_ERROR_STATUS } from './scheduler.http-errors';
     ),
   ],
   controllers: [SchedulerController, SchedulerConsumer],
-  providers: [SchedulerService, SubscriptionStreams, DailyResetStreams],
+  providers: [SchedulerService, SubscriptionStreams, DailyResetStreams, SchedulerObservations],
 })
 export class SchedulerModule {}

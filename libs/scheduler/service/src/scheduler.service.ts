@@ -8,7 +8,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CommandHandler, EventStore } from '@creditflow/event-store';
 import { Clock } from '@creditflow/kernel';
-import { ApiError, CLOCK, Deployment, EVENT_STORE } from '@creditflow/shell';
+import { ApiError, CLOCK, Deployment, EVENT_STORE, traceMetadata } from '@creditflow/shell';
 import { Tenants } from '@creditflow/tenancy';
 import {
   BillingPeriod, DailyResetCommand, DailyResetEvent, DailyResetState, SubscriptionCommand, SubscriptionEvent, SubscriptionState,
@@ -151,12 +151,12 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private runSubscription(tenantId: string, accountId: string, command: SubscriptionCommand, streamName = subscriptionStream(tenantId, accountId)) {
-    return this.subscriptions.handle({ streamName, decide: (state) => subscriptionDecider.decide(command, state), metadata: { tenantId, accountId } });
+    return this.subscriptions.handle({ streamName, decide: (state) => subscriptionDecider.decide(command, state), metadata: { tenantId, accountId, ...traceMetadata() } });
   }
 
   private runDailyReset(command: DailyResetCommand) {
     const tenantId = command.data.tenantId;
-    return this.resets.handle({ streamName: dailyResetStream(tenantId), decide: (state) => dailyResetDecider.decide(command, state), metadata: { tenantId } });
+    return this.resets.handle({ streamName: dailyResetStream(tenantId), decide: (state) => dailyResetDecider.decide(command, state), metadata: { tenantId, ...traceMetadata() } });
   }
 }
 

@@ -13,6 +13,8 @@ export interface WalletCommandEnvelope {
   command: WalletCommand;
   /** The message or request this command came from, kept in event metadata. */
   causationId?: string;
+  /** The W3C trace context of the request or message it came from, kept in event metadata. */
+  traceparent?: string;
 }
 
 export type WalletOutcome = CommandOutcome<WalletState, WalletEvent>;
@@ -54,9 +56,9 @@ export class WalletAccounts {
     this.handler.forget();
   }
 
-  private toStreamCommand({ tenantId, accountId, command, causationId }: WalletCommandEnvelope): StreamCommand<WalletState, WalletEvent> {
+  private toStreamCommand({ tenantId, accountId, command, causationId, traceparent }: WalletCommandEnvelope): StreamCommand<WalletState, WalletEvent> {
     const decider = walletDecider(this.policyOf(tenantId));
-    const metadata: WalletEventMetadata = { tenantId, accountId, ...(causationId ? { causationId } : {}) };
+    const metadata: WalletEventMetadata = { tenantId, accountId, ...(causationId ? { causationId } : {}), ...(traceparent ? { traceparent } : {}) };
     return {
       streamName: walletStream(tenantId, accountId),
       // An account that does not exist yet is named in the refusal (AccountNotFound) by the command's envelope.

@@ -13,7 +13,10 @@ export function walletStream(tenantId: string, accountId: string): string {
 export interface WalletEventMetadata {
   tenantId: string;
   accountId: string;
+  /** The id of the message that caused the event (absent for HTTP requests). */
   causationId?: string;
+  /** The W3C trace context of the request or message that caused it (recorded by the shell's store). */
+  traceparent?: string;
 }
 
 export function fromRecorded(recorded: RecordedEvent): WalletEvent {

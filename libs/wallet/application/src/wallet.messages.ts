@@ -12,12 +12,14 @@ import type { UsageAction } from './wallet.views';
 const SOURCE = 'creditflow/wallet';
 
 export function walletEventMessages(recorded: RecordedEvent): { topic: string; message: OutboundMessage }[] {
-  const { tenantId, accountId } = recorded.metadata as unknown as WalletEventMetadata;
+  const { tenantId, accountId, causationId, traceparent } = recorded.metadata as unknown as WalletEventMetadata;
   const event = fromRecorded(recorded);
   const key = messageKey(tenantId, accountId);
   const time = recorded.recordedAt.toISOString();
+  // Each message carries on the chain of the command that caused the event: its trace and its id.
+  const correlation = { ...(traceparent ? { traceparent } : {}), ...(causationId ? { causationid: causationId } : {}) };
   const envelope = <T>(id: string, type: string, data: T): CloudEvent<T> =>
-    cloudEvent({ id, source: SOURCE, type, subject: accountId, time, tenantid: tenantId, data });
+    cloudEvent({ id, source: SOURCE, type, subject: accountId, time, tenantid: tenantId, ...correlation, data });
 
   const out: { topic: string; message: OutboundMessage }[] = [
     {

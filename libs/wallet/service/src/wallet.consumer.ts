@@ -9,7 +9,7 @@ import {
 } from '@creditflow/contracts';
 import { DomainError, parseCredits } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent, MessagePublisher, OutboundMessage } from '@creditflow/messaging';
-import { MESSAGE_BUS, TRANSPORT, domainErrorBody } from '@creditflow/shell';
+import { MESSAGE_BUS, Observability, TRANSPORT, domainErrorBody, parseTraceparent, wireCode } from '@creditflow/shell';
 import { WalletCommandEnvelope, usageDecision } from '@creditflow/wallet-application';
 import { DailyResets, schedulerTime } from './daily-resets';
 import { WalletService } from './wallet.service';
@@ -26,6 +26,7 @@ export class WalletConsumer {
     private readonly wallet: WalletService,
     private readonly dailyResets: DailyResets,
     @Inject(MESSAGE_BUS) private readonly bus: MessagePublisher,
+    private readonly observability: Observability,
   ) {}
 
   @EventPattern(TOPICS.pricedUsage, TRANSPORT.wallet)
@@ -104,13 +105,19 @@ export class WalletConsumer {
     const answers: OutboundMessage[] = [];
     for (const { delivered, error } of refusals) {
       const { event, message } = delivered;
-      this.log.warn(`${message.topic}@${message.offset} refused: ${error.code} ${error.message}`);
       const usage = event.data as unknown as PricedUsage;
+      // A decision too (denied, nothing recorded): counted and logged with its chain, as WalletObservations does for recorded ones.
+      this.observability.metrics.usageDecisions.inc({ tenant: event.tenantid, outcome: 'denied', reason: wireCode(error.code) });
+      this.log.warn({
+        msg: `${message.topic}@${message.offset} refused: ${error.code} ${error.message}`, tenant: event.tenantid, accountId: usage.accountId, usageId: usage.usageId,
+        outcome: 'denied', reason: wireCode(error.code), causationId: event.id, traceId: parseTraceparent(delivered.traceparent)?.traceId, traceparent: delivered.traceparent,
+      });
       answers.push({
         key: message.key ?? '',
         value: cloudEvent({
           id: `refused:${event.id}`, source: 'creditflow/wallet', type: USAGE_DECISION_TYPES.denied, subject: usage.accountId,
-          time: this.wallet.now().toISOString(), tenantid: event.tenantid, data: { usageId: usage.usageId, action: usage.action, ...domainErrorBody(error) },
+          time: this.wallet.now().toISOString(), tenantid: event.tenantid, ...(delivered.traceparent ? { traceparent: delivered.traceparent } : {}), causationid: event.id,
+          data: { usageId: usage.usageId, action: usage.action, ...domainErrorBody(error) },
         }),
       });
     }

@@ -10,6 +10,7 @@ import { PurchasesController } from './purchases.controller';
 import { UsageController } from './usage.controller';
 import { WalletService } from './wallet.service';
 import { WalletConsumer } from './wallet.consumer';
+import { WalletObservations } from './wallet.observations';
 import { WALLET_ERROR_STATUS } from './wallet.http-errors';
 import { WALLET_SCHEMAS } from './wallet.openapi';
 
@@ -21,6 +22,7 @@ import { WALLET_SCHEMAS } from './wallet.openapi';
   controllers: [AccountsController, UsageController, PurchasesController, WalletConsumer],
   providers: [
     WalletService,
+    WalletObservations,
     DailyResets,
     {
       provide: WalletAccounts,

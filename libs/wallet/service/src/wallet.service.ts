@@ -7,7 +7,7 @@ import type { EventStore } from '@creditflow/event-store';
 import { Clock, Credits, parseCredits } from '@creditflow/kernel';
 import { OutboundMessage } from '@creditflow/messaging';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
-import { ApiError, CLOCK, EVENT_STORE } from '@creditflow/shell';
+import { ApiError, CLOCK, EVENT_STORE, traceMetadata } from '@creditflow/shell';
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import {
   UsageClaims, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
@@ -120,13 +120,14 @@ export class WalletService {
 
   /** Runs one command; a domain refusal is thrown for the HTTP error filter. */
   async run(envelope: WalletCommandEnvelope): Promise<WalletState> {
-    const outcome = await this.accounts.execute(envelope);
+    const outcome = await this.accounts.execute(traced(envelope));
     if (!outcome.ok) throw outcome.error;
     return outcome.state;
   }
 
+  /** Each command records the trace of the request or message it came from (read here, in its own flow). */
   runBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
-    return this.accounts.executeBatch(envelopes);
+    return this.accounts.executeBatch(envelopes.map(traced));
   }
 
   /**
@@ -169,4 +170,9 @@ export class WalletService {
     if (!state.exists) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
     return state;
   }
+}
+
+/** The command with the trace of the request or message it came from (traceMetadata): read in that flow, before any group commit. */
+function traced(envelope: WalletCommandEnvelope): WalletCommandEnvelope {
+  return envelope.traceparent ? envelope : { ...envelope, ...traceMetadata(envelope.causationId) };
 }
