@@ -118,6 +118,19 @@ describe('ops projections', () => {
     expect((await platform.request('GET', '/v1/projections/usage-outcomes?to=tomorrow', { key: ops })).status).toBe(400);
   });
 
+  it.each([
+    ['a month that does not exist', 'from=2025-13-45', 'from must be a day such as 2026-11-21'],
+    ['a day the month does not have', 'to=2025-02-30', 'to must be a day such as 2026-11-21'],
+    ['from after to', 'from=2025-03-02&to=2025-03-01', 'from (2025-03-02) is after to (2025-03-01)'],
+    ['a repeated parameter', 'from=2025-03-01&from=2025-03-02', 'from must be a day such as 2026-11-21'],
+  ])('refuses a report range with %s (used to answer 200 with nothing in it)', async (_what, query, message) => {
+    for (const path of ['/v1/projections/usage-outcomes', '/v1/reports/usage', '/v1/projections/money']) {
+      const r = await platform.request('GET', `${path}?${query}`, { key: ops });
+      expect([path, r.status, r.body]).toEqual([path, 400, expect.objectContaining({ error: 'invalid_request', message })]);
+    }
+    expect((await platform.request('GET', '/v1/projections/usage-outcomes?from=2024-02-29&to=2024-02-29', { key: ops })).status).toBe(200);
+  });
+
   it('reports revenue by package from the price each purchase paid, and says how current the read models are', async () => {
     const money = (await platform.request('GET', '/v1/projections/money', { key: ops })).body;
     expect(money.currency).toBe('CNY');

@@ -14,10 +14,18 @@ import { OpsProjector } from './ops.projector';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
+/** A calendar day: the pattern, and a date that exists (2025-13-45 and 2025-02-30 used to answer 200, empty). */
+function isDay(v: unknown): v is string {
+  if (typeof v !== 'string' || !DAY.test(v)) return false;
+  const t = Date.parse(`${v}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().startsWith(v);
+}
+
 function range(from?: string, to?: string): [string, string] {
   for (const [name, v] of [['from', from], ['to', to]] as const) {
-    if (v !== undefined && !DAY.test(v)) throw new ApiError(400, 'invalid_request', `${name} must be a day such as 2026-11-21`);
+    if (v !== undefined && !isDay(v)) throw new ApiError(400, 'invalid_request', `${name} must be a day such as 2026-11-21`);
   }
+  if (from !== undefined && to !== undefined && from > to) throw new ApiError(400, 'invalid_request', `from (${from}) is after to (${to})`);
   return [from ?? '0000-01-01', to ?? '9999-12-31'];
 }
 
