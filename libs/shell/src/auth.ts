@@ -6,6 +6,8 @@ import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import { ApiError } from './errors';
 import { ApiErrors, BEARER } from './openapi';
+import { keyIdOf } from './observability/http-observability';
+import { observedContext } from './observability/observed-context';
 
 export type Role = 'service' | 'ops' | 'admin';
 export interface Principal {
@@ -54,6 +56,9 @@ export class ApiKeyGuard implements CanActivate {
       throw new ApiError(403, 'forbidden', `the ${principal.role} role may not do this`);
     }
     request.principal = principal;
+    // What the request records acts for this key: its id and role, never the key.
+    const observed = observedContext();
+    if (observed) observed.principal = { kind: 'api-key', keyId: keyIdOf(header)!, tenant: principal.tenant, role: principal.role };
     // Every key's tenant has a file (checked when the keys are read): a key only ever sees its own tenant.
     request.tenant = this.tenants.get(principal.tenant);
     return true;

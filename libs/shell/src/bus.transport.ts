@@ -11,7 +11,7 @@ import { BusConsumer, DeadLetter, DeliveredEvent, MessageBus, batchProcessor } f
 import { DomainError } from '@creditflow/kernel';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { Observability } from './observability/observability';
-import { runObserved } from './observability/observed-context';
+import { messagePrincipal, runObserved } from './observability/observed-context';
 import { TraceContext, continueTrace, formatTraceparent, traceFields } from './observability/trace-context';
 
 export class BusTransport extends Server implements CustomTransportStrategy {
@@ -98,11 +98,11 @@ export class BusTransport extends Server implements CustomTransportStrategy {
         'message consumed',
       );
     }
-    const causes = new Map(events.map((d) => [d.event.id, d.traceparent!]));
+    const causes = new Map(events.map((d) => [d.event.id, { traceparent: d.traceparent!, principal: messagePrincipal(d) }]));
     const single = events.length === 1 ? this.spans.get(events[0]) : undefined;
     const where = events.length ? { groupId: this.groupId, topic: events[0].message.topic, partition: events[0].message.partition } : { groupId: this.groupId };
     const logger = observability.logger.child(single ? { ...where, messageId: events[0].event.id, ...traceFields(single) } : where);
-    return runObserved({ logger, causes, ...(single ? { trace: single } : {}) }, run);
+    return runObserved({ logger, causes, ...(single ? { trace: single, principal: messagePrincipal(events[0]) } : {}) }, run);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Clock, DomainError } from '@creditflow/kernel';
 import type { EventStore } from '@creditflow/event-store';
+import { commandMetadata } from './observability/observed-context';
 
 export const CLOCK = Symbol('CLOCK');
 
@@ -48,7 +49,8 @@ export class ManualClock implements Clock {
   async setAndRecord(to: Date, store: EventStore, by: string): Promise<void> {
     const previous = this.wasSet ? this.current.toISOString() : null;
     this.set(to);
-    await store.appendToStream(CLOCK_STREAM, [{ id: randomUUID(), type: 'ClockSet', data: { now: to.toISOString(), previous, by } }], { expectedRevision: 'any' });
+    const metadata = commandMetadata();
+    await store.appendToStream(CLOCK_STREAM, [{ id: randomUUID(), type: 'ClockSet', data: { now: to.toISOString(), previous, by }, metadata }], { expectedRevision: 'any' });
   }
 
   /** The time the clock was last set to, as the store recorded it. */
@@ -56,4 +58,22 @@ export class ManualClock implements Clock {
     const [last] = await store.readStream(CLOCK_STREAM, { direction: 'backwards', maxCount: 1 });
     if (last) this.set(new Date((last.data as { now: string }).now));
   }
+}
+
+/** One change of the manual clock as recorded: to what, from what, by whom (and the key's principal), when. */
+export interface ClockChange {
+  now: string;
+  previous: string | null;
+  by: string;
+  recordedAt: string;
+  principal?: Record<string, unknown>;
+}
+
+/** Every recorded change of the manual clock, oldest first. */
+export async function clockChanges(store: EventStore): Promise<ClockChange[]> {
+  return (await store.readStream(CLOCK_STREAM)).map((r) => {
+    const { now, previous, by } = r.data as { now: string; previous: string | null; by: string };
+    const principal = r.metadata.principal as Record<string, unknown> | undefined;
+    return { now, previous, by, recordedAt: r.recordedAt.toISOString(), ...(principal ? { principal } : {}) };
+  });
 }

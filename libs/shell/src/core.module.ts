@@ -9,7 +9,7 @@ import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger
 import { Registry } from 'prom-client';
 import { IsISO8601 } from 'class-validator';
 import { ApiKeyGuard, CurrentPrincipal, Principal, Public, Roles } from './auth';
-import { CLOCK, ManualClock } from './clock';
+import { CLOCK, ManualClock, clockChanges } from './clock';
 import { ApiError, ErrorAnswer, ErrorFilter } from './errors';
 import { HttpContextRegistry } from './http-context';
 import { Runtime } from './runtime';
@@ -32,6 +32,18 @@ const READINESS = oa.object(
     checks: oa.object({ store: CHECK, bus: CHECK, consumers: CHECK, readModels: CHECK }),
   },
 );
+const CLOCK_HISTORY = oa.object({
+  now: oa.time,
+  manual: { type: 'boolean', description: 'whether the clock is settable (CREDITFLOW_CLOCK=manual)' },
+  changes: oa.array(oa.object(
+    {
+      now: { ...oa.time, description: 'the time it was set to' }, previous: { ...oa.nullable(oa.time), description: 'the time it showed before (null: never set before)' },
+      by: { type: 'string', description: '<tenant>/<role> of the key that set it' }, recordedAt: { ...oa.time, description: 'when (system time)' },
+      principal: { type: 'object', description: 'the key: kind api-key, its id (first 12 hex digits of its SHA-256), tenant and role', additionalProperties: true },
+    },
+    ['principal'],
+  )),
+});
 const NOT_READY = { description: 'Not ready: the checks that fail say why (`error: "not_ready"`)', schema: oa.object({ error: oa.enum('not_ready'), message: oa.string }) };
 
 @ApiTags('platform')
@@ -92,6 +104,16 @@ class PlatformController {
     if (!(this.clock instanceof ManualClock)) throw new ApiError(404, 'not_found', 'the clock is settable only when started with CREDITFLOW_CLOCK=manual');
     await this.clock.setAndRecord(new Date(body.now), this.store, `${who.tenant}/${who.role}`);
     return { now: this.clock.now().toISOString() };
+  }
+
+  @ApiOperation({
+    summary: "The platform's clock and every change an admin made to it (oldest first): who (the key's tenant/role and id), from what, to what, when. Changes are kept in the event store (stream clock-platform) in every mode.",
+  })
+  @ApiAnswer('The clock and its history', CLOCK_HISTORY)
+  @Roles('ops')
+  @Get('v1/admin/clock')
+  async clockHistory() {
+    return { now: this.clock.now().toISOString(), manual: this.clock.manual, changes: await clockChanges(this.store) };
   }
 }
 

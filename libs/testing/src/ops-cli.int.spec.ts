@@ -3,7 +3,7 @@
 // and after it stopped. Most cases call the CLI's entry function with their own output streams; two
 // spawn the real entry points (apps/ops/src/main.ts, apps/platform/src/rebuild-projections.ts).
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -219,6 +219,12 @@ describe('npm run ops -- <command> on an embedded platform', () => {
       expect(view.holds).toEqual([expect.objectContaining({ usageId: 'cli-u5', feature: 'qwen-image' })]);
       expect(view.lastRevision).toBe(String(view.events.length - 1));
 
+      // Each event names who caused it: the admin key that opened and funded the account (its id, never the key).
+      const adminKeyId = createHash('sha256').update(admin).digest('hex').slice(0, 12);
+      expect(view.events[0]).toMatchObject({ type: 'AccountOpened', principal: { kind: 'api-key', keyId: adminKeyId, tenant: 'apinfer', role: 'admin' }, by: `key ${adminKeyId} (admin)` });
+      expect(view.events.every((e: { principal: unknown }) => e.principal !== null)).toBe(true);
+      expect(r.stdout).not.toContain(admin);
+
       const granted = view.events.find((e: { type: string }) => e.type === 'CreditsGranted');
       const then = JSON.parse((await ops(env, 'account', 'apinfer', 'cli-b', '--revision', granted.revision, '--json')).stdout);
       expect(then).toMatchObject({ revision: granted.revision, balance: { available: '100', held: '0' }, holds: [] });
@@ -226,6 +232,7 @@ describe('npm run ops -- <command> on an embedded platform', () => {
       const text = await ops(env, 'account', 'apinfer', 'cli-b', '--events', '3');
       expect(text.stdout).toMatch(/^account apinfer\/cli-b \(personal\), stream wallet-apinfer_cli-b at revision \d+ \(the last\)/);
       expect(text.stdout).toContain(`balance: available ${live.available}, held ${live.held}`);
+      expect(text.stdout).toMatch(/REV\s+TYPE\s+AT\s+REFERENCE\s+CREDITS\s+AVAILABLE\s+HELD\s+BY\s+DETAIL/);
       expect(text.stdout).toMatch(/purchase:p-cli-b\s+topup\s+100\s+\S+\s+open .* purchase p-cli-b\s+CNY 10\.00/);
 
       const none = await ops(env, 'account', 'apinfer', 'nobody');

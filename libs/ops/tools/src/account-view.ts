@@ -3,7 +3,7 @@
 // but not yet recorded by an event are not applied (the HTTP balance applies them as of now). Pure.
 import type { RecordedEvent } from '@creditflow/event-store';
 import { Credits, formatCredits } from '@creditflow/kernel';
-import { fromRecorded, walletStream } from '@creditflow/wallet-application';
+import { WalletEventMetadata, fromRecorded, walletStream } from '@creditflow/wallet-application';
 import { WalletState, balanceOf, evolve, initialState } from '@creditflow/wallet-domain';
 import { costBasisText, eventFacts } from './ledger';
 import { table } from './table';
@@ -25,7 +25,31 @@ export interface AccountView {
     grantedAt: string; expiresAt: string | null; source: string; costBasis: string;
   }[];
   holds: { usageId: string; feature: string; userId: string | null; credits: string; lots: string; expiresAt: string | null }[];
-  events: { revision: string; recordedAt: string; type: string; at: string | null; reference: string; credits: string; detail: string; available: string; held: string }[];
+  events: {
+    revision: string; recordedAt: string; type: string; at: string | null; reference: string; credits: string; detail: string; available: string; held: string;
+    /** Who or what caused the event, as its metadata recorded it (null for events stored before it was recorded). */
+    principal: Principal | null;
+    /** The principal in a few words (`-` when none was recorded). */
+    by: string;
+  }[];
+}
+
+type Principal = NonNullable<WalletEventMetadata['principal']>;
+
+/** An event's principal in a few words: `key 3f2a9c1b7d4e (admin)`, `creditflow.payments.v1 0@12 (pay-1 from payments)`, `scheduler tick 2026-01-01T00:00:00.000Z`. */
+export function principalText(principal: Principal | null | undefined): string {
+  if (!principal) return '-';
+  const p = principal as Record<string, unknown>;
+  switch (p.kind) {
+    case 'api-key':
+      return `key ${p.keyId} (${p.role})`;
+    case 'message':
+      return `${p.topic} ${p.partition}@${p.offset} (${p.messageId} from ${p.source})`;
+    case 'scheduler':
+      return `scheduler tick ${p.tick}${p.trigger ? ` by ${principalText(p.trigger as Principal)}` : ''}`;
+    default:
+      return JSON.stringify(principal);
+  }
 }
 
 export class AccountNotFound extends Error {}
@@ -50,6 +74,7 @@ export function accountView(tenantId: string, accountId: string, recorded: Recor
     events.push({
       revision: r.revision.toString(), recordedAt, type: event.type, at: facts.at, reference: facts.reference, credits: facts.credits,
       detail: facts.detail, available: formatCredits(balance.available), held: formatCredits(balance.held),
+      principal: (r.metadata as unknown as WalletEventMetadata).principal ?? null, by: principalText((r.metadata as unknown as WalletEventMetadata).principal),
     });
   }
   const balance = balanceOf(state);
@@ -109,8 +134,8 @@ export function formatAccountView(v: AccountView, lastEvents: number | null): st
   out.push('', `events (${v.events.length}${earlier ? `; the last ${shown.length}, --events all shows every one` : ''}):`);
   out.push(
     table(
-      ['REV', 'TYPE', 'AT', 'REFERENCE', 'CREDITS', 'AVAILABLE', 'HELD', 'DETAIL'],
-      shown.map((e) => [e.revision, e.type, e.at ?? '-', e.reference, e.credits, e.available, e.held, e.detail]),
+      ['REV', 'TYPE', 'AT', 'REFERENCE', 'CREDITS', 'AVAILABLE', 'HELD', 'BY', 'DETAIL'],
+      shown.map((e) => [e.revision, e.type, e.at ?? '-', e.reference, e.credits, e.available, e.held, e.by, e.detail]),
       new Set([0, 4, 5, 6]),
     ).trimEnd(),
   );

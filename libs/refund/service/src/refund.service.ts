@@ -7,7 +7,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { CommandHandler, EventStore, KeyedLock, Subscription } from '@creditflow/event-store';
 import { Clock, Credits, DomainError, sleep } from '@creditflow/kernel';
 import { RefundCommand, RefundEvent, RefundPolicy, RefundRecord, RefundRequest, refundDecider } from '@creditflow/refund-domain';
-import { CLOCK, Deployment, EVENT_STORE, traceMetadata } from '@creditflow/shell';
+import { CLOCK, Deployment, EVENT_STORE, commandMetadata } from '@creditflow/shell';
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 
 import { REFUND_CATEGORY, RefundEventMetadata, refundStream } from './refund.records';
@@ -150,7 +150,7 @@ export class RefundService implements OnApplicationBootstrap, OnModuleDestroy, O
     const { state, events } = await this.refunds.handle({
       streamName: refundStream(tenantId, refundId),
       decide: (record) => refundDecider.decide(command, record),
-      metadata: { tenantId, accountId, ...traceMetadata() },
+      metadata: { tenantId, accountId, ...commandMetadata() },
     });
     if (events.length) this.index.record(tenantId, state);
     return state;

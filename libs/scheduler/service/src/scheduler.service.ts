@@ -8,7 +8,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CommandHandler, EventStore } from '@creditflow/event-store';
 import { Clock } from '@creditflow/kernel';
-import { ApiError, CLOCK, Deployment, EVENT_STORE, traceMetadata } from '@creditflow/shell';
+import { ApiError, CLOCK, Deployment, EVENT_STORE, Observability, RecordedPrincipal, asPrincipal, commandMetadata, principalFor } from '@creditflow/shell';
 import { Tenants } from '@creditflow/tenancy';
 import {
   BillingPeriod, DailyResetCommand, DailyResetEvent, DailyResetState, SubscriptionCommand, SubscriptionEvent, SubscriptionState,
@@ -64,6 +64,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly deployment: Deployment,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly observability: Observability,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -113,6 +114,13 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     const now = this.clock.now();
     const at = requested.getTime() > now.getTime() ? now : requested;
     if (at !== requested) this.log.warn(`a trigger asked for ${requested.toISOString()}, ahead of the platform clock; ran up to ${now.toISOString()}`);
+    // What the tick records names the scheduler and its tick, and what triggered it (a key, a message; none for its own schedule).
+    const trigger = principalFor();
+    const principal: RecordedPrincipal = { kind: 'scheduler', service: 'subscription-scheduler', tick: at.toISOString(), ...(trigger ? { trigger } : {}) };
+    return asPrincipal(principal, this.observability.logger, () => this.settle(at));
+  }
+
+  private async settle(at: Date): Promise<TickResult> {
     await this.catchUp();
     let emitted = 0;
     for (const [stream, state] of this.known) {
@@ -151,12 +159,12 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private runSubscription(tenantId: string, accountId: string, command: SubscriptionCommand, streamName = subscriptionStream(tenantId, accountId)) {
-    return this.subscriptions.handle({ streamName, decide: (state) => subscriptionDecider.decide(command, state), metadata: { tenantId, accountId, ...traceMetadata() } });
+    return this.subscriptions.handle({ streamName, decide: (state) => subscriptionDecider.decide(command, state), metadata: { tenantId, accountId, ...commandMetadata() } });
   }
 
   private runDailyReset(command: DailyResetCommand) {
     const tenantId = command.data.tenantId;
-    return this.resets.handle({ streamName: dailyResetStream(tenantId), decide: (state) => dailyResetDecider.decide(command, state), metadata: { tenantId, ...traceMetadata() } });
+    return this.resets.handle({ streamName: dailyResetStream(tenantId), decide: (state) => dailyResetDecider.decide(command, state), metadata: { tenantId, ...commandMetadata() } });
   }
 }
 

@@ -24,12 +24,13 @@ describe('the instrumented event store', () => {
   });
   afterEach(() => store.close());
 
-  it('gives an event that names a message of the batch as its cause that message\'s span, keeps a traceparent given, and never stamps the trace of whatever work runs the append', async () => {
+  it('gives an event that names a message of the batch as its cause that message\'s span and principal, keeps a traceparent given, and never stamps the trace of whatever work runs the append', async () => {
     const request = continueTrace();
     // A group commit may append this command in another request's flow: the store must not guess.
     await runObserved({ logger: observability.logger, trace: request }, () => store.appendToStream('thing-1', [event(1)], { expectedRevision: 'no_stream' }));
     const spanOfM2 = formatTraceparent(continueTrace());
-    await runObserved({ logger: observability.logger, causes: new Map([['m2', spanOfM2]]) }, () =>
+    const m2 = { kind: 'message', topic: 't', partition: 0, offset: '7', messageId: 'm2', source: 'test', type: 'x' } as const;
+    await runObserved({ logger: observability.logger, causes: new Map([['m2', { traceparent: spanOfM2, principal: m2 }]]) }, () =>
       store.appendBatch([{ streamName: 'thing-2', events: [event(2, { causationId: 'm2' }), event(3, { causationId: 'm3' })], expectedRevision: 'no_stream' }]),
     );
     await store.appendToStream('thing-3', [event(4, { traceparent: 'kept' })], { expectedRevision: 'no_stream' });
@@ -37,7 +38,8 @@ describe('the instrumented event store', () => {
 
     const stored = await inner.readAll();
     expect(stored.map((e) => e.metadata.traceparent)).toEqual([undefined, spanOfM2, undefined, 'kept', undefined]);
-    expect(stored[1].metadata).toEqual({ causationId: 'm2', traceparent: spanOfM2 });
+    expect(stored[1].metadata).toEqual({ causationId: 'm2', traceparent: spanOfM2, principal: m2 });
+    expect(stored.map((e) => e.metadata.principal)).toEqual([undefined, m2, undefined, undefined, undefined]);
   });
 
   it('tells the listeners of a category what committed, once, and never a conflicted append', async () => {

@@ -1,6 +1,6 @@
 // The runtime's event store, wrapped: every append is timed and sized; an event that names a message
-// of the batch being handled as its causationId, without a traceparent of its own, gets that
-// message's span (contexts record the trace where they build a command: traceMetadata); and what
+// of the batch being handled as its causationId, without a traceparent or principal of its own, gets
+// that message's span and principal (contexts record them where they build a command: commandMetadata); and what
 // committed is told to the listeners registered with Observability.onAppended (counted once, by the
 // process that appended: a retried append that the store answers with its first result is seen once,
 // a conflict never). It never stamps the trace of whatever work happens to run the append: a group
@@ -10,7 +10,7 @@ import {
   WrongExpectedRevisionError, categoryOf,
 } from '@creditflow/event-store';
 import type { AppendedStream, Observability } from './observability';
-import { causedTraceparent } from './observed-context';
+import { causeOf } from './observed-context';
 
 export class InstrumentedEventStore implements EventStore {
   constructor(private readonly inner: EventStore, private readonly observability: Observability) {}
@@ -75,11 +75,11 @@ export class InstrumentedEventStore implements EventStore {
   }
 }
 
-/** Each event's metadata with the span of the message it names as its cause (kept if it has a traceparent already). */
+/** Each event's metadata with the span and principal of the message it names as its cause (each kept if it has one already). */
 function withTrace(events: EventData[]): EventData[] {
   return events.map((event) => {
-    if (event.metadata?.traceparent) return event;
-    const traceparent = causedTraceparent(event.metadata?.causationId);
-    return traceparent ? { ...event, metadata: { ...event.metadata, traceparent } } : event;
+    const cause = causeOf(event.metadata?.causationId);
+    if (!cause || (event.metadata?.traceparent && event.metadata?.principal)) return event;
+    return { ...event, metadata: { traceparent: cause.traceparent, principal: cause.principal, ...event.metadata } };
   });
 }

@@ -8,13 +8,34 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { TraceContext, formatTraceparent, parseTraceparent, traceFields } from './trace-context';
 
+/**
+ * Who or what caused a stored event, recorded in its metadata as `principal` (never a secret): an
+ * API key (its id: the first 12 hex digits of its SHA-256, as in the logs), a consumed message, or
+ * the scheduler's tick (with what triggered the tick, when something did).
+ */
+export type RecordedPrincipal =
+  | { kind: 'api-key'; keyId: string; tenant: string; role: string }
+  | { kind: 'message'; topic: string; partition: number; offset: string; messageId: string; source: string; type: string }
+  | { kind: 'scheduler'; service: string; tick: string; trigger?: RecordedPrincipal };
+
+/** What a message of a batch brings to what it causes: the consumer's span for it and the message as principal. */
+export interface Cause {
+  traceparent: string;
+  principal: RecordedPrincipal;
+}
+
 export interface ObservedContext {
   /** The logger of this work: the service's, with the request's or batch's fields bound. */
   logger: Logger;
   /** The span of this work when it is one piece (a request, a single message). */
   trace?: TraceContext;
-  /** A batch of messages: each message's CloudEvent id -> the consumer's traceparent for it. */
-  causes?: ReadonlyMap<string, string>;
+  /**
+   * Who this work acts for when it is one piece: a request's API key (set by the key guard), a single
+   * message, a scheduler tick.
+   */
+  principal?: RecordedPrincipal;
+  /** A batch of messages: each message's CloudEvent id -> its span and principal. */
+  causes?: ReadonlyMap<string, Cause>;
 }
 
 const storage = new AsyncLocalStorage<ObservedContext>();
@@ -36,28 +57,47 @@ export function observedContext(): ObservedContext | undefined {
 export function traceparentFor(causationId?: unknown): string | undefined {
   const context = storage.getStore();
   if (!context) return undefined;
-  return causedTraceparent(causationId) ?? (context.trace ? formatTraceparent(context.trace) : undefined);
+  return causeOf(causationId)?.traceparent ?? (context.trace ? formatTraceparent(context.trace) : undefined);
 }
 
-/** `{traceparent}` for a command's metadata (see traceparentFor), or nothing. */
-export function traceMetadata(causationId?: unknown): { traceparent?: string } {
+/** The principal to record with a command this work builds: the message it names as its cause, else the work's own (see traceparentFor). */
+export function principalFor(causationId?: unknown): RecordedPrincipal | undefined {
+  return causeOf(causationId)?.principal ?? storage.getStore()?.principal;
+}
+
+/** `{traceparent, principal}` for a command's metadata (see traceparentFor and principalFor), each when known. */
+export function commandMetadata(causationId?: unknown): { traceparent?: string; principal?: RecordedPrincipal } {
   const traceparent = traceparentFor(causationId);
-  return traceparent ? { traceparent } : {};
+  const principal = principalFor(causationId);
+  return { ...(traceparent ? { traceparent } : {}), ...(principal ? { principal } : {}) };
 }
 
-/** The consumer's span of the message `causationId` names, if it is one of the batch being handled. */
-export function causedTraceparent(causationId: unknown): string | undefined {
+/** The span and principal of the message `causationId` names, if it is one of the batch being handled. */
+export function causeOf(causationId: unknown): Cause | undefined {
   return typeof causationId === 'string' ? storage.getStore()?.causes?.get(causationId) : undefined;
+}
+
+/** The message a consumer handles, as the principal of what it causes. */
+export function messagePrincipal(delivered: { message: { topic: string; partition: number; offset: string }; event: { id: string; source: string; type: string } }): RecordedPrincipal {
+  const { message: { topic, partition, offset }, event: { id, source, type } } = delivered;
+  return { kind: 'message', topic, partition, offset, messageId: id, source, type };
+}
+
+/** Runs `work` on behalf of `principal` (a scheduler tick), keeping the current logger and trace; a context of its own outside any. */
+export function asPrincipal<T>(principal: RecordedPrincipal, logger: Logger, work: () => T): T {
+  const context = storage.getStore();
+  return storage.run({ logger: context?.logger ?? logger, ...(context?.trace ? { trace: context.trace } : {}), principal }, work);
 }
 
 /**
  * Runs `work` as the handling of one message of a batch (a consumer that handles its batch message by
- * message): what it logs and records carries that message's span.
+ * message): what it logs and records carries that message's span and principal.
  */
 export function inMessageContext<T>(delivered: { traceparent?: string; event: { id: string } }, work: () => T): T {
   const context = storage.getStore();
   const parsed = parseTraceparent(delivered.traceparent);
   if (!context || !parsed) return work();
   const trace: TraceContext = { traceId: parsed.traceId, spanId: parsed.parentId, parentId: null, flags: parsed.flags };
-  return storage.run({ ...context, trace, logger: context.logger.child({ messageId: delivered.event.id, ...traceFields(trace) }) }, work);
+  const principal = context.causes?.get(delivered.event.id)?.principal;
+  return storage.run({ ...context, trace, ...(principal ? { principal } : {}), logger: context.logger.child({ messageId: delivered.event.id, ...traceFields(trace) }) }, work);
 }

@@ -14,6 +14,8 @@ export interface UsageClaimRequest {
   usageId: string;
   accountId: string;
   now: Date;
+  /** The trace and principal of the request or message claiming it, kept in the claim's metadata. */
+  metadata?: object;
 }
 
 export class UsageClaims {
@@ -24,11 +26,11 @@ export class UsageClaims {
   }
 
   /** Claims the usage id for its account (committed with the claims of the same turn); WALLET.ID_REUSED for another account's id. */
-  claim({ tenantId, usageId, accountId, now }: UsageClaimRequest): Promise<CommandOutcome<UsageClaim, UsageClaimEvent>> {
+  claim({ tenantId, usageId, accountId, now, metadata }: UsageClaimRequest): Promise<CommandOutcome<UsageClaim, UsageClaimEvent>> {
     return this.handler.submit({
       streamName: usageStream(tenantId, usageId),
       decide: (state: UsageClaim) => usageClaimDecider.decide({ type: 'ClaimUsage', data: { usageId, accountId, now } }, state),
-      metadata: { tenantId, accountId },
+      metadata: { ...metadata, tenantId, accountId },
     });
   }
 

@@ -15,6 +15,8 @@ export interface WalletCommandEnvelope {
   causationId?: string;
   /** The W3C trace context of the request or message it came from, kept in event metadata. */
   traceparent?: string;
+  /** Who or what it acts for (an API key's id and role, a message, a scheduler tick), kept in event metadata. */
+  principal?: WalletEventMetadata['principal'];
 }
 
 export type WalletOutcome = CommandOutcome<WalletState, WalletEvent>;
@@ -56,9 +58,11 @@ export class WalletAccounts {
     this.handler.forget();
   }
 
-  private toStreamCommand({ tenantId, accountId, command, causationId, traceparent }: WalletCommandEnvelope): StreamCommand<WalletState, WalletEvent> {
+  private toStreamCommand({ tenantId, accountId, command, causationId, traceparent, principal }: WalletCommandEnvelope): StreamCommand<WalletState, WalletEvent> {
     const decider = walletDecider(this.policyOf(tenantId));
-    const metadata: WalletEventMetadata = { tenantId, accountId, ...(causationId ? { causationId } : {}), ...(traceparent ? { traceparent } : {}) };
+    const metadata: WalletEventMetadata = {
+      tenantId, accountId, ...(causationId ? { causationId } : {}), ...(traceparent ? { traceparent } : {}), ...(principal ? { principal } : {}),
+    };
     return {
       streamName: walletStream(tenantId, accountId),
       // An account that does not exist yet is named in the refusal (AccountNotFound) by the command's envelope.

@@ -17,6 +17,11 @@ export interface WalletEventMetadata {
   causationId?: string;
   /** The W3C trace context of the request or message that caused it (recorded by the shell's store). */
   traceparent?: string;
+  /**
+   * Who or what caused it (the shell's RecordedPrincipal): an API key's id and role, the message
+   * (topic, partition, offset, CloudEvent id and source), or a scheduler tick. Never a secret.
+   */
+  principal?: { kind: string } & Record<string, unknown>;
 }
 
 export function fromRecorded(recorded: RecordedEvent): WalletEvent {

@@ -1,7 +1,7 @@
 // What the HTTP API and the decisions show of an account: decimal strings, ISO times.
 import { addCredits, formatCredits } from '@creditflow/kernel';
 import { CostBasis, Usage, WalletEvent, WalletPolicy, WalletState, autoTopUpOf, balanceOf, decide, fold, isDiscounted } from '@creditflow/wallet-domain';
-import { toWire } from './wallet.codec';
+import { WalletEventMetadata, toWire } from './wallet.codec';
 
 /** The state as of `now`: expiries and hold timeouts that are due are applied (without storing them). */
 export function settledAt(state: WalletState, policy: WalletPolicy, now: Date): WalletState {
@@ -94,6 +94,7 @@ export function usageResponse(usage: Usage, action: UsageAction): UsageResponse 
 }
 
 /** One row of GET /v1/accounts/{id}/transactions per stored event. */
-export function transactionView(event: WalletEvent, revision: bigint, recordedAt: Date) {
-  return { revision: revision.toString(), type: event.type, recordedAt: recordedAt.toISOString(), ...(toWire(event.data) as object) };
+/** `principal`: who or what caused the event, as its metadata recorded it (events from before it was recorded have none). */
+export function transactionView(event: WalletEvent, revision: bigint, recordedAt: Date, principal?: WalletEventMetadata['principal']) {
+  return { revision: revision.toString(), type: event.type, recordedAt: recordedAt.toISOString(), ...(toWire(event.data) as object), ...(principal ? { principal } : {}) };
 }

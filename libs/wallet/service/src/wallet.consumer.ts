@@ -9,7 +9,7 @@ import {
 } from '@creditflow/contracts';
 import { DomainError, parseCredits } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent, MessagePublisher, OutboundMessage } from '@creditflow/messaging';
-import { MESSAGE_BUS, Observability, TRANSPORT, domainErrorBody, parseTraceparent, wireCode } from '@creditflow/shell';
+import { MESSAGE_BUS, Observability, TRANSPORT, domainErrorBody, inMessageContext, parseTraceparent, wireCode } from '@creditflow/shell';
 import { WalletCommandEnvelope, usageDecision } from '@creditflow/wallet-application';
 import { DailyResets, schedulerTime } from './daily-resets';
 import { WalletService } from './wallet.service';
@@ -61,7 +61,8 @@ export class WalletConsumer {
     for (const delivered of batch) {
       let mapped: Mapped | null;
       try {
-        mapped = await map(delivered);
+        // In the message's own context: what the mapping records (a usage id's claim) names this message.
+        mapped = await inMessageContext(delivered, () => map(delivered));
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         mapped = { delivered, refusal: error };

@@ -52,11 +52,27 @@ export const BalanceSchema = oa.object({
   lots: oa.array(LotSchema),
 });
 
+/** Who or what caused a stored event: an API key (its id, never the key), a consumed message, or a scheduler tick. */
+export const PrincipalSchema = {
+  ...oa.object(
+    {
+      kind: oa.enum('api-key', 'message', 'scheduler'),
+      keyId: { type: 'string', description: 'api-key: the first 12 hex digits of the key\'s SHA-256', example: '3f2a9c1b7d4e' },
+      tenant: oa.string, role: oa.enum('service', 'ops', 'admin'),
+      topic: oa.string, partition: { type: 'integer' }, offset: oa.string, messageId: { type: 'string', description: 'message: its CloudEvent id' }, source: oa.string, type: oa.string,
+      service: oa.string, tick: { ...oa.time, description: 'scheduler: the time the tick ran up to' },
+      trigger: { type: 'object', description: 'scheduler: what triggered the tick (an api-key or a message principal); absent for its own schedule', additionalProperties: true },
+    },
+    ['keyId', 'tenant', 'role', 'topic', 'partition', 'offset', 'messageId', 'source', 'type', 'service', 'tick', 'trigger'],
+  ),
+  description: 'Who or what caused the event',
+};
+
 export const TransactionsSchema = oa.object({
   accountId: oa.string,
   transactions: oa.array({
-    ...oa.object({ revision: oa.string, type: { type: 'string', example: 'HoldCaptured' }, recordedAt: oa.time }),
-    description: "One row per stored wallet event, oldest first: the event's type and its data (amounts as decimal strings).",
+    ...oa.object({ revision: oa.string, type: { type: 'string', example: 'HoldCaptured' }, recordedAt: oa.time, principal: PrincipalSchema }, ['principal']),
+    description: "One row per stored wallet event, oldest first: the event's type and its data (amounts as decimal strings), and who or what caused it (`principal`, on events recorded since it is kept).",
     additionalProperties: true,
   }),
 });

@@ -7,11 +7,11 @@ import type { EventStore } from '@creditflow/event-store';
 import { Clock, Credits, parseCredits } from '@creditflow/kernel';
 import { OutboundMessage } from '@creditflow/messaging';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
-import { ApiError, CLOCK, EVENT_STORE, traceMetadata } from '@creditflow/shell';
+import { ApiError, CLOCK, EVENT_STORE, commandMetadata } from '@creditflow/shell';
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import {
   UsageClaims, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
-  UsageAction, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
+  UsageAction, WalletEventMetadata, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
 import { UsageNotFoundError, WalletCommand, WalletState, autoTopUpSettings, dailyLogin, purchaseGrant, rewardGrant } from '@creditflow/wallet-domain';
 
@@ -88,7 +88,7 @@ export class WalletService {
    */
   async authorize(tenantId: string, request: AuthorizeUsageRequest, price: Price, now: Date): Promise<WalletCommandEnvelope> {
     if ((await this.accounts.state(tenantId, request.accountId)).exists) {
-      const claim = await this.claims.claim({ tenantId, usageId: request.usageId, accountId: request.accountId, now });
+      const claim = await this.claims.claim({ tenantId, usageId: request.usageId, accountId: request.accountId, now, metadata: commandMetadata() });
       if (!claim.ok) throw claim.error;
     }
     const options: Record<string, string | number> = {};
@@ -157,7 +157,7 @@ export class WalletService {
   async transactions(tenantId: string, accountId: string) {
     await this.existing(tenantId, accountId);
     const recorded = await this.store.readStream(walletStream(tenantId, accountId));
-    return { accountId, transactions: recorded.map((r) => transactionView(fromRecorded(r), r.revision, r.recordedAt)) };
+    return { accountId, transactions: recorded.map((r) => transactionView(fromRecorded(r), r.revision, r.recordedAt, (r.metadata as unknown as WalletEventMetadata).principal)) };
   }
 
   /** The account's state; 404 if it does not exist. */
@@ -172,7 +172,8 @@ export class WalletService {
   }
 }
 
-/** The command with the trace of the request or message it came from (traceMetadata): read in that flow, before any group commit. */
+/** The command with the trace and principal of the request or message it came from (commandMetadata): read in that flow, before any group commit. */
 function traced(envelope: WalletCommandEnvelope): WalletCommandEnvelope {
-  return envelope.traceparent ? envelope : { ...envelope, ...traceMetadata(envelope.causationId) };
+  const { traceparent, principal } = commandMetadata(envelope.causationId);
+  return { ...envelope, traceparent: envelope.traceparent ?? traceparent, principal: envelope.principal ?? principal };
 }
