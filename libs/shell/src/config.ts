@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findTenantsDir } from '@creditflow/tenancy';
-import { Principal, parseApiKeys } from './auth';
+import { Principal, parseApiKeys, parseRoleRateLimits } from './auth';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -29,6 +29,7 @@ export interface PlatformConfig {
   port: number | null;
   /** CREDITFLOW_DATA_DIR, resolved. */
   dataDir: string;
+  /** CREDITFLOW_API_KEYS, each with its rate limit resolved (its own, else its role's from CREDITFLOW_RATE_LIMITS). */
   apiKeys: Map<string, Principal>;
   clock: 'system' | 'manual';
   groupPrefix: string;
@@ -85,9 +86,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   const clock = text('CREDITFLOW_CLOCK') ?? 'system';
   if (clock !== 'system' && clock !== 'manual') problems.push(`CREDITFLOW_CLOCK must be "system" or "manual", not "${clock}"`);
 
+  let roleLimits = {};
+  try {
+    roleLimits = parseRoleRateLimits(text('CREDITFLOW_RATE_LIMITS') ?? undefined);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   let apiKeys = new Map<string, Principal>();
   try {
-    apiKeys = parseApiKeys(text('CREDITFLOW_API_KEYS') ?? undefined);
+    apiKeys = parseApiKeys(text('CREDITFLOW_API_KEYS') ?? undefined, roleLimits);
   } catch (error) {
     problems.push((error as Error).message);
   }

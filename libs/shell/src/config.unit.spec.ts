@@ -27,6 +27,7 @@ describe('the configuration', () => {
     [{ CREDITFLOW_SCHEDULER_INTERVAL_MS: 'abc' }, /CREDITFLOW_SCHEDULER_INTERVAL_MS must be a whole number/],
     [{ CREDITFLOW_CLOCK: 'fast' }, /CREDITFLOW_CLOCK must be "system" or "manual"/],
     [{ CREDITFLOW_API_KEYS: '{oops' }, /CREDITFLOW_API_KEYS is not valid JSON/],
+    [{ CREDITFLOW_RATE_LIMITS: '{"service": {"rate": -1, "burst": 5}}' }, /CREDITFLOW_RATE_LIMITS\.service must be \{"rate"/],
     [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS must be host:port/],
     [{ KAFKA_BROKERS: 'a:9092', KAFKA_SASL_MECHANISM: 'GSSAPI', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, /KAFKA_SASL_MECHANISM must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512/],
     [{ KAFKA_BROKERS: 'a:9092', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512' }, /needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/],

@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './rate-limit';
 export * from './errors';
 export * from './http-context';
 export * from './validation';

@@ -17,7 +17,7 @@ export const BEARER = 'apiKey';
 const SCHEMAS = '#/components/schemas/';
 
 /** The statuses of the one error shape; an answer with a shape of its own is documented by its context. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 422;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 422 | 429;
 
 const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'Malformed input: unknown or missing fields, bad field values, negative or non-numeric amounts, values the catalog does not offer.',
@@ -26,6 +26,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   404: "Not found in the key's tenant (another tenant's account is a 404 too).",
   409: 'The command id was used before with different content.',
   422: 'A business rule refused the command (the code names the rule).',
+  429: "The key made more requests than its rate limit allows (`rate_limited`); `Retry-After` says how many seconds to wait.",
 };
 
 /** Documents the error answers a route can give, all in the one error shape. */

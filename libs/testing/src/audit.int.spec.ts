@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { PAYMENT_TYPES, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
+import { sleep } from '@creditflow/kernel';
 import { SqliteBus } from '@creditflow/messaging';
-import { apiKey } from './embedded-platform';
+import { apiKey, defaultApiKeys } from './embedded-platform';
 import { platformFor, tenantClient, uniqueId } from './tenant-client';
 
 const keyIdOf = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 12);
@@ -112,5 +113,96 @@ describe('the manual clock', () => {
     expect((await apinfer.call('admin', 'GET', '/v1/admin/clock')).status).toBe(200);
     expect((await apinfer.call('service', 'GET', '/v1/admin/clock')).status).toBe(403);
     expect((await platform().request('GET', '/v1/admin/clock')).status).toBe(401);
+  });
+});
+
+describe('per-key rate limits', () => {
+  const limited = 'apinfer-limited-service-key';
+  const roleLimited = 'apinfer-limited-ops-key';
+  const platform = platformFor({
+    keys: {
+      ...defaultApiKeys(),
+      // A token every 2 s: slow enough that a loaded machine never refills one between two requests of a test.
+      [limited]: { tenant: 'apinfer', role: 'service', rateLimit: { rate: 0.5, burst: 3 } },
+      [roleLimited]: { tenant: 'apinfer', role: 'ops' },
+    },
+    // Every ops key gets the role's default; the default keys of the other roles none.
+    env: { CREDITFLOW_RATE_LIMITS: JSON.stringify({ ops: { rate: 0.2, burst: 2 } }) },
+  });
+  const catalog = (key: string) => platform().request('GET', '/v1/catalog', { key });
+
+  it("answers 429 with Retry-After and the error shape once a key's burst is spent, and lets it through again at its rate", async () => {
+    expect(await Promise.all([1, 2, 3].map(async () => (await catalog(limited)).status))).toEqual([200, 200, 200]);
+    const refused = await catalog(limited);
+    expect({ status: refused.status, retryAfter: refused.headers.get('retry-after'), body: refused.body }).toEqual({
+      status: 429,
+      retryAfter: '2',
+      body: { error: 'rate_limited', message: expect.stringContaining('0.5 requests a second (bursts of 3)'), details: { retryAfterSeconds: 2 } },
+    });
+    // Other keys of the same tenant keep their own buckets.
+    expect((await catalog(apiKey('apinfer', 'service'))).status).toBe(200);
+    // A refused request does nothing: an authorization refused for the rate records nothing (not even a denial).
+    const apinfer = tenantClient(platform, 'apinfer');
+    const account = await apinfer.openAccount();
+    const authorize = await platform().request('POST', '/v1/usage/authorize', { key: limited, body: { usageId: uniqueId('u'), accountId: account, feature: 'qwen-image' } });
+    expect(authorize.status).toBe(429);
+    expect((await apinfer.ok(apinfer.call('ops', 'GET', `/v1/accounts/${account}/transactions`))).transactions.map((t: { type: string }) => t.type)).toEqual(['AccountOpened']);
+
+    // Waiting as long as Retry-After said lets one more through.
+    await sleep(Number((await catalog(limited)).headers.get('retry-after')) * 1000 + 100);
+    expect((await catalog(limited)).status).toBe(200);
+    expect((await catalog(limited)).status).toBe(429);
+  });
+
+  it("gives a key its role's default from CREDITFLOW_RATE_LIMITS", async () => {
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await platform().request('GET', '/v1/projections/status', { key: roleLimited })).status);
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
+  it('never limits the probes and the scrape, whatever key they carry', async () => {
+    for (let i = 0; i < 5; i++) await catalog(limited);
+    for (const path of ['/health', '/health/live', '/health/ready', '/metrics']) {
+      const statuses = await Promise.all(Array.from({ length: 10 }, async () => (await platform().request('GET', path, { key: limited })).status));
+      expect({ path, statuses: [...new Set(statuses)] }).toEqual({ path, statuses: [200] });
+    }
+  });
+});
+
+describe('security headers', () => {
+  const platform = platformFor();
+
+  it.each([
+    ['an API answer', '/v1/catalog', 200],
+    ['an error', '/v1/accounts/nobody/balance', 404],
+    ['a refusal without a key', '/v1/catalog', 401],
+    ['a probe', '/health/live', 200],
+    ['the dashboard', '/dashboard', 200],
+    ['Swagger UI', '/docs', 200],
+    ['no route at all', '/nowhere', 404],
+  ])('are on %s, without X-Powered-By', async (_what, path, status) => {
+    const key = status === 401 ? undefined : apiKey('apinfer', 'admin');
+    const r = await platform().request('GET', path, { key });
+    expect(r.status).toBe(status);
+    expect(r.headers.get('x-powered-by')).toBeNull();
+    expect(Object.fromEntries(['x-content-type-options', 'x-frame-options', 'strict-transport-security', 'referrer-policy', 'cross-origin-opener-policy'].map((h) => [h, r.headers.get(h)]))).toEqual({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+    });
+    // The dashboard keeps its own, stricter policy (default-src 'none').
+    const csp = r.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(path === '/dashboard' ? /^default-src 'none';/ : /^default-src 'self';/);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+  });
+
+  it('are on an answer the body parser refuses', async () => {
+    const r = await platform().request('POST', '/v1/usage/authorize', { key: apiKey('apinfer', 'service'), rawBody: '{"usageId": ' });
+    expect(r.status).toBe(400);
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('x-powered-by')).toBeNull();
   });
 });

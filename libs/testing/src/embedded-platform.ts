@@ -8,12 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedExtras, embeddedServices } from '@creditflow/platform';
-import { ManualClock, Role, Runtime, ServiceName, createRuntime, hostServices } from '@creditflow/shell';
+import { ManualClock, RateLimit, Role, Runtime, ServiceName, createRuntime, hostServices } from '@creditflow/shell';
 import { findTenantsDir, loadTenants } from '@creditflow/tenancy';
 
 export interface ApiKeyGrant {
   tenant: string;
   role: Role;
+  /** The key's own rate limit (CREDITFLOW_API_KEYS `rateLimit`); false: none; absent: its role's. */
+  rateLimit?: RateLimit | false;
 }
 
 export interface EmbeddedService {

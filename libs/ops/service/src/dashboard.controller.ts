@@ -12,7 +12,10 @@ export const DASHBOARD_DIR = resolve(__dirname, '..', 'dashboard');
 
 const ASSET = /^[a-z0-9-]+\.(js|css|svg)$/;
 
-/** The page reads only its own origin; the key it keeps in sessionStorage never leaves for another. */
+/**
+ * The page reads only its own origin; the key it keeps in sessionStorage never leaves for another.
+ * Stricter than the platform's policy (bootstrap.ts securityHeaders: helmet, whose other headers it keeps).
+ */
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 @ApiExcludeController()
@@ -37,6 +40,6 @@ export class DashboardController {
 }
 
 function send(res: Response, file: string) {
-  res.set({ 'Content-Security-Policy': CSP, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
+  res.set({ 'Content-Security-Policy': CSP, 'Cache-Control': 'no-cache' });
   res.sendFile(file, { root: DASHBOARD_DIR });
 }
