@@ -224,6 +224,8 @@ describe('the ops dashboard in chromium', () => {
     expect(await page.textContent('[data-history="topup"]')).toBe(shown(balance.byType.topup));
     expect(await page.locator('#transactions-table tbody tr').count()).toBe(history.length);
     expect(await page.getAttribute('#transactions-table tbody tr:first-child', 'data-type')).toBe(history[history.length - 1].type);
+    // Each event says who caused it (its principal) when hovered.
+    expect(await page.getAttribute('#transactions-table tbody tr:last-child td:first-child', 'title')).toMatch(/ · by key [0-9a-f]{12} \((admin|service|ops)\)$/);
     expect(await page.locator('#lots-table tbody tr').count()).toBe(balance.lots.length);
 
     await page.evaluate('window.scrollTo(0, 0)');

@@ -2,7 +2,8 @@
 // and 4): a purchase paid another price than its package's without a reason is dead-lettered with
 // it, one that says why is granted with its reason; an account's automatic top-up options arrive as
 // creditflow.payment.auto-top-up-configured. The scheduler consumes the same topic and leaves them alone.
-import { randomUUID } from 'node:crypto';
+// Each stored event names its principal: the key, or the Kafka message by topic, partition and offset.
+import { createHash, randomUUID } from 'node:crypto';
 import { PAYMENT_TYPES, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
 import { waitFor } from '@creditflow/kernel/testing';
 import { E2E_WAIT_MS, callService, distributedFor } from './distributed-services';
@@ -40,6 +41,16 @@ describe('payment-side messages for the wallet over a real Kafka broker', () => 
       return b.available === '100' ? b : undefined;
     }, E2E_WAIT_MS);
     expect(balance.lots).toEqual([expect.objectContaining({ lotId: `purchase:p-right-${run}`, costBasis: expect.objectContaining({ paidMinor: '800', listPriceMinor: '1000', discountCode: 'SPRING20' }) })]);
+
+    // Who did what: the key that opened the account (its id, never the key), the Kafka message that paid.
+    const { transactions } = (await http('GET', `/v1/accounts/${accountId}/transactions`)).body;
+    expect(transactions.map((t: { type: string; principal: unknown }) => [t.type, t.principal])).toEqual([
+      ['AccountOpened', { kind: 'api-key', keyId: createHash('sha256').update(key).digest('hex').slice(0, 12), tenant: 'apinfer', role: 'admin' }],
+      ['CreditsGranted', {
+        kind: 'message', topic: TOPICS.payments, partition: expect.any(Number), offset: expect.stringMatching(/^\d+$/),
+        messageId: right.value.id, source: 'e2e-payments', type: PAYMENT_TYPES.purchase,
+      }],
+    ]);
   });
 
   it('sets an account’s automatic top-up from the payment side; the next crossing asks for its package', async () => {

@@ -747,6 +747,12 @@
         balance.lots.length ? [] : [el('tr', {}, el('td', { colspan: 4, class: 'empty', text: 'No lots.' }))],
       ),
     );
+    // Who caused an event (the transactions answer's `principal`), in the words of `npm run ops -- account`.
+    const principalText = (p) =>
+      p.kind === 'api-key' ? `key ${p.keyId} (${p.role})`
+      : p.kind === 'message' ? `${p.topic} ${p.partition}@${p.offset} (${p.messageId} from ${p.source})`
+      : p.kind === 'scheduler' ? `scheduler tick ${p.tick}${p.trigger ? ` by ${principalText(p.trigger)}` : ''}`
+      : p.kind;
     const events = [...history.transactions].reverse();
     const transactions = el(
       'table',
@@ -760,7 +766,7 @@
           return el(
             'tr',
             { 'data-revision': t.revision, 'data-type': t.type },
-            el('td', { class: 'mono muted', text: when(eventTime(t)), title: `stored ${t.recordedAt} · revision ${t.revision}` }),
+            el('td', { class: 'mono muted', text: when(eventTime(t)), title: `stored ${t.recordedAt} · revision ${t.revision}${t.principal ? ` · by ${principalText(t.principal)}` : ''}` }),
             el('td', { class: 'event-type', text: label }),
             el('td', { class: 'details', text: details || '' }),
             el('td', { class: `num ${delta === undefined ? '' : delta > 0n ? 'delta-pos' : 'delta-neg'}`, text: delta === undefined || delta === 0n ? '' : `${delta > 0n ? '+' : ''}${show(delta)}` }),
