@@ -81,7 +81,7 @@ export class ApiKeyGuard implements CanActivate {
     if (principal.role !== 'admin' && !(allowed ?? []).includes(principal.role)) {
       throw new ApiError(403, 'forbidden', `the ${principal.role} role may not do this`);
     }
-    const keyId = keyIdOf(header)!;
+    const keyId = request.observation?.keyId ?? keyIdOf(header)!;
     // Counted after authentication (only configured keys have buckets), before anything is done.
     const taken = this.limiter.take(keyId, principal.rateLimit ?? null, Date.now());
     if (!taken.ok) {

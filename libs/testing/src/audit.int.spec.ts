@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { PAYMENT_TYPES, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
 import { sleep } from '@creditflow/kernel';
+import { waitFor } from '@creditflow/kernel/testing';
 import { SqliteBus } from '@creditflow/messaging';
 import { apiKey, defaultApiKeys } from './embedded-platform';
 import { platformFor, tenantClient, uniqueId } from './tenant-client';
@@ -25,8 +26,13 @@ describe('every stored event names its principal', () => {
 
     // HTTP: an account opened by an admin key, a usage authorized and completed by a service key.
     const buyer = await apinfer.openAccount();
-    await apinfer.ok(apinfer.call('admin', 'POST', '/v1/purchases', { purchaseId: uniqueId('p'), accountId: buyer, packageId: 'basic', amountPaid: '10', currency: 'CNY' }));
+    const purchaseId = uniqueId('p');
+    await apinfer.ok(apinfer.call('admin', 'POST', '/v1/purchases', { purchaseId, accountId: buyer, packageId: 'basic', amountPaid: '10', currency: 'CNY' }));
     const { usageId } = await apinfer.charge(buyer, { feature: 'qwen-image' });
+    // A refund (admin key) decided by the refund service, clawed back by the wallet from its decision message.
+    const refundId = uniqueId('ref');
+    expect((await apinfer.ok(apinfer.call('admin', 'POST', '/v1/refunds', { refundId, accountId: buyer, purchaseId, reason: 'unused_credits' }))).status).toBe('approved');
+    await waitFor('the claw-back to settle', async () => ((await apinfer.call('ops', 'GET', `/v1/refunds/${refundId}`)).body.settlement === 'settled' ? true : undefined), WAIT_MS);
 
     // A message: a purchase from the payment side on the bus.
     const paid = await apinfer.openAccount();
@@ -56,12 +62,23 @@ describe('every stored event names its principal', () => {
     expect(recorded.filter((e) => !e.metadata.principal).map((e) => `${e.streamName} ${e.type}`)).toEqual([]);
     const of = (stream: string) => recorded.filter((e) => e.streamName === stream).map((e) => [e.type, e.metadata.principal]);
 
-    expect(of(`wallet-apinfer_${buyer}`)).toEqual([
-      ['AccountOpened', { ...admin, keyId: keyIdOf(apiKey('apinfer', 'admin')), tenant: 'apinfer' }],
-      ['CreditsGranted', { ...admin, keyId: keyIdOf(apiKey('apinfer', 'admin')), tenant: 'apinfer' }],
+    const apinferAdmin = { ...admin, keyId: keyIdOf(apiKey('apinfer', 'admin')), tenant: 'apinfer' };
+    const refundMessage = { kind: 'message', topic: TOPICS.refunds, partition: 0, offset: expect.stringMatching(/^\d+$/), messageId: expect.any(String), source: expect.any(String), type: expect.any(String) };
+    // The claw-back, and the alerts it raises (below the low-balance threshold), name the refund decision.
+    const history = [
+      ['AccountOpened', apinferAdmin],
+      ['CreditsGranted', apinferAdmin],
       ['HoldPlaced', service],
       ['HoldCaptured', service],
-    ]);
+      ['CreditsClawedBack', refundMessage],
+      ['LowBalanceAlertRaised', refundMessage],
+      ['AutoTopUpRequested', refundMessage],
+    ];
+    expect(of(`wallet-apinfer_${buyer}`)).toEqual(history);
+    const refundEvents = recorded.filter((e) => e.streamName.includes(refundId));
+    expect(refundEvents[0].metadata.principal).toEqual(apinferAdmin);
+    // Its settlement names the wallet's message that answered.
+    expect(refundEvents.slice(1).map((e) => e.metadata.principal)).toEqual(refundEvents.slice(1).map(() => expect.objectContaining({ kind: 'message', topic: TOPICS.walletEvents })));
     expect(of(`usage-apinfer_${usageId}`)).toEqual([['UsageClaimed', service]]);
     const messagePrincipal = { kind: 'message', topic: TOPICS.payments, partition: 0, offset: expect.stringMatching(/^\d+$/), messageId: message.id, source: 'payments-test', type: PAYMENT_TYPES.purchase };
     expect(of(`wallet-apinfer_${paid}`)[1]).toEqual(['CreditsGranted', messagePrincipal]);
@@ -80,12 +97,7 @@ describe('every stored event names its principal', () => {
 
     // An operator sees it on the transactions answer.
     const transactions = (await apinfer.ok(apinfer.call('ops', 'GET', `/v1/accounts/${buyer}/transactions`))).transactions;
-    expect(transactions.map((t: { type: string; principal: unknown }) => [t.type, t.principal])).toEqual([
-      ['AccountOpened', expect.objectContaining({ kind: 'api-key', role: 'admin' })],
-      ['CreditsGranted', expect.objectContaining({ kind: 'api-key', role: 'admin' })],
-      ['HoldPlaced', service],
-      ['HoldCaptured', service],
-    ]);
+    expect(transactions.map((t: { type: string; principal: unknown }) => [t.type, t.principal])).toEqual(history);
   });
 });
 
