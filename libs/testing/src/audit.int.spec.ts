@@ -101,6 +101,21 @@ describe('every stored event names its principal', () => {
   });
 });
 
+describe("the scheduler's own schedule", () => {
+  const platform = platformFor({ clock: 'manual', env: { CREDITFLOW_SCHEDULER_INTERVAL_MS: '100' } });
+  const amisi = tenantClient(platform, 'amisi', { waitMs: WAIT_MS });
+
+  it('names the scheduler and its tick, with no trigger', async () => {
+    await amisi.setClock('2031-01-10T10:00:00Z');
+    const subscriber = await amisi.openAccount();
+    const { body: subscription } = await amisi.subscribe(subscriber, 'pro');
+    await amisi.setClock('2031-02-10T10:00:00Z');
+    await amisi.balanceWhen(subscriber, 'the grant of the own schedule', (b) => b.lots.some((l: { lotId: string }) => l.lotId === `monthly-grant:${subscription.subscriptionId}:1`));
+    const due = (await platform().runtime.store.readStream(`subscription-amisi_${subscriber}`)).filter((e) => e.type === 'MonthlyGrantDue').pop()!;
+    expect(due.metadata.principal).toEqual({ kind: 'scheduler', service: 'subscription-scheduler', tick: '2031-02-10T10:00:00.000Z' });
+  });
+});
+
 describe('the manual clock', () => {
   const platform = platformFor({ clock: 'manual' });
   const apinfer = tenantClient(platform, 'apinfer');
