@@ -1,6 +1,8 @@
 // What the HTTP API and the decisions show of an account: decimal strings, ISO times.
 import { addCredits, formatCredits } from '@creditflow/kernel';
-import { CostBasis, Usage, WalletEvent, WalletPolicy, WalletState, autoTopUpOf, balanceOf, decide, fold, isDiscounted } from '@creditflow/wallet-domain';
+import {
+  CostBasis, Forecast, Statement, Usage, WalletEvent, WalletPolicy, WalletState, autoTopUpOf, balanceOf, decide, fold, isDiscounted,
+} from '@creditflow/wallet-domain';
 import { toWire } from './wallet.codec';
 
 /** The state as of `now`: expiries and hold timeouts that are due are applied (without storing them). */
@@ -97,3 +99,34 @@ export function usageResponse(usage: Usage, action: UsageAction): UsageResponse 
 export function transactionView(event: WalletEvent, revision: bigint, recordedAt: Date) {
   return { revision: revision.toString(), type: event.type, recordedAt: recordedAt.toISOString(), ...(toWire(event.data) as object) };
 }
+
+/** GET /v1/accounts/{id}/statement: every change with the balance after it, and the burn rate. */
+export function statementView(accountId: string, statement: Statement, forecast: Forecast, now: Date) {
+  return {
+    accountId,
+    asOf: now.toISOString(),
+    /** The last stored event the statement reflects; lines without a revision are expiries due now, not stored yet. */
+    revision: statement.revision?.toString() ?? null,
+    available: formatCredits(statement.available),
+    held: formatCredits(statement.held),
+    forecast: {
+      since: forecast.since,
+      spent: formatCredits(forecast.spent),
+      perDay: formatCredits(forecast.perDay),
+      runsOutInDays: forecast.runsOutInDays,
+      runsOutAt: forecast.runsOutAt,
+    },
+    lines: statement.lines.map((l) => ({
+      revision: l.revision?.toString() ?? null,
+      at: l.at,
+      type: l.type,
+      reference: l.reference,
+      availableChange: formatCredits(l.availableChange),
+      heldChange: formatCredits(l.heldChange),
+      available: formatCredits(l.available),
+      held: formatCredits(l.held),
+    })),
+  };
+}
+
+export const STATEMENT_CSV_COLUMNS = ['revision', 'at', 'type', 'reference', 'availableChange', 'heldChange', 'available', 'held'] as const;

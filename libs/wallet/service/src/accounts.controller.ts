@@ -1,13 +1,13 @@
-import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Put, Query, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AccountBody, AutoTopUpBody, GrantBody, LoginBody, TransferBody } from '@creditflow/contracts';
-import { formatCredits, parseCredits } from '@creditflow/kernel';
-import { ApiAnswer, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
-import { autoTopUpView, balanceView } from '@creditflow/wallet-application';
+import { formatCredits, parseCredits, toCsv } from '@creditflow/kernel';
+import { ApiAnswer, ApiError, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
+import { STATEMENT_CSV_COLUMNS, autoTopUpView, balanceView } from '@creditflow/wallet-application';
 import { TenantConfig } from '@creditflow/tenancy';
 import { refuseTransfer } from '@creditflow/wallet-domain';
 import { WalletService } from './wallet.service';
-import { AutoTopUpSchema, BalanceSchema, GrantSchema, LoginSchema, TransactionsSchema } from './wallet.openapi';
+import { AutoTopUpSchema, BalanceSchema, GrantSchema, LoginSchema, StatementSchema, TransactionsSchema } from './wallet.openapi';
 
 @ApiTags('accounts')
 @Controller('v1/accounts/:accountId')
@@ -41,6 +41,31 @@ export class AccountsController {
   @Get('transactions')
   transactions(@CurrentTenant() tenant: TenantConfig, @IdParam('accountId') accountId: string) {
     return this.wallet.transactions(tenant.tenantId, accountId);
+  }
+
+  @ApiOperation({
+    summary:
+      "The account's statement: every change of available or held credits with the balance after it and the stream revision it reflects (then any expiry due now and not stored yet, without a revision), and the burn rate: credits spent per day and when the available credits run out at that pace",
+  })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'Default json; csv is RFC 4180 with a header row (the lines only)' })
+  @ApiQuery({ name: 'forecastDays', required: false, description: 'The burn rate is measured over the last N days (1-90, default 7), or since the account was opened when later' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiAnswer('The statement as of now', StatementSchema)
+  @ApiErrors(400, 404)
+  @Roles('ops')
+  @Get('statement')
+  async statement(
+    @CurrentTenant() tenant: TenantConfig,
+    @IdParam('accountId') accountId: string,
+    @Query('format') format: string = 'json',
+    @Query('forecastDays') forecastDays: string = '7',
+  ) {
+    if (format !== 'json' && format !== 'csv') throw new ApiError(400, 'invalid_request', 'format must be json or csv');
+    if (!/^\d{1,2}$/.test(forecastDays) || +forecastDays < 1 || +forecastDays > 90) throw new ApiError(400, 'invalid_request', 'forecastDays must be a whole number of days from 1 to 90');
+    const statement = await this.wallet.statement(tenant, accountId, this.wallet.now(), +forecastDays);
+    if (format === 'json') return statement;
+    const csv = toCsv(STATEMENT_CSV_COLUMNS, statement.lines.map((l) => STATEMENT_CSV_COLUMNS.map((c) => l[c])));
+    return new StreamableFile(Buffer.from(csv), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${accountId}-statement.csv"` });
   }
 
   @ApiOperation({ summary: 'Grant reward credits (idempotent by grantId)' })

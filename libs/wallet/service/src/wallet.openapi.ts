@@ -61,6 +61,36 @@ export const TransactionsSchema = oa.object({
   }),
 });
 
+const signedCredits = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', example: '-1.75' } as const;
+
+export const StatementSchema = oa.object({
+  accountId: oa.string,
+  asOf: oa.time,
+  revision: { ...oa.nullable(oa.string), description: 'The last stored event the statement reflects (null: none).' },
+  available: oa.credits,
+  held: oa.credits,
+  forecast: oa.object({
+    since: { ...oa.time, description: 'The start of the span the burn rate is measured over.' },
+    spent: oa.credits,
+    perDay: oa.credits,
+    runsOutInDays: { type: 'number', nullable: true, description: 'At this pace, with what is available now, rounded down to a tenth; null when nothing is spent.' },
+    runsOutAt: oa.nullable(oa.time),
+  }),
+  lines: oa.array({
+    ...oa.object({
+      revision: { ...oa.nullable(oa.string), description: 'null: an expiry due now that no command has stored yet.' },
+      at: oa.time,
+      type: { type: 'string', example: 'HoldCaptured' },
+      reference: { type: 'string', description: 'The usage, else the refund, the lot or the rollover the change is about.' },
+      availableChange: signedCredits,
+      heldChange: signedCredits,
+      available: oa.credits,
+      held: oa.credits,
+    }),
+    description: 'One line per change of available or held credits, oldest first, with the balance after it.',
+  }),
+});
+
 export const GrantSchema = oa.object({ grantId: oa.string, lotId: oa.string, type: oa.enum('reward'), amount: oa.credits, expiresAt: oa.nullable(oa.time) });
 
 export const LoginSchema = oa.object(
