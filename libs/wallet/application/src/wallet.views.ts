@@ -1,7 +1,8 @@
 // What the HTTP API and the decisions show of an account: decimal strings, ISO times.
-import { addCredits, formatCredits } from '@creditflow/kernel';
+import { Credits, addCredits, formatCredits } from '@creditflow/kernel';
 import {
-  CostBasis, Forecast, Statement, Usage, WalletEvent, WalletPolicy, WalletState, autoTopUpOf, balanceOf, decide, fold, isDiscounted,
+  CostBasis, Forecast, MemberLimitDenial, Statement, Usage, WalletEvent, WalletPolicy, WalletState, autoTopUpOf, balanceOf, decide, fold, isDiscounted,
+  memberSpentIn, monthOf,
 } from '@creditflow/wallet-domain';
 import { toWire } from './wallet.codec';
 
@@ -72,7 +73,46 @@ export type UsageResponse =
       /** Phased usages: what the result costs if it is kept (generate + accept). */
       total?: string; userId?: string;
     }
-  | { usageId: string; error: 'insufficient_credits'; required: string; available: string };
+  | { usageId: string; error: 'insufficient_credits'; required: string; available: string }
+  | MemberLimitAnswer;
+
+/** A usage refused by the member's monthly spending limit (the balance may have paid): the limit, what was spent, when it resets. */
+export type MemberLimitAnswer = {
+  usageId: string; error: 'member_spending_limit'; required: string; limit: string; spent: string; month: string; resetsAt: string;
+};
+
+export function memberLimitAnswer(usageId: string, required: Credits, m: MemberLimitDenial): MemberLimitAnswer {
+  return {
+    usageId, error: 'member_spending_limit', required: formatCredits(required), limit: formatCredits(m.limit), spent: formatCredits(m.spent),
+    month: m.month, resetsAt: monthStartAfter(m.month),
+  };
+}
+
+/** The first instant (UTC) of the month after `month` (YYYY-MM). */
+function monthStartAfter(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 1)).toISOString();
+}
+
+/** GET /v1/accounts/{id}/members: each member's monthly spending limit and what they spent this month. */
+export function membersView(state: WalletState, now: Date) {
+  const month = monthOf(now);
+  return {
+    accountId: state.accountId,
+    month,
+    resetsAt: monthStartAfter(month),
+    members: state.members.map((userId) => {
+      const limit = state.memberLimits.get(userId) ?? null;
+      const spent = memberSpentIn(state, userId, now);
+      return {
+        userId,
+        monthlyLimit: limit === null ? null : formatCredits(limit),
+        spent: formatCredits(spent),
+        remaining: limit === null ? null : formatCredits((limit > spent ? limit - spent : 0n) as Credits),
+      };
+    }),
+  };
+}
 
 /**
  * The answer to a usage command that succeeded, from the usage's state. It names the command's own
@@ -80,6 +120,7 @@ export type UsageResponse =
  */
 export function usageResponse(usage: Usage, action: UsageAction): UsageResponse {
   const deniedNow = action === 'authorize' ? usage.status === 'denied' : action === 'accept' && usage.status === 'completed' && usage.denial !== null;
+  if (deniedNow && usage.denial!.memberLimit) return memberLimitAnswer(usage.usageId, usage.denial!.required, usage.denial!.memberLimit);
   if (deniedNow) {
     return { usageId: usage.usageId, error: 'insufficient_credits', required: formatCredits(usage.denial!.required), available: formatCredits(usage.denial!.available) };
   }

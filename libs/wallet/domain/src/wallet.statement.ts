@@ -147,6 +147,7 @@ function timeOf(event: WalletEvent): string {
     case 'LowBalanceAlertRaised': return event.data.raisedAt;
     case 'AutoTopUpRequested': return event.data.requestedAt;
     case 'AutoTopUpConfigured': return event.data.configuredAt;
+    case 'MemberSpendingLimitSet': return event.data.setAt;
     default: return assertNever(event);
   }
 }

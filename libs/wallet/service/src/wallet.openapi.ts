@@ -11,11 +11,32 @@ export const WALLET_SCHEMAS = {
     { usageId: oa.string, error: oa.enum('insufficient_credits'), message: oa.string, required: oa.credits, available: oa.credits },
     ['usageId', 'message'],
   ),
+  MemberSpendingLimit: oa.object(
+    {
+      usageId: oa.string, error: oa.enum('member_spending_limit'), message: oa.string, required: oa.credits, limit: oa.credits, spent: oa.credits,
+      month: { type: 'string', example: '2026-12', description: 'The UTC calendar month the limit counts.' }, resetsAt: oa.time,
+    },
+    ['message'],
+  ),
 };
 
 /** Documents the 402 of a usage step that may not be paid: its own shape, the credits required and available. */
-export const ApiInsufficientCredits = () =>
-  ApiResponse({ status: 402, description: 'Insufficient credits (`insufficient_credits`, with the credits required and available).', schema: oa.ref('InsufficientCredits') });
+export const ApiUsageDenied = () =>
+  ApiResponse({
+    status: 402,
+    description:
+      "Denied: insufficient credits (`insufficient_credits`, with the credits required and available), or the member's monthly spending limit on a team account (`member_spending_limit`, with the limit, what the member spent this month and when it resets).",
+    schema: { oneOf: [oa.ref('InsufficientCredits'), oa.ref('MemberSpendingLimit')] },
+  });
+
+export const MembersSchema = oa.object({
+  accountId: oa.string,
+  month: { type: 'string', example: '2026-12', description: 'The UTC calendar month the limits count.' },
+  resetsAt: oa.time,
+  members: oa.array(
+    oa.object({ userId: oa.string, monthlyLimit: oa.nullableCredits, spent: oa.credits, remaining: oa.nullableCredits }),
+  ),
+});
 
 export const LotSchema = oa.object({
   lotId: oa.string,
