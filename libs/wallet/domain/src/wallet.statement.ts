@@ -54,10 +54,10 @@ export function statementOf(stored: Iterable<StoredWalletEvent>, policy: WalletP
     state = evolve(state, event);
     const after = balanceOf(state);
     const spent = spentBy(event);
-    if (spent !== 0n) spending.push({ at: timeOf(event), amount: spent as Credits });
+    if (spent !== 0n) spending.push({ at: eventTime(event), amount: spent as Credits });
     if (after.available === before.available && after.held === before.held) return;
     lines.push({
-      revision: at, type: event.type, at: timeOf(event), reference: referenceOf(event),
+      revision: at, type: event.type, at: eventTime(event), reference: referenceOf(event),
       availableChange: (after.available - before.available) as Credits, heldChange: (after.held - before.held) as Credits,
       available: after.available, held: after.held,
     });
@@ -125,7 +125,7 @@ function referenceOf(event: WalletEvent): string {
 }
 
 /** The event's own time: the platform clock when it was decided. */
-function timeOf(event: WalletEvent): string {
+export function eventTime(event: WalletEvent): string {
   switch (event.type) {
     case 'AccountOpened': return event.data.openedAt;
     case 'MembersChanged': return event.data.changedAt;
