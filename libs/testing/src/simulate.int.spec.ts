@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OpsIo, runOps } from '@creditflow/ops-tools';
+import { parse } from 'yaml';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -105,5 +106,21 @@ describe('npm run ops -- simulate', () => {
     expect((await simulate('--from', '2026-12-02')).code).toBe(2);
     expect((await ops({ CREDITFLOW_DATA_DIR: dataDir }, 'simulate', 'apinfer', '--from', '2026-11-01', '--to', '2026-12-01')).code).toBe(2);
     expect((await ops({ CREDITFLOW_DATA_DIR: dataDir }, 'simulate', 'apinfer', '--candidate', 'x.yaml', '--from', 'yesterday', '--to', '2026-12-01')).code).toBe(2);
+  });
+
+  it('answers the same report on POST /v1/admin/simulations, with the candidate as JSON, and refuses a bad candidate', async () => {
+    const cli = JSON.parse((await simulate()).stdout);
+    const candidate = parse(readFileSync(join(candidates, 'apinfer.yaml'), 'utf8'));
+    const body = { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', candidate };
+    const r = await call('POST', '/v1/admin/simulations', body);
+    expect([r.status, r.body]).toEqual([200, cli]);
+    const csv = await call('POST', '/v1/admin/simulations?format=csv', body);
+    expect(csv.body).toBe('feature,plan,usages,recordedCredits,candidateCredits,change\r\nqwen-image,(none),87,178.5,212.5,34\r\n');
+
+    const broken = await call('POST', '/v1/admin/simulations', { ...body, candidate: { ...candidate, currency: 42 } });
+    expect([broken.status, broken.body.error]).toEqual([422, 'invalid_candidate']);
+    expect((await call('POST', '/v1/admin/simulations', { ...body, from: '2026-12-02T00:00:00Z' })).status).toBe(400);
+    expect((await call('POST', '/v1/admin/simulations', { ...body, candidate: 'x' })).status).toBe(400);
+    expect((await platform.request('POST', '/v1/admin/simulations', { key: apiKey('apinfer', 'ops'), body })).status).toBe(403);
   });
 });

@@ -3,15 +3,14 @@
 // store; changes nothing.
 import { resolve } from 'node:path';
 import { createEventStore } from '@creditflow/event-store';
+import { SIMULATION_CSV_COLUMNS, SimulationReport, simulateStored } from '@creditflow/ops-service';
 import { toCsv } from '@creditflow/kernel';
 import { readConfig } from '@creditflow/shell';
 import { TenantConfigError, findTenantsDir, loadTenantFile, loadTenants } from '@creditflow/tenancy';
-import { WALLET_CATEGORY, WalletEventMetadata, fromRecorded } from '@creditflow/wallet-application';
-import { WalletEvent } from '@creditflow/wallet-domain';
 import { CommandSpec, ParsedArgs, UsageError, stringOption } from '../args';
 import { OpsError, OpsIo } from '../io';
 import { MODES, Mode, walletLocation } from '../locate';
-import { simulateAccount, simulationReport } from '../simulation';
+
 
 export const simulateSpec: CommandSpec = {
   name: 'simulate',
@@ -37,9 +36,6 @@ export const simulateSpec: CommandSpec = {
   examples: ['simulate apinfer --candidate ./candidates/apinfer.yaml --from 2026-11-01 --to 2026-12-01', 'simulate visualgpt --candidate v2/visualgpt.yaml --from 2026-11-01 --to 2026-11-08 --format csv'],
 };
 
-const PAGE = 2000;
-const CSV_COLUMNS = ['feature', 'plan', 'usages', 'recordedCredits', 'candidateCredits', 'change'] as const;
-
 export async function simulate(args: ParsedArgs, io: OpsIo): Promise<number> {
   const [tenantId] = args.positionals;
   const candidateFile = stringOption(args, 'candidate');
@@ -60,24 +56,13 @@ export async function simulate(args: ParsedArgs, io: OpsIo): Promise<number> {
 
   const location = walletLocation(readConfig(io.env), stringOption(args, 'mode') as Mode | undefined);
   const store = createEventStore(location.store);
-  const streams = new Map<string, WalletEvent[]>();
+  let report: SimulationReport;
   try {
-    for (let position = 0n; ; ) {
-      const page = await store.readAll({ category: WALLET_CATEGORY, fromPosition: position, maxCount: PAGE });
-      if (!page.length) break;
-      position = page[page.length - 1].position;
-      for (const recorded of page) {
-        if ((recorded.metadata as unknown as WalletEventMetadata).tenantId !== tenantId) continue;
-        const events = streams.get(recorded.streamName) ?? [];
-        events.push(fromRecorded(recorded));
-        streams.set(recorded.streamName, events);
-      }
-    }
+    report = await simulateStored(store, recordedTenant, candidate, { from, to });
   } finally {
     await store.close();
   }
-  const report = simulationReport(tenantId, { from, to }, [...streams.values()].map((events) => simulateAccount(events, recordedTenant, candidate, { from, to })));
-  if (stringOption(args, 'format') === 'csv') io.out(toCsv(CSV_COLUMNS, report.rows.map((r) => CSV_COLUMNS.map((c) => r[c]))));
+  if (stringOption(args, 'format') === 'csv') io.out(toCsv(SIMULATION_CSV_COLUMNS, report.rows.map((r) => SIMULATION_CSV_COLUMNS.map((c) => r[c]))));
   else io.out(`${JSON.stringify(report, null, 2)}\n`);
   io.err(
     `simulated ${report.accounts} account${report.accounts === 1 ? '' : 's'} of ${tenantId} from ${report.from} to ${report.to} (${location.storeLabel}): ` +

@@ -2,11 +2,13 @@
 // caps...) would have done over a period of recorded usage, without touching live state. Each account
 // starts the period as recorded; within it, what customers did is replayed as commands through the
 // wallet decider under the candidate (usage priced again from the candidate's catalog), and what the
-// platform did on its own (expiries, rollovers) is decided again at the time it happened. Pure: the
-// caller reads the events.
+// platform did on its own (expiries, rollovers) is decided again at the time it happened. Pure but
+// for `simulateStored`, which reads the events.
+import type { EventStore } from '@creditflow/event-store';
 import { Credits, ZERO, creditsToMoney, formatCredits, formatMoney } from '@creditflow/kernel';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
 import { TenantConfig } from '@creditflow/tenancy';
+import { WALLET_CATEGORY, WalletEventMetadata, fromRecorded } from '@creditflow/wallet-application';
 import { WalletCommand, WalletEvent, WalletState, decide, eventTime, evolve, initialState } from '@creditflow/wallet-domain';
 
 export interface SimulationPeriod {
@@ -297,3 +299,22 @@ export function simulationReport(tenantId: string, period: SimulationPeriod, acc
   };
 }
 
+
+/** Reads every wallet stream of the tenant from the store (oldest first) and simulates the period. */
+export async function simulateStored(store: EventStore, recordedTenant: TenantConfig, candidate: TenantConfig, period: SimulationPeriod): Promise<SimulationReport> {
+  const streams = new Map<string, WalletEvent[]>();
+  for (let position = 0n; ; ) {
+    const page = await store.readAll({ category: WALLET_CATEGORY, fromPosition: position, maxCount: 2000 });
+    if (!page.length) break;
+    position = page[page.length - 1].position;
+    for (const recorded of page) {
+      if ((recorded.metadata as unknown as WalletEventMetadata).tenantId !== recordedTenant.tenantId) continue;
+      const events = streams.get(recorded.streamName) ?? [];
+      events.push(fromRecorded(recorded));
+      streams.set(recorded.streamName, events);
+    }
+  }
+  return simulationReport(recordedTenant.tenantId, period, [...streams.values()].map((events) => simulateAccount(events, recordedTenant, candidate, period)));
+}
+
+export const SIMULATION_CSV_COLUMNS = ['feature', 'plan', 'usages', 'recordedCredits', 'candidateCredits', 'change'] as const;
