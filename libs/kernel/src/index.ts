@@ -8,3 +8,4 @@ export * from './local-day';
 export * from './json-bigint';
 export * from './persistent-map';
 export * from './decider';
+export * from './csv';

@@ -72,6 +72,28 @@ describe('four services over a real Kafka broker', () => {
     expect(snapshot).toMatchObject({ accountId, byType: expect.objectContaining({ topup: '97.375' }) });
   });
 
+  it("denies a team member's usage over Kafka beyond their monthly spending limit, and the statement shows each change", async () => {
+    const accountId = `acc-team-${run}`;
+    expect((await http('wallet', 'PUT', `/v1/accounts/${accountId}`, 'apinfer', { type: 'team', members: ['ann', 'bob'] })).status).toBe(200);
+    await http('wallet', 'POST', '/v1/purchases', 'apinfer', { purchaseId: `p-${accountId}`, accountId, packageId: 'basic', amountPaid: '10', currency: 'CNY' });
+    expect((await http('wallet', 'PUT', `/v1/accounts/${accountId}/members/ann/spending-limit`, 'apinfer', { monthlyCredits: '3' })).status).toBe(200);
+
+    await usage('apinfer', accountId, 'authorize', { usageId: `ms1-${run}`, userId: 'ann', feature: 'qwen-image' });
+    await decision(`ms1-${run}`, 'creditflow.usage.authorized');
+    await usage('apinfer', accountId, 'authorize', { usageId: `ms2-${run}`, userId: 'ann', feature: 'qwen-image' });
+    const denied = await decision(`ms2-${run}`, 'creditflow.usage.denied');
+    expect(denied.data).toMatchObject({ error: 'member_spending_limit', phase: 'generate', required: '1.75', limit: '3', spent: '1.75' });
+    await usage('apinfer', accountId, 'authorize', { usageId: `ms3-${run}`, userId: 'bob', feature: 'qwen-image' });
+    await decision(`ms3-${run}`, 'creditflow.usage.authorized');
+
+    const statement = (await http('wallet', 'GET', `/v1/accounts/${accountId}/statement`, 'apinfer')).body;
+    expect(statement.lines.map((l: { type: string; reference: string; available: string; held: string }) => [l.type, l.reference, l.available, l.held])).toEqual([
+      ['CreditsGranted', `purchase:p-${accountId}`, '100', '0'],
+      ['HoldPlaced', `ms1-${run}`, '98.25', '1.75'],
+      ['HoldPlaced', `ms3-${run}`, '96.5', '3.5'],
+    ]);
+  });
+
   it('sends a malformed message to the DLQ with its reason and processes the next message', async () => {
     const accountId = `acc-dlq-${run}`;
     await fundedApinferAccount(accountId);

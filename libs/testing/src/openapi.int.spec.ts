@@ -200,7 +200,9 @@ describe('OpenAPI, Swagger UI and the dashboard files', () => {
     }
     const statuses = (route: string) => Object.keys(ops.get(route).responses);
     expect(statuses('POST /v1/usage/authorize')).toEqual(expect.arrayContaining(['200', '400', '402', '409', '422']));
-    expect(ops.get('POST /v1/usage/authorize').responses['402'].content['application/json'].schema.$ref).toBe('#/components/schemas/InsufficientCredits');
+    expect(ops.get('POST /v1/usage/authorize').responses['402'].content['application/json'].schema.oneOf).toEqual([
+      { $ref: '#/components/schemas/InsufficientCredits' }, { $ref: '#/components/schemas/MemberSpendingLimit' },
+    ]);
     expect(statuses('POST /v1/usage/{usageId}/accept')).toEqual(expect.arrayContaining(['402', '404']));
     expect(statuses('POST /v1/usage/{usageId}/complete')).not.toContain('402');
     expect(statuses('GET /v1/accounts/{accountId}/balance')).toEqual(expect.arrayContaining(['200', '404']));

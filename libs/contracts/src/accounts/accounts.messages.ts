@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, Matches, ValidateIf } from 'class-validator';
 import { DECIMAL, DECIMAL_MESSAGE, ID, ID_MESSAGE } from '../fields';
 
 /** PUT /v1/accounts/{accountId}. */
@@ -24,6 +24,13 @@ export class LoginBody {
 export class TransferBody {
   @Matches(ID, { message: `toAccountId ${ID_MESSAGE}` }) toAccountId!: string;
   @Matches(DECIMAL, { message: `amount ${DECIMAL_MESSAGE}` }) amount!: string;
+}
+
+/** PUT /v1/accounts/{accountId}/members/{userId}/spending-limit (admin): credits a month, or null for none. */
+export class MemberSpendingLimitBody {
+  @ValidateIf((o: MemberSpendingLimitBody) => o.monthlyCredits !== null)
+  @Matches(DECIMAL, { message: `monthlyCredits ${DECIMAL_MESSAGE}, or null for no limit` })
+  monthlyCredits!: string | null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '@creditflow/event-store';
-import { formatCredits } from '@creditflow/kernel';
+import { formatCredits, toCsv } from '@creditflow/kernel';
 import { DefaultQuality, USAGE_GROUPS, UsageGroup } from '@creditflow/ops-projections';
 import { ApiAnswer, ApiError, ApiErrors, CLOCK, CurrentTenant, Deployment, EVENT_STORE, IdParam, PlatformClock, Roles } from '@creditflow/shell';
 import { TenantConfig } from '@creditflow/tenancy';
@@ -206,10 +206,4 @@ function report(groupBy: string, from: string | undefined, to: string | undefine
 /** A feature's default quality in the latest catalog version that has the feature (apinfer's qwen-image: standard). */
 function defaultQualityOf(tenant: TenantConfig): DefaultQuality {
   return (feature) => [...tenant.catalogVersions].reverse().find((v) => v.features.some((f) => f.id === feature))?.features.find((f) => f.id === feature)?.quality?.default;
-}
-
-/** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. */
-export function toCsv(header: string[], rows: string[][]): string {
-  const field = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [header, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
 }

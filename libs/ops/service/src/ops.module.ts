@@ -7,6 +7,7 @@ import { DashboardController } from './dashboard.controller';
 import { OpsController } from './ops.controller';
 import { OpsObservations } from './ops.observations';
 import { OpsProjector, stateLoader } from './ops.projector';
+import { SimulationsController } from './simulations.controller';
 
 /**
  * The ops surface: read models from the wallet's store, their HTTP readers, balance snapshots, and
@@ -14,7 +15,7 @@ import { OpsProjector, stateLoader } from './ops.projector';
  * wallet process in distributed mode).
  */
 @Module({
-  controllers: [OpsController, DashboardController],
+  controllers: [OpsController, DashboardController, SimulationsController],
   providers: [
     OpsProjector,
     OpsObservations,

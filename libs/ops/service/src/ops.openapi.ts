@@ -116,3 +116,27 @@ export const ProjectionStatusSchema = oa.object({
   lastEventAt: { ...oa.nullable(oa.time), description: "When this tenant's latest applied event was stored." },
   events: { type: 'integer', description: "This tenant's events applied." },
 });
+
+const signedCredits = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', example: '34' } as const;
+
+export const SimulationSchema = oa.object({
+  tenantId: oa.string,
+  from: oa.time,
+  to: oa.time,
+  accounts: oa.integer,
+  rows: oa.array(oa.object({ feature: oa.string, plan: oa.string, usages: oa.integer, recordedCredits: oa.credits, candidateCredits: oa.credits, change: signedCredits })),
+  totals: oa.object({ recordedCredits: oa.credits, candidateCredits: oa.credits, change: signedCredits }),
+  denials: oa.object({ recorded: oa.integer, candidate: oa.integer }),
+  accountsRanOut: oa.object({
+    recorded: oa.integer,
+    candidate: oa.integer,
+    candidateEarlier: oa.array(oa.object({ accountId: oa.string, recorded: oa.nullable(oa.time), candidate: oa.time })),
+  }),
+  breakage: oa.object({
+    recordedCredits: oa.credits, candidateCredits: oa.credits,
+    recordedMoney: { type: 'object', additionalProperties: { type: 'string' }, description: 'By currency: expired credits of bought lots at their price.' },
+    candidateMoney: { type: 'object', additionalProperties: { type: 'string' } },
+  }),
+  clawedBack: oa.object({ recordedCredits: oa.credits, candidateCredits: oa.credits }),
+  notReplayed: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Recorded events the candidate could not replay, by reason.' },
+});

@@ -7,6 +7,7 @@ import { accountSpec, showAccount } from './commands/account';
 import { deadLetters, deadLettersSpec } from './commands/dead-letters';
 import { exportLedger, exportLedgerSpec } from './commands/export-ledger';
 import { rebuild, rebuildSpec } from './commands/rebuild-projections';
+import { simulate, simulateSpec } from './commands/simulate';
 import { createTopics, topicsSpec } from './commands/topics';
 import { validateTenants, validateTenantsSpec } from './commands/validate-tenants';
 import { OpsError, OpsIo } from './io';
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   { spec: accountSpec, run: showAccount },
   { spec: rebuildSpec, run: rebuild },
   { spec: exportLedgerSpec, run: exportLedger },
+  { spec: simulateSpec, run: simulate },
 ];
 
 export function mainHelp(program = 'npm run ops --'): string {

@@ -70,7 +70,10 @@ export function eventFacts(event: WalletEvent, before: WalletState): EventFacts 
     }
     case 'UsageDenied': {
       const d = event.data;
-      return { at: d.deniedAt, reference: d.usageId, credits: c(d.required), lotType: '', detail: `${d.feature} ${d.phase} denied: needed ${c(d.required)}, had ${c(d.available)}` };
+      const why = d.memberLimit
+        ? `${d.userId} had spent ${c(d.memberLimit.spent)} of a ${c(d.memberLimit.limit)} limit in ${d.memberLimit.month}`
+        : `had ${c(d.available)}`;
+      return { at: d.deniedAt, reference: d.usageId, credits: c(d.required), lotType: '', detail: `${d.feature} ${d.phase} denied: needed ${c(d.required)}, ${why}` };
     }
     case 'HoldCaptured':
       return { at: event.data.capturedAt, reference: event.data.usageId, credits: c(event.data.amount), lotType: typesOf(event.data.lots.map((l) => l.lotId)), detail: `captured from ${shares(event.data.lots)}` };
@@ -101,6 +104,10 @@ export function eventFacts(event: WalletEvent, before: WalletState): EventFacts 
     case 'AutoTopUpConfigured': {
       const d = event.data;
       return { at: d.configuredAt, reference: d.packageId ?? '', ...none, detail: `automatic top-up ${d.enabled ? `on${d.threshold !== null ? ` below ${c(d.threshold)}` : ''}` : 'off'}` };
+    }
+    case 'MemberSpendingLimitSet': {
+      const d = event.data;
+      return { at: d.setAt, reference: d.userId, ...none, detail: d.monthlyCredits === null ? `no spending limit for ${d.userId}` : `${d.userId} may spend ${c(d.monthlyCredits)} a month` };
     }
     default:
       return { at: null, reference: '', ...none, detail: (event as { type: string }).type };

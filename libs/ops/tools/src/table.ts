@@ -1,4 +1,4 @@
-// Plain-text tables for terminals, and CSV (RFC 4180) for files.
+// Plain-text tables for terminals (CSV: csvLine in the kernel).
 
 /** Columns padded to their widest cell; `numeric` columns right-aligned. */
 export function table(header: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
@@ -9,14 +9,4 @@ export function table(header: string[], rows: string[][], numeric: ReadonlySet<n
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join('\n') + '\n';
-}
-
-/** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled; CRLF line ends. */
-export function csvLine(fields: (string | number | null | undefined)[]): string {
-  return `${fields
-    .map((f) => {
-      const v = f === null || f === undefined ? '' : String(f);
-      return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-    })
-    .join(',')}\r\n`;
 }

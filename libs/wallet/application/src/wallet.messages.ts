@@ -7,7 +7,7 @@ import { formatCredits } from '@creditflow/kernel';
 import type { OutboundMessage } from '@creditflow/messaging';
 import { WalletEvent } from '@creditflow/wallet-domain';
 import { WalletEventMetadata, fromRecorded, toWire } from './wallet.codec';
-import type { UsageAction } from './wallet.views';
+import { UsageAction, memberLimitAnswer } from './wallet.views';
 
 const SOURCE = 'creditflow/wallet';
 
@@ -56,7 +56,9 @@ export function usageDecision(event: WalletEvent): { type: string; data: Record<
     case 'UsageDenied':
       return {
         type: USAGE_DECISION_TYPES.denied,
-        data: { usageId: event.data.usageId, error: 'insufficient_credits', phase: event.data.phase, required: formatCredits(event.data.required), available: formatCredits(event.data.available) },
+        data: event.data.memberLimit
+          ? { ...memberLimitAnswer(event.data.usageId, event.data.required, event.data.memberLimit), phase: event.data.phase }
+          : { usageId: event.data.usageId, error: 'insufficient_credits', phase: event.data.phase, required: formatCredits(event.data.required), available: formatCredits(event.data.available) },
       };
     case 'HoldCaptured':
       return { type: USAGE_DECISION_TYPES.completed, data: { usageId: event.data.usageId, status: 'completed', credits: formatCredits(event.data.amount) } };

@@ -1,6 +1,9 @@
 // What the HTTP API and the decisions show of an account: decimal strings, ISO times.
-import { addCredits, formatCredits } from '@creditflow/kernel';
-import { CostBasis, Usage, WalletEvent, WalletPolicy, WalletState, autoTopUpOf, balanceOf, decide, fold, isDiscounted } from '@creditflow/wallet-domain';
+import { Credits, addCredits, formatCredits } from '@creditflow/kernel';
+import {
+  CostBasis, Forecast, MemberLimitDenial, Statement, Usage, WalletEvent, WalletPolicy, WalletState, autoTopUpOf, balanceOf, decide, fold, isDiscounted,
+  memberSpentIn, monthOf,
+} from '@creditflow/wallet-domain';
 import { WalletEventMetadata, toWire } from './wallet.codec';
 
 /** The state as of `now`: expiries and hold timeouts that are due are applied (without storing them). */
@@ -70,7 +73,46 @@ export type UsageResponse =
       /** Phased usages: what the result costs if it is kept (generate + accept). */
       total?: string; userId?: string;
     }
-  | { usageId: string; error: 'insufficient_credits'; required: string; available: string };
+  | { usageId: string; error: 'insufficient_credits'; required: string; available: string }
+  | MemberLimitAnswer;
+
+/** A usage refused by the member's monthly spending limit (the balance may have paid): the limit, what was spent, when it resets. */
+export type MemberLimitAnswer = {
+  usageId: string; error: 'member_spending_limit'; required: string; limit: string; spent: string; month: string; resetsAt: string;
+};
+
+export function memberLimitAnswer(usageId: string, required: Credits, m: MemberLimitDenial): MemberLimitAnswer {
+  return {
+    usageId, error: 'member_spending_limit', required: formatCredits(required), limit: formatCredits(m.limit), spent: formatCredits(m.spent),
+    month: m.month, resetsAt: monthStartAfter(m.month),
+  };
+}
+
+/** The first instant (UTC) of the month after `month` (YYYY-MM). */
+function monthStartAfter(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 1)).toISOString();
+}
+
+/** GET /v1/accounts/{id}/members: each member's monthly spending limit and what they spent this month. */
+export function membersView(state: WalletState, now: Date) {
+  const month = monthOf(now);
+  return {
+    accountId: state.accountId,
+    month,
+    resetsAt: monthStartAfter(month),
+    members: state.members.map((userId) => {
+      const limit = state.memberLimits.get(userId) ?? null;
+      const spent = memberSpentIn(state, userId, now);
+      return {
+        userId,
+        monthlyLimit: limit === null ? null : formatCredits(limit),
+        spent: formatCredits(spent),
+        remaining: limit === null ? null : formatCredits((limit > spent ? limit - spent : 0n) as Credits),
+      };
+    }),
+  };
+}
 
 /**
  * The answer to a usage command that succeeded, from the usage's state. It names the command's own
@@ -78,6 +120,7 @@ export type UsageResponse =
  */
 export function usageResponse(usage: Usage, action: UsageAction): UsageResponse {
   const deniedNow = action === 'authorize' ? usage.status === 'denied' : action === 'accept' && usage.status === 'completed' && usage.denial !== null;
+  if (deniedNow && usage.denial!.memberLimit) return memberLimitAnswer(usage.usageId, usage.denial!.required, usage.denial!.memberLimit);
   if (deniedNow) {
     return { usageId: usage.usageId, error: 'insufficient_credits', required: formatCredits(usage.denial!.required), available: formatCredits(usage.denial!.available) };
   }
@@ -98,3 +141,34 @@ export function usageResponse(usage: Usage, action: UsageAction): UsageResponse 
 export function transactionView(event: WalletEvent, revision: bigint, recordedAt: Date, principal?: WalletEventMetadata['principal']) {
   return { revision: revision.toString(), type: event.type, recordedAt: recordedAt.toISOString(), ...(toWire(event.data) as object), ...(principal ? { principal } : {}) };
 }
+
+/** GET /v1/accounts/{id}/statement: every change with the balance after it, and the burn rate. */
+export function statementView(accountId: string, statement: Statement, forecast: Forecast, now: Date) {
+  return {
+    accountId,
+    asOf: now.toISOString(),
+    /** The last stored event the statement reflects; lines without a revision are expiries due now, not stored yet. */
+    revision: statement.revision?.toString() ?? null,
+    available: formatCredits(statement.available),
+    held: formatCredits(statement.held),
+    forecast: {
+      since: forecast.since,
+      spent: formatCredits(forecast.spent),
+      perDay: formatCredits(forecast.perDay),
+      runsOutInDays: forecast.runsOutInDays,
+      runsOutAt: forecast.runsOutAt,
+    },
+    lines: statement.lines.map((l) => ({
+      revision: l.revision?.toString() ?? null,
+      at: l.at,
+      type: l.type,
+      reference: l.reference,
+      availableChange: formatCredits(l.availableChange),
+      heldChange: formatCredits(l.heldChange),
+      available: formatCredits(l.available),
+      held: formatCredits(l.held),
+    })),
+  };
+}
+
+export const STATEMENT_CSV_COLUMNS = ['revision', 'at', 'type', 'reference', 'availableChange', 'heldChange', 'available', 'held'] as const;

@@ -8,3 +8,4 @@ export { decide, fingerprintOf, grantFingerprint, walletDecider } from './wallet
 export { allocate, consumptionOrder } from './lots';
 export * from './usage-claim';
 export * from './wallet.snapshot';
+export * from './wallet.statement';

@@ -35,6 +35,8 @@ export type WalletCommand =
   /** At a billing-cycle end: unused subscription credits granted before `cycleEnd` are kept up to `cap`. */
   | { type: 'ExpireRollover'; data: { eventId: string; cap: Credits; cycleEnd: Date; now: Date } }
   | { type: 'ExpireDue'; data: { now: Date } }
+  /** A team member's monthly spending limit (null: none), set as a setting: the same limit again changes nothing. */
+  | { type: 'SetMemberSpendingLimit'; data: { userId: string; monthlyCredits: Credits | null; now: Date } }
   /**
    * The account's own automatic top-up: on or off, and its threshold and package (null: the tenant's).
    * Idempotent as a setting: the same settings again change nothing.

@@ -5,11 +5,12 @@ import { addCredits, assertNever, Credits, Decider, formatCredits, InvalidAmount
 import { allocate } from './lots';
 import { WalletCommand } from './wallet.commands';
 import {
-  AccountNotFoundError, AutoTopUpIncompleteError, IdempotencyConflictError, MemberLimitError, NotAMemberError, UsageNotFoundError, UsageStateError,
+  AccountNotFoundError, AutoTopUpIncompleteError, IdempotencyConflictError, MemberLimitError, NotAMemberError, NotATeamError, UsageNotFoundError,
+  UsageStateError,
 } from './wallet.errors';
-import { LotShare, WalletEvent } from './wallet.events';
+import { LotShare, MemberLimitDenial, WalletEvent } from './wallet.events';
 import { WalletPolicy, autoTopUpOf } from './wallet.policy';
-import { balanceOf, evolve, fold, initialState, Lot, Usage, WalletState } from './wallet.state';
+import { balanceOf, evolve, fold, initialState, Lot, memberSpentIn, monthOf, Usage, WalletState } from './wallet.state';
 
 /** One account, `wallet-<tenant>_<account>`, in the one decider shape, under its tenant's policy. */
 export function walletDecider(policy: WalletPolicy): Decider<WalletCommand, WalletEvent, WalletState> {
@@ -55,6 +56,8 @@ function decideCommand(command: WalletCommand, state: WalletState, policy: Walle
       return [];
     case 'ConfigureAutoTopUp':
       return configureAutoTopUp(command.data, state, policy);
+    case 'SetMemberSpendingLimit':
+      return setMemberSpendingLimit(command.data, state);
     default:
       return assertNever(command);
   }
@@ -173,13 +176,14 @@ function authorizeUsage(cmd: Data<'AuthorizeUsage'>, state: WalletState, policy:
     return [];
   }
   if (state.kind === 'team' && (cmd.userId === null || !state.members.includes(cmd.userId))) throw new NotAMemberError(cmd.userId);
-  const shares = allocate(state.lots.values(), policy.consumptionOrder, cmd.credits);
+  const memberLimit = beyondMemberLimit(state, cmd.userId, cmd.credits, cmd.now);
+  const shares = memberLimit ? null : allocate(state.lots.values(), policy.consumptionOrder, cmd.credits);
   if (!shares) {
     return [{
       type: 'UsageDenied',
       data: {
         usageId: cmd.usageId, userId: cmd.userId, feature: cmd.feature, phase: 'generate', required: cmd.credits,
-        available: balanceOf(state).available, deniedAt: iso(cmd.now), fingerprint,
+        available: balanceOf(state).available, deniedAt: iso(cmd.now), fingerprint, ...(memberLimit ? { memberLimit } : {}),
       },
     }];
   }
@@ -191,6 +195,23 @@ function authorizeUsage(cmd: Data<'AuthorizeUsage'>, state: WalletState, policy:
       fingerprint,
     },
   }];
+}
+
+/** The member's monthly limit would be passed by spending `credits` now: the denial's figures; else null. */
+function beyondMemberLimit(state: WalletState, userId: string | null, credits: Credits, now: Date): MemberLimitDenial | null {
+  const limit = userId === null || state.kind !== 'team' ? undefined : state.memberLimits.get(userId);
+  if (limit === undefined) return null;
+  const spent = memberSpentIn(state, userId!, now);
+  return spent + credits > limit ? { limit, spent, month: monthOf(now) } : null;
+}
+
+/** Only for a member of a team account; the same limit again records nothing. */
+function setMemberSpendingLimit(cmd: Data<'SetMemberSpendingLimit'>, state: WalletState): WalletEvent[] {
+  if (state.kind !== 'team') throw new NotATeamError(state.accountId);
+  if (!state.members.includes(cmd.userId)) throw new NotAMemberError(cmd.userId);
+  if (cmd.monthlyCredits !== null) refuseNegative(cmd.monthlyCredits);
+  if ((state.memberLimits.get(cmd.userId) ?? null) === cmd.monthlyCredits) return [];
+  return [{ type: 'MemberSpendingLimitSet', data: { userId: cmd.userId, monthlyCredits: cmd.monthlyCredits, setAt: iso(cmd.now) } }];
 }
 
 function completeUsage(cmd: Data<'CompleteUsage'>, state: WalletState): WalletEvent[] {
@@ -217,17 +238,21 @@ function acceptUsage(cmd: Data<'AcceptUsage'>, state: WalletState, policy: Walle
   if (usage.status === 'accepted') return [];
   if (!usage.phases) throw new UsageStateError(usage.usageId, 'not phased', 'accepted');
   if (usage.status !== 'completed') throw new UsageStateError(usage.usageId, usage.status, 'accepted');
-  const shares = allocate(state.lots.values(), policy.consumptionOrder, usage.phases.accept);
+  const memberLimit = beyondMemberLimit(state, usage.userId, usage.phases.accept, cmd.now);
+  const shares = memberLimit ? null : allocate(state.lots.values(), policy.consumptionOrder, usage.phases.accept);
   if (!shares) {
     // A repeated accept that is still refused for the same reason records nothing new: the state's
     // `denial` already holds the answer (402 with required and available) to give again.
     const available = balanceOf(state).available;
-    if (usage.denial && usage.denial.required === usage.phases.accept && usage.denial.available === available) return [];
+    const d = usage.denial;
+    const same = d && d.required === usage.phases.accept && d.available === available
+      && d.memberLimit?.limit === memberLimit?.limit && d.memberLimit?.spent === memberLimit?.spent && d.memberLimit?.month === memberLimit?.month;
+    if (same) return [];
     return [{
       type: 'UsageDenied',
       data: {
         usageId: usage.usageId, userId: usage.userId, feature: usage.feature, phase: 'accept', required: usage.phases.accept,
-        available, deniedAt: iso(cmd.now), fingerprint: usage.fingerprint,
+        available, deniedAt: iso(cmd.now), fingerprint: usage.fingerprint, ...(memberLimit ? { memberLimit } : {}),
       },
     }];
   }

@@ -59,6 +59,13 @@ export class CurrencyMismatchError extends DomainError {
   }
 }
 
+/** Spending limits are per member of a team account. */
+export class NotATeamError extends DomainError {
+  constructor(accountId: string) {
+    super('WALLET.NOT_A_TEAM', `account "${accountId}" is personal: member spending limits apply to team accounts`, { accountId });
+  }
+}
+
 /** A team account may not grow beyond its plan's member cap. */
 export class MemberLimitError extends DomainError {
   constructor(members: number, maxMembers: number, planId: string | null) {

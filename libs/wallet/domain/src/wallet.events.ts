@@ -29,6 +29,13 @@ export function isDiscounted(basis: CostBasis): boolean {
   return basis.listPriceMinor !== undefined && basis.paidMinor < basis.listPriceMinor;
 }
 
+/** A member's monthly spending limit refused a usage: the limit, what the member had spent in `month` (UTC, YYYY-MM). */
+export interface MemberLimitDenial {
+  limit: Credits;
+  spent: Credits;
+  month: string;
+}
+
 export interface LotSource {
   kind: 'grant' | 'login' | 'trial' | 'purchase' | 'subscription' | 'rollover';
   id: string;
@@ -54,7 +61,15 @@ export type WalletEvent =
         lots: LotShare[]; placedAt: string; expiresAt: string; fingerprint: string;
       };
     }
-  | { type: 'UsageDenied'; data: { usageId: string; userId: string | null; feature: string; phase: 'generate' | 'accept'; required: Credits; available: Credits; deniedAt: string; fingerprint: string } }
+  | {
+      type: 'UsageDenied';
+      data: {
+        usageId: string; userId: string | null; feature: string; phase: 'generate' | 'accept'; required: Credits; available: Credits; deniedAt: string;
+        fingerprint: string;
+        /** Present when the member's monthly spending limit refused it (not the balance). */
+        memberLimit?: MemberLimitDenial;
+      };
+    }
   | { type: 'HoldCaptured'; data: { usageId: string; lots: LotShare[]; amount: Credits; capturedAt: string } }
   | { type: 'HoldReleased'; data: { usageId: string; lots: LotShare[]; amount: Credits; releasedAt: string; reason: 'platform_error' | 'cancelled' | 'timeout' } }
   | { type: 'AcceptCharged'; data: { usageId: string; lots: LotShare[]; amount: Credits; chargedAt: string } }
@@ -72,6 +87,8 @@ export type WalletEvent =
   | { type: 'LoginRecorded'; data: { loginId: string; lotId: string; loggedInAt: string } }
   | { type: 'LowBalanceAlertRaised'; data: { available: Credits; threshold: Credits; raisedAt: string } }
   | { type: 'AutoTopUpRequested'; data: { packageId: string; available: Credits; threshold: Credits; requestedAt: string } }
+  /** A team member's monthly spending limit on the shared balance; null: none. */
+  | { type: 'MemberSpendingLimitSet'; data: { userId: string; monthlyCredits: Credits | null; setAt: string } }
   /** The account set its own automatic top-up (threshold and package null: the tenant's). */
   | { type: 'AutoTopUpConfigured'; data: { enabled: boolean; threshold: Credits | null; packageId: string | null; configuredAt: string } };
 

@@ -3,13 +3,15 @@
 // the meaning of evolve: bump it when either changes, and snapshots of another version are ignored
 // (the state is folded from the stream again and a new snapshot is taken).
 import { Credits, PersistentMap } from '@creditflow/kernel';
-import { Lot, Usage, WalletState } from './wallet.state';
+import { Lot, MemberMonth, Usage, WalletState } from './wallet.state';
 
-export const WALLET_STATE_VERSION = 'wallet-state-1';
+export const WALLET_STATE_VERSION = 'wallet-state-2';
 
 type Entries<V> = [string, V][];
 
-export interface WalletSnapshot extends Omit<WalletState, 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins'> {
+type SetsAndMaps = 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins' | 'memberLimits' | 'memberSpending';
+
+export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps> {
   lots: Entries<Lot>;
   usages: Entries<Usage>;
   openHolds: string[];
@@ -17,6 +19,8 @@ export interface WalletSnapshot extends Omit<WalletState, 'lots' | 'usages' | 'o
   rollovers: string[];
   clawBacks: Entries<{ lotId: string; amount: Credits; applied: boolean }>;
   logins: Entries<string>;
+  memberLimits: Entries<Credits>;
+  memberSpending: Entries<MemberMonth>;
 }
 
 export function walletSnapshot(state: WalletState): WalletSnapshot {
@@ -29,6 +33,8 @@ export function walletSnapshot(state: WalletState): WalletSnapshot {
     rollovers: [...state.rollovers],
     clawBacks: [...state.clawBacks],
     logins: [...state.logins],
+    memberLimits: [...state.memberLimits],
+    memberSpending: [...state.memberSpending],
   };
 }
 
@@ -42,5 +48,7 @@ export function walletFromSnapshot(snapshot: WalletSnapshot): WalletState {
     rollovers: new Set(snapshot.rollovers),
     clawBacks: new Map(snapshot.clawBacks),
     logins: PersistentMap.from(snapshot.logins),
+    memberLimits: new Map(snapshot.memberLimits),
+    memberSpending: new Map(snapshot.memberSpending),
   };
 }

@@ -8,10 +8,11 @@ import {
 
 const decider = walletDecider({ ...policy, lowBalanceThreshold: 5_000_000n as never });
 const HOUR = 3_600_000;
-/** A history with every kind of entry the state keeps: lots (one expired), usages in every status, holds, restorations, alerts. */
+/** A history with every kind of entry the state keeps: lots (one expired), usages in every status, holds, restorations, alerts, a member's limit and spending. */
 const history = [
   openAccount({ kind: 'team', members: ['alice', 'bob'] }),
   grantCredits({ lotId: 'r1', amount: 20 }),
+  { type: 'SetMemberSpendingLimit', data: { userId: 'alice', monthlyCredits: 50_000_000n as never, now: at(0) } },
   grantCredits({ lotId: 'd1', amount: '2.5', lotType: 'daily', expiresAt: at(HOUR) }),
   authorizeUsage({ usageId: 'u1', credits: 3, userId: 'alice' }),
   completeUsage('u1'),

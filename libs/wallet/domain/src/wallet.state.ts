@@ -1,7 +1,7 @@
 // The account's state is a fold of its events. `evolve` never throws, validates or reads the clock;
 // it copies only what an event changes, so earlier states stay valid (decide may fold ahead).
 import { assertNever, Credits, PersistentMap, ZERO } from '@creditflow/kernel';
-import { CostBasis, LotShare, LotSource, WalletEvent } from './wallet.events';
+import { CostBasis, LotShare, LotSource, MemberLimitDenial, WalletEvent } from './wallet.events';
 import { LotType } from './wallet.policy';
 
 export interface Lot {
@@ -35,7 +35,7 @@ export interface Usage {
   /** Lots actually charged, all phases. */
   charged: LotShare[];
   /** Why the last authorize/accept was refused (status denied, or a denied accept). */
-  denial: { required: Credits; available: Credits } | null;
+  denial: { required: Credits; available: Credits; memberLimit?: MemberLimitDenial } | null;
   restored: boolean;
   fingerprint: string;
 }
@@ -61,6 +61,31 @@ export interface WalletState {
   logins: ReadonlyMap<string, string>;
   /** The account's own automatic top-up settings; null: the tenant's (see `autoTopUpOf`). */
   autoTopUp: AccountAutoTopUp | null;
+  /** Team members' monthly spending limits on the shared balance, by userId. */
+  memberLimits: ReadonlyMap<string, Credits>;
+  /** What each member spent in the last month they spent in: see `memberSpentIn`. */
+  memberSpending: ReadonlyMap<string, MemberMonth>;
+}
+
+/**
+ * A member's spending in one UTC calendar month, by the events' own times: holds placed and accept
+ * charges, less holds released and credits restored (never below zero: a hold of last month released
+ * this month gives nothing back to this month).
+ */
+export interface MemberMonth {
+  month: string;
+  spent: Credits;
+}
+
+/** The month (UTC, YYYY-MM) of an ISO time or a date. */
+export function monthOf(at: string | Date): string {
+  return (typeof at === 'string' ? at : at.toISOString()).slice(0, 7);
+}
+
+/** What `userId` has spent in the month of `now`. */
+export function memberSpentIn(state: WalletState, userId: string, now: Date): Credits {
+  const m = state.memberSpending.get(userId);
+  return m && m.month === monthOf(now) ? m.spent : ZERO;
 }
 
 export interface AccountAutoTopUp {
@@ -86,6 +111,8 @@ export const initialState: WalletState = {
   clawBacks: new Map(),
   logins: PersistentMap.empty(),
   autoTopUp: null,
+  memberLimits: new Map(),
+  memberSpending: new Map(),
 };
 
 export function evolve(state: WalletState, event: WalletEvent): WalletState {
@@ -111,16 +138,19 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
         priceVersion: d.priceVersion, held: d.lots, holdExpiresAt: d.expiresAt, charged: [], denial: null, restored: false,
         fingerprint: d.fingerprint,
       };
-      return { ...state, lots: adjustLots(state.lots, d.lots, -1n), usages: withEntry(state.usages, d.usageId, usage), openHolds: new Set(state.openHolds).add(d.usageId) };
+      return {
+        ...state, lots: adjustLots(state.lots, d.lots, -1n), usages: withEntry(state.usages, d.usageId, usage), openHolds: new Set(state.openHolds).add(d.usageId),
+        memberSpending: spend(state, d.userId, d.placedAt, d.credits),
+      };
     }
     case 'UsageDenied': {
       const d = event.data;
       const existing = state.usages.get(d.usageId);
       const usage: Usage = existing
-        ? { ...existing, denial: { required: d.required, available: d.available } }
+        ? { ...existing, denial: denialOf(d) }
         : {
             usageId: d.usageId, userId: d.userId, feature: d.feature, status: 'denied', credits: d.required, phases: null,
-            priceVersion: '', held: [], holdExpiresAt: null, charged: [], denial: { required: d.required, available: d.available },
+            priceVersion: '', held: [], holdExpiresAt: null, charged: [], denial: denialOf(d),
             restored: false, fingerprint: d.fingerprint,
           };
       return { ...state, usages: withEntry(state.usages, d.usageId, usage) };
@@ -131,11 +161,16 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     }
     case 'HoldReleased': {
       const released = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'failed', held: [], holdExpiresAt: null }));
-      return { ...released, lots: adjustLots(state.lots, event.data.lots, 1n), openHolds: without(state.openHolds, event.data.usageId) };
+      const userId = state.usages.get(event.data.usageId)?.userId ?? null;
+      return {
+        ...released, lots: adjustLots(state.lots, event.data.lots, 1n), openHolds: without(state.openHolds, event.data.usageId),
+        memberSpending: spend(state, userId, event.data.releasedAt, -event.data.amount as Credits),
+      };
     }
     case 'AcceptCharged': {
       const charged = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'accepted', denial: null, charged: [...u.charged, ...event.data.lots] }));
-      return { ...charged, lots: adjustLots(state.lots, event.data.lots, -1n) };
+      const userId = state.usages.get(event.data.usageId)?.userId ?? null;
+      return { ...charged, lots: adjustLots(state.lots, event.data.lots, -1n), memberSpending: spend(state, userId, event.data.chargedAt, event.data.amount) };
     }
     case 'UsageRejected':
       return updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'rejected' }));
@@ -144,7 +179,11 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     case 'CreditsRestored': {
       const restored = updateUsage(state, event.data.usageId, (u) => ({ ...u, restored: true }));
       const restorations = new Set(state.restorations).add(event.data.restorationId);
-      return { ...restored, restorations, lots: adjustLots(state.lots, event.data.lots, 1n) };
+      const userId = state.usages.get(event.data.usageId)?.userId ?? null;
+      return {
+        ...restored, restorations, lots: adjustLots(state.lots, event.data.lots, 1n),
+        memberSpending: spend(state, userId, event.data.restoredAt, -event.data.amount as Credits),
+      };
     }
     case 'RolloverExpired': {
       const rollovers = new Set(state.rollovers).add(event.data.eventId);
@@ -170,6 +209,13 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     case 'AutoTopUpConfigured': {
       const { enabled, threshold, packageId } = event.data;
       return { ...state, autoTopUp: { enabled, threshold, packageId } };
+    }
+    case 'MemberSpendingLimitSet': {
+      const { userId, monthlyCredits } = event.data;
+      const memberLimits = new Map(state.memberLimits);
+      if (monthlyCredits === null) memberLimits.delete(userId);
+      else memberLimits.set(userId, monthlyCredits);
+      return { ...state, memberLimits };
     }
     case 'LowBalanceAlertRaised':
     case 'AutoTopUpRequested':
@@ -202,6 +248,21 @@ export function balanceOf(state: WalletState): Balance {
   let held = 0n;
   for (const id of state.openHolds) for (const share of state.usages.get(id)?.held ?? []) held += share.amount;
   return { available: available as Credits, held: held as Credits, byType };
+}
+
+function denialOf(d: Extract<WalletEvent, { type: 'UsageDenied' }>['data']): Usage['denial'] {
+  return d.memberLimit ? { required: d.required, available: d.available, memberLimit: d.memberLimit } : { required: d.required, available: d.available };
+}
+
+/** A member's spending moved by `amount` at `at` (see MemberMonth); accounts without a userId keep nothing. */
+function spend(state: WalletState, userId: string | null, at: string, amount: Credits): ReadonlyMap<string, MemberMonth> {
+  if (userId === null) return state.memberSpending;
+  const month = monthOf(at);
+  const current = state.memberSpending.get(userId);
+  if (current && current.month > month) return state.memberSpending; // an older month's change: this month's figure stays
+  const before = current && current.month === month ? current.spent : 0n;
+  const spent = before + amount;
+  return new Map(state.memberSpending).set(userId, { month, spent: (spent < 0n ? 0n : spent) as Credits });
 }
 
 function without(set: ReadonlySet<string>, key: string): ReadonlySet<string> {

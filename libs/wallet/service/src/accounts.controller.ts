@@ -1,13 +1,13 @@
-import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AccountBody, AutoTopUpBody, GrantBody, LoginBody, TransferBody } from '@creditflow/contracts';
-import { formatCredits, parseCredits } from '@creditflow/kernel';
-import { ApiAnswer, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
-import { autoTopUpView, balanceView } from '@creditflow/wallet-application';
+import { Body, Controller, Get, HttpCode, Post, Put, Query, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { AccountBody, AutoTopUpBody, GrantBody, LoginBody, MemberSpendingLimitBody, TransferBody } from '@creditflow/contracts';
+import { formatCredits, parseCredits, toCsv } from '@creditflow/kernel';
+import { ApiAnswer, ApiError, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
+import { STATEMENT_CSV_COLUMNS, autoTopUpView, balanceView, membersView } from '@creditflow/wallet-application';
 import { TenantConfig } from '@creditflow/tenancy';
 import { refuseTransfer } from '@creditflow/wallet-domain';
 import { WalletService } from './wallet.service';
-import { AutoTopUpSchema, BalanceSchema, GrantSchema, LoginSchema, TransactionsSchema } from './wallet.openapi';
+import { AutoTopUpSchema, BalanceSchema, GrantSchema, LoginSchema, MembersSchema, StatementSchema, TransactionsSchema } from './wallet.openapi';
 
 @ApiTags('accounts')
 @Controller('v1/accounts/:accountId')
@@ -41,6 +41,61 @@ export class AccountsController {
   @Get('transactions')
   transactions(@CurrentTenant() tenant: TenantConfig, @IdParam('accountId') accountId: string) {
     return this.wallet.transactions(tenant.tenantId, accountId);
+  }
+
+  @ApiOperation({
+    summary:
+      "The account's statement: every change of available or held credits with the balance after it and the stream revision it reflects (then any expiry due now and not stored yet, without a revision), and the burn rate: credits spent per day and when the available credits run out at that pace",
+  })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'Default json; csv is RFC 4180 with a header row (the lines only)' })
+  @ApiQuery({ name: 'forecastDays', required: false, description: 'The burn rate is measured over the last N days (1-90, default 7), or since the account was opened when later' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiAnswer('The statement as of now', StatementSchema)
+  @ApiErrors(400, 404)
+  @Roles('ops')
+  @Get('statement')
+  async statement(
+    @CurrentTenant() tenant: TenantConfig,
+    @IdParam('accountId') accountId: string,
+    @Query('format') format: string = 'json',
+    @Query('forecastDays') forecastDays: string = '7',
+  ) {
+    if (format !== 'json' && format !== 'csv') throw new ApiError(400, 'invalid_request', 'format must be json or csv');
+    if (!/^\d{1,2}$/.test(forecastDays) || +forecastDays < 1 || +forecastDays > 90) throw new ApiError(400, 'invalid_request', 'forecastDays must be a whole number of days from 1 to 90');
+    const statement = await this.wallet.statement(tenant, accountId, this.wallet.now(), +forecastDays);
+    if (format === 'json') return statement;
+    const csv = toCsv(STATEMENT_CSV_COLUMNS, statement.lines.map((l) => STATEMENT_CSV_COLUMNS.map((c) => l[c])));
+    return new StreamableFile(Buffer.from(csv), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${accountId}-statement.csv"` });
+  }
+
+  @ApiOperation({ summary: "Each member's monthly spending limit on the team's shared balance, and what they spent this month (UTC months)" })
+  @ApiAnswer('The members, their limits and spending', MembersSchema)
+  @ApiErrors(404)
+  @Roles('ops')
+  @Get('members')
+  async members(@CurrentTenant() tenant: TenantConfig, @IdParam('accountId') accountId: string) {
+    return membersView(await this.wallet.account(tenant.tenantId, accountId), this.wallet.now());
+  }
+
+  @ApiOperation({
+    summary:
+      "Set a team member's monthly spending limit on the shared balance (null: none). Authorize and accept are denied with 402 member_spending_limit when the member's spending this month (holds and charges, less releases and restorations) would pass it",
+  })
+  @ApiAnswer('The members, their limits and spending', MembersSchema)
+  @ApiErrors(400, 404, 422)
+  @Roles('admin')
+  @Put('members/:userId/spending-limit')
+  async setMemberSpendingLimit(
+    @CurrentTenant() tenant: TenantConfig,
+    // Parameter decorators run last to first: this order documents {accountId} before {userId}, as in the path.
+    @IdParam('userId') userId: string,
+    @IdParam('accountId') accountId: string,
+    @Body() body: MemberSpendingLimitBody,
+  ) {
+    const now = this.wallet.now();
+    const monthlyCredits = body.monthlyCredits === null ? null : parseCredits(body.monthlyCredits, tenant.precision);
+    const state = await this.wallet.run({ tenantId: tenant.tenantId, accountId, command: { type: 'SetMemberSpendingLimit', data: { userId, monthlyCredits, now } } });
+    return membersView(state, now);
   }
 
   @ApiOperation({ summary: 'Grant reward credits (idempotent by grantId)' })

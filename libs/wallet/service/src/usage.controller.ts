@@ -6,8 +6,8 @@ import { UsageAction } from '@creditflow/wallet-application';
 import { WalletState } from '@creditflow/wallet-domain';
 import { TenantConfig } from '@creditflow/tenancy';
 import { WalletService } from './wallet.service';
-import { InsufficientCreditsAnswer } from './wallet.http-errors';
-import { ApiInsufficientCredits, UsageAnswerSchema } from './wallet.openapi';
+import { UsageDeniedAnswer } from './wallet.http-errors';
+import { ApiUsageDenied, UsageAnswerSchema } from './wallet.openapi';
 
 const STEP_ANSWER = 'The outcome of this step (a repeated step answers as the first did)';
 
@@ -18,7 +18,7 @@ export class UsageController {
 
   @ApiOperation({ summary: 'Price an operation and hold its credits (idempotent by usageId)' })
   @ApiAnswer('Authorized: the credits are held', UsageAnswerSchema)
-  @ApiInsufficientCredits()
+  @ApiUsageDenied()
   @ApiErrors(409, 422)
   @Roles('service')
   @Post('authorize')
@@ -52,7 +52,7 @@ export class UsageController {
 
   @ApiOperation({ summary: 'Accept the result: charge the accept phase (402 if it cannot be paid)' })
   @ApiAnswer(STEP_ANSWER, UsageAnswerSchema)
-  @ApiInsufficientCredits()
+  @ApiUsageDenied()
   @ApiErrors(404, 409, 422)
   @Roles('service')
   @Post(':usageId/accept')
@@ -79,7 +79,7 @@ export class UsageController {
   /** A denial the wallet recorded (authorize, accept) is a 402 in its own shape. */
   private answer(state: WalletState, usageId: string, action: UsageAction) {
     const answer = this.wallet.usageAnswer(state, usageId, action);
-    if ('error' in answer) throw new InsufficientCreditsAnswer(answer);
+    if ('error' in answer) throw new UsageDeniedAnswer(answer);
     return answer;
   }
 }

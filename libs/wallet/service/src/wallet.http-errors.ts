@@ -1,5 +1,6 @@
 // How the wallet's refusals answer over HTTP. Codes not named here are refused business rules (422).
 import { ErrorAnswer, ErrorStatusTable } from '@creditflow/shell';
+import type { UsageResponse } from '@creditflow/wallet-application';
 
 export const WALLET_ERROR_STATUS: ErrorStatusTable = {
   'WALLET.ACCOUNT_NOT_FOUND': 404,
@@ -13,9 +14,9 @@ export const WALLET_ERROR_STATUS: ErrorStatusTable = {
   'PRICING.*': 400,
 };
 
-/** The 402 of authorize and accept: the denial as the wallet recorded it, fields beside `error`. */
-export class InsufficientCreditsAnswer extends ErrorAnswer {
-  constructor(body: { usageId: string; error: 'insufficient_credits'; required: string; available: string }) {
+/** The 402 of authorize and accept: the denial as the wallet recorded it (credits, or the member's spending limit), fields beside `error`. */
+export class UsageDeniedAnswer extends ErrorAnswer {
+  constructor(body: Extract<UsageResponse, { error: string }>) {
     super(402, body);
   }
 }

@@ -11,11 +11,32 @@ export const WALLET_SCHEMAS = {
     { usageId: oa.string, error: oa.enum('insufficient_credits'), message: oa.string, required: oa.credits, available: oa.credits },
     ['usageId', 'message'],
   ),
+  MemberSpendingLimit: oa.object(
+    {
+      usageId: oa.string, error: oa.enum('member_spending_limit'), message: oa.string, required: oa.credits, limit: oa.credits, spent: oa.credits,
+      month: { type: 'string', example: '2026-12', description: 'The UTC calendar month the limit counts.' }, resetsAt: oa.time,
+    },
+    ['message'],
+  ),
 };
 
 /** Documents the 402 of a usage step that may not be paid: its own shape, the credits required and available. */
-export const ApiInsufficientCredits = () =>
-  ApiResponse({ status: 402, description: 'Insufficient credits (`insufficient_credits`, with the credits required and available).', schema: oa.ref('InsufficientCredits') });
+export const ApiUsageDenied = () =>
+  ApiResponse({
+    status: 402,
+    description:
+      "Denied: insufficient credits (`insufficient_credits`, with the credits required and available), or the member's monthly spending limit on a team account (`member_spending_limit`, with the limit, what the member spent this month and when it resets).",
+    schema: { oneOf: [oa.ref('InsufficientCredits'), oa.ref('MemberSpendingLimit')] },
+  });
+
+export const MembersSchema = oa.object({
+  accountId: oa.string,
+  month: { type: 'string', example: '2026-12', description: 'The UTC calendar month the limits count.' },
+  resetsAt: oa.time,
+  members: oa.array(
+    oa.object({ userId: oa.string, monthlyLimit: oa.nullableCredits, spent: oa.credits, remaining: oa.nullableCredits }),
+  ),
+});
 
 export const LotSchema = oa.object({
   lotId: oa.string,
@@ -74,6 +95,36 @@ export const TransactionsSchema = oa.object({
     ...oa.object({ revision: oa.string, type: { type: 'string', example: 'HoldCaptured' }, recordedAt: oa.time, principal: PrincipalSchema }, ['principal']),
     description: "One row per stored wallet event, oldest first: the event's type and its data (amounts as decimal strings), and who or what caused it (`principal`, on events recorded since it is kept).",
     additionalProperties: true,
+  }),
+});
+
+const signedCredits = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', example: '-1.75' } as const;
+
+export const StatementSchema = oa.object({
+  accountId: oa.string,
+  asOf: oa.time,
+  revision: { ...oa.nullable(oa.string), description: 'The last stored event the statement reflects (null: none).' },
+  available: oa.credits,
+  held: oa.credits,
+  forecast: oa.object({
+    since: { ...oa.time, description: 'The start of the span the burn rate is measured over.' },
+    spent: oa.credits,
+    perDay: oa.credits,
+    runsOutInDays: { type: 'number', nullable: true, description: 'At this pace, with what is available now, rounded down to a tenth; null when nothing is spent.' },
+    runsOutAt: oa.nullable(oa.time),
+  }),
+  lines: oa.array({
+    ...oa.object({
+      revision: { ...oa.nullable(oa.string), description: 'null: an expiry due now that no command has stored yet.' },
+      at: oa.time,
+      type: { type: 'string', example: 'HoldCaptured' },
+      reference: { type: 'string', description: 'The usage, else the refund, the lot or the rollover the change is about.' },
+      availableChange: signedCredits,
+      heldChange: signedCredits,
+      available: oa.credits,
+      held: oa.credits,
+    }),
+    description: 'One line per change of available or held credits, oldest first, with the balance after it.',
   }),
 });
 

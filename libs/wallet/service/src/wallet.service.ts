@@ -11,9 +11,11 @@ import { ApiError, CLOCK, EVENT_STORE, commandMetadata } from '@creditflow/shell
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import {
   UsageClaims, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
-  UsageAction, WalletEventMetadata, settledAt, transactionView, usageResponse, walletEventMessages, walletStream,
+  UsageAction, WalletEventMetadata, settledAt, statementView, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
-import { UsageNotFoundError, WalletCommand, WalletState, autoTopUpSettings, dailyLogin, purchaseGrant, rewardGrant } from '@creditflow/wallet-domain';
+import {
+  UsageNotFoundError, WalletCommand, WalletState, autoTopUpSettings, dailyLogin, forecastOf, purchaseGrant, rewardGrant, statementOf,
+} from '@creditflow/wallet-domain';
 
 export interface Price {
   credits: Credits;
@@ -158,6 +160,14 @@ export class WalletService {
     await this.existing(tenantId, accountId);
     const recorded = await this.store.readStream(walletStream(tenantId, accountId));
     return { accountId, transactions: recorded.map((r) => transactionView(fromRecorded(r), r.revision, r.recordedAt, (r.metadata as unknown as WalletEventMetadata).principal)) };
+  }
+
+  /** Every change of the account's credits with the balance after it, and the burn rate over the last `forecastDays`. */
+  async statement(tenant: TenantConfig, accountId: string, now: Date, forecastDays: number) {
+    await this.existing(tenant.tenantId, accountId);
+    const recorded = await this.store.readStream(walletStream(tenant.tenantId, accountId));
+    const statement = statementOf(recorded.map((r) => ({ event: fromRecorded(r), revision: r.revision })), tenant.walletPolicy, now);
+    return statementView(accountId, statement, forecastOf(statement, now, forecastDays), now);
   }
 
   /** The account's state; 404 if it does not exist. */

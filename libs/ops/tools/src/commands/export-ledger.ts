@@ -3,13 +3,13 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createEventStore } from '@creditflow/event-store';
+import { csvLine } from '@creditflow/kernel';
 import { readConfig } from '@creditflow/shell';
 import { WALLET_CATEGORY, WalletEventMetadata } from '@creditflow/wallet-application';
 import { CommandSpec, ParsedArgs, stringOption } from '../args';
 import { OpsIo } from '../io';
 import { LEDGER_COLUMNS, LedgerBuilder, LedgerRow } from '../ledger';
 import { MODES, Mode, walletLocation } from '../locate';
-import { csvLine } from '../table';
 
 export const exportLedgerSpec: CommandSpec = {
   name: 'export-ledger',
