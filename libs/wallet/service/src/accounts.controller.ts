@@ -93,9 +93,7 @@ export class AccountsController {
     @Body() body: MemberSpendingLimitBody,
   ) {
     const now = this.wallet.now();
-    const monthlyCredits = body.monthlyCredits === null ? null : parseCredits(body.monthlyCredits, tenant.precision);
-    const state = await this.wallet.run({ tenantId: tenant.tenantId, accountId, command: { type: 'SetMemberSpendingLimit', data: { userId, monthlyCredits, now } } });
-    return membersView(state, now);
+    return membersView(await this.wallet.run(this.wallet.memberSpendingLimit(tenant, accountId, userId, body, now)), now);
   }
 
   @ApiOperation({ summary: 'Grant reward credits (idempotent by grantId)' })

@@ -2,7 +2,7 @@
 // accounts (WalletAccounts), and shapes the answers. No business rule lives here: the wallet domain
 // has them (the decider, and the request rules of wallet.requests.ts).
 import { Inject, Injectable } from '@nestjs/common';
-import { AccountBody, AuthorizeUsageRequest, AutoTopUpBody, GrantBody, PurchaseRequest, TOPICS } from '@creditflow/contracts';
+import { AccountBody, AuthorizeUsageRequest, AutoTopUpBody, GrantBody, MemberSpendingLimitBody, PurchaseRequest, TOPICS } from '@creditflow/contracts';
 import type { EventStore } from '@creditflow/event-store';
 import { Clock, Credits, parseCredits } from '@creditflow/kernel';
 import { OutboundMessage } from '@creditflow/messaging';
@@ -75,6 +75,11 @@ export class WalletService {
     const threshold = body.threshold === undefined ? undefined : parseCredits(body.threshold, tenant.precision);
     const request = { enabled: body.enabled, ...(threshold !== undefined ? { threshold } : {}), ...(body.packageId !== undefined ? { packageId: body.packageId } : {}) };
     return { tenantId: tenant.tenantId, accountId, command: autoTopUpSettings(tenant.packages, request, now) };
+  }
+
+  memberSpendingLimit(tenant: TenantConfig, accountId: string, userId: string, body: MemberSpendingLimitBody, now: Date): WalletCommandEnvelope {
+    const monthlyCredits = body.monthlyCredits === null ? null : parseCredits(body.monthlyCredits, tenant.precision);
+    return { tenantId: tenant.tenantId, accountId, command: { type: 'SetMemberSpendingLimit', data: { userId, monthlyCredits, now } } };
   }
 
   purchase(tenant: TenantConfig, body: PurchaseRequest, now: Date): WalletCommandEnvelope {
