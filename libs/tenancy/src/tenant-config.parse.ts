@@ -152,7 +152,7 @@ function readPlanPrices(r: ConfigReader, value: unknown, at: string, currency: s
 
 // ---- wallet policy ---------------------------------------------------------------------------
 
-const WALLET_FIELDS = ['consumptionOrder', 'holdTimeoutSeconds', 'lowBalanceThreshold', 'daily', 'trial', 'autoTopUp'] as const;
+const WALLET_FIELDS = ['consumptionOrder', 'holdTimeoutSeconds', 'lowBalanceThreshold', 'runOutAlertDays', 'daily', 'trial', 'autoTopUp'] as const;
 
 function readWallet(r: ConfigReader, value: unknown, precision: number, packageIds: string[]): WalletPolicy | undefined {
   const w = r.object(value, 'wallet', WALLET_FIELDS);
@@ -162,6 +162,7 @@ function readWallet(r: ConfigReader, value: unknown, precision: number, packageI
   const holdTimeoutSeconds = r.integer(w.holdTimeoutSeconds, 'wallet.holdTimeoutSeconds', 1);
   const lowBalanceThreshold =
     w.lowBalanceThreshold === undefined ? undefined : r.credits(w.lowBalanceThreshold, 'wallet.lowBalanceThreshold', precision);
+  const runOutAlertDays = w.runOutAlertDays === undefined ? undefined : r.integer(w.runOutAlertDays, 'wallet.runOutAlertDays', 1);
 
   let daily: WalletPolicy['daily'];
   if (w.daily !== undefined) {
@@ -208,6 +209,7 @@ function readWallet(r: ConfigReader, value: unknown, precision: number, packageI
     ...(daily ? { daily } : {}),
     ...(trial ? { trial } : {}),
     ...(lowBalanceThreshold !== undefined ? { lowBalanceThreshold } : {}),
+    ...(runOutAlertDays !== undefined ? { runOutAlertDays } : {}),
     ...(autoTopUp ? { autoTopUp } : {}),
   };
 }

@@ -1,6 +1,8 @@
 // The account statement through HTTP: every change with its running balance, checked line by line
 // against the balance answer and the history, the CSV equal to the JSON, and a burn rate worked out by hand.
+import { rmSync } from 'node:fs';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
+import { tenantsWithRunOutAlert } from './tenant-variants';
 
 const DAY_MS = 86_400_000;
 const T0 = Date.parse('2026-11-01T00:00:00.000Z');
@@ -65,15 +67,18 @@ describe('the account statement', () => {
   it('measures the burn rate over the window and says when the credits run out', async () => {
     const now = T0 + 10 * DAY_MS + 3_600_000 + 5 * 60_000;
     await setClock(now);
-    // The last 7 days hold the charges of days 4 to 9 (day 3's came 5 minutes before the window):
-    // 6 x 7 = 42 credits in 7 days, 6 a day; 4928.25 / 6 = 821.375 days, shown as 821.3; 0.375 days = 9 h.
+    // The window is the last 7 UTC days, today (November 11) included: the charges of November 5-10,
+    // 6 x 7 = 42 credits over 6 days and 65 minutes (522,300,000 ms): 6.947731 a day (rounded down);
+    // 4928.25 left: 4928.25 x 522,300,000 / 42 ms = 709.33 days, 61,286,308,928 ms.
     expect((await statement()).body.forecast).toEqual({
-      since: iso(now - 7 * DAY_MS), spent: '42', perDay: '6', runsOutInDays: 821.3, runsOutAt: iso(now + 821 * DAY_MS + 9 * 3_600_000),
+      since: '2026-11-05', spent: '42', perDay: '6.947731', runsOutInDays: 709.3, runsOutAt: iso(now + 61_286_308_928),
     });
-    // Over 30 days: the account's whole life (10 days and 65 minutes), 70 credits.
+    // The balance answer gives the same forecast (over 7 days).
+    expect((await platform.request('GET', '/v1/accounts/st-1/balance', { key: ops })).body.forecast).toEqual((await statement()).body.forecast);
+    // Over 30 days: the account's whole life (since November 1: 10 days and 65 minutes), 70 credits.
     const life = (await statement('?forecastDays=30')).body.forecast;
     // 70 / 10.045138... days = 6.9685447..., rounded down to the credit unit (6 places).
-    expect(life).toMatchObject({ since: iso(T0), spent: '70', perDay: '6.968544' });
+    expect(life).toMatchObject({ since: '2026-11-01', spent: '70', perDay: '6.968544' });
   });
 
   it('shows a hold that timed out and is not stored yet as a line without a revision', async () => {
@@ -94,7 +99,7 @@ describe('the account statement', () => {
   });
 
   it('refuses a bad format or window, and an unknown account', async () => {
-    for (const query of ['?format=xml', '?forecastDays=0', '?forecastDays=91', '?forecastDays=7.5', '?forecastDays=abc']) {
+    for (const query of ['?format=xml', '?forecastDays=0', '?forecastDays=32', '?forecastDays=7.5', '?forecastDays=abc']) {
       const r = await statement(query);
       expect([query, r.status, r.body.error]).toEqual([query, 400, 'invalid_request']);
     }
@@ -102,3 +107,42 @@ describe('the account statement', () => {
     expect((await platform.request('GET', '/v1/accounts/st-1/statement', { key: apiKey('apinfer', 'service') })).status).toBe(403);
   });
 });
+
+describe('the run-out alert', () => {
+  let platform: EmbeddedPlatform;
+  const tenantsDir = tenantsWithRunOutAlert(3);
+  const admin = apiKey('apinfer', 'admin');
+
+  beforeAll(async () => {
+    platform = await startEmbeddedPlatform({ clock: 'manual', tenantsDir });
+  }, 60_000);
+
+  afterAll(async () => {
+    await platform?.close();
+    rmSync(tenantsDir, { recursive: true, force: true });
+  });
+
+  it('is raised once, by the charge that brings the 7-day forecast under 3 days', async () => {
+    await platform.request('POST', '/v1/admin/clock', { key: admin, body: { now: '2026-11-01T12:00:00.000Z' } });
+    await platform.request('PUT', '/v1/accounts/ro-1', { key: admin, body: { type: 'personal' } });
+    await platform.request('POST', '/v1/purchases', { key: admin, body: { purchaseId: 'ro-p1', accountId: 'ro-1', packageId: 'basic', amountPaid: '10', currency: 'CNY' } });
+    // 12 ultra images (3.5 each) on the first afternoon; half a day counts as a whole one, so the rate is
+    // what was charged. The 8th authorize holds 3.5 more: 72 available at 24.5 a day is 2.94 days, under 3.
+    const runsOut: (number | null)[] = [];
+    for (let i = 0; i < 12; i++) {
+      await platform.request('POST', '/v1/usage/authorize', { key: admin, body: { usageId: `ro-u${i}`, accountId: 'ro-1', feature: 'qwen-image', quality: 'ultra' } });
+      await platform.request('POST', `/v1/usage/ro-u${i}/complete`, { key: admin });
+      runsOut.push((await platform.request('GET', '/v1/accounts/ro-1/balance', { key: admin })).body.forecast.runsOutInDays);
+    }
+    const history = (await platform.request('GET', '/v1/accounts/ro-1/transactions', { key: admin })).body.transactions;
+    const alerts = history.filter((t: { type: string }) => t.type === 'RunningOutAlertRaised');
+    const crossing = runsOut.findIndex((d) => d !== null && d < 3);
+    expect(alerts).toHaveLength(1);
+    expect(crossing).toBe(7);
+    expect(alerts[0]).toMatchObject({ withinDays: 3, available: '72', perDay: '24.5' });
+    // Raised by the authorize that crossed, right after its hold in the stream.
+    const placed = history.findIndex((t: { type: string; usageId?: string }) => t.type === 'HoldPlaced' && t.usageId === 'ro-u7');
+    expect(history[placed + 1].type).toBe('RunningOutAlertRaised');
+  });
+});
+

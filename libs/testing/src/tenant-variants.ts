@@ -1,5 +1,5 @@
 // Tenant directories for tests that need a policy no real tenant has: the repository's tenant files
-// plus a variant of VisualGPT whose daily credits expire at local midnight (`expiry: reset`).
+// plus a variant of VisualGPT whose daily credits expire at local midnight (`expiry: reset`), or of apinfer with the run-out alert.
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,5 +16,17 @@ export function tenantsWithDailyReset(tenantId = 'visualgpt-reset', timeZone = '
     .replace(/resetTimeZone: UTC/, `resetTimeZone: ${timeZone}`);
   if (!variant.includes('expiry: reset')) throw new Error('visualgpt.yaml changed: the daily-reset variant could not be written');
   writeFileSync(join(dir, `${tenantId}.yaml`), variant);
+  return dir;
+}
+
+/** A temporary tenants directory (remove it after the test) whose apinfer raises the run-out alert under `days` days. */
+export function tenantsWithRunOutAlert(days = 3): string {
+  const dir = mkdtempSync(join(tmpdir(), 'creditflow-tenants-'));
+  const source = findTenantsDir();
+  for (const f of readdirSync(source).filter((f) => /\.(ya?ml|json)$/.test(f))) writeFileSync(join(dir, f), readFileSync(join(source, f)));
+  const apinfer = readFileSync(join(source, 'apinfer.yaml'), 'utf8');
+  const variant = apinfer.replace(/^(\s+)lowBalanceThreshold: (.*)$/m, `$1lowBalanceThreshold: $2\n$1runOutAlertDays: ${days}`);
+  if (variant === apinfer) throw new Error('apinfer.yaml changed: the run-out alert variant could not be written');
+  writeFileSync(join(dir, 'apinfer.yaml'), variant);
   return dir;
 }

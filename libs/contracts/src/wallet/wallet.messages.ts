@@ -22,4 +22,5 @@ export interface BalanceSnapshotData {
 export const ALERT_TYPES = {
   lowBalance: 'creditflow.alert.low-balance',
   autoTopUp: 'creditflow.alert.auto-top-up-requested',
+  runningOut: 'creditflow.alert.running-out',
 } as const;

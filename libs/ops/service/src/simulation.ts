@@ -160,6 +160,7 @@ function commandFor(event: WalletEvent, state: WalletState, recordedTenant: Tena
       return { event };
     case 'LowBalanceAlertRaised':
     case 'AutoTopUpRequested':
+    case 'RunningOutAlertRaised':
       return null; // the candidate raises its own
     default:
       return { skip: `unknown event ${(event as { type: string }).type}` };

@@ -42,6 +42,9 @@ export function walletEventMessages(recorded: RecordedEvent): { topic: string; m
   if (event.type === 'LowBalanceAlertRaised') {
     out.push({ topic: TOPICS.alerts, message: { key, value: envelope(`alert:${recorded.id}`, ALERT_TYPES.lowBalance, { accountId, ...(toWire(event.data) as object) }) } });
   }
+  if (event.type === 'RunningOutAlertRaised') {
+    out.push({ topic: TOPICS.alerts, message: { key, value: envelope(`alert:${recorded.id}`, ALERT_TYPES.runningOut, { accountId, ...(toWire(event.data) as object) }) } });
+  }
   if (event.type === 'AutoTopUpRequested') {
     out.push({ topic: TOPICS.alerts, message: { key, value: envelope(`alert:${recorded.id}`, ALERT_TYPES.autoTopUp, { accountId, ...(toWire(event.data) as object) }) } });
   }

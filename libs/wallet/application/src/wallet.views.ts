@@ -142,6 +142,16 @@ export function transactionView(event: WalletEvent, revision: bigint, recordedAt
   return { revision: revision.toString(), type: event.type, recordedAt: recordedAt.toISOString(), ...(toWire(event.data) as object), ...(principal ? { principal } : {}) };
 }
 
+export function forecastView(forecast: Forecast) {
+  return {
+    since: forecast.since,
+    spent: formatCredits(forecast.spent),
+    perDay: formatCredits(forecast.perDay),
+    runsOutInDays: forecast.runsOutInDays,
+    runsOutAt: forecast.runsOutAt,
+  };
+}
+
 /** GET /v1/accounts/{id}/statement: every change with the balance after it, and the burn rate. */
 export function statementView(accountId: string, statement: Statement, forecast: Forecast, now: Date) {
   return {
@@ -151,13 +161,7 @@ export function statementView(accountId: string, statement: Statement, forecast:
     revision: statement.revision?.toString() ?? null,
     available: formatCredits(statement.available),
     held: formatCredits(statement.held),
-    forecast: {
-      since: forecast.since,
-      spent: formatCredits(forecast.spent),
-      perDay: formatCredits(forecast.perDay),
-      runsOutInDays: forecast.runsOutInDays,
-      runsOutAt: forecast.runsOutAt,
-    },
+    forecast: forecastView(forecast),
     lines: statement.lines.map((l) => ({
       revision: l.revision?.toString() ?? null,
       at: l.at,

@@ -9,3 +9,4 @@ export { allocate, consumptionOrder } from './lots';
 export * from './usage-claim';
 export * from './wallet.snapshot';
 export * from './wallet.statement';
+export * from './wallet.forecast';

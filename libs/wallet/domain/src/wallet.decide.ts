@@ -10,6 +10,7 @@ import {
 } from './wallet.errors';
 import { LotShare, MemberLimitDenial, WalletEvent } from './wallet.events';
 import { WalletPolicy, autoTopUpOf } from './wallet.policy';
+import { FORECAST_WINDOW_DAYS, forecastOf } from './wallet.forecast';
 import { balanceOf, evolve, fold, initialState, Lot, memberSpentIn, monthOf, Usage, WalletState } from './wallet.state';
 
 /** One account, `wallet-<tenant>_<account>`, in the one decider shape, under its tenant's policy. */
@@ -397,6 +398,13 @@ function balanceSignals(before: WalletState, after: WalletState, policy: WalletP
   const threshold = policy.lowBalanceThreshold;
   if (threshold !== undefined && was >= threshold && is < threshold) {
     events.push({ type: 'LowBalanceAlertRaised', data: { available: is, threshold, raisedAt: iso(now) } });
+  }
+  const days = policy.runOutAlertDays;
+  if (days !== undefined) {
+    const [wasDays, isDays] = [forecastOf(before, now, FORECAST_WINDOW_DAYS).runsOutInDays, forecastOf(after, now, FORECAST_WINDOW_DAYS)];
+    if ((wasDays === null || wasDays >= days) && isDays.runsOutInDays !== null && isDays.runsOutInDays < days) {
+      events.push({ type: 'RunningOutAlertRaised', data: { available: is, perDay: isDays.perDay, runsOutAt: isDays.runsOutAt!, withinDays: days, raisedAt: iso(now) } });
+    }
   }
   const topUp = autoTopUpOf(after.autoTopUp, policy);
   if (topUp && was >= topUp.threshold && is < topUp.threshold) {

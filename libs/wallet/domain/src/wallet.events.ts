@@ -87,6 +87,8 @@ export type WalletEvent =
   | { type: 'LoginRecorded'; data: { loginId: string; lotId: string; loggedInAt: string } }
   | { type: 'LowBalanceAlertRaised'; data: { available: Credits; threshold: Credits; raisedAt: string } }
   | { type: 'AutoTopUpRequested'; data: { packageId: string; available: Credits; threshold: Credits; requestedAt: string } }
+  /** A charge brought the account's run-out forecast under the tenant's `runOutAlertDays` (see forecastOf). */
+  | { type: 'RunningOutAlertRaised'; data: { available: Credits; perDay: Credits; runsOutAt: string; withinDays: number; raisedAt: string } }
   /** A team member's monthly spending limit on the shared balance; null: none. */
   | { type: 'MemberSpendingLimitSet'; data: { userId: string; monthlyCredits: Credits | null; setAt: string } }
   /** The account set its own automatic top-up (threshold and package null: the tenant's). */

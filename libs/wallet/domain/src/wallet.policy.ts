@@ -23,6 +23,8 @@ export interface WalletPolicy {
    * `autoTopUpOf`); `enabled` (default true) says whether such an account has it on.
    */
   autoTopUp?: { threshold: Credits; packageId: string; enabled?: boolean };
+  /** A command that brings the forecast of when available credits run out (forecastOf, 7 days) under this many days raises one alert per crossing. */
+  runOutAlertDays?: number;
   /** How many members a team account may have; absent = no cap. See `memberCapsOf`. */
   memberCaps?: MemberCaps;
 }

@@ -9,7 +9,7 @@ export const WALLET_STATE_VERSION = 'wallet-state-2';
 
 type Entries<V> = [string, V][];
 
-type SetsAndMaps = 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins' | 'memberLimits' | 'memberSpending';
+type SetsAndMaps = 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins' | 'memberLimits' | 'memberSpending' | 'spendingByDay';
 
 export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps> {
   lots: Entries<Lot>;
@@ -21,6 +21,7 @@ export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps> {
   logins: Entries<string>;
   memberLimits: Entries<Credits>;
   memberSpending: Entries<MemberMonth>;
+  spendingByDay: Entries<Credits>;
 }
 
 export function walletSnapshot(state: WalletState): WalletSnapshot {
@@ -35,6 +36,7 @@ export function walletSnapshot(state: WalletState): WalletSnapshot {
     logins: [...state.logins],
     memberLimits: [...state.memberLimits],
     memberSpending: [...state.memberSpending],
+    spendingByDay: [...state.spendingByDay],
   };
 }
 
@@ -50,5 +52,6 @@ export function walletFromSnapshot(snapshot: WalletSnapshot): WalletState {
     logins: PersistentMap.from(snapshot.logins),
     memberLimits: new Map(snapshot.memberLimits),
     memberSpending: new Map(snapshot.memberSpending),
+    spendingByDay: new Map(snapshot.spendingByDay),
   };
 }

@@ -65,7 +65,13 @@ export interface WalletState {
   memberLimits: ReadonlyMap<string, Credits>;
   /** What each member spent in the last month they spent in: see `memberSpentIn`. */
   memberSpending: ReadonlyMap<string, MemberMonth>;
+  openedAt: string;
+  /** Credits charged by UTC day (captures and accept charges, less restorations), the last SPENDING_DAYS days: see `forecastOf`. */
+  spendingByDay: ReadonlyMap<string, Credits>;
 }
+
+/** How many days of spending the state keeps for forecasts. */
+export const SPENDING_DAYS = 31;
 
 /**
  * A member's spending in one UTC calendar month, by the events' own times: holds placed and accept
@@ -113,12 +119,17 @@ export const initialState: WalletState = {
   autoTopUp: null,
   memberLimits: new Map(),
   memberSpending: new Map(),
+  openedAt: '',
+  spendingByDay: new Map(),
 };
 
 export function evolve(state: WalletState, event: WalletEvent): WalletState {
   switch (event.type) {
     case 'AccountOpened':
-      return { ...state, exists: true, tenantId: event.data.tenantId, accountId: event.data.accountId, kind: event.data.kind, members: event.data.members };
+      return {
+        ...state, exists: true, tenantId: event.data.tenantId, accountId: event.data.accountId, kind: event.data.kind, members: event.data.members,
+        openedAt: event.data.openedAt,
+      };
     case 'MembersChanged':
       return { ...state, members: event.data.members };
     case 'PlanAssigned':
@@ -157,7 +168,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     }
     case 'HoldCaptured': {
       const captured = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'completed', held: [], holdExpiresAt: null, charged: [...u.charged, ...event.data.lots] }));
-      return { ...captured, openHolds: without(state.openHolds, event.data.usageId) };
+      return { ...captured, openHolds: without(state.openHolds, event.data.usageId), spendingByDay: spentOn(state, event.data.capturedAt, event.data.amount) };
     }
     case 'HoldReleased': {
       const released = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'failed', held: [], holdExpiresAt: null }));
@@ -170,7 +181,10 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     case 'AcceptCharged': {
       const charged = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'accepted', denial: null, charged: [...u.charged, ...event.data.lots] }));
       const userId = state.usages.get(event.data.usageId)?.userId ?? null;
-      return { ...charged, lots: adjustLots(state.lots, event.data.lots, -1n), memberSpending: spend(state, userId, event.data.chargedAt, event.data.amount) };
+      return {
+        ...charged, lots: adjustLots(state.lots, event.data.lots, -1n), memberSpending: spend(state, userId, event.data.chargedAt, event.data.amount),
+        spendingByDay: spentOn(state, event.data.chargedAt, event.data.amount),
+      };
     }
     case 'UsageRejected':
       return updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'rejected' }));
@@ -183,6 +197,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       return {
         ...restored, restorations, lots: adjustLots(state.lots, event.data.lots, 1n),
         memberSpending: spend(state, userId, event.data.restoredAt, -event.data.amount as Credits),
+        spendingByDay: spentOn(state, event.data.restoredAt, -event.data.amount as Credits),
       };
     }
     case 'RolloverExpired': {
@@ -219,6 +234,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     }
     case 'LowBalanceAlertRaised':
     case 'AutoTopUpRequested':
+    case 'RunningOutAlertRaised':
       return state;
     default:
       return assertNever(event);
@@ -263,6 +279,16 @@ function spend(state: WalletState, userId: string | null, at: string, amount: Cr
   const before = current && current.month === month ? current.spent : 0n;
   const spent = before + amount;
   return new Map(state.memberSpending).set(userId, { month, spent: (spent < 0n ? 0n : spent) as Credits });
+}
+
+/** The day's spending moved by `amount`; days more than SPENDING_DAYS before the newest are dropped. */
+function spentOn(state: WalletState, at: string, amount: Credits): ReadonlyMap<string, Credits> {
+  const day = at.slice(0, 10);
+  const next = new Map(state.spendingByDay).set(day, ((state.spendingByDay.get(day) ?? 0n) + amount) as Credits);
+  const newest = [...next.keys()].reduce((a, b) => (a > b ? a : b));
+  const oldest = new Date(Date.parse(`${newest}T00:00:00Z`) - (SPENDING_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+  for (const d of next.keys()) if (d < oldest) next.delete(d);
+  return next;
 }
 
 function without(set: ReadonlySet<string>, key: string): ReadonlySet<string> {

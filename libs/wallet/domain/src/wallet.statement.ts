@@ -1,6 +1,5 @@
 // An account statement: every change of its credits with the running balance after it and the stream
-// position it reflects, so a customer or an auditor can check it line by line against the history;
-// and the burn rate it shows ("runs out in about N days"). Pure: built from the stored events.
+// position it reflects, so a customer or an auditor can check it line by line against the history. Pure.
 import { Credits, ZERO, assertNever } from '@creditflow/kernel';
 import { WalletEvent } from './wallet.events';
 import { WalletPolicy } from './wallet.policy';
@@ -27,15 +26,13 @@ export interface StatementLine {
 }
 
 export interface Statement {
-  /** When the account was opened (null: no events). */
-  openedAt: string | null;
   lines: StatementLine[];
   /** The last stored revision the statement reflects (null: no events). */
   revision: bigint | null;
   available: Credits;
   held: Credits;
-  /** Credits spent on usage (captured and accept charges, less restorations), at each event's time. */
-  spending: { at: string; amount: Credits }[];
+  /** The account's state at the statement's time (due expiries applied). */
+  state: WalletState;
 }
 
 /**
@@ -47,14 +44,10 @@ export function statementOf(stored: Iterable<StoredWalletEvent>, policy: WalletP
   let state: WalletState = initialState;
   let before = { available: ZERO, held: ZERO };
   let revision: bigint | null = null;
-  let openedAt: string | null = null;
   const lines: StatementLine[] = [];
-  const spending: { at: string; amount: Credits }[] = [];
   const apply = (event: WalletEvent, at: bigint | null) => {
     state = evolve(state, event);
     const after = balanceOf(state);
-    const spent = spentBy(event);
-    if (spent !== 0n) spending.push({ at: eventTime(event), amount: spent as Credits });
     if (after.available === before.available && after.held === before.held) return;
     lines.push({
       revision: at, type: event.type, at: eventTime(event), reference: referenceOf(event),
@@ -64,59 +57,11 @@ export function statementOf(stored: Iterable<StoredWalletEvent>, policy: WalletP
     before = after;
   };
   for (const { event, revision: r } of stored) {
-    if (event.type === 'AccountOpened') openedAt = event.data.openedAt;
     apply(event, r);
     revision = r;
   }
   if (state.exists) for (const event of decide({ type: 'ExpireDue', data: { now } }, state, policy)) apply(event, null);
-  return { openedAt, lines, revision, available: before.available, held: before.held, spending };
-}
-
-export interface Forecast {
-  /** The start of the span the rate is measured over: the window's, or the account's opening when later. */
-  since: string;
-  spent: Credits;
-  /** Credits per day over that span (rounded down to the credit unit). */
-  perDay: Credits;
-  /** Days until available credits run out at that rate, rounded down to a tenth; null when nothing is spent. */
-  runsOutInDays: number | null;
-  runsOutAt: string | null;
-}
-
-const DAY_MS = 86_400_000;
-/** Shorter spans extrapolate too wildly: a day is the shortest the rate is measured over. */
-const SHORTEST_SPAN_MS = DAY_MS;
-
-/**
- * The burn rate over the last `windowDays` (or since the account was opened, if later; at least a day)
- * and when the available credits run out at that rate. Grants to come are not counted: it answers
- * "at this pace, with what I have".
- */
-export function forecastOf(statement: Statement, now: Date, windowDays: number): Forecast {
-  const windowStart = now.getTime() - windowDays * DAY_MS;
-  const start = statement.openedAt ? Math.max(windowStart, Date.parse(statement.openedAt)) : windowStart;
-  const spanMs = BigInt(Math.max(now.getTime() - start, SHORTEST_SPAN_MS));
-  let spent = 0n;
-  for (const s of statement.spending) if (Date.parse(s.at) > start) spent += s.amount;
-  const since = new Date(start).toISOString();
-  if (spent <= 0n) return { since, spent: ZERO, perDay: ZERO, runsOutInDays: null, runsOutAt: null };
-  const day = BigInt(DAY_MS);
-  // available / (spent / span), exactly in integers: tenths of a day, and milliseconds.
-  const tenths = (statement.available * spanMs * 10n) / (spent * day);
-  const runsOutAt = new Date(now.getTime() + Number((statement.available * spanMs) / spent));
-  return { since, spent: spent as Credits, perDay: ((spent * day) / spanMs) as Credits, runsOutInDays: Number(tenths) / 10, runsOutAt: runsOutAt.toISOString() };
-}
-
-function spentBy(event: WalletEvent): bigint {
-  switch (event.type) {
-    case 'HoldCaptured':
-    case 'AcceptCharged':
-      return event.data.amount;
-    case 'CreditsRestored':
-      return -event.data.amount;
-    default:
-      return 0n;
-  }
+  return { lines, revision, available: before.available, held: before.held, state };
 }
 
 function referenceOf(event: WalletEvent): string {
@@ -146,6 +91,7 @@ export function eventTime(event: WalletEvent): string {
     case 'LoginRecorded': return event.data.loggedInAt;
     case 'LowBalanceAlertRaised': return event.data.raisedAt;
     case 'AutoTopUpRequested': return event.data.requestedAt;
+    case 'RunningOutAlertRaised': return event.data.raisedAt;
     case 'AutoTopUpConfigured': return event.data.configuredAt;
     case 'MemberSpendingLimitSet': return event.data.setAt;
     default: return assertNever(event);

@@ -4,7 +4,8 @@ import {
   policy, share, T0,
 } from './testing/wallet.fixtures';
 import { WalletEvent } from './wallet.events';
-import { forecastOf, statementOf } from './wallet.statement';
+import { forecastOf } from './wallet.forecast';
+import { statementOf } from './wallet.statement';
 
 const DAY_MS = 24 * HOUR_MS;
 const neg = (v: number | string) => -cr(v) as typeof ZERO_CREDITS;
@@ -47,11 +48,12 @@ describe('the statement', () => {
   });
 
   it('is empty for an account that does not exist', () => {
-    expect(statementOf([], policy, T0)).toEqual({ openedAt: null, lines: [], revision: null, available: cr(0), held: cr(0), spending: [] });
+    expect(statementOf([], policy, T0)).toMatchObject({ lines: [], revision: null, available: cr(0), held: cr(0) });
   });
 });
 
 describe('the forecast', () => {
+  // T0 is 2025-03-01T12:00Z; each day's charge is at 13:00.
   const spendDaily = (days: number, perDay: number) => {
     const events: WalletEvent[] = [accountOpened(), creditsGranted({ lotId: 'topup:p1', lotType: 'topup', amount: 1000 })];
     for (let d = 0; d < days; d++) {
@@ -59,32 +61,37 @@ describe('the forecast', () => {
       events.push(holdPlaced({ usageId, credits: perDay, lots: [share('topup:p1', perDay)], now: at(d * DAY_MS + HOUR_MS) }));
       events.push(holdCaptured(usageId, [share('topup:p1', perDay)], at(d * DAY_MS + HOUR_MS)));
     }
-    return statementOf(stored(events), policy, at(days * DAY_MS));
+    return statementOf(stored(events), policy, at(days * DAY_MS)).state;
   };
 
-  it('measures the rate over the window and says when the credits run out at it', () => {
-    // 30 days at 20 a day: 400 left; the last 7 days spent 140, 20 a day: 20 days to go.
+  it('measures the rate over the last days, today included, and says when the credits run out at it', () => {
+    // Now 2025-03-31T12:00: the window is March 25-31, 6.5 days so far, holding six charges of 20 (120);
+    // 400 left: 400 / (120 / 6.5) = 21.67 days, shown as 21.6; 21 days and 16 hours exactly.
     const f = forecastOf(spendDaily(30, 20), at(30 * DAY_MS), 7);
-    expect(f).toEqual({ since: iso(at(23 * DAY_MS)), spent: cr(140), perDay: cr(20), runsOutInDays: 20, runsOutAt: iso(at(50 * DAY_MS)) });
+    expect(f).toEqual({ since: '2025-03-25', spent: cr(120), perDay: cr('18.461538'), runsOutInDays: 21.6, runsOutAt: iso(at(30 * DAY_MS + 21 * DAY_MS + 16 * HOUR_MS)) });
   });
 
   it('measures a young account over its life, and never over less than a day', () => {
-    // Two days at 20: 960 left, 20 a day, 48 days.
-    expect(forecastOf(spendDaily(2, 20), at(2 * DAY_MS), 7)).toMatchObject({ since: iso(T0), perDay: cr(20), runsOutInDays: 48 });
-    // 20 spent in the first hour counts as 20 a day, not 480.
+    // Opened on March 1, now March 3 at noon: 40 in 2.5 days, 16 a day; 960 / 16 = 60 days.
+    expect(forecastOf(spendDaily(2, 20), at(2 * DAY_MS), 7)).toMatchObject({ since: '2025-03-01', perDay: cr(16), runsOutInDays: 60 });
+    // 20 spent in the account's first two hours counts as 20 a day, not 240.
     expect(forecastOf(spendDaily(1, 20), at(2 * HOUR_MS), 7)).toMatchObject({ perDay: cr(20), runsOutInDays: 49 });
   });
 
   it('rounds the days down to a tenth, exactly', () => {
-    // 7 days at 3: 979 left, 3 a day: 326.333... days.
-    expect(forecastOf(spendDaily(7, 3), at(7 * DAY_MS), 7).runsOutInDays).toBe(326.3);
+    // March 2-8 hold six charges of 3 (18) over 6.5 days; 979 / (18 / 6.5) = 353.53 days.
+    expect(forecastOf(spendDaily(7, 3), at(7 * DAY_MS), 7)).toMatchObject({ perDay: cr('2.769230'), runsOutInDays: 353.5 });
   });
 
   it('has no end when nothing is spent (restorations give spending back)', () => {
     const events = [accountOpened(), creditsGranted({ lotId: 'topup:p1', lotType: 'topup', amount: 10 }),
       holdPlaced({ usageId: 'u1', credits: 5, lots: [share('topup:p1', 5)] }), holdCaptured('u1', [share('topup:p1', 5)]),
       creditsRestored('r1', 'u1', [share('topup:p1', 5)])];
-    expect(forecastOf(statementOf(stored(events), policy, at(HOUR_MS)), at(HOUR_MS), 7))
-      .toEqual({ since: iso(T0), spent: cr(0), perDay: cr(0), runsOutInDays: null, runsOutAt: null });
+    expect(forecastOf(statementOf(stored(events), policy, at(HOUR_MS)).state, at(HOUR_MS), 7))
+      .toEqual({ since: '2025-03-01', spent: cr(0), perDay: cr(0), runsOutInDays: null, runsOutAt: null });
+  });
+
+  it('keeps only the last 31 days of spending in the state', () => {
+    expect([...spendDaily(40, 1).spendingByDay.keys()]).toEqual(Array.from({ length: 31 }, (_, i) => iso(at((9 + i) * DAY_MS)).slice(0, 10)));
   });
 });

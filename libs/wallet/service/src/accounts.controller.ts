@@ -5,7 +5,7 @@ import { formatCredits, parseCredits, toCsv } from '@creditflow/kernel';
 import { ApiAnswer, ApiError, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
 import { STATEMENT_CSV_COLUMNS, autoTopUpView, balanceView, membersView } from '@creditflow/wallet-application';
 import { TenantConfig } from '@creditflow/tenancy';
-import { refuseTransfer } from '@creditflow/wallet-domain';
+import { SPENDING_DAYS, refuseTransfer } from '@creditflow/wallet-domain';
 import { WalletService } from './wallet.service';
 import { AutoTopUpSchema, BalanceSchema, GrantSchema, LoginSchema, MembersSchema, StatementSchema, TransactionsSchema } from './wallet.openapi';
 
@@ -48,7 +48,7 @@ export class AccountsController {
       "The account's statement: every change of available or held credits with the balance after it and the stream revision it reflects (then any expiry due now and not stored yet, without a revision), and the burn rate: credits spent per day and when the available credits run out at that pace",
   })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'Default json; csv is RFC 4180 with a header row (the lines only)' })
-  @ApiQuery({ name: 'forecastDays', required: false, description: 'The burn rate is measured over the last N days (1-90, default 7), or since the account was opened when later' })
+  @ApiQuery({ name: 'forecastDays', required: false, description: 'The burn rate is measured over the last N UTC days, today included (1-31, default 7), or since the day the account was opened when later' })
   @ApiProduces('application/json', 'text/csv')
   @ApiAnswer('The statement as of now', StatementSchema)
   @ApiErrors(400, 404)
@@ -61,7 +61,7 @@ export class AccountsController {
     @Query('forecastDays') forecastDays: string = '7',
   ) {
     if (format !== 'json' && format !== 'csv') throw new ApiError(400, 'invalid_request', 'format must be json or csv');
-    if (!/^\d{1,2}$/.test(forecastDays) || +forecastDays < 1 || +forecastDays > 90) throw new ApiError(400, 'invalid_request', 'forecastDays must be a whole number of days from 1 to 90');
+    if (!/^\d{1,2}$/.test(forecastDays) || +forecastDays < 1 || +forecastDays > SPENDING_DAYS) throw new ApiError(400, 'invalid_request', `forecastDays must be a whole number of days from 1 to ${SPENDING_DAYS}`);
     const statement = await this.wallet.statement(tenant, accountId, this.wallet.now(), +forecastDays);
     if (format === 'json') return statement;
     const csv = toCsv(STATEMENT_CSV_COLUMNS, statement.lines.map((l) => STATEMENT_CSV_COLUMNS.map((c) => l[c])));

@@ -62,15 +62,12 @@ export const LotSchema = oa.object({
   source: oa.object({ kind: oa.string, id: oa.string }),
 });
 
-export const BalanceSchema = oa.object({
-  accountId: oa.string,
-  type: oa.enum('personal', 'team'),
-  members: oa.array(oa.string),
-  planId: oa.nullable(oa.string),
-  available: oa.credits,
-  held: oa.credits,
-  byType: oa.creditsBy(LOT_TYPES),
-  lots: oa.array(LotSchema),
+const ForecastSchema = oa.object({
+  since: { ...oa.day, description: 'The first UTC day of the span the burn rate is measured over (the window, or the day the account was opened).' },
+  spent: oa.credits,
+  perDay: oa.credits,
+  runsOutInDays: { type: 'number', nullable: true, description: 'At this pace, with what is available now, rounded down to a tenth; null when nothing is spent.' },
+  runsOutAt: oa.nullable(oa.time),
 });
 
 /** Who or what caused a stored event: an API key (its id, never the key), a consumed message, or a scheduler tick. */
@@ -89,6 +86,22 @@ export const PrincipalSchema = {
   description: 'Who or what caused the event',
 };
 
+export const BalanceSchema = oa.object(
+  {
+    accountId: oa.string,
+    type: oa.enum('personal', 'team'),
+    members: oa.array(oa.string),
+    planId: oa.nullable(oa.string),
+    available: oa.credits,
+    held: oa.credits,
+    byType: oa.creditsBy(LOT_TYPES),
+    lots: oa.array(LotSchema),
+    /** GET .../balance only: the burn rate over the last 7 days and when the credits run out at it. */
+    forecast: ForecastSchema,
+  },
+  ['forecast'],
+);
+
 export const TransactionsSchema = oa.object({
   accountId: oa.string,
   transactions: oa.array({
@@ -106,13 +119,7 @@ export const StatementSchema = oa.object({
   revision: { ...oa.nullable(oa.string), description: 'The last stored event the statement reflects (null: none).' },
   available: oa.credits,
   held: oa.credits,
-  forecast: oa.object({
-    since: { ...oa.time, description: 'The start of the span the burn rate is measured over.' },
-    spent: oa.credits,
-    perDay: oa.credits,
-    runsOutInDays: { type: 'number', nullable: true, description: 'At this pace, with what is available now, rounded down to a tenth; null when nothing is spent.' },
-    runsOutAt: oa.nullable(oa.time),
-  }),
+  forecast: ForecastSchema,
   lines: oa.array({
     ...oa.object({
       revision: { ...oa.nullable(oa.string), description: 'null: an expiry due now that no command has stored yet.' },

@@ -11,10 +11,10 @@ import { ApiError, CLOCK, EVENT_STORE, commandMetadata } from '@creditflow/shell
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import {
   UsageClaims, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
-  UsageAction, WalletEventMetadata, settledAt, statementView, transactionView, usageResponse, walletEventMessages, walletStream,
+  UsageAction, WalletEventMetadata, forecastView, settledAt, statementView, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
 import {
-  UsageNotFoundError, WalletCommand, WalletState, autoTopUpSettings, dailyLogin, forecastOf, purchaseGrant, rewardGrant, statementOf,
+  FORECAST_WINDOW_DAYS, UsageNotFoundError, WalletCommand, WalletState, autoTopUpSettings, dailyLogin, forecastOf, purchaseGrant, rewardGrant, statementOf,
 } from '@creditflow/wallet-domain';
 
 export interface Price {
@@ -157,8 +157,8 @@ export class WalletService {
   }
 
   async balance(tenant: TenantConfig, accountId: string, now: Date) {
-    const state = await this.existing(tenant.tenantId, accountId);
-    return balanceView(settledAt(state, tenant.walletPolicy, now));
+    const settled = settledAt(await this.existing(tenant.tenantId, accountId), tenant.walletPolicy, now);
+    return { ...balanceView(settled), forecast: forecastView(forecastOf(settled, now, FORECAST_WINDOW_DAYS)) };
   }
 
   async transactions(tenantId: string, accountId: string) {
@@ -172,7 +172,7 @@ export class WalletService {
     await this.existing(tenant.tenantId, accountId);
     const recorded = await this.store.readStream(walletStream(tenant.tenantId, accountId));
     const statement = statementOf(recorded.map((r) => ({ event: fromRecorded(r), revision: r.revision })), tenant.walletPolicy, now);
-    return statementView(accountId, statement, forecastOf(statement, now, forecastDays), now);
+    return statementView(accountId, statement, forecastOf(statement.state, now, forecastDays), now);
   }
 
   /** The account's state; 404 if it does not exist. */
