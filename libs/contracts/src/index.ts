@@ -8,3 +8,4 @@ export * from './accounts/accounts.messages';
 export * from './scheduler/scheduler.messages';
 export * from './refunds/refunds.messages';
 export * from './wallet/wallet.messages';
+export * from './wallet/webhooks.messages';

@@ -13,17 +13,20 @@ import { WalletConsumer } from './wallet.consumer';
 import { WalletObservations } from './wallet.observations';
 import { WALLET_ERROR_STATUS } from './wallet.http-errors';
 import { WALLET_SCHEMAS } from './wallet.openapi';
+import { WebhookOutbox } from './webhooks/webhook-outbox';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({
   imports: [
     HttpContextModule.forFeature({ errorStatus: WALLET_ERROR_STATUS, schemas: WALLET_SCHEMAS }),
     StorePublishers.forFeature({ subscriptionId: 'wallet-publisher', category: WALLET_CATEGORY, toMessages: walletEventMessages }),
   ],
-  controllers: [AccountsController, UsageController, PurchasesController, WalletConsumer],
+  controllers: [AccountsController, UsageController, PurchasesController, WalletConsumer, WebhooksController],
   providers: [
     WalletService,
     WalletObservations,
     DailyResets,
+    WebhookOutbox,
     {
       provide: WalletAccounts,
       useFactory: (store: EventStore, tenants: Tenants) => new WalletAccounts(store, (tenantId) => tenants.get(tenantId).walletPolicy),

@@ -1,0 +1,230 @@
+// Alert webhooks end to end in embedded mode: a real node:http receiver verifies every delivery with
+// the algorithm README.md documents, the platform raises each kind of alert through its public HTTP
+// API, and the receiver sees each alert once by webhook-id, also across a restart on the same data
+// directory; a 500 is retried; a replay redelivers under the same webhook-id.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sleep } from '@creditflow/kernel';
+import { waitFor } from '@creditflow/kernel/testing';
+import { EmbeddedPlatform, startEmbeddedPlatform } from './embedded-platform';
+import { tenantClient, uniqueId } from './tenant-client';
+import { tenantsWithDailyReset } from './tenant-variants';
+
+const SECRET = 'whsec_' + Buffer.from('a webhook secret of thirty-two b').toString('base64');
+
+interface Received {
+  id: string;
+  timestamp: number;
+  body: any;
+  status: number;
+}
+
+/** A webhook receiver that checks both signatures as README.md documents them, and answers 500 to the first delivery of each alert about `failFirstFor`'s accounts. */
+class Receiver {
+  readonly received: Received[] = [];
+  readonly badSignatures: string[] = [];
+  readonly failFirstFor = new Set<string>();
+  readonly failAllFor = new Set<string>();
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const id = String(req.headers['webhook-id']);
+        const timestamp = Number(req.headers['webhook-timestamp']);
+        if (!verify(id, timestamp, raw, String(req.headers['webhook-signature']), String(req.headers['x-creditflow-signature']))) {
+          this.badSignatures.push(id);
+          res.writeHead(400).end();
+          return;
+        }
+        const body = JSON.parse(raw);
+        const failFirst = this.failFirstFor.has(body.subject) && !this.received.some((r) => r.id === id);
+        const status = failFirst || this.failAllFor.has(body.subject) ? 500 : 200;
+        this.received.push({ id, timestamp, body, status });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  of(accountId: string): Received[] {
+    return this.received.filter((r) => r.body.subject === accountId);
+  }
+}
+
+/** README.md, "Alert webhooks": HMAC-SHA256 keyed by the secret (a whsec_ secret: base64 after the prefix). */
+function verify(id: string, timestamp: number, raw: string, standard: string, creditflow: string): boolean {
+  const key = Buffer.from(SECRET.slice('whsec_'.length), 'base64');
+  const hmac = (content: string) => createHmac('sha256', key).update(content);
+  const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  const fresh = Math.abs(Date.now() / 1000 - timestamp) < 300;
+  return fresh && same(standard, `v1,${hmac(`${id}.${timestamp}.${raw}`).digest('base64')}`) && same(creditflow, `t=${timestamp},v1=${hmac(`${timestamp}.${raw}`).digest('hex')}`);
+}
+
+jest.setTimeout(60_000);
+
+describe('alert webhooks (embedded)', () => {
+  const receiver = new Receiver();
+  let tenantsDir: string;
+  let dataDir: string;
+  let platform: EmbeddedPlatform;
+  const apinfer = tenantClient(() => platform, 'apinfer');
+
+  beforeAll(async () => {
+    await receiver.start();
+    tenantsDir = tenantsWithDailyReset();
+    const file = join(tenantsDir, 'apinfer.yaml');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}
+webhooks:
+  - id: ops-alerts
+    url: ${receiver.url}
+    alerts: [low-balance, auto-top-up-requested, refund-decided]
+    secretEnv: CREDITFLOW_WEBHOOK_SECRET_APINFER
+`);
+    dataDir = mkdtempSync(join(tmpdir(), 'creditflow-webhooks-'));
+    platform = await startEmbeddedPlatform({
+      tenantsDir, dataDir, env: { CREDITFLOW_WEBHOOK_SECRET_APINFER: SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300' },
+    });
+  });
+
+  afterAll(async () => {
+    await platform?.close();
+    await receiver.stop();
+    rmSync(tenantsDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** An account with the basic package (100 credits) drawn down to 9: below the low-balance and auto top-up thresholds (10). */
+  const drained = async () => {
+    const accountId = await apinfer.openAccount();
+    const purchaseId = uniqueId('pur');
+    await apinfer.ok(apinfer.call('admin', 'POST', '/v1/purchases', { purchaseId, accountId, packageId: 'basic', amountPaid: '10', currency: 'CNY' }));
+    await apinfer.charge(accountId, { feature: 'qwen-image', quantity: 52 }); // 52 x 1.75 = 91
+    return { accountId, purchaseId };
+  };
+  const types = (accountId: string) => receiver.of(accountId).map((r) => r.body.type).sort();
+  const deliveries = async (query = '') => apinfer.ok(apinfer.call('ops', 'GET', `/v1/webhooks/deliveries${query}`));
+
+  let first: { accountId: string; purchaseId: string };
+
+  it('delivers each kind of alert once, signed, with the alert CloudEvent as body and its id as webhook-id', async () => {
+    first = await drained();
+    const refund = await apinfer.ok(apinfer.call('admin', 'POST', '/v1/refunds', { refundId: uniqueId('ref'), accountId: first.accountId, purchaseId: first.purchaseId, reason: 'unused_credits' }));
+    expect(refund.status).toBe('approved');
+
+    await waitFor('three alerts delivered', () => (receiver.of(first.accountId).length >= 3 ? true : undefined), 15_000);
+    await sleep(1_000); // anything doubled would arrive meanwhile
+    expect(types(first.accountId)).toEqual(['creditflow.alert.auto-top-up-requested', 'creditflow.alert.low-balance', 'creditflow.alert.refund-decided']);
+    for (const r of receiver.of(first.accountId)) {
+      expect(r.id).toBe(r.body.id);
+      expect(r.body).toMatchObject({ specversion: '1.0', tenantid: 'apinfer', subject: first.accountId });
+    }
+    expect(receiver.of(first.accountId).find((r) => r.body.type === 'creditflow.alert.low-balance')!.body.data).toMatchObject({ accountId: first.accountId, available: '9', threshold: '10' });
+    expect(receiver.of(first.accountId).find((r) => r.body.type === 'creditflow.alert.refund-decided')!.body.data).toMatchObject({
+      refundId: refund.refundId, status: 'approved', outcome: 'credits_clawed_back', amount: '9',
+    });
+    expect(receiver.badSignatures).toEqual([]);
+
+    const log = await waitFor('the log shows three delivered', async () => {
+      const rows = (await deliveries()).filter((d: any) => d.accountId === first.accountId);
+      return rows.length === 3 && rows.every((d: any) => d.status === 'delivered') ? rows : undefined;
+    });
+    for (const d of log) {
+      expect(d.attempts).toEqual([expect.objectContaining({ attempt: 1, outcome: 'delivered', responseCode: 200, latencyMs: expect.any(Number), nextAttemptAt: null })]);
+    }
+  });
+
+  it('after a restart on the same data directory, delivers nothing old again and delivers a new alert', async () => {
+    const before = receiver.received.length;
+    await platform.restart();
+    await sleep(1_500);
+    expect(receiver.received.length).toBe(before);
+
+    const second = await drained();
+    await waitFor('the new alerts delivered', () => (receiver.of(second.accountId).length >= 2 ? true : undefined), 15_000);
+    await sleep(1_000);
+    expect(types(second.accountId)).toEqual(['creditflow.alert.auto-top-up-requested', 'creditflow.alert.low-balance']);
+    expect(receiver.received.length).toBe(before + 2);
+    expect(new Set(receiver.received.map((r) => r.id)).size).toBe(receiver.received.length);
+  });
+
+  it('retries an alert the receiver answered 500 to, under the same webhook-id, and logs both attempts', async () => {
+    const accountId = await apinfer.openAccount();
+    receiver.failFirstFor.add(accountId);
+    await apinfer.ok(apinfer.call('admin', 'POST', '/v1/purchases', { purchaseId: uniqueId('pur'), accountId, packageId: 'basic', amountPaid: '10', currency: 'CNY' }));
+    await apinfer.charge(accountId, { feature: 'qwen-image', quantity: 52 });
+
+    await waitFor('both alerts delivered after a retry', () => (receiver.of(accountId).filter((r) => r.status === 200).length === 2 ? true : undefined), 15_000);
+    const lowBalance = receiver.of(accountId).filter((r) => r.body.type === 'creditflow.alert.low-balance');
+    expect(lowBalance.map((r) => r.status)).toEqual([500, 200]);
+    expect(lowBalance[0].id).toBe(lowBalance[1].id);
+
+    const log = await waitFor('the log shows the retry', async () => {
+      const row = (await deliveries('?status=delivered')).find((d: any) => d.alertId === lowBalance[0].id);
+      return row?.attempts.length === 2 ? row : undefined;
+    });
+    expect(log.attempts[0]).toMatchObject({ attempt: 1, outcome: 'failed', responseCode: 500, nextAttemptAt: expect.any(String) });
+    expect(log.attempts[1]).toMatchObject({ attempt: 2, outcome: 'delivered', responseCode: 200, nextAttemptAt: null });
+    const metrics = (await platform.request('GET', '/metrics')).body as string;
+    expect(metrics).toMatch(/creditflow_webhook_deliveries_total\{tenant="apinfer",outcome="failed",service="platform"\} [1-9]/);
+    expect(metrics).toMatch(/creditflow_webhook_deliveries_total\{tenant="apinfer",outcome="delivered",service="platform"\} [1-9]/);
+  });
+
+  it('keeps retrying across a restart: the outbox is the store', async () => {
+    const accountId = await apinfer.openAccount();
+    receiver.failAllFor.add(accountId);
+    await apinfer.ok(apinfer.call('admin', 'POST', '/v1/purchases', { purchaseId: uniqueId('pur'), accountId, packageId: 'basic', amountPaid: '10', currency: 'CNY' }));
+    await apinfer.charge(accountId, { feature: 'qwen-image', quantity: 52 });
+    await waitFor('both alerts refused once', () => (new Set(receiver.of(accountId).map((r) => r.id)).size === 2 ? true : undefined), 15_000);
+    await platform.restart();
+    receiver.failAllFor.delete(accountId);
+    await waitFor('both alerts delivered after the restart', () => (receiver.of(accountId).filter((r) => r.status === 200).length === 2 ? true : undefined), 15_000);
+    await sleep(1_000);
+    for (const id of new Set(receiver.of(accountId).map((r) => r.id))) {
+      expect(receiver.received.filter((r) => r.id === id && r.status === 200)).toHaveLength(1);
+    }
+  });
+
+  it('replays a delivery on request (admin), once per replayId, under the same webhook-id', async () => {
+    const row = (await deliveries()).find((d: any) => d.accountId === first.accountId && d.alertType === 'creditflow.alert.low-balance');
+    const path = `/v1/webhooks/deliveries/${row.deliveryId}/replays`;
+    expect((await apinfer.call('ops', 'POST', path, { replayId: 'r-1' })).status).toBe(403);
+    expect(await apinfer.ok(apinfer.call('admin', 'POST', path, { replayId: 'r-1' }), 202)).toEqual({ deliveryId: row.deliveryId, replayId: 'r-1', status: 'pending' });
+    await waitFor('the replay delivered', () => (receiver.received.filter((r) => r.id === row.alertId).length === 2 ? true : undefined));
+    await apinfer.ok(apinfer.call('admin', 'POST', path, { replayId: 'r-1' }), 202); // the same replay again: nothing more
+    await sleep(1_000);
+    expect(receiver.received.filter((r) => r.id === row.alertId)).toHaveLength(2);
+    const replayed = await waitFor('the log shows the replay', async () => {
+      const d = await apinfer.ok(apinfer.call('ops', 'GET', `/v1/webhooks/deliveries/${row.deliveryId}`));
+      return d.attempts.length === 2 && d.status === 'delivered' ? d : undefined;
+    });
+    expect(replayed.replays).toEqual(['r-1']);
+    expect((await apinfer.call('admin', 'POST', '/v1/webhooks/deliveries/ops-alerts.nope/replays', { replayId: 'r-2' })).status).toBe(404);
+  });
+
+  it("refuses to start when a webhook's secret variable is not set", async () => {
+    await expect(startEmbeddedPlatform({ tenantsDir })).rejects.toThrow(/CREDITFLOW_WEBHOOK_SECRET_APINFER is not set: apinfer's webhook "ops-alerts" signs with it/);
+  });
+
+  it('shows the webhooks without their secret, and no other tenant sees them', async () => {
+    const listed = await apinfer.ok(apinfer.call('ops', 'GET', '/v1/webhooks'));
+    expect(listed).toEqual([{ id: 'ops-alerts', url: receiver.url, alerts: ['low-balance', 'auto-top-up-requested', 'refund-decided'], secretEnv: 'CREDITFLOW_WEBHOOK_SECRET_APINFER', secretHint: `…${SECRET.slice(-4)}` }]);
+    expect(JSON.stringify(listed)).not.toContain(SECRET);
+    const visual = tenantClient(() => platform, 'visualgpt');
+    expect(await visual.ok(visual.call('ops', 'GET', '/v1/webhooks/deliveries'))).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+// The alert webhooks over HTTP: the tenant's webhooks (secrets never shown: only the variable that
+// holds one and its last four characters), the delivery log with every attempt, and replays.
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { WebhookReplayBody } from '@creditflow/contracts';
+import { DomainError } from '@creditflow/kernel';
+import { ApiAnswer, ApiErrors, CurrentTenant, Deployment, Roles, oa } from '@creditflow/shell';
+import { TenantConfig } from '@creditflow/tenancy';
+import { WalletService } from '../wallet.service';
+import { Delivery, deliveryView } from './webhook-deliveries';
+import { WebhookOutbox } from './webhook-outbox';
+
+const STATUSES = ['pending', 'delivered', 'gave_up'] as const;
+
+const WebhooksSchema = oa.array(
+  oa.object({ id: oa.string, url: oa.string, alerts: oa.array(oa.string), secretEnv: oa.string, secretHint: { type: 'string', example: '…3f9a' } }),
+);
+const AttemptSchema = oa.object({
+  attempt: oa.integer, startedAt: oa.time, outcome: oa.nullable(oa.enum('delivered', 'failed')), responseCode: oa.nullable(oa.integer),
+  error: oa.nullable(oa.string), latencyMs: oa.nullable(oa.integer), nextAttemptAt: oa.nullable(oa.time),
+});
+const DeliverySchema = oa.object({
+  deliveryId: oa.string, webhookId: oa.string, url: oa.string, alertId: { type: 'string', description: 'The alert CloudEvent id, sent as webhook-id' },
+  alertType: oa.string, accountId: oa.string, status: oa.enum(...STATUSES), scheduledAt: oa.time, nextAttemptAt: oa.nullable(oa.time),
+  attempts: oa.array(AttemptSchema), replays: oa.array(oa.string),
+});
+
+class InvalidWebhookQueryError extends DomainError {
+  constructor(message: string) {
+    super('WEBHOOK.INVALID_QUERY', message);
+  }
+}
+
+@ApiTags('webhooks')
+@Controller('v1/webhooks')
+export class WebhooksController {
+  constructor(
+    private readonly outbox: WebhookOutbox,
+    private readonly deployment: Deployment,
+    private readonly wallet: WalletService,
+  ) {}
+
+  @ApiOperation({ summary: "The tenant's alert webhooks (from its tenant file); the secret never appears, only the variable holding it and its last four characters" })
+  @ApiAnswer('The webhooks', WebhooksSchema)
+  @Roles('ops')
+  @Get()
+  webhooks(@CurrentTenant() tenant: TenantConfig) {
+    return tenant.webhooks.map(({ id, url, alerts, secretEnv }) => {
+      const secret = this.deployment.webhooks.secrets.get(secretEnv) ?? '';
+      return { id, url, alerts, secretEnv, secretHint: secret.length >= 16 ? `…${secret.slice(-4)}` : '…' };
+    });
+  }
+
+  @ApiOperation({ summary: 'The delivery log: every alert delivery, newest first, with each attempt (outcome, response code, latency, next attempt)' })
+  @ApiQuery({ name: 'webhookId', required: false })
+  @ApiQuery({ name: 'status', required: false, enum: [...STATUSES] })
+  @ApiAnswer('The deliveries', oa.array(DeliverySchema))
+  @ApiErrors(400)
+  @Roles('ops')
+  @Get('deliveries')
+  deliveries(@CurrentTenant() tenant: TenantConfig, @Query('webhookId') webhookId?: string, @Query('status') status?: string) {
+    if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new InvalidWebhookQueryError(`status must be one of ${STATUSES.join(', ')}`);
+    return this.outbox.list(tenant.tenantId, { webhookId, status: status as Delivery['status'] | undefined }).map(deliveryView);
+  }
+
+  @ApiOperation({ summary: 'One delivery with its attempts' })
+  @ApiParam({ name: 'deliveryId' })
+  @ApiAnswer('The delivery', DeliverySchema)
+  @ApiErrors(404)
+  @Roles('ops')
+  @Get('deliveries/:deliveryId')
+  delivery(@CurrentTenant() tenant: TenantConfig, @Param('deliveryId') deliveryId: string) {
+    return deliveryView(this.outbox.get(tenant.tenantId, deliveryId));
+  }
+
+  @ApiOperation({ summary: 'Deliver an alert again now, under the same webhook-id (receivers that kept it drop it); idempotent by replayId' })
+  @ApiParam({ name: 'deliveryId' })
+  @ApiAnswer('Accepted: the delivery is pending', oa.object({ deliveryId: oa.string, replayId: oa.string, status: oa.enum('pending') }))
+  @ApiErrors(400, 404)
+  @Roles('admin')
+  @Post('deliveries/:deliveryId/replays')
+  @HttpCode(202)
+  async replay(@CurrentTenant() tenant: TenantConfig, @Param('deliveryId') deliveryId: string, @Body() body: WebhookReplayBody) {
+    await this.outbox.replay(tenant.tenantId, deliveryId, body.replayId, this.wallet.now());
+    return { deliveryId, replayId: body.replayId, status: 'pending' };
+  }
+}
