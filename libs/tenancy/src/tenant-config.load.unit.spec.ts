@@ -245,11 +245,27 @@ describe('webhooks', () => {
 `);
     expect(loadError().problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       'webhooks[0].url: "ftp://x" is not an http(s) URL',
-      'webhooks[0].alerts[1]: "balance-high" is not one of low-balance, auto-top-up-requested, refund-decided',
+      'webhooks[0].alerts[1]: "balance-high" is not one of low-balance, auto-top-up-requested, refund-decided, credits-expiring-soon',
       'webhooks[1].id: "ops" names two webhooks',
-      'webhooks[1].alerts: must name at least one of low-balance, auto-top-up-requested, refund-decided',
+      'webhooks[1].alerts: must name at least one of low-balance, auto-top-up-requested, refund-decided, credits-expiring-soon',
       'webhooks[2].secret: unknown field; expected one of id, url, alerts, secretEnv',
       'webhooks[2].secretEnv: must name an environment variable CREDITFLOW_WEBHOOK_SECRET_<NAME> (upper-case letters, digits, _), not "MY_SECRET"',
     ]);
+  });
+});
+
+describe('wallet.expiringSoon', () => {
+  it('reads the notice window and lot types, none when absent', () => {
+    write('acme.yaml', VALID);
+    expect(loadTenants(dir).get('acme')!.walletPolicy.expiringSoon).toBeUndefined();
+    write('acme.yaml', VALID.replace('  holdTimeoutSeconds: 600\n', '  holdTimeoutSeconds: 600\n  expiringSoon: { withinHours: 72, lotTypes: [reward, subscription] }\n'));
+    expect(loadTenants(dir).get('acme')!.walletPolicy.expiringSoon).toEqual({ withinMs: 72 * 3_600_000, lotTypes: ['reward', 'subscription'] });
+  });
+
+  it('refuses an unknown lot type, no lot types and a window under an hour', () => {
+    write('acme.yaml', VALID.replace('  holdTimeoutSeconds: 600\n', '  holdTimeoutSeconds: 600\n  expiringSoon: { withinHours: 0, lotTypes: [gift] }\n'));
+    expect(loadError().problems.map((p) => p.path)).toEqual(['wallet.expiringSoon.withinHours', 'wallet.expiringSoon.lotTypes[0]']);
+    write('acme.yaml', VALID.replace('  holdTimeoutSeconds: 600\n', '  holdTimeoutSeconds: 600\n  expiringSoon: { withinHours: 24, lotTypes: [] }\n'));
+    expect(loadError().problems.map((p) => p.path)).toEqual(['wallet.expiringSoon.lotTypes']);
   });
 });

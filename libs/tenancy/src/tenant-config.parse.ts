@@ -156,7 +156,7 @@ function readPlanPrices(r: ConfigReader, value: unknown, at: string, currency: s
 
 // ---- wallet policy ---------------------------------------------------------------------------
 
-const WALLET_FIELDS = ['consumptionOrder', 'holdTimeoutSeconds', 'lowBalanceThreshold', 'daily', 'trial', 'autoTopUp'] as const;
+const WALLET_FIELDS = ['consumptionOrder', 'holdTimeoutSeconds', 'lowBalanceThreshold', 'daily', 'trial', 'autoTopUp', 'expiringSoon'] as const;
 
 function readWallet(r: ConfigReader, value: unknown, precision: number, packageIds: string[]): WalletPolicy | undefined {
   const w = r.object(value, 'wallet', WALLET_FIELDS);
@@ -204,6 +204,17 @@ function readWallet(r: ConfigReader, value: unknown, precision: number, packageI
     }
   }
 
+  let expiringSoon: WalletPolicy['expiringSoon'];
+  if (w.expiringSoon !== undefined) {
+    const e = r.object(w.expiringSoon, 'wallet.expiringSoon', ['withinHours', 'lotTypes']);
+    if (e) {
+      const hours = r.integer(e.withinHours, 'wallet.expiringSoon.withinHours', 1, 24 * 366);
+      const lotTypes = (r.list(e.lotTypes, 'wallet.expiringSoon.lotTypes') ?? []).flatMap((t, i) => r.oneOf(t, `wallet.expiringSoon.lotTypes[${i}]`, LOT_TYPES) ?? []);
+      if (Array.isArray(e.lotTypes) && e.lotTypes.length === 0) r.problem('wallet.expiringSoon.lotTypes', `must name at least one of ${LOT_TYPES.join(', ')}`);
+      if (hours !== undefined && lotTypes.length > 0) expiringSoon = { withinMs: hours * 3_600_000, lotTypes };
+    }
+  }
+
   if (r.problems.length > before || consumptionOrder === undefined || holdTimeoutSeconds === undefined) return undefined;
   return {
     precision,
@@ -213,6 +224,7 @@ function readWallet(r: ConfigReader, value: unknown, precision: number, packageI
     ...(trial ? { trial } : {}),
     ...(lowBalanceThreshold !== undefined ? { lowBalanceThreshold } : {}),
     ...(autoTopUp ? { autoTopUp } : {}),
+    ...(expiringSoon ? { expiringSoon } : {}),
   };
 }
 

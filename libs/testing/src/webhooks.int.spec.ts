@@ -1,7 +1,8 @@
 // Alert webhooks end to end in embedded mode: a real node:http receiver verifies every delivery with
 // the algorithm README.md documents, the platform raises each kind of alert through its public HTTP
 // API, and the receiver sees each alert once by webhook-id, also across a restart on the same data
-// directory; a 500 is retried; a replay redelivers under the same webhook-id.
+// directory; a 500 is retried; a replay redelivers under the same webhook-id. Credits expiring soon
+// are noticed by the wallet's sweep when the (manual) platform clock reaches their window.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Server, createServer } from 'node:http';
@@ -15,6 +16,8 @@ import { EmbeddedPlatform, startEmbeddedPlatform } from './embedded-platform';
 import { tenantClient, uniqueId } from './tenant-client';
 import { tenantsWithDailyReset } from './tenant-variants';
 
+const ALERTS = ['low-balance', 'auto-top-up-requested', 'refund-decided', 'credits-expiring-soon'];
+const T = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 const SECRET = 'whsec_' + Buffer.from('a webhook secret of thirty-two b').toString('base64');
 
 interface Received {
@@ -88,17 +91,21 @@ describe('alert webhooks (embedded)', () => {
     await receiver.start();
     tenantsDir = tenantsWithDailyReset();
     const file = join(tenantsDir, 'apinfer.yaml');
-    writeFileSync(file, `${readFileSync(file, 'utf8')}
+    const apinferFile = readFileSync(file, 'utf8').replace(/^( {2}lowBalanceThreshold: .*)$/m, '$1\n  expiringSoon: { withinHours: 48, lotTypes: [reward] }');
+    if (!apinferFile.includes('expiringSoon')) throw new Error('apinfer.yaml changed: the expiring-soon notice could not be configured');
+    writeFileSync(file, `${apinferFile}
 webhooks:
   - id: ops-alerts
     url: ${receiver.url}
-    alerts: [low-balance, auto-top-up-requested, refund-decided]
+    alerts: [${ALERTS.join(', ')}]
     secretEnv: CREDITFLOW_WEBHOOK_SECRET_APINFER
 `);
     dataDir = mkdtempSync(join(tmpdir(), 'creditflow-webhooks-'));
     platform = await startEmbeddedPlatform({
-      tenantsDir, dataDir, env: { CREDITFLOW_WEBHOOK_SECRET_APINFER: SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300' },
+      tenantsDir, dataDir, clock: 'manual',
+      env: { CREDITFLOW_WEBHOOK_SECRET_APINFER: SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300', CREDITFLOW_SCHEDULER_INTERVAL_MS: '250' },
     });
+    await apinfer.setClock(T);
   });
 
   afterAll(async () => {
@@ -216,13 +223,26 @@ webhooks:
     expect((await apinfer.call('admin', 'POST', '/v1/webhooks/deliveries/ops-alerts.nope/replays', { replayId: 'r-2' })).status).toBe(404);
   });
 
+  it('notices credits expiring soon when the clock enters their window, with no command on the account', async () => {
+    const accountId = await apinfer.openAccount();
+    const expiresAt = new Date(T.getTime() + 72 * 3_600_000).toISOString();
+    await apinfer.ok(apinfer.call('admin', 'POST', `/v1/accounts/${accountId}/grants`, { grantId: uniqueId('grant'), type: 'reward', amount: '5', expiresAt }));
+    await sleep(1_000); // 72 h ahead: outside the 48 h window, nothing to say yet
+    expect(receiver.of(accountId)).toEqual([]);
+    await apinfer.setClock(new Date(T.getTime() + 30 * 3_600_000));
+    const [notice] = await waitFor('the expiring-soon alert', () => (receiver.of(accountId).length ? receiver.of(accountId) : undefined), 15_000);
+    expect(notice.body).toMatchObject({ type: 'creditflow.alert.credits-expiring-soon', data: { accountId, lotType: 'reward', amount: '5', expiresAt } });
+    await sleep(1_000); // the sweep goes on: the lot is noticed once
+    expect(receiver.of(accountId)).toHaveLength(1);
+  });
+
   it("refuses to start when a webhook's secret variable is not set", async () => {
     await expect(startEmbeddedPlatform({ tenantsDir })).rejects.toThrow(/CREDITFLOW_WEBHOOK_SECRET_APINFER is not set: apinfer's webhook "ops-alerts" signs with it/);
   });
 
   it('shows the webhooks without their secret, and no other tenant sees them', async () => {
     const listed = await apinfer.ok(apinfer.call('ops', 'GET', '/v1/webhooks'));
-    expect(listed).toEqual([{ id: 'ops-alerts', url: receiver.url, alerts: ['low-balance', 'auto-top-up-requested', 'refund-decided'], secretEnv: 'CREDITFLOW_WEBHOOK_SECRET_APINFER', secretHint: `…${SECRET.slice(-4)}` }]);
+    expect(listed).toEqual([{ id: 'ops-alerts', url: receiver.url, alerts: ALERTS, secretEnv: 'CREDITFLOW_WEBHOOK_SECRET_APINFER', secretHint: `…${SECRET.slice(-4)}` }]);
     expect(JSON.stringify(listed)).not.toContain(SECRET);
     const visual = tenantClient(() => platform, 'visualgpt');
     expect(await visual.ok(visual.call('ops', 'GET', '/v1/webhooks/deliveries'))).toEqual([]);

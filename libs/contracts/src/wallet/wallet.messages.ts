@@ -24,6 +24,8 @@ export const ALERT_TYPES = {
   autoTopUp: 'creditflow.alert.auto-top-up-requested',
   /** An approved refund the wallet applied (credits restored or clawed back) or could not apply (claw-back refused). */
   refundDecided: 'creditflow.alert.refund-decided',
+  /** A lot's unused credits expire within the tenant's notice window (wallet.expiringSoon). */
+  creditsExpiringSoon: 'creditflow.alert.credits-expiring-soon',
 } as const;
 
 export const ALERT_TYPE_PREFIX = 'creditflow.alert.';

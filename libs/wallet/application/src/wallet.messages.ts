@@ -59,6 +59,8 @@ function alertOf(event: WalletEvent): { type: string; data: Record<string, unkno
       return { type: ALERT_TYPES.lowBalance, data: wire };
     case 'AutoTopUpRequested':
       return { type: ALERT_TYPES.autoTopUp, data: wire };
+    case 'CreditsExpiringSoon':
+      return { type: ALERT_TYPES.creditsExpiringSoon, data: wire };
     // Every approved refund decision reaches the wallet, which applies it (or refuses the claw-back); a
     // restoration's restorationId is its refundId. Denied refunds change no account: they raise no alert.
     case 'CreditsRestored':

@@ -71,6 +71,8 @@ export type WalletEvent =
   /** A login was recorded under its loginId; `lotId` is the daily lot of its window (granted by it or by an earlier login). */
   | { type: 'LoginRecorded'; data: { loginId: string; lotId: string; loggedInAt: string } }
   | { type: 'LowBalanceAlertRaised'; data: { available: Credits; threshold: Credits; raisedAt: string } }
+  /** A lot's unused credits expire within the tenant's notice window (policy.expiringSoon): noticed once per lot. */
+  | { type: 'CreditsExpiringSoon'; data: { lotId: string; lotType: LotType; amount: Credits; expiresAt: string; noticedAt: string } }
   | { type: 'AutoTopUpRequested'; data: { packageId: string; available: Credits; threshold: Credits; requestedAt: string } }
   /** The account set its own automatic top-up (threshold and package null: the tenant's). */
   | { type: 'AutoTopUpConfigured'; data: { enabled: boolean; threshold: Credits | null; packageId: string | null; configuredAt: string } };

@@ -23,6 +23,12 @@ export interface WalletPolicy {
    * `autoTopUpOf`); `enabled` (default true) says whether such an account has it on.
    */
   autoTopUp?: { threshold: Credits; packageId: string; enabled?: boolean };
+  /**
+   * Notice, once per lot, credits of these lot types that expire within `withinMs` (an alert for the
+   * tenant's webhooks): recorded by the first command on the account inside that window, or by the
+   * wallet's sweep (ExpireDue).
+   */
+  expiringSoon?: { withinMs: number; lotTypes: LotType[] };
   /** How many members a team account may have; absent = no cap. See `memberCapsOf`. */
   memberCaps?: MemberCaps;
 }

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import type { EventStore } from '@creditflow/event-store';
 import { Deployment, EVENT_STORE, HttpContextModule, StorePublishers } from '@creditflow/shell';
 import { Tenants } from '@creditflow/tenancy';
-import { SqliteDailyLotIndex, UsageClaims, WALLET_CATEGORY, WalletAccounts, walletEventMessages } from '@creditflow/wallet-application';
+import { SqliteDailyLotIndex, SqliteExpiringLotIndex, UsageClaims, WALLET_CATEGORY, WalletAccounts, walletEventMessages } from '@creditflow/wallet-application';
 import { AccountsController } from './accounts.controller';
 import { DailyResets } from './daily-resets';
+import { ExpiryNotices } from './expiry-notices';
 import { PurchasesController } from './purchases.controller';
 import { UsageController } from './usage.controller';
 import { WalletService } from './wallet.service';
@@ -26,6 +27,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     WalletService,
     WalletObservations,
     DailyResets,
+    ExpiryNotices,
     WebhookOutbox,
     {
       provide: WalletAccounts,
@@ -34,6 +36,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     },
     { provide: UsageClaims, useFactory: (store: EventStore) => new UsageClaims(store), inject: [EVENT_STORE] },
     { provide: SqliteDailyLotIndex, useFactory: (d: Deployment) => new SqliteDailyLotIndex(join(d.dataDir, 'wallet-daily-lots.sqlite')), inject: [Deployment] },
+    { provide: SqliteExpiringLotIndex, useFactory: (d: Deployment) => new SqliteExpiringLotIndex(join(d.dataDir, 'wallet-expiring-lots.sqlite')), inject: [Deployment] },
   ],
 })
 export class WalletModule {}
