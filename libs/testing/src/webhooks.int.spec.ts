@@ -3,80 +3,16 @@
 // API, and the receiver sees each alert once by webhook-id, also across a restart on the same data
 // directory; a 500 is retried; a replay redelivers under the same webhook-id. Credits expiring soon
 // are noticed by the wallet's sweep when the (manual) platform clock reaches their window.
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
 import { EmbeddedPlatform, startEmbeddedPlatform } from './embedded-platform';
 import { tenantClient, uniqueId } from './tenant-client';
-import { tenantsWithDailyReset } from './tenant-variants';
+import { ALERTS, Receiver, WEBHOOK_SECRET as SECRET, tenantsWithWebhooks } from './webhook-receiver';
 
-const ALERTS = ['low-balance', 'auto-top-up-requested', 'refund-decided', 'credits-expiring-soon'];
 const T = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-const SECRET = 'whsec_' + Buffer.from('a webhook secret of thirty-two b').toString('base64');
-
-interface Received {
-  id: string;
-  timestamp: number;
-  body: any;
-  status: number;
-}
-
-/** A webhook receiver that checks both signatures as README.md documents them, and answers 500 to the first delivery of each alert about `failFirstFor`'s accounts. */
-class Receiver {
-  readonly received: Received[] = [];
-  readonly badSignatures: string[] = [];
-  readonly failFirstFor = new Set<string>();
-  readonly failAllFor = new Set<string>();
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const id = String(req.headers['webhook-id']);
-        const timestamp = Number(req.headers['webhook-timestamp']);
-        if (!verify(id, timestamp, raw, String(req.headers['webhook-signature']), String(req.headers['x-creditflow-signature']))) {
-          this.badSignatures.push(id);
-          res.writeHead(400).end();
-          return;
-        }
-        const body = JSON.parse(raw);
-        const failFirst = this.failFirstFor.has(body.subject) && !this.received.some((r) => r.id === id);
-        const status = failFirst || this.failAllFor.has(body.subject) ? 500 : 200;
-        this.received.push({ id, timestamp, body, status });
-        res.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  of(accountId: string): Received[] {
-    return this.received.filter((r) => r.body.subject === accountId);
-  }
-}
-
-/** README.md, "Alert webhooks": HMAC-SHA256 keyed by the secret (a whsec_ secret: base64 after the prefix). */
-function verify(id: string, timestamp: number, raw: string, standard: string, creditflow: string): boolean {
-  const key = Buffer.from(SECRET.slice('whsec_'.length), 'base64');
-  const hmac = (content: string) => createHmac('sha256', key).update(content);
-  const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-  const fresh = Math.abs(Date.now() / 1000 - timestamp) < 300;
-  return fresh && same(standard, `v1,${hmac(`${id}.${timestamp}.${raw}`).digest('base64')}`) && same(creditflow, `t=${timestamp},v1=${hmac(`${timestamp}.${raw}`).digest('hex')}`);
-}
 
 jest.setTimeout(60_000);
 
@@ -89,17 +25,7 @@ describe('alert webhooks (embedded)', () => {
 
   beforeAll(async () => {
     await receiver.start();
-    tenantsDir = tenantsWithDailyReset();
-    const file = join(tenantsDir, 'apinfer.yaml');
-    const apinferFile = readFileSync(file, 'utf8').replace(/^( {2}lowBalanceThreshold: .*)$/m, '$1\n  expiringSoon: { withinHours: 48, lotTypes: [reward] }');
-    if (!apinferFile.includes('expiringSoon')) throw new Error('apinfer.yaml changed: the expiring-soon notice could not be configured');
-    writeFileSync(file, `${apinferFile}
-webhooks:
-  - id: ops-alerts
-    url: ${receiver.url}
-    alerts: [${ALERTS.join(', ')}]
-    secretEnv: CREDITFLOW_WEBHOOK_SECRET_APINFER
-`);
+    tenantsDir = tenantsWithWebhooks(receiver.url);
     dataDir = mkdtempSync(join(tmpdir(), 'creditflow-webhooks-'));
     platform = await startEmbeddedPlatform({
       tenantsDir, dataDir, clock: 'manual',
