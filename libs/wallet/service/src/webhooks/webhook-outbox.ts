@@ -43,6 +43,7 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly subscriptions: Subscription[] = [];
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private kicked = false;
   private readonly log;
 
   constructor(
@@ -110,8 +111,21 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     const after = evolveDelivery(before, recorded);
     if (!after) return;
     this.deliveries.set(recorded.streamName, after);
-    if (after.status === 'pending') this.pending.add(recorded.streamName);
-    else this.pending.delete(recorded.streamName);
+    if (after.status === 'pending') {
+      this.pending.add(recorded.streamName);
+      this.kick(); // a new or replayed delivery goes out now, not at the next tick
+    } else {
+      this.pending.delete(recorded.streamName);
+    }
+  }
+
+  private kick(): void {
+    if (this.kicked) return;
+    this.kicked = true;
+    setImmediate(() => {
+      this.kicked = false;
+      this.sendDue();
+    });
   }
 
   private async schedule(events: Parameters<typeof alertMessage>[0][]): Promise<void> {
