@@ -147,6 +147,9 @@ describe('alert webhooks (embedded)', () => {
     });
     expect(replayed.replays).toEqual(['r-1']);
     expect((await apinfer.call('admin', 'POST', '/v1/webhooks/deliveries/ops-alerts.nope/replays', { replayId: 'r-2' })).status).toBe(404);
+    expect(await deliveries('?limit=2')).toHaveLength(2);
+    expect((await apinfer.call('ops', 'GET', '/v1/webhooks/deliveries?limit=0')).status).toBe(400);
+    expect((await apinfer.call('ops', 'GET', '/v1/webhooks/deliveries?status=lost')).status).toBe(400);
   });
 
   it('notices credits expiring soon when the clock enters their window, with no command on the account', async () => {

@@ -11,6 +11,8 @@ import { Delivery, deliveryView } from './webhook-deliveries';
 import { WebhookOutbox } from './webhook-outbox';
 
 const STATUSES = ['pending', 'delivered', 'gave_up'] as const;
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
 
 const WebhooksSchema = oa.array(
   oa.object({ id: oa.string, url: oa.string, alerts: oa.array(oa.string), secretEnv: oa.string, secretHint: { type: 'string', example: '…3f9a' } }),
@@ -54,13 +56,16 @@ export class WebhooksController {
   @ApiOperation({ summary: 'The delivery log: every alert delivery, newest first, with each attempt (outcome, response code, latency, next attempt)' })
   @ApiQuery({ name: 'webhookId', required: false })
   @ApiQuery({ name: 'status', required: false, enum: [...STATUSES] })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT }, description: `The newest this many (default ${DEFAULT_LIMIT})` })
   @ApiAnswer('The deliveries', oa.array(DeliverySchema))
   @ApiErrors(400)
   @Roles('ops')
   @Get('deliveries')
-  deliveries(@CurrentTenant() tenant: TenantConfig, @Query('webhookId') webhookId?: string, @Query('status') status?: string) {
+  deliveries(@CurrentTenant() tenant: TenantConfig, @Query('webhookId') webhookId?: string, @Query('status') status?: string, @Query('limit') limit?: string) {
     if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new InvalidWebhookQueryError(`status must be one of ${STATUSES.join(', ')}`);
-    return this.outbox.list(tenant.tenantId, { webhookId, status: status as Delivery['status'] | undefined }).map(deliveryView);
+    if (limit !== undefined && !(/^\d+$/.test(limit) && Number(limit) >= 1 && Number(limit) <= MAX_LIMIT)) throw new InvalidWebhookQueryError(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
+    const rows = this.outbox.list(tenant.tenantId, { webhookId, status: status as Delivery['status'] | undefined });
+    return rows.slice(0, limit === undefined ? DEFAULT_LIMIT : Number(limit)).map(deliveryView);
   }
 
   @ApiOperation({ summary: 'One delivery with its attempts' })
