@@ -49,6 +49,9 @@ export class Receiver {
   private server!: Server;
   url = '';
 
+  /** The secret it verifies with (a whsec_ secret is base64 after the prefix, any other its UTF-8 bytes). */
+  constructor(readonly secret = WEBHOOK_SECRET) {}
+
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -57,7 +60,7 @@ export class Receiver {
         const raw = Buffer.concat(chunks).toString('utf8');
         const id = String(req.headers['webhook-id']);
         const timestamp = Number(req.headers['webhook-timestamp']);
-        if (!verify(id, timestamp, raw, String(req.headers['webhook-signature']), String(req.headers['x-creditflow-signature']))) {
+        if (!verify(this.secret, id, timestamp, raw, String(req.headers['webhook-signature']), String(req.headers['x-creditflow-signature']))) {
           this.badSignatures.push(id);
           res.writeHead(400).end();
           return;
@@ -83,8 +86,8 @@ export class Receiver {
 }
 
 /** README.md, "Alert webhooks": HMAC-SHA256 keyed by the secret (a whsec_ secret: base64 after the prefix). */
-function verify(id: string, timestamp: number, raw: string, standard: string, creditflow: string): boolean {
-  const key = Buffer.from(WEBHOOK_SECRET.slice('whsec_'.length), 'base64');
+function verify(secret: string, id: string, timestamp: number, raw: string, standard: string, creditflow: string): boolean {
+  const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8');
   const hmac = (content: string) => createHmac('sha256', key).update(content);
   const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
   const fresh = Math.abs(Date.now() / 1000 - timestamp) < 300;

@@ -165,13 +165,47 @@ describe('alert webhooks (embedded)', () => {
     expect(receiver.of(accountId)).toHaveLength(1);
   });
 
+  it('takes a webhook an admin sets over HTTP, keeps it across a restart, and stops when it is removed', async () => {
+    const second = new Receiver('a plain secret of 24 chars');
+    await second.start();
+    try {
+      const path = '/v1/webhooks/api-hook';
+      const body = { url: second.url, alerts: ['low-balance'], secret: second.secret };
+      expect((await apinfer.call('ops', 'PUT', path, body)).status).toBe(403);
+      expect((await apinfer.call('admin', 'PUT', path, { ...body, alerts: ['balance-high'] })).status).toBe(400);
+      expect((await apinfer.call('admin', 'PUT', path, { ...body, secret: 'short' })).status).toBe(400);
+      expect((await apinfer.call('admin', 'PUT', '/v1/webhooks/ops-alerts', body)).status).toBe(409);
+      const set = await apinfer.ok(apinfer.call('admin', 'PUT', path, body));
+      expect(set).toEqual({ id: 'api-hook', url: second.url, alerts: ['low-balance'], source: 'api', secretHint: '…hars' });
+      expect(JSON.stringify(await apinfer.ok(apinfer.call('ops', 'GET', '/v1/webhooks')))).not.toContain(second.secret);
+
+      const { accountId } = await drained();
+      await waitFor('the low-balance alert at the HTTP-set webhook', () => (second.of(accountId).length ? true : undefined), 15_000);
+      await platform.restart();
+      const after = await drained();
+      await waitFor('after the restart too', () => (second.of(after.accountId).length ? true : undefined), 15_000);
+      await sleep(500);
+      expect(second.received.map((r) => r.body.type)).toEqual(['creditflow.alert.low-balance', 'creditflow.alert.low-balance']);
+      expect(second.badSignatures).toEqual([]);
+
+      expect((await apinfer.call('admin', 'DELETE', path)).status).toBe(204);
+      expect((await apinfer.call('admin', 'DELETE', path)).status).toBe(404);
+      const gone = await drained();
+      await waitFor('the file webhook still gets alerts', () => (receiver.of(gone.accountId).length >= 2 ? true : undefined), 15_000);
+      await sleep(500);
+      expect(second.of(gone.accountId)).toEqual([]);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it("refuses to start when a webhook's secret variable is not set", async () => {
     await expect(startEmbeddedPlatform({ tenantsDir })).rejects.toThrow(/CREDITFLOW_WEBHOOK_SECRET_APINFER is not set: apinfer's webhook "ops-alerts" signs with it/);
   });
 
   it('shows the webhooks without their secret, and no other tenant sees them', async () => {
     const listed = await apinfer.ok(apinfer.call('ops', 'GET', '/v1/webhooks'));
-    expect(listed).toEqual([{ id: 'ops-alerts', url: receiver.url, alerts: ALERTS, secretEnv: 'CREDITFLOW_WEBHOOK_SECRET_APINFER', secretHint: `…${SECRET.slice(-4)}` }]);
+    expect(listed).toEqual([{ id: 'ops-alerts', url: receiver.url, alerts: ALERTS, source: 'file', secretEnv: 'CREDITFLOW_WEBHOOK_SECRET_APINFER', secretHint: `…${SECRET.slice(-4)}` }]);
     expect(JSON.stringify(listed)).not.toContain(SECRET);
     const visual = tenantClient(() => platform, 'visualgpt');
     expect(await visual.ok(visual.call('ops', 'GET', '/v1/webhooks/deliveries'))).toEqual([]);

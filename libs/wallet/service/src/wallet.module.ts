@@ -15,6 +15,7 @@ import { WalletObservations } from './wallet.observations';
 import { WALLET_ERROR_STATUS } from './wallet.http-errors';
 import { WALLET_SCHEMAS } from './wallet.openapi';
 import { WebhookOutbox } from './webhooks/webhook-outbox';
+import { WebhookRegistry } from './webhooks/webhook-registry';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({
@@ -28,6 +29,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     WalletObservations,
     DailyResets,
     ExpiryNotices,
+    WebhookRegistry,
     WebhookOutbox,
     {
       provide: WalletAccounts,

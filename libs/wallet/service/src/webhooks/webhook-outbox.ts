@@ -16,10 +16,10 @@ import { ALERT_TYPE_PREFIX } from '@creditflow/contracts';
 import { EventStore, StreamAppend, Subscription, WrongExpectedRevisionError } from '@creditflow/event-store';
 import { DomainError } from '@creditflow/kernel';
 import { Deployment, EVENT_STORE, Observability, correlate } from '@creditflow/shell';
-import { Tenants, WebhookConfig } from '@creditflow/tenancy';
 import { WALLET_CATEGORY, alertMessage } from '@creditflow/wallet-application';
 import { retryDelayMs } from './webhook-backoff';
 import { Delivery, WEBHOOK_CATEGORY, deliveryIdOf, deliveryStream, evolveDelivery, webhookEventData } from './webhook-deliveries';
+import { Webhook, WebhookRegistry } from './webhook-registry';
 import { signatureHeaders } from './webhook-signature';
 
 /** How long a request may take before it counts as failed. */
@@ -48,7 +48,7 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly tenants: Tenants,
+    private readonly webhooks: WebhookRegistry,
     private readonly deployment: Deployment,
     private readonly observability: Observability,
   ) {
@@ -57,6 +57,8 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     const onError = (what: string) => (error: unknown) => this.log.warn({ err: error }, `webhook ${what}: ${String(error)}`);
+    // The webhooks set over HTTP are read before any alert is scheduled, so none is missed at a start.
+    await this.webhooks.load(onError('config'));
     this.subscriptions.push(
       await this.store.subscribe({
         subscriptionId: 'wallet-webhook-log',
@@ -135,9 +137,8 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       if (!alert) continue;
       const value = correlate(recorded, alert).value;
       const tenantId = String(value.tenantid);
-      if (!this.tenants.has(tenantId)) continue;
       const kind = value.type.slice(ALERT_TYPE_PREFIX.length);
-      for (const webhook of this.tenants.get(tenantId).webhooks.filter((w) => w.alerts.includes(kind))) {
+      for (const webhook of this.webhooks.of(tenantId).filter((w) => w.alerts.includes(kind))) {
         const deliveryId = deliveryIdOf(webhook.id, recorded.id);
         const stream = deliveryStream(tenantId, deliveryId);
         const data = {
@@ -177,7 +178,7 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       if (error instanceof WrongExpectedRevisionError) return; // another process claimed it, or this one's log is behind
       throw error;
     }
-    const webhook = this.tenants.get(delivery.tenantId).webhooks.find((w) => w.id === delivery.webhookId);
+    const webhook = this.webhooks.find(delivery.tenantId, delivery.webhookId);
     const result = webhook ? await this.post(webhook, delivery) : { responseCode: null, error: 'the webhook is no longer configured', latencyMs: 0 };
     const delivered = result.responseCode !== null && result.responseCode >= 200 && result.responseCode < 300;
     const delay = delivered || !webhook ? null : retryDelayMs(delivery.failures + 1, this.deployment.webhooks.retryMs);
@@ -195,12 +196,11 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     await this.store.appendToStream(stream, [webhookEventData(stream, `attempt:${attempt}:finished`, outcome)], { expectedRevision: delivery.revision + 1n });
   }
 
-  private async post(webhook: WebhookConfig, delivery: Delivery): Promise<{ responseCode: number | null; error: string | null; latencyMs: number }> {
-    const secret = this.deployment.webhooks.secrets.get(webhook.secretEnv)!;
+  private async post(webhook: Webhook, delivery: Delivery): Promise<{ responseCode: number | null; error: string | null; latencyMs: number }> {
     const headers = {
       'content-type': 'application/cloudevents+json',
       'user-agent': 'creditflow-webhooks/1',
-      ...signatureHeaders(secret, delivery.alertId, Math.floor(Date.now() / 1000), delivery.body),
+      ...signatureHeaders(webhook.secret, delivery.alertId, Math.floor(Date.now() / 1000), delivery.body),
     };
     const started = performance.now();
     try {

@@ -1,22 +1,32 @@
 // The alert webhooks over HTTP: the tenant's webhooks (secrets never shown: only the variable that
 // holds one and its last four characters), the delivery log with every attempt, and replays.
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { WebhookReplayBody } from '@creditflow/contracts';
+import { WebhookBody, WebhookReplayBody } from '@creditflow/contracts';
 import { DomainError } from '@creditflow/kernel';
-import { ApiAnswer, ApiErrors, CurrentTenant, Deployment, Roles, oa } from '@creditflow/shell';
+import { ApiAnswer, ApiErrors, CurrentTenant, IdParam, Roles, oa } from '@creditflow/shell';
 import { TenantConfig } from '@creditflow/tenancy';
 import { WalletService } from '../wallet.service';
 import { Delivery, deliveryView } from './webhook-deliveries';
 import { WebhookOutbox } from './webhook-outbox';
+import { Webhook, WebhookRegistry } from './webhook-registry';
 
 const STATUSES = ['pending', 'delivered', 'gave_up'] as const;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
-const WebhooksSchema = oa.array(
-  oa.object({ id: oa.string, url: oa.string, alerts: oa.array(oa.string), secretEnv: oa.string, secretHint: { type: 'string', example: '…3f9a' } }),
+const WebhookSchema = oa.object(
+  {
+    id: oa.string, url: oa.string, alerts: oa.array(oa.string), source: oa.enum('file', 'api'),
+    secretEnv: { type: 'string', description: 'file webhooks: the variable holding the secret' }, secretHint: { type: 'string', example: '…3f9a' },
+  },
+  ['secretEnv'],
 );
+
+/** A webhook as answered: never its secret, only its last four characters (none for a short one). */
+function webhookView({ id, url, alerts, source, secretEnv, secret }: Webhook) {
+  return { id, url, alerts, source, ...(secretEnv ? { secretEnv } : {}), secretHint: secret.length >= 16 ? `…${secret.slice(-4)}` : '…' };
+}
 const AttemptSchema = oa.object({
   attempt: oa.integer, startedAt: oa.time, outcome: oa.nullable(oa.enum('delivered', 'failed')), responseCode: oa.nullable(oa.integer),
   error: oa.nullable(oa.string), latencyMs: oa.nullable(oa.integer), nextAttemptAt: oa.nullable(oa.time),
@@ -38,19 +48,34 @@ class InvalidWebhookQueryError extends DomainError {
 export class WebhooksController {
   constructor(
     private readonly outbox: WebhookOutbox,
-    private readonly deployment: Deployment,
+    private readonly webhooks: WebhookRegistry,
     private readonly wallet: WalletService,
   ) {}
 
-  @ApiOperation({ summary: "The tenant's alert webhooks (from its tenant file); the secret never appears, only the variable holding it and its last four characters" })
-  @ApiAnswer('The webhooks', WebhooksSchema)
+  @ApiOperation({ summary: "The tenant's alert webhooks, from its tenant file and set over HTTP; the secret never appears, only its last four characters" })
+  @ApiAnswer('The webhooks', oa.array(WebhookSchema))
   @Roles('ops')
   @Get()
-  webhooks(@CurrentTenant() tenant: TenantConfig) {
-    return tenant.webhooks.map(({ id, url, alerts, secretEnv }) => {
-      const secret = this.deployment.webhooks.secrets.get(secretEnv) ?? '';
-      return { id, url, alerts, secretEnv, secretHint: secret.length >= 16 ? `…${secret.slice(-4)}` : '…' };
-    });
+  list(@CurrentTenant() tenant: TenantConfig) {
+    return this.webhooks.of(tenant.tenantId).map(webhookView);
+  }
+
+  @ApiOperation({ summary: 'Set a webhook: its URL, the alert kinds it takes and its signing secret (kept in the store, never answered); the same settings again change nothing' })
+  @ApiAnswer('The webhook', WebhookSchema)
+  @ApiErrors(409)
+  @Roles('admin')
+  @Put(':webhookId')
+  async configure(@CurrentTenant() tenant: TenantConfig, @IdParam('webhookId') webhookId: string, @Body() body: WebhookBody) {
+    return webhookView(await this.webhooks.configure(tenant.tenantId, webhookId, body, this.wallet.now()));
+  }
+
+  @ApiOperation({ summary: 'Remove a webhook set over HTTP: no alert is scheduled for it any more (deliveries already scheduled are given up)' })
+  @ApiErrors(404, 409)
+  @Roles('admin')
+  @Delete(':webhookId')
+  @HttpCode(204)
+  async remove(@CurrentTenant() tenant: TenantConfig, @IdParam('webhookId') webhookId: string) {
+    await this.webhooks.remove(tenant.tenantId, webhookId, this.wallet.now());
   }
 
   @ApiOperation({ summary: 'The delivery log: every alert delivery, newest first, with each attempt (outcome, response code, latency, next attempt)' })
