@@ -93,6 +93,17 @@ export function evolveDelivery(delivery: Delivery | null, recorded: RecordedEven
   }
 }
 
+/** An attempt claimed this long ago without an outcome was cut short (its process died): it is tried again. */
+export const CLAIM_TIMEOUT_MS = 30_000;
+
+/** Whether a delivery should be attempted at `now` (ms): pending and due, or its last attempt cut short. */
+export function isDue(delivery: Delivery, now: number): boolean {
+  if (delivery.status !== 'pending') return false;
+  const last = delivery.attempts[delivery.attempts.length - 1];
+  if (last && last.outcome === null) return Date.parse(last.startedAt) + CLAIM_TIMEOUT_MS <= now;
+  return delivery.nextAttemptAt !== null && Date.parse(delivery.nextAttemptAt) <= now;
+}
+
 /** The delivery as the log shows it: everything but the body and the stream revision. */
 export function deliveryView(d: Delivery) {
   return {

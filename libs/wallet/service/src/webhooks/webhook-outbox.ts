@@ -18,14 +18,12 @@ import { DomainError } from '@creditflow/kernel';
 import { Deployment, EVENT_STORE, Observability, correlate } from '@creditflow/shell';
 import { WALLET_CATEGORY, alertMessage } from '@creditflow/wallet-application';
 import { retryDelayMs } from './webhook-backoff';
-import { Delivery, WEBHOOK_CATEGORY, deliveryIdOf, deliveryStream, evolveDelivery, webhookEventData } from './webhook-deliveries';
+import { Delivery, WEBHOOK_CATEGORY, deliveryIdOf, deliveryStream, evolveDelivery, isDue, webhookEventData } from './webhook-deliveries';
 import { Webhook, WebhookRegistry } from './webhook-registry';
 import { signatureHeaders } from './webhook-signature';
 
 /** How long a request may take before it counts as failed. */
 const REQUEST_TIMEOUT_MS = 10_000;
-/** An attempt claimed this long ago without an outcome was cut short (its process died): try again. */
-const CLAIM_TIMEOUT_MS = 30_000;
 const TICK_MS = 200;
 const PUBLISHER_LEASE_MS = 5_000;
 
@@ -211,10 +209,4 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       return { responseCode: null, error: (error as Error).cause ? String((error as Error).cause) : String(error), latencyMs: Math.round(performance.now() - started) };
     }
   }
-}
-
-function isDue(delivery: Delivery, now: number): boolean {
-  const last = delivery.attempts[delivery.attempts.length - 1];
-  if (last && last.outcome === null) return Date.parse(last.startedAt) + CLAIM_TIMEOUT_MS <= now;
-  return delivery.nextAttemptAt !== null && Date.parse(delivery.nextAttemptAt) <= now;
 }

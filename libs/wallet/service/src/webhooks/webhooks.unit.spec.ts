@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { RecordedEvent } from '@creditflow/event-store';
 import { MAX_ATTEMPTS, MAX_RETRY_DELAY_MS, retryDelayMs } from './webhook-backoff';
-import { Delivery, WebhookEvent, evolveDelivery } from './webhook-deliveries';
+import { CLAIM_TIMEOUT_MS, Delivery, WebhookEvent, evolveDelivery, isDue } from './webhook-deliveries';
 import { signatureHeaders } from './webhook-signature';
 
 describe('webhook signatures', () => {
@@ -72,5 +72,18 @@ describe('the delivery log fold', () => {
 
   it('shows an attempt whose process died as started without an outcome', () => {
     expect(fold(scheduled, started(1)).attempts).toEqual([expect.objectContaining({ attempt: 1, outcome: null, responseCode: null })]);
+  });
+
+  it('is due when pending and its next attempt has come; an attempt cut short is tried again after the claim timeout', () => {
+    const ms = (iso: string) => Date.parse(iso);
+    expect(isDue(fold(scheduled), ms('2026-01-01T00:00:00.000Z'))).toBe(true);
+    const retrying = fold(scheduled, started(1), finished(1, 500, '2026-01-01T00:00:07.000Z'));
+    expect(isDue(retrying, ms('2026-01-01T00:00:06.999Z'))).toBe(false);
+    expect(isDue(retrying, ms('2026-01-01T00:00:07.000Z'))).toBe(true);
+    const open = fold(scheduled, started(1));
+    expect(isDue(open, ms('2026-01-01T00:00:01.000Z') + CLAIM_TIMEOUT_MS - 1)).toBe(false);
+    expect(isDue(open, ms('2026-01-01T00:00:01.000Z') + CLAIM_TIMEOUT_MS)).toBe(true);
+    expect(isDue(fold(scheduled, started(1), finished(1, 200, null)), ms('2030-01-01T00:00:00.000Z'))).toBe(false);
+    expect(isDue(fold(scheduled, started(1), finished(1, 500, null)), ms('2030-01-01T00:00:00.000Z'))).toBe(false);
   });
 });
