@@ -3,6 +3,7 @@
 // API, and the receiver sees each alert once by webhook-id, also across a restart on the same data
 // directory; a 500 is retried; a replay redelivers under the same webhook-id. Credits expiring soon
 // are noticed by the wallet's sweep when the (manual) platform clock reaches their window.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +131,31 @@ describe('alert webhooks (embedded)', () => {
     for (const id of new Set(receiver.of(accountId).map((r) => r.id))) {
       expect(receiver.received.filter((r) => r.id === id && r.status === 200)).toHaveLength(1);
     }
+  });
+
+  it('sends again, under the same webhook-id, an attempt a dying process left open (at least once)', async () => {
+    const accountId = await apinfer.openAccount();
+    receiver.failAllFor.add(accountId);
+    await apinfer.ok(apinfer.call('admin', 'POST', '/v1/purchases', { purchaseId: uniqueId('pur'), accountId, packageId: 'basic', amountPaid: '10', currency: 'CNY' }));
+    await apinfer.charge(accountId, { feature: 'qwen-image', quantity: 52 });
+    // Four failures: the next attempt is 2.4 s away, time to play a replica that claims one and dies.
+    const row = await waitFor('four failed attempts', async () => {
+      const d = (await deliveries()).find((x: any) => x.accountId === accountId && x.alertType === 'creditflow.alert.low-balance');
+      return d?.attempts.length === 4 && d.attempts[3].outcome === 'failed' ? d : undefined;
+    }, 15_000);
+    const stream = `webhook-apinfer_${row.deliveryId}`;
+    const [last] = await platform.runtime.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    const startedAt = new Date(Date.now() - 31_000).toISOString(); // its claim ran out a second ago
+    await platform.runtime.store.appendToStream(stream, [{ id: randomUUID(), type: 'WebhookAttemptStarted', data: { attempt: 5, startedAt } }], { expectedRevision: last.revision });
+    receiver.failAllFor.delete(accountId);
+
+    await waitFor('the alert delivered after the open attempt', () => (receiver.received.some((r) => r.id === row.alertId && r.status === 200) ? true : undefined), 15_000);
+    const log = await waitFor('the log', async () => {
+      const d = await apinfer.ok(apinfer.call('ops', 'GET', `/v1/webhooks/deliveries/${row.deliveryId}`));
+      return d.status === 'delivered' ? d : undefined;
+    });
+    expect(log.attempts.map((a: any) => [a.attempt, a.outcome])).toEqual([[1, 'failed'], [2, 'failed'], [3, 'failed'], [4, 'failed'], [5, null], [6, 'delivered']]);
+    expect(new Set(receiver.received.filter((r) => r.body.subject === accountId && r.body.type === 'creditflow.alert.low-balance').map((r) => r.id)).size).toBe(1);
   });
 
   it('replays a delivery on request (admin), once per replayId, under the same webhook-id', async () => {
