@@ -132,6 +132,8 @@ export interface PlatformOptions {
   logFile?: string;
   onWait?: (ms: number) => void;
   timeoutMs?: number;
+  /** More environment (e.g. CREDITFLOW_TENANTS_DIR). */
+  env?: Record<string, string>;
 }
 
 /** The embedded platform, as `npm start` runs it, on its own data directory and port. */
@@ -145,6 +147,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Proc> {
       CREDITFLOW_API_KEYS: API_KEYS_ENV,
       CREDITFLOW_SCHEDULER_INTERVAL_MS: '0',
       CREDITFLOW_CLOCK: 'system',
+      ...options.env,
     },
     healthPath: '/health',
     port,

@@ -9,3 +9,4 @@ export * from './scheduler/scheduler.messages';
 export * from './refunds/refunds.messages';
 export * from './wallet/wallet.messages';
 export * from './ops/ops.messages';
+export * from './wallet/webhooks.messages';

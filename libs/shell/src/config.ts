@@ -3,7 +3,7 @@
 // expects), instead of crashing later or silently turning something off. README.md lists them.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findTenantsDir } from '@creditflow/tenancy';
+import { WEBHOOK_SECRET_ENV_PREFIX, findTenantsDir } from '@creditflow/tenancy';
 import { Principal, parseApiKeys, parseRoleRateLimits } from './auth';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -47,6 +47,10 @@ export interface PlatformConfig {
   logFormat: 'json' | 'pretty' | 'auto';
   /** CREDITFLOW_READY_MAX_PROJECTION_LAG: /health/ready fails while a read model is more than this many events behind its store. */
   readyMaxProjectionLag: number;
+  /** The alert webhooks' signing secrets: every CREDITFLOW_WEBHOOK_SECRET_<NAME>, by variable name (tenant files name them). */
+  webhookSecrets: ReadonlyMap<string, string>;
+  /** CREDITFLOW_WEBHOOK_RETRY_MS: the first retry's delay; each next one doubles, up to an hour. */
+  webhookRetryMs: number;
   /** Warnings that do not stop the process (e.g. no API keys). */
   warnings: string[];
 }
@@ -127,6 +131,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as PlatformConfig['logFormat'],
     readyMaxProjectionLag: integer('CREDITFLOW_READY_MAX_PROJECTION_LAG', 0, 1_000_000_000) ?? 10_000,
+    webhookSecrets: new Map(Object.keys(env).filter((name) => name.startsWith(WEBHOOK_SECRET_ENV_PREFIX) && text(name) !== null).map((name) => [name, text(name)!])),
+    webhookRetryMs: integer('CREDITFLOW_WEBHOOK_RETRY_MS', 1, 3_600_000) ?? 5_000,
     warnings,
   };
   if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) {

@@ -10,6 +10,12 @@ export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
 /** The clock CLOCK provides: the system clock, or the settable one (CREDITFLOW_CLOCK=manual). */
 export type PlatformClock = (SystemClock | ManualClock) & Clock;
 
+/** The alert webhooks' signing secrets (by environment variable name) and first retry delay. */
+export interface WebhookSettings {
+  secrets: ReadonlyMap<string, string>;
+  retryMs: number;
+}
+
 /** How and where this process runs. */
 export class Deployment {
   constructor(
@@ -20,5 +26,6 @@ export class Deployment {
     readonly groupPrefix: string,
     /** The scheduler's own schedule (CREDITFLOW_SCHEDULER_INTERVAL_MS); 0 = off. */
     readonly schedulerIntervalMs: number,
+    readonly webhooks: WebhookSettings,
   ) {}
 }

@@ -9,6 +9,7 @@ import { BusLog, KafkaBus, MessageBus, SqliteBus, TopicSettings } from '@creditf
 import { Tenants, loadTenants } from '@creditflow/tenancy';
 import { Principal } from './auth';
 import { ManualClock, SystemClock } from './clock';
+import type { WebhookSettings } from './providers';
 import { ConfigError, KafkaSettings, PlatformConfig, readConfig } from './config';
 import type { DestinationStream, Logger } from 'pino';
 import { InstrumentedEventStore } from './observability/instrumented-event-store';
@@ -36,6 +37,7 @@ export interface Runtime {
   schedulerIntervalMs: number;
   /** PORT; null: the entry point's default. */
   port: number | null;
+  webhooks: WebhookSettings;
   clock: SystemClock | ManualClock;
   tenants: Tenants;
   apiKeys: Map<string, Principal>;
@@ -81,6 +83,11 @@ export async function createRuntime(mode: 'embedded' | 'distributed', service?: 
   for (const principal of config.apiKeys.values()) {
     if (!tenants.has(principal.tenant)) throw new ConfigError([`CREDITFLOW_API_KEYS names tenant "${principal.tenant}", which has no file in ${config.tenantsDir}`]);
   }
+  // The wallet delivers the alerts' webhooks (embedded: this process): each needs its secret.
+  if (service === undefined || service === 'wallet') {
+    const missing = [...tenants.values()].flatMap((t) => t.webhooks.filter((w) => !config.webhookSecrets.has(w.secretEnv)).map((w) => `${w.secretEnv} is not set: ${t.tenantId}'s webhook "${w.id}" signs with it`));
+    if (missing.length) throw new ConfigError(missing);
+  }
 
   let bus: MessageBus;
   if (mode === 'embedded') {
@@ -99,6 +106,7 @@ export async function createRuntime(mode: 'embedded' | 'distributed', service?: 
 
   return {
     mode, dataDir, clock, groupPrefix: config.groupPrefix, schedulerIntervalMs: config.schedulerIntervalMs, port: config.port,
+    webhooks: { secrets: config.webhookSecrets, retryMs: config.webhookRetryMs },
     tenants, apiKeys: config.apiKeys, bus, store, observability,
     close: async () => {
       await bus.close();

@@ -81,7 +81,7 @@ describe('loadTenants', () => {
     );
     const error = loadError();
     expect(error.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'logo: unknown field; expected one of tenantId, name, precision, currency, wallet, refundPolicy, autoRestoreOnPlatformError, packages, plans, catalogVersions, accountAnalytics',
+      'logo: unknown field; expected one of tenantId, name, precision, currency, wallet, refundPolicy, autoRestoreOnPlatformError, packages, plans, catalogVersions, accountAnalytics, webhooks',
       'precision: 9 is out of range (0..6)',
       'currency: "XYZ" is not a supported currency code',
       'wallet.autoTopUp.packageId: "gold" is not one of the packages (basic)',
@@ -224,5 +224,48 @@ describe('wallet.autoTopUp.enabled', () => {
     expect(loadTenants(dir).get('acme')!.walletPolicy.autoTopUp).toEqual({ threshold: 10_000_000n, packageId: 'basic', enabled: false });
     write('acme.yaml', VALID.replace('autoTopUp: { threshold: 10, packageId: basic }', 'autoTopUp: { threshold: 10, packageId: basic, enabled: sometimes }'));
     expect(loadError().problems.map((p) => p.path)).toEqual(['wallet.autoTopUp.enabled']);
+  });
+});
+
+describe('webhooks', () => {
+  it('reads the alert webhooks, none when absent', () => {
+    write('acme.yaml', VALID);
+    expect(loadTenants(dir).get('acme')!.webhooks).toEqual([]);
+    write('acme.yaml', `${VALID}webhooks:\n  - { id: ops, url: "https://hooks.example.com/a?x=1", alerts: [low-balance, refund-decided], secretEnv: CREDITFLOW_WEBHOOK_SECRET_ACME }\n`);
+    expect(loadTenants(dir).get('acme')!.webhooks).toEqual([
+      { id: 'ops', url: 'https://hooks.example.com/a?x=1', alerts: ['low-balance', 'refund-decided'], secretEnv: 'CREDITFLOW_WEBHOOK_SECRET_ACME' },
+    ]);
+  });
+
+  it('names each bad field: a secret given inline, an unknown alert, no alerts, a non-http URL, an id used twice', () => {
+    write('acme.yaml', `${VALID}webhooks:
+  - { id: ops, url: "ftp://x", alerts: [low-balance, balance-high], secretEnv: CREDITFLOW_WEBHOOK_SECRET_A }
+  - { id: ops, url: "http://x", alerts: [], secretEnv: CREDITFLOW_WEBHOOK_SECRET_B }
+  - { id: other, url: "http://x", alerts: [low-balance], secret: "s3cret", secretEnv: MY_SECRET }
+`);
+    expect(loadError().problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'webhooks[0].url: "ftp://x" is not an http(s) URL',
+      'webhooks[0].alerts[1]: "balance-high" is not one of low-balance, auto-top-up-requested, refund-decided, credits-expiring-soon',
+      'webhooks[1].id: "ops" names two webhooks',
+      'webhooks[1].alerts: must name at least one of low-balance, auto-top-up-requested, refund-decided, credits-expiring-soon',
+      'webhooks[2].secret: unknown field; expected one of id, url, alerts, secretEnv',
+      'webhooks[2].secretEnv: must name an environment variable CREDITFLOW_WEBHOOK_SECRET_<NAME> (upper-case letters, digits, _), not "MY_SECRET"',
+    ]);
+  });
+});
+
+describe('wallet.expiringSoon', () => {
+  it('reads the notice window and lot types, none when absent', () => {
+    write('acme.yaml', VALID);
+    expect(loadTenants(dir).get('acme')!.walletPolicy.expiringSoon).toBeUndefined();
+    write('acme.yaml', VALID.replace('  holdTimeoutSeconds: 600\n', '  holdTimeoutSeconds: 600\n  expiringSoon: { withinHours: 72, lotTypes: [reward, subscription] }\n'));
+    expect(loadTenants(dir).get('acme')!.walletPolicy.expiringSoon).toEqual({ withinMs: 72 * 3_600_000, lotTypes: ['reward', 'subscription'] });
+  });
+
+  it('refuses an unknown lot type, no lot types and a window under an hour', () => {
+    write('acme.yaml', VALID.replace('  holdTimeoutSeconds: 600\n', '  holdTimeoutSeconds: 600\n  expiringSoon: { withinHours: 0, lotTypes: [gift] }\n'));
+    expect(loadError().problems.map((p) => p.path)).toEqual(['wallet.expiringSoon.withinHours', 'wallet.expiringSoon.lotTypes[0]']);
+    write('acme.yaml', VALID.replace('  holdTimeoutSeconds: 600\n', '  holdTimeoutSeconds: 600\n  expiringSoon: { withinHours: 24, lotTypes: [] }\n'));
+    expect(loadError().problems.map((p) => p.path)).toEqual(['wallet.expiringSoon.lotTypes']);
   });
 });

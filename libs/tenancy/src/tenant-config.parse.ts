@@ -1,6 +1,6 @@
 // Turns the parsed content of one tenant file into a TenantConfig, or the list of its problems.
 // The file format is documented in config/tenants/README.md.
-import { TENANT_ID, TENANT_ID_MESSAGE } from '@creditflow/contracts';
+import { ALERT_KINDS, TENANT_ID, TENANT_ID_MESSAGE } from '@creditflow/contracts';
 import { assertNever, CREDIT_SCALE, Credits, DAY_MS, MONEY_ROUNDINGS, MoneyRounding, minorDigits } from '@creditflow/kernel';
 import {
   Catalog,
@@ -17,14 +17,17 @@ import {
 } from '@creditflow/pricing-domain';
 import { LOT_TYPES, LotType, WalletPolicy, memberCapsOf } from '@creditflow/wallet-domain';
 import { ConfigReader, Obj, ReadProblem, join } from './config.reader';
-import { REFUND_POLICY_KINDS, RefundPolicy, TenantConfig } from './tenant-config.types';
+import { REFUND_POLICY_KINDS, RefundPolicy, TenantConfig, WebhookConfig } from './tenant-config.types';
 
 export const DEFAULT_CONSUMPTION_ORDER: readonly LotType[] = ['daily', 'trial', 'subscription', 'reward', 'topup'];
 
 const TOP_LEVEL = [
   'tenantId', 'name', 'precision', 'currency', 'wallet', 'refundPolicy', 'autoRestoreOnPlatformError', 'packages', 'plans', 'catalogVersions',
-  'accountAnalytics',
+  'accountAnalytics', 'webhooks',
 ] as const;
+
+/** Webhook secrets come from environment variables with this prefix (libs/shell reads them). */
+export const WEBHOOK_SECRET_ENV_PREFIX = 'CREDITFLOW_WEBHOOK_SECRET_';
 
 export type ParseResult = { ok: true; config: TenantConfig } | { ok: false; problems: ReadProblem[] };
 
@@ -60,6 +63,7 @@ export function parseTenantConfig(raw: unknown, fileTenantId: string, sourceFile
   }
   const catalogVersions = readCatalogVersions(r, root.catalogVersions, precision);
   const accountAnalyticsPlans = readAccountAnalytics(r, root.accountAnalytics, isMapping(root.plans) ? Object.keys(root.plans) : plans.map((p) => p.id));
+  const webhooks = readWebhooks(r, root.webhooks);
 
   if (
     r.problems.length > 0 || tenantId === undefined || name === undefined || precisionRead === undefined || currency === undefined ||
@@ -73,7 +77,7 @@ export function parseTenantConfig(raw: unknown, fileTenantId: string, sourceFile
     ok: true,
     config: {
       tenantId, name, precision, currency, catalogVersions, walletPolicy: memberCaps ? { ...walletPolicy, memberCaps } : walletPolicy, plans, packages,
-      refundPolicy, autoRestoreOnPlatformError, accountAnalyticsPlans, sourceFile,
+      refundPolicy, autoRestoreOnPlatformError, accountAnalyticsPlans, webhooks, sourceFile,
     },
   };
 }
@@ -152,7 +156,7 @@ function readPlanPrices(r: ConfigReader, value: unknown, at: string, currency: s
 
 // ---- wallet policy ---------------------------------------------------------------------------
 
-const WALLET_FIELDS = ['consumptionOrder', 'holdTimeoutSeconds', 'lowBalanceThreshold', 'runOutAlertDays', 'daily', 'trial', 'autoTopUp'] as const;
+const WALLET_FIELDS = ['consumptionOrder', 'holdTimeoutSeconds', 'lowBalanceThreshold', 'runOutAlertDays', 'daily', 'trial', 'autoTopUp', 'expiringSoon'] as const;
 
 function readWallet(r: ConfigReader, value: unknown, precision: number, packageIds: string[]): WalletPolicy | undefined {
   const w = r.object(value, 'wallet', WALLET_FIELDS);
@@ -201,6 +205,17 @@ function readWallet(r: ConfigReader, value: unknown, precision: number, packageI
     }
   }
 
+  let expiringSoon: WalletPolicy['expiringSoon'];
+  if (w.expiringSoon !== undefined) {
+    const e = r.object(w.expiringSoon, 'wallet.expiringSoon', ['withinHours', 'lotTypes']);
+    if (e) {
+      const hours = r.integer(e.withinHours, 'wallet.expiringSoon.withinHours', 1, 24 * 366);
+      const lotTypes = (r.list(e.lotTypes, 'wallet.expiringSoon.lotTypes') ?? []).flatMap((t, i) => r.oneOf(t, `wallet.expiringSoon.lotTypes[${i}]`, LOT_TYPES) ?? []);
+      if (Array.isArray(e.lotTypes) && e.lotTypes.length === 0) r.problem('wallet.expiringSoon.lotTypes', `must name at least one of ${LOT_TYPES.join(', ')}`);
+      if (hours !== undefined && lotTypes.length > 0) expiringSoon = { withinMs: hours * 3_600_000, lotTypes };
+    }
+  }
+
   if (r.problems.length > before || consumptionOrder === undefined || holdTimeoutSeconds === undefined) return undefined;
   return {
     precision,
@@ -211,6 +226,7 @@ function readWallet(r: ConfigReader, value: unknown, precision: number, packageI
     ...(lowBalanceThreshold !== undefined ? { lowBalanceThreshold } : {}),
     ...(runOutAlertDays !== undefined ? { runOutAlertDays } : {}),
     ...(autoTopUp ? { autoTopUp } : {}),
+    ...(expiringSoon ? { expiringSoon } : {}),
   };
 }
 
@@ -393,5 +409,31 @@ function readAccountAnalytics(r: ConfigReader, value: unknown, planIds: string[]
     const planId = r.string(id, `accountAnalytics.plans[${i}]`);
     if (planId !== undefined && !planIds.includes(planId)) r.problem(`accountAnalytics.plans[${i}]`, `"${planId}" is not a plan of this tenant`);
     return planId === undefined ? [] : [planId];
+  });
+}
+
+/** `webhooks: [{id, url, alerts, secretEnv}]`: where the tenant's alerts are delivered; none when absent. */
+function readWebhooks(r: ConfigReader, value: unknown): WebhookConfig[] {
+  if (value === undefined) return [];
+  const list = r.list(value, 'webhooks') ?? [];
+  const seen = new Set<string>();
+  return list.flatMap((item, i) => {
+    const at = join('webhooks', i);
+    const w = r.object(item, at, ['id', 'url', 'alerts', 'secretEnv']);
+    if (!w) return [];
+    const id = r.id(w.id, join(at, 'id'));
+    if (id !== undefined && seen.has(id)) r.problem(join(at, 'id'), `"${id}" names two webhooks`);
+    if (id !== undefined) seen.add(id);
+    const url = r.string(w.url, join(at, 'url'));
+    if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) r.problem(join(at, 'url'), `"${url}" is not an http(s) URL`);
+    const kinds = r.list(w.alerts, join(at, 'alerts'));
+    if (kinds?.length === 0) r.problem(join(at, 'alerts'), `must name at least one of ${ALERT_KINDS.join(', ')}`);
+    const alerts = (kinds ?? []).flatMap((kind, k) => r.oneOf(kind, join(join(at, 'alerts'), k), ALERT_KINDS) ?? []);
+    const secretEnv = r.string(w.secretEnv, join(at, 'secretEnv'));
+    if (secretEnv !== undefined && !new RegExp(`^${WEBHOOK_SECRET_ENV_PREFIX}[A-Z0-9_]+$`).test(secretEnv)) {
+      r.problem(join(at, 'secretEnv'), `must name an environment variable ${WEBHOOK_SECRET_ENV_PREFIX}<NAME> (upper-case letters, digits, _), not ${JSON.stringify(secretEnv)}`);
+    }
+    if (id === undefined || url === undefined || secretEnv === undefined || alerts.length === 0) return [];
+    return [{ id, url, alerts, secretEnv }];
   });
 }

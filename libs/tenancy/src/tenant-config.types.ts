@@ -10,6 +10,16 @@ export type { RefundPolicy };
 export const REFUND_POLICY_KINDS = ['none', 'initial-payment-window', 'unused-credits-window', 'platform-error-restores'] as const;
 export type RefundPolicyKind = RefundPolicy['kind'];
 
+/** Where a tenant's alerts are POSTed (see config/tenants/README.md, webhooks). */
+export interface WebhookConfig {
+  readonly id: string;
+  readonly url: string;
+  /** Alert kinds delivered (ALERT_KINDS of @creditflow/contracts: `low-balance`, ...). */
+  readonly alerts: readonly string[];
+  /** The environment variable holding the signing secret (CREDITFLOW_WEBHOOK_SECRET_...): never the secret itself. */
+  readonly secretEnv: string;
+}
+
 export interface TenantConfig {
   readonly tenantId: string;
   readonly name: string;
@@ -27,6 +37,7 @@ export interface TenantConfig {
   readonly autoRestoreOnPlatformError: boolean;
   /** Per-account usage analytics only for accounts on these plans (amisi: business, enterprise); null = every account. */
   readonly accountAnalyticsPlans: readonly string[] | null;
+  readonly webhooks: readonly WebhookConfig[];
   /** The file this configuration was read from, as named in error messages. */
   readonly sourceFile: string;
 }

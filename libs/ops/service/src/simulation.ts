@@ -161,6 +161,7 @@ function commandFor(event: WalletEvent, state: WalletState, recordedTenant: Tena
     case 'LowBalanceAlertRaised':
     case 'AutoTopUpRequested':
     case 'RunningOutAlertRaised':
+    case 'CreditsExpiringSoon':
       return null; // the candidate raises its own
     default:
       return { skip: `unknown event ${(event as { type: string }).type}` };

@@ -99,6 +99,8 @@ export function eventFacts(event: WalletEvent, before: WalletState): EventFacts 
       return { at: event.data.loggedInAt, reference: event.data.loginId, ...none, detail: `login, daily lot ${event.data.lotId}` };
     case 'LowBalanceAlertRaised':
       return { at: event.data.raisedAt, reference: '', credits: c(event.data.available), lotType: '', detail: `low-balance alert: ${c(event.data.available)} below ${c(event.data.threshold)}` };
+    case 'CreditsExpiringSoon':
+      return { at: event.data.noticedAt, reference: event.data.lotId, credits: c(event.data.amount), lotType: event.data.lotType, detail: `credits expiring soon, at ${event.data.expiresAt}` };
     case 'AutoTopUpRequested':
       return { at: event.data.requestedAt, reference: event.data.packageId, credits: c(event.data.available), lotType: '', detail: `automatic top-up requested: ${c(event.data.available)} below ${c(event.data.threshold)}` };
     case 'AutoTopUpConfigured': {

@@ -48,6 +48,7 @@ export class PlatformMetrics {
   readonly schedulerEvents: Counter<'tenant' | 'type'>;
   readonly projectionLagEvents: Gauge<'projection'>;
   readonly projectionLagSeconds: Gauge<'projection'>;
+  readonly webhookDeliveries: Counter<'tenant' | 'outcome'>;
 
   constructor(service: string) {
     const registers = [this.registry];
@@ -175,6 +176,11 @@ export class PlatformMetrics {
         this.reset();
         for (const { projection, seconds } of await orNothing(metrics.probes?.projectionLags())) this.set({ projection }, seconds);
       },
+    });
+    this.webhookDeliveries = new Counter({
+      name: 'creditflow_webhook_deliveries_total',
+      help: 'Alert webhook delivery attempts, by tenant and outcome: delivered (2xx), failed (will be retried), gave_up (the last attempt failed)',
+      labelNames: ['tenant', 'outcome'], registers,
     });
   }
 

@@ -39,16 +39,41 @@ export function walletEventMessages(recorded: RecordedEvent): { topic: string; m
   if (decision) {
     out.push({ topic: TOPICS.usageDecisions, message: { key, value: envelope(`decision:${recorded.id}`, decision.type, decision.data) } });
   }
-  if (event.type === 'LowBalanceAlertRaised') {
-    out.push({ topic: TOPICS.alerts, message: { key, value: envelope(`alert:${recorded.id}`, ALERT_TYPES.lowBalance, { accountId, ...(toWire(event.data) as object) }) } });
-  }
-  if (event.type === 'RunningOutAlertRaised') {
-    out.push({ topic: TOPICS.alerts, message: { key, value: envelope(`alert:${recorded.id}`, ALERT_TYPES.runningOut, { accountId, ...(toWire(event.data) as object) }) } });
-  }
-  if (event.type === 'AutoTopUpRequested') {
-    out.push({ topic: TOPICS.alerts, message: { key, value: envelope(`alert:${recorded.id}`, ALERT_TYPES.autoTopUp, { accountId, ...(toWire(event.data) as object) }) } });
-  }
+  const alert = alertOf(event);
+  if (alert) out.push({ topic: TOPICS.alerts, message: { key, value: envelope(`alert:${recorded.id}`, alert.type, { accountId, ...alert.data }) } });
   return out;
+}
+
+/**
+ * The alert a stored wallet event raises, as published on creditflow.alerts.v1 (and delivered to the
+ * tenant's webhooks, by the same id): null for every other event.
+ */
+export function alertMessage(recorded: RecordedEvent): OutboundMessage | null {
+  return walletEventMessages(recorded).find((m) => m.topic === TOPICS.alerts)?.message ?? null;
+}
+
+function alertOf(event: WalletEvent): { type: string; data: Record<string, unknown> } | null {
+  const wire = toWire(event.data) as Record<string, unknown>;
+  switch (event.type) {
+    case 'LowBalanceAlertRaised':
+      return { type: ALERT_TYPES.lowBalance, data: wire };
+    case 'AutoTopUpRequested':
+      return { type: ALERT_TYPES.autoTopUp, data: wire };
+    case 'CreditsExpiringSoon':
+      return { type: ALERT_TYPES.creditsExpiringSoon, data: wire };
+    case 'RunningOutAlertRaised':
+      return { type: ALERT_TYPES.runningOut, data: wire };
+    // Every approved refund decision reaches the wallet, which applies it (or refuses the claw-back); a
+    // restoration's restorationId is its refundId. Denied refunds change no account: they raise no alert.
+    case 'CreditsRestored':
+      return { type: ALERT_TYPES.refundDecided, data: { refundId: event.data.restorationId, status: 'approved', outcome: 'credits_restored', ...wire } };
+    case 'CreditsClawedBack':
+      return { type: ALERT_TYPES.refundDecided, data: { status: 'approved', outcome: 'credits_clawed_back', ...wire } };
+    case 'ClawBackRefused':
+      return { type: ALERT_TYPES.refundDecided, data: { status: 'voided', outcome: 'claw_back_refused', ...wire } };
+    default:
+      return null;
+  }
 }
 
 /** The decision upstream services read for a usage event: the HTTP response body, with usageId. */

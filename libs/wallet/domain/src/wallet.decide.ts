@@ -23,7 +23,20 @@ export function decide(command: WalletCommand, state: WalletState, policy: Walle
   const due = settleDue(state, now);
   const settled = fold(due, state);
   const events = [...due, ...decideCommand(command, settled, policy)];
-  return [...events, ...balanceSignals(state, fold(events, state), policy, now)];
+  const signalled = [...events, ...balanceSignals(state, fold(events, state), policy, now)];
+  return [...signalled, ...expirySignals(fold(signalled, state), policy, now)];
+}
+
+/** Lots of the notified types whose unused credits expire within the notice window, each noticed once. */
+function expirySignals(state: WalletState, policy: WalletPolicy, now: Date): WalletEvent[] {
+  const notice = policy.expiringSoon;
+  if (!notice || !state.exists) return [];
+  const at = iso(now);
+  const horizon = iso(new Date(now.getTime() + notice.withinMs));
+  return [...state.lots.values()]
+    .filter((lot) => !lot.expired && !lot.expiryNoticed && lot.remaining > 0n && notice.lotTypes.includes(lot.type))
+    .filter((lot) => lot.expiresAt !== null && lot.expiresAt > at && lot.expiresAt <= horizon)
+    .map((lot) => ({ type: 'CreditsExpiringSoon', data: { lotId: lot.lotId, lotType: lot.type, amount: lot.remaining, expiresAt: lot.expiresAt!, noticedAt: at } }));
 }
 
 function decideCommand(command: WalletCommand, state: WalletState, policy: WalletPolicy): WalletEvent[] {

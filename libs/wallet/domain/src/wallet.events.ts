@@ -86,6 +86,8 @@ export type WalletEvent =
   /** A login was recorded under its loginId; `lotId` is the daily lot of its window (granted by it or by an earlier login). */
   | { type: 'LoginRecorded'; data: { loginId: string; lotId: string; loggedInAt: string } }
   | { type: 'LowBalanceAlertRaised'; data: { available: Credits; threshold: Credits; raisedAt: string } }
+  /** A lot's unused credits expire within the tenant's notice window (policy.expiringSoon): noticed once per lot. */
+  | { type: 'CreditsExpiringSoon'; data: { lotId: string; lotType: LotType; amount: Credits; expiresAt: string; noticedAt: string } }
   | { type: 'AutoTopUpRequested'; data: { packageId: string; available: Credits; threshold: Credits; requestedAt: string } }
   /** A charge brought the account's run-out forecast under the tenant's `runOutAlertDays` (see forecastOf). */
   | { type: 'RunningOutAlertRaised'; data: { available: Credits; perDay: Credits; runsOutAt: string; withinDays: number; raisedAt: string } }

@@ -25,6 +25,12 @@ export interface WalletPolicy {
   autoTopUp?: { threshold: Credits; packageId: string; enabled?: boolean };
   /** A command that brings the forecast of when available credits run out (forecastOf, 7 days) under this many days raises one alert per crossing. */
   runOutAlertDays?: number;
+  /**
+   * Notice, once per lot, credits of these lot types that expire within `withinMs` (an alert for the
+   * tenant's webhooks): recorded by the first command on the account inside that window, or by the
+   * wallet's sweep (ExpireDue).
+   */
+  expiringSoon?: { withinMs: number; lotTypes: LotType[] };
   /** How many members a team account may have; absent = no cap. See `memberCapsOf`. */
   memberCaps?: MemberCaps;
 }

@@ -13,6 +13,8 @@ export interface Lot {
   grantedAt: string;
   expiresAt: string | null;
   expired: boolean;
+  /** Its coming expiry was noticed (CreditsExpiringSoon); absent on lots from before notices existed. */
+  expiryNoticed?: boolean;
   costBasis: CostBasis | null;
   source: LotSource;
   fingerprint: string;
@@ -231,6 +233,11 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       if (monthlyCredits === null) memberLimits.delete(userId);
       else memberLimits.set(userId, monthlyCredits);
       return { ...state, memberLimits };
+    }
+    case 'CreditsExpiringSoon': {
+      const lot = state.lots.get(event.data.lotId);
+      if (!lot) return state;
+      return { ...state, lots: new Map(state.lots).set(lot.lotId, { ...lot, expiryNoticed: true }) };
     }
     case 'LowBalanceAlertRaised':
     case 'AutoTopUpRequested':

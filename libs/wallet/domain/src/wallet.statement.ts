@@ -92,6 +92,7 @@ export function eventTime(event: WalletEvent): string {
     case 'LowBalanceAlertRaised': return event.data.raisedAt;
     case 'AutoTopUpRequested': return event.data.requestedAt;
     case 'RunningOutAlertRaised': return event.data.raisedAt;
+    case 'CreditsExpiringSoon': return event.data.noticedAt;
     case 'AutoTopUpConfigured': return event.data.configuredAt;
     case 'MemberSpendingLimitSet': return event.data.setAt;
     default: return assertNever(event);

@@ -10,6 +10,10 @@ export const WALLET_ERROR_STATUS: ErrorStatusTable = {
   'WALLET.INVALID_AMOUNT': 400,
   'WALLET.UNKNOWN_PACKAGE': 400,
   'WALLET.INVALID_CURRENCY': 400,
+  'WEBHOOK.DELIVERY_NOT_FOUND': 404,
+  'WEBHOOK.INVALID_QUERY': 400,
+  'WEBHOOK.NOT_FOUND': 404,
+  'WEBHOOK.DEFINED_IN_FILE': 409,
   // Authorize prices in-process with the pricing domain, so its refusals (malformed requests) cross this edge too.
   'PRICING.*': 400,
 };

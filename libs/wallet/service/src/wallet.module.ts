@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import type { EventStore } from '@creditflow/event-store';
 import { Deployment, EVENT_STORE, HttpContextModule, StorePublishers } from '@creditflow/shell';
 import { Tenants } from '@creditflow/tenancy';
-import { SqliteDailyLotIndex, UsageClaims, WALLET_CATEGORY, WalletAccounts, walletEventMessages } from '@creditflow/wallet-application';
+import { SqliteDailyLotIndex, SqliteExpiringLotIndex, UsageClaims, WALLET_CATEGORY, WalletAccounts, walletEventMessages } from '@creditflow/wallet-application';
 import { AccountsController } from './accounts.controller';
 import { DailyResets } from './daily-resets';
+import { ExpiryNotices } from './expiry-notices';
 import { PurchasesController } from './purchases.controller';
 import { UsageController } from './usage.controller';
 import { WalletService } from './wallet.service';
@@ -13,17 +14,23 @@ import { WalletConsumer } from './wallet.consumer';
 import { WalletObservations } from './wallet.observations';
 import { WALLET_ERROR_STATUS } from './wallet.http-errors';
 import { WALLET_SCHEMAS } from './wallet.openapi';
+import { WebhookOutbox } from './webhooks/webhook-outbox';
+import { WebhookRegistry } from './webhooks/webhook-registry';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({
   imports: [
     HttpContextModule.forFeature({ errorStatus: WALLET_ERROR_STATUS, schemas: WALLET_SCHEMAS }),
     StorePublishers.forFeature({ subscriptionId: 'wallet-publisher', category: WALLET_CATEGORY, toMessages: walletEventMessages }),
   ],
-  controllers: [AccountsController, UsageController, PurchasesController, WalletConsumer],
+  controllers: [AccountsController, UsageController, PurchasesController, WalletConsumer, WebhooksController],
   providers: [
     WalletService,
     WalletObservations,
     DailyResets,
+    ExpiryNotices,
+    WebhookRegistry,
+    WebhookOutbox,
     {
       provide: WalletAccounts,
       useFactory: (store: EventStore, tenants: Tenants) => new WalletAccounts(store, (tenantId) => tenants.get(tenantId).walletPolicy),
@@ -31,6 +38,7 @@ import { WALLET_SCHEMAS } from './wallet.openapi';
     },
     { provide: UsageClaims, useFactory: (store: EventStore) => new UsageClaims(store), inject: [EVENT_STORE] },
     { provide: SqliteDailyLotIndex, useFactory: (d: Deployment) => new SqliteDailyLotIndex(join(d.dataDir, 'wallet-daily-lots.sqlite')), inject: [Deployment] },
+    { provide: SqliteExpiringLotIndex, useFactory: (d: Deployment) => new SqliteExpiringLotIndex(join(d.dataDir, 'wallet-expiring-lots.sqlite')), inject: [Deployment] },
   ],
 })
 export class WalletModule {}
