@@ -245,9 +245,9 @@ describe('webhooks', () => {
 `);
     expect(loadError().problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       'webhooks[0].url: "ftp://x" is not an http(s) URL',
-      'webhooks[0].alerts[1]: "balance-high" is not one of low-balance, auto-top-up-requested, refund-decided, credits-expiring-soon',
+      'webhooks[0].alerts[1]: "balance-high" is not one of low-balance, auto-top-up-requested, refund-decided, credits-expiring-soon, running-out',
       'webhooks[1].id: "ops" names two webhooks',
-      'webhooks[1].alerts: must name at least one of low-balance, auto-top-up-requested, refund-decided, credits-expiring-soon',
+      'webhooks[1].alerts: must name at least one of low-balance, auto-top-up-requested, refund-decided, credits-expiring-soon, running-out',
       'webhooks[2].secret: unknown field; expected one of id, url, alerts, secretEnv',
       'webhooks[2].secretEnv: must name an environment variable CREDITFLOW_WEBHOOK_SECRET_<NAME> (upper-case letters, digits, _), not "MY_SECRET"',
     ]);
