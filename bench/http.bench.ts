@@ -7,15 +7,18 @@
 //      (UPDATE ... WHERE balance >= cost + ledger INSERT per transaction, 16 clients);
 //   4. kill -9 during a 1,000/s authorize run, restart: every answered authorize still in the balance.
 // Each repetition runs every measurement and its baseline back to back (order alternating).
+// `--compare <dir>`: also the platform of another checkout (say, the commit before a change), on its
+// own data, in the same repetitions: saturation, fixed rates and hot accounts, BEFORE beside AFTER.
 //
 //   npm run bench:http [-- --reps 3 --duration 10 --connections 32,64 --rates 100,1000
 //                          --spread 1000 --hot 10 --pg-clients 16 --no-kill-check | --only-kill-check
-//                          --record --note "..."]
+//                          --compare /path/to/other/checkout --cpu-prof <dir> --record --note "..."]
+// `--cpu-prof <dir>`: each platform (not the baselines) writes its CPU profile there when it stops.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PgBaseline, PgChargeResult, openPgBaseline } from './baselines/pg-rowlock';
-import { REPS, boolFlag, listFlag, log, machine, median, numberFlag, progress, range, report, round, run, sleep } from './lib/common';
+import { REPS, boolFlag, listFlag, log, machine, median, numberFlag, progress, range, report, round, run, sleep, stringFlag } from './lib/common';
 import { PacedResult, SaturationResult, call, callOk, destroyAgents, openAndFund, paced, pool, saturate } from './lib/http-load';
 import { API_KEYS_ENV, KEYS, Proc, freePort, spawnProcess, startPlatform } from './lib/processes';
 
@@ -29,9 +32,14 @@ const PG_CLIENTS = numberFlag('pg-clients', 16);
 const KILL_CHECK = !boolFlag('no-kill-check');
 /** Only the accounts and the kill -9 check (no repetitions). */
 const ONLY_KILL_CHECK = boolFlag('only-kill-check');
+/** Another checkout whose platform is measured beside this one's (BEFORE vs AFTER). */
+const COMPARE = stringFlag('compare', '') && resolve(stringFlag('compare', ''));
+const CPU_PROFILE_DIR = stringFlag('cpu-prof', '') && resolve(stringFlag('cpu-prof', ''));
+const profiled = CPU_PROFILE_DIR ? { cpuProfileDir: CPU_PROFILE_DIR } : {};
 
 let dir = '';
 let platform: Proc | null = null;
+let before: Proc | null = null;
 let raw: Proc | null = null;
 let pg: PgBaseline | null = null;
 
@@ -123,7 +131,7 @@ async function main() {
   const m = machine();
   dir = mkdtempSync(join(tmpdir(), 'creditflow-bench-http-'));
   log(`data in ${dir}; ${REPS} repetitions of ${DURATION} s runs`);
-  platform = await startPlatform({ dataDir: join(dir, 'platform'), logFile: join(dir, 'platform.log'), onWait: (ms) => progress(`starting the platform (${(ms / 1000).toFixed(1)} s)`) });
+  platform = await startPlatform({ ...profiled, dataDir: join(dir, 'platform'), logFile: join(dir, 'platform.log'), onWait: (ms) => progress(`starting the platform (${(ms / 1000).toFixed(1)} s)`) });
   const rawPort = await freePort();
   raw = await spawnProcess({
     args: ['-r', '@swc-node/register', join('bench', 'baselines', 'raw-http-server.ts')],
@@ -132,6 +140,10 @@ async function main() {
   });
   pg = await openPgBaseline(PG_CLIENTS, Math.max(SPREAD, HOT));
   log(`platform pid ${platform.pid} on ${platform.url} (ready in ${platform.readyMs.toFixed(0)} ms); raw server pid ${raw.pid}; PostgreSQL ${pg.server} via ${pg.connection}`);
+  if (COMPARE && !ONLY_KILL_CHECK) {
+    before = await startPlatform({ ...profiled, checkout: COMPARE, dataDir: join(dir, 'before'), logFile: join(dir, 'before.log'), onWait: (ms) => progress(`starting the platform of ${COMPARE} (${(ms / 1000).toFixed(1)} s)`) });
+    log(`compared with the platform of ${COMPARE}: pid ${before.pid} on ${before.url}`);
+  }
 
   const spread = Array.from({ length: SPREAD }, (_, i) => `spread-${i}`);
   const hot = Array.from({ length: HOT }, (_, i) => `hot-${i}`);
@@ -139,41 +151,50 @@ async function main() {
   const hotPurchases = Math.max(1, Math.ceil((3000 * DURATION * REPS * 1.75) / HOT / 50_000));
   await openAndFund(platform.url, spread, 1, (n) => progress(`opening and funding ${n}/${SPREAD} spread accounts`));
   await openAndFund(platform.url, hot, hotPurchases, (n) => progress(`opening and funding ${n}/${HOT} hot accounts (${hotPurchases} purchases each)`));
+  if (before) {
+    await openAndFund(before.url, spread, 1, (n) => progress(`${COMPARE}: opening and funding ${n}/${SPREAD} spread accounts`));
+    await openAndFund(before.url, hot, hotPurchases, (n) => progress(`${COMPARE}: opening and funding ${n}/${HOT} hot accounts`));
+  }
 
   // Warm-up (JIT, connections, SQLite pages); not recorded.
   const reps: any[] = [];
   if (!ONLY_KILL_CHECK) {
     log('warming up both servers (3 s each, not recorded)');
     await saturate(platform.url, spread, 32, 3, 'warm');
+    if (before) await saturate(before.url, spread, 32, 3, 'warm');
     await saturate(raw.url, spread, 32, 3, 'warm');
   }
   for (let rep = 1; rep <= (ONLY_KILL_CHECK ? 0 : REPS); rep++) {
     const baselineFirst = rep % 2 === 0;
-    const pairOf = async <A, B>(cf: () => Promise<A>, base: () => Promise<B>): Promise<{ creditflow: A; baseline: B }> => {
-      if (baselineFirst) {
-        const baseline = await base();
-        return { creditflow: await cf(), baseline };
-      }
-      const creditflow = await cf();
-      return { creditflow, baseline: await base() };
+    // creditflow, the compared checkout's platform (its BEFORE) if any, then the baseline; reversed on even repetitions.
+    const pairOf = async <A, B>(cf: (server: Proc, label: string) => Promise<A>, base: () => Promise<B>): Promise<{ creditflow: A; baseline: B; before?: A }> => {
+      const out: { creditflow?: A; baseline?: B; before?: A } = {};
+      const steps = [
+        async () => void (out.creditflow = await cf(platform!, 'creditflow')),
+        ...(before ? [async () => void (out.before = await cf(before!, 'before'))] : []),
+        async () => void (out.baseline = await base()),
+      ];
+      for (const step of baselineFirst ? steps.reverse() : steps) await step();
+      return out as { creditflow: A; baseline: B; before?: A };
     };
     const r: any = { rep, order: baselineFirst ? 'baseline first' : 'creditflow first', saturation: {}, fixedRate: {} };
     for (const c of CONNECTIONS) {
       r.saturation[c] = await pairOf(
-        () => saturation(platform!, spread, c, `rep ${rep}/${REPS} creditflow spread`),
+        (server, label) => saturation(server, spread, c, `rep ${rep}/${REPS} ${label} spread`),
         () => saturation(raw!, spread, c, `rep ${rep}/${REPS} raw http`),
       );
-      log(`rep ${rep} saturation ${c} conns: creditflow ${r.saturation[c].creditflow.pairsPerSecond} pairs/s (${r.saturation[c].creditflow.serverCpuMsPerPair} ms CPU/pair), raw ${r.saturation[c].baseline.requestsPerSecond} req/s`);
+      const b = r.saturation[c].before;
+      log(`rep ${rep} saturation ${c} conns: creditflow ${r.saturation[c].creditflow.pairsPerSecond} pairs/s (${r.saturation[c].creditflow.serverCpuMsPerPair} ms CPU/pair)${b ? `, before ${b.pairsPerSecond} pairs/s (${b.serverCpuMsPerPair} ms CPU/pair)` : ''}, raw ${r.saturation[c].baseline.requestsPerSecond} req/s`);
     }
     for (const rate of RATES) {
       r.fixedRate[rate] = await pairOf(
-        () => fixedRate(platform!, spread, rate, `rep ${rep}/${REPS} creditflow`),
+        (server, label) => fixedRate(server, spread, rate, `rep ${rep}/${REPS} ${label}`),
         () => fixedRate(raw!, spread, rate, `rep ${rep}/${REPS} raw http`),
       );
       log(`rep ${rep} ${rate}/s: creditflow ${r.fixedRate[rate].creditflow.achievedRequestsPerSecond}/s authorize p50 ${r.fixedRate[rate].creditflow.authorizeMs.p50} p99 ${r.fixedRate[rate].creditflow.authorizeMs.p99} ms; raw p50 ${r.fixedRate[rate].baseline.authorizeMs.p50} p99 ${r.fixedRate[rate].baseline.authorizeMs.p99} ms`);
     }
     r.hot = await pairOf(
-      () => saturation(platform!, hot, HOT_CONNECTIONS, `rep ${rep}/${REPS} creditflow hot`),
+      (server, label) => saturation(server, hot, HOT_CONNECTIONS, `rep ${rep}/${REPS} ${label} hot`),
       () => pgCharge(HOT, `rep ${rep}/${REPS} PostgreSQL hot`),
     );
     r.pgSpread = await pgCharge(SPREAD, `rep ${rep}/${REPS} PostgreSQL spread`);
@@ -228,16 +249,54 @@ async function main() {
     medianRatio: round(median(reps.map((_, i) => spreadCf[i]! / spreadPg[i]!)), 2),
   };
   summary.killCheck = kill;
+  if (before) summary.compare = compareSummary(reps);
 
-  report(ONLY_KILL_CHECK ? `http-kill-check-s${SPREAD}` : `http-s${SPREAD}-h${HOT}-d${DURATION}`, {
+  report(ONLY_KILL_CHECK ? `http-kill-check-s${SPREAD}` : `http-s${SPREAD}-h${HOT}-d${DURATION}${before ? '-compare' : ''}`, {
     bench: 'http', date: new Date().toISOString(), machine: m,
-    parameters: { reps: REPS, durationSeconds: DURATION, connections: CONNECTIONS, rates: RATES, spreadAccounts: SPREAD, hotAccounts: HOT, hotConnections: HOT_CONNECTIONS, pgClients: PG_CLIENTS, postgres: pg.server },
+    parameters: { reps: REPS, durationSeconds: DURATION, connections: CONNECTIONS, rates: RATES, spreadAccounts: SPREAD, hotAccounts: HOT, hotConnections: HOT_CONNECTIONS, pgClients: PG_CLIENTS, postgres: pg.server, ...(before ? { compare: COMPARE } : {}) },
     summary, reps,
   });
 }
 
+/** AFTER (this checkout) beside BEFORE (--compare), per repetition: the ratios are the figures to read on a busy machine. */
+function compareSummary(reps: any[]) {
+  const ratio = (f: (r: any) => { creditflow: any; before: any }, value: (x: any) => number | null, digits = 2) =>
+    range(reps.map((r) => { const x = f(r); return value(x.creditflow)! / value(x.before)!; }), digits);
+  const out: any = { checkout: COMPARE, saturation: {}, fixedRate: {} };
+  for (const c of CONNECTIONS) {
+    const pick = (r: any) => r.saturation[c];
+    out.saturation[c] = {
+      afterPairsPerSecond: range(reps.map((r) => pick(r).creditflow.pairsPerSecond)),
+      beforePairsPerSecond: range(reps.map((r) => pick(r).before.pairsPerSecond)),
+      pairsPerSecondAfterOverBefore: ratio(pick, (x) => x.pairsPerSecond),
+      afterServerCpuMsPerPair: range(reps.map((r) => pick(r).creditflow.serverCpuMsPerPair), 2),
+      beforeServerCpuMsPerPair: range(reps.map((r) => pick(r).before.serverCpuMsPerPair), 2),
+      cpuPerPairAfterOverBefore: ratio(pick, (x) => x.serverCpuMsPerPair),
+      afterP99Ms: range(reps.map((r) => pick(r).creditflow.latencyMs.p99)),
+      beforeP99Ms: range(reps.map((r) => pick(r).before.latencyMs.p99)),
+    };
+  }
+  for (const rate of RATES) {
+    const pick = (r: any) => r.fixedRate[rate];
+    out.fixedRate[rate] = {
+      afterAchievedPerSecond: range(reps.map((r) => pick(r).creditflow.achievedRequestsPerSecond)),
+      beforeAchievedPerSecond: range(reps.map((r) => pick(r).before.achievedRequestsPerSecond)),
+      afterAuthorizeP50Ms: range(reps.map((r) => pick(r).creditflow.authorizeMs.p50), 1),
+      beforeAuthorizeP50Ms: range(reps.map((r) => pick(r).before.authorizeMs.p50), 1),
+      afterAuthorizeP99Ms: range(reps.map((r) => pick(r).creditflow.authorizeMs.p99), 1),
+      beforeAuthorizeP99Ms: range(reps.map((r) => pick(r).before.authorizeMs.p99), 1),
+    };
+  }
+  out.hot = {
+    afterPairsPerSecond: range(reps.map((r) => r.hot.creditflow.pairsPerSecond)),
+    beforePairsPerSecond: range(reps.map((r) => r.hot.before.pairsPerSecond)),
+    pairsPerSecondAfterOverBefore: ratio((r) => r.hot, (x) => x.pairsPerSecond),
+  };
+  return out;
+}
+
 run(main, async () => {
   destroyAgents();
-  await Promise.allSettled([platform?.stop(), raw?.stop(), pg?.close()]);
+  await Promise.allSettled([platform?.stop(), before?.stop(), raw?.stop(), pg?.close()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

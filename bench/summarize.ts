@@ -8,11 +8,11 @@ import { RESULTS_DIR, stringFlag } from './lib/common';
 const date = stringFlag('date', '');
 
 function newest(kind: string, except?: string): any | null {
-  const files = readdirSync(RESULTS_DIR)
+  const results = readdirSync(RESULTS_DIR)
     .filter((f) => f.endsWith('.json') && f.slice(11).startsWith(`${kind}-`) && !(except && f.slice(11).startsWith(except)) && (!date || f.startsWith(date)))
-    .sort();
-  if (!files.length) return null;
-  return JSON.parse(readFileSync(join(RESULTS_DIR, files[files.length - 1]), 'utf8'));
+    .map((f) => JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')))
+    .sort((a, b) => String(a.date).localeCompare(String(b.date))); // by when it ran: names of one day do not sort by time
+  return results.length ? results[results.length - 1] : null;
 }
 
 /** The upper end of "a-b" (or the number). */

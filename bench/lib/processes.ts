@@ -64,12 +64,14 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** Called while waiting, with the milliseconds since spawn. */
   onWait?: (ms: number) => void;
+  /** Working directory (default: this checkout). */
+  cwd?: string;
 }
 
 export async function spawnProcess(options: SpawnOptions): Promise<Proc> {
   const started = performance.now();
   const child = spawn(process.execPath, options.args, {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', options.logFile ? 'pipe' : 'ignore', options.logFile ? 'pipe' : 'ignore'],
   });
@@ -134,13 +136,20 @@ export interface PlatformOptions {
   timeoutMs?: number;
   /** More environment (e.g. CREDITFLOW_TENANTS_DIR). */
   env?: Record<string, string>;
+  /** Another checkout whose platform runs instead of this one's (bench:http --compare). */
+  checkout?: string;
+  /** Writes a CPU profile (`node --cpu-prof`) into this directory when the platform exits. */
+  cpuProfileDir?: string;
 }
 
 /** The embedded platform, as `npm start` runs it, on its own data directory and port. */
 export async function startPlatform(options: PlatformOptions): Promise<Proc> {
   const port = options.port ?? (await freePort());
   return spawnProcess({
-    args: ['-r', '@swc-node/register', join('apps', 'platform', 'src', 'main.ts')],
+    args: [
+      ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+      '-r', '@swc-node/register', join('apps', 'platform', 'src', 'main.ts'),
+    ],
     env: {
       CREDITFLOW_DATA_DIR: options.dataDir,
       PORT: String(port),
@@ -154,5 +163,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Proc> {
     logFile: options.logFile,
     onWait: options.onWait,
     timeoutMs: options.timeoutMs,
+    cwd: options.checkout,
   });
 }

@@ -18,6 +18,11 @@ export interface ConsumedMessage {
   offset: string;
   key: string | null;
   value: string;
+  /**
+   * Published by the platform process itself on its embedded bus (an envelope its own code built with
+   * cloudEvent(), never one parsed from outside): consumers skip validating the envelope again.
+   */
+  fromPlatform?: true;
 }
 
 export interface ConsumeOptions {

@@ -39,6 +39,14 @@ describe('parseCloudEvent', () => {
   it('passes a valid CloudEvent through', () => {
     expect(parseCloudEvent(message(envelope({ usageId: 'u' })))).toMatchObject({ event: { type: 'creditflow.usage.authorize', data: { usageId: 'u' } } });
   });
+
+  it("does not validate again the envelope of a message the platform published itself, but still checks its address", () => {
+    const own = (value: string, key = 'apinfer:acc-1'): ConsumedMessage => ({ ...message(value, key), fromPlatform: true });
+    expect(parseCloudEvent(own(envelope({ usageId: 'u' }, { extra: true })))).toMatchObject({ event: { data: { usageId: 'u' } } });
+    expect(parseCloudEvent(message(envelope({ usageId: 'u' }, { extra: true })))).toEqual({ message: expect.anything(), reason: expect.stringMatching(/^not a valid CloudEvent/) });
+    expect(parseCloudEvent(own(envelope({ usageId: 'u' }), 'visualgpt:acc-1'))).toEqual({ message: expect.anything(), reason: expect.stringMatching(/key names tenant "visualgpt"/) });
+    expect(parseCloudEvent(own('{"specversion":'))).toEqual({ message: expect.anything(), reason: 'value is not JSON' });
+  });
 });
 
 describe('batchProcessor dead letters', () => {

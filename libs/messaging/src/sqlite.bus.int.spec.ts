@@ -42,6 +42,18 @@ describe('the SQLite bus: health, lag and a consumer that dies', () => {
     expect(consumer.status().state).toBe('stopped');
   });
 
+  it("marks what the platform's own bus publishes, not what another writer of the file does", async () => {
+    const platform = new SqliteBus(join(dir, 'bus.sqlite'), log, { fromPlatform: true });
+    await platform.publish('t.one', [message('own')]);
+    await bus.publish('t.one', [message('other')]);
+    await platform.close();
+    const seen: { id: string; fromPlatform?: true }[] = [];
+    const consumer = await bus.consume({ groupId: 'readers', topics: ['t.one'], handle: async (batch) => void seen.push(...batch.map((m) => ({ id: JSON.parse(m.value).id, fromPlatform: m.fromPlatform }))) });
+    await waitFor('the messages', async () => (seen.length === 2 ? true : undefined), 5_000);
+    await consumer.stop();
+    expect(seen).toEqual([{ id: 'own', fromPlatform: true }, { id: 'other', fromPlatform: undefined }]);
+  });
+
   it('reports a consumer whose loop fails as dead, logs it, and runs it again when it can: nothing is lost', async () => {
     const seen: string[] = [];
     const consumer = await bus.consume({ groupId: 'readers', topics: ['t.one'], handle: async (batch) => void seen.push(...batch.map((m) => JSON.parse(m.value).id)) });

@@ -91,7 +91,7 @@ export async function createRuntime(mode: 'embedded' | 'distributed', service?: 
 
   let bus: MessageBus;
   if (mode === 'embedded') {
-    bus = new SqliteBus(join(dataDir, 'bus.sqlite'), busLog);
+    bus = new SqliteBus(join(dataDir, 'bus.sqlite'), busLog, { fromPlatform: true });
   } else {
     const kafka = config.kafka;
     if (!kafka) throw new ConfigError(['distributed mode needs KAFKA_BROKERS (host:port,...)']);

@@ -77,6 +77,31 @@ describe('SqliteEventStore', () => {
     expect(delivered.map((e) => e.streamName)).toEqual(['wallet-acc1', 'refund-r1']);
   });
 
+  it('wakes a subscription once for the appends of a coalescing window: one batch, one checkpoint', async () => {
+    const store = SqliteEventStore.open(':memory:', { pollIntervalMs: 60_000, coalesceMs: 300 });
+    const batches: string[][] = [];
+    const subscription = await store.subscribe({ subscriptionId: 'coalesced', category: 'wallet', onEvents: async (e) => void batches.push(e.map((r) => r.type)) });
+    await store.appendToStream('wallet-acc1', [event('A')], { expectedRevision: 'no_stream' });
+    await waitFor('the first batch', () => (batches.length === 1 ? true : undefined));
+
+    await store.appendToStream('wallet-acc1', [event('B')], { expectedRevision: 0n });
+    await store.appendToStream('refund-r1', [event('X')], { expectedRevision: 'no_stream' });
+    await store.appendToStream('wallet-acc2', [event('C')], { expectedRevision: 'no_stream' });
+    await waitFor('the second batch', () => (batches.length === 2 ? true : undefined));
+    await subscription.stop();
+    const checkpoint = (await store.readAll({ category: 'wallet' })).at(-1)!.position;
+    const resumed: RecordedEvent[] = [];
+    const again = await store.subscribe({ subscriptionId: 'coalesced', category: 'wallet', onEvents: async (e) => void resumed.push(...e) });
+    await store.appendToStream('wallet-acc1', [event('D')], { expectedRevision: 1n });
+    await waitFor('D', () => (resumed.length ? true : undefined));
+    await again.stop();
+    await store.close();
+
+    expect(batches).toEqual([['A'], ['B', 'C']]);
+    expect(resumed.map((r) => r.type)).toEqual(['D']);
+    expect(resumed[0].position).toBeGreaterThan(checkpoint);
+  });
+
   it('rolls back the whole batch when an append fails for another reason than a conflict', async () => {
     const store = SqliteEventStore.open(':memory:');
     const unserialisable = { id: randomUUID(), type: 'Bad', data: { amount: 1n } };

@@ -10,6 +10,11 @@ import {
 export interface SqliteEventStoreOptions {
   /** Fallback poll for writes made by another process on the same file. In-process appends wake subscriptions at once. */
   pollIntervalMs?: number;
+  /**
+   * How long after an append its subscriptions are woken: the appends made meanwhile are read,
+   * delivered and checkpointed as one batch (one wake-up per subscription per window, not per append).
+   */
+  coalesceMs?: number;
   retry?: RetryPolicy;
 }
 
@@ -52,6 +57,12 @@ const LEASE_COLUMNS = ['owner TEXT', 'lease_until INTEGER'];
 
 const MAX_REVISION = 2n ** 63n - 1n;
 const COLUMNS = 'position, stream, revision, id, type, data, metadata, recorded_at';
+const READS = {
+  forwards: `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision`,
+  backwards: `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC`,
+  all: `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position`,
+  category: `SELECT ${COLUMNS} FROM events WHERE category = ? AND position > ? ORDER BY position`,
+};
 
 /** The embedded event store: one SQLite file, safe to share between processes. */
 export class SqliteEventStore implements EventStore {
@@ -61,7 +72,12 @@ export class SqliteEventStore implements EventStore {
   private readonly insertEvents: Database.Transaction<(streamName: string, events: EventData[], first: bigint) => AppendResult>;
   /** Idle subscriptions by category ('' for those on every stream): an append wakes only the ones it concerns. */
   private readonly wake = new Map<string, Set<() => void>>();
+  /** Categories appended to since the last wake-up, woken together when the coalescing window ends. */
+  private readonly appendedTo = new Set<string>();
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private readonly coalesceMs: number;
   private readonly subscriptions = new Set<Subscription>();
+  private readonly readStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
   private readonly pollIntervalMs: number;
   private readonly retry: RetryPolicy;
 
@@ -70,8 +86,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** `path` may be ':memory:' (tests). */
-  constructor(path: string, { pollIntervalMs = 500, retry = defaultRetryPolicy }: SqliteEventStoreOptions = {}) {
+  constructor(path: string, { pollIntervalMs = 500, coalesceMs = 5, retry = defaultRetryPolicy }: SqliteEventStoreOptions = {}) {
     this.pollIntervalMs = pollIntervalMs;
+    this.coalesceMs = coalesceMs;
     this.retry = retry;
     this.db = openSqlite(path);
     // Positions and revisions come back as bigint, exact beyond 2^53.
@@ -92,18 +109,6 @@ export class SqliteEventStore implements EventStore {
       insert: db.prepare<[string, string, bigint, string, string, string, string, number], { position: bigint }>(
         `INSERT INTO events (stream, category, revision, id, type, data, metadata, recorded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING position`,
-      ),
-      forwards: db.prepare<[string, bigint, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
-      ),
-      backwards: db.prepare<[string, bigint, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
-      ),
-      all: db.prepare<[bigint, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
-      ),
-      category: db.prepare<[string, bigint, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE category = ? AND position > ? ORDER BY position LIMIT ?`,
       ),
       countAll: db.prepare<[bigint], { n: bigint }>('SELECT count(*) AS n FROM events WHERE position > ?'),
       countCategory: db.prepare<[string, bigint], { n: bigint }>('SELECT count(*) AS n FROM events WHERE category = ? AND position > ?'),
@@ -158,10 +163,16 @@ export class SqliteEventStore implements EventStore {
     for (const { streamName, events } of appends) assertAppendable(streamName, events);
     // IMMEDIATE takes the write lock before the revision checks, so another process cannot slip in between.
     const results = this.appendAll.immediate(appends);
-    for (const category of new Set(['', ...appends.map((a) => categoryOf(a.streamName))])) {
-      for (const wake of [...(this.wake.get(category) ?? [])]) wake();
-    }
+    for (const { streamName } of appends) this.appendedTo.add(categoryOf(streamName));
+    this.wakeTimer ??= setTimeout(() => this.wakeAppended(), this.coalesceMs);
     return results;
+  }
+
+  private wakeAppended(): void {
+    this.wakeTimer = null;
+    const categories = ['', ...this.appendedTo];
+    this.appendedTo.clear();
+    for (const category of categories) for (const wake of [...(this.wake.get(category) ?? [])]) wake();
   }
 
   async readStream(
@@ -170,8 +181,8 @@ export class SqliteEventStore implements EventStore {
   ): Promise<RecordedEvent[]> {
     const rows =
       direction === 'forwards'
-        ? this.sql.forwards.all(streamName, fromRevision ?? 0n, maxCount)
-        : this.sql.backwards.all(streamName, fromRevision ?? MAX_REVISION, maxCount);
+        ? this.reads('forwards', maxCount).all(streamName, fromRevision ?? 0n)
+        : this.reads('backwards', maxCount).all(streamName, fromRevision ?? MAX_REVISION);
     return rows.map(toRecordedEvent);
   }
 
@@ -188,19 +199,34 @@ export class SqliteEventStore implements EventStore {
     if (exclusive && checkpoints) throw new TypeError(`subscription ${subscriptionId}: an exclusive subscription keeps its checkpoint in the store`);
     const from = checkpoints ? await checkpoints.load() : (this.sql.checkpoint.get(subscriptionId)?.position ?? 0n);
     const owner = randomUUID();
-    const lease = () => ({ id: subscriptionId, owner, until: Date.now() + (exclusive?.leaseMs ?? 0) });
+    const leaseMs = exclusive?.leaseMs ?? 0;
+    const lease = () => ({ id: subscriptionId, owner, until: Date.now() + leaseMs });
+    // The lease this subscription last wrote (claim or checkpoint): while less than half of it has run
+    // out nobody else can have taken it, so a claim need not write it again before every read.
+    let held: { position: bigint; until: number } | null = null;
     const source: PolledSource = {
       read: async (position) => this.readAllNow({ fromPosition: position, maxCount: batchSize, category }),
       idle: (signal) => sleep(this.pollIntervalMs, signal, this.wakeList(category ?? '')),
       storeCheckpoint: async (position) => {
         if (checkpoints) await checkpoints.save(position);
-        else if (exclusive) this.sql.storeLeasedCheckpoint.run({ ...lease(), position });
-        else this.sql.storeCheckpoint.run(subscriptionId, position);
+        else if (exclusive) {
+          const renewed = lease();
+          held = this.sql.storeLeasedCheckpoint.run({ ...renewed, position }).changes === 1 ? { position, until: renewed.until } : null;
+        } else this.sql.storeCheckpoint.run(subscriptionId, position);
       },
       ...(exclusive
         ? {
-            claim: async () => this.sql.claim.get({ ...lease(), now: Date.now() })?.position ?? null,
-            release: async () => void this.sql.release.run({ id: subscriptionId, owner }),
+            claim: async () => {
+              if (held && Date.now() < held.until - leaseMs / 2) return held.position;
+              const claimed = lease();
+              const position = this.sql.claim.get({ ...claimed, now: Date.now() })?.position ?? null;
+              held = position === null ? null : { position, until: claimed.until };
+              return position;
+            },
+            release: async () => {
+              held = null;
+              this.sql.release.run({ id: subscriptionId, owner });
+            },
           }
         : {}),
     };
@@ -211,6 +237,7 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.db.close();
   }
 
@@ -232,9 +259,25 @@ export class SqliteEventStore implements EventStore {
   private readAllNow({ fromPosition = 0n, maxCount = -1, category }: ReadAllOptions): RecordedEvent[] {
     const rows =
       category === undefined
-        ? this.sql.all.all(fromPosition, maxCount)
-        : this.sql.category.all(category, fromPosition, maxCount);
+        ? this.reads('all', maxCount).all(fromPosition)
+        : this.reads('category', maxCount).all(category, fromPosition);
     return rows.map(toRecordedEvent);
+  }
+
+  /**
+   * The read statement with its limit written in the SQL: SQLite (built with STAT4, as better-sqlite3
+   * is) plans a statement again whenever a value bound to its LIMIT changes, which cost ~10 us a read.
+   */
+  private reads(kind: keyof typeof READS, limit: number): Database.Statement<unknown[], EventRow> {
+    if (!Number.isSafeInteger(limit)) throw new TypeError(`maxCount must be an integer, got ${limit}`);
+    const key = `${kind}:${limit}`;
+    let statement = this.readStatements.get(key);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], EventRow>(`${READS[kind]}${limit < 0 ? '' : ` LIMIT ${limit}`}`);
+      if (this.readStatements.size >= 64) this.readStatements.clear(); // callers use a handful of limits; bounded anyway
+      this.readStatements.set(key, statement);
+    }
+    return statement;
   }
 
   private appendOne({ streamName, events, expectedRevision }: StreamAppend): AppendResult | WrongExpectedRevisionError {

@@ -98,6 +98,18 @@ describe('the read model of wallet facts', () => {
     expect((await app.facts.purchase(TENANT, 'acc-1', 'p1', new Date(Date.parse(iso(600_000)))))?.unused).toBe(100_000_000n);
   });
 
+  it('applies a batch in one go, sending an event it cannot apply to the DLQ and keeping the others', async () => {
+    const [opened, granted, placed, captured] = history('acc-1', 'p1', '30');
+    const broken = walletEvent('acc-1', 2, 'HoldPlaced', { usageId: 'u1', lots: [{ lotId: 'purchase:p1', amount: 'thirty' }], credits: '30', expiresAt: iso(600_000) });
+    const letters = await consumer.walletEvents([opened, granted, broken, captured]);
+    expect(letters).toEqual([{ message: broken.message, reason: expect.stringContaining('thirty') }]);
+    expect(await app.facts.revision(TENANT, 'acc-1')).toBe(3n);
+    expect(await app.facts.usage(TENANT, 'acc-1', 'u1')).toEqual({ usageId: 'u1', charged: 30_000_000n, failedReason: null, restored: false });
+    const unused = (await app.facts.purchase(TENANT, 'acc-1', 'p1', T0))?.unused;
+    expect(await consumer.walletEvents([placed])).toEqual([]); // at or below the account's revision: changes nothing
+    expect((await app.facts.purchase(TENANT, 'acc-1', 'p1', T0))?.unused).toBe(unused);
+  });
+
   it('sends a wallet event of an unknown tenant to the DLQ', async () => {
     const stray = delivered(TOPICS.walletEvents, cloudEvent({ id: 'x', source: 'test', type: 'creditflow.wallet.x', subject: 'a', tenantid: 'nobody', data: { accountId: 'a', revision: '0', event: 'AccountOpened', data: {} } }));
     expect(await consumer.walletEvents([stray])).toEqual([{ message: stray.message, reason: 'unknown tenant "nobody"' }]);

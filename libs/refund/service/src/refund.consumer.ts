@@ -16,6 +16,9 @@ import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
 import { TRANSPORT, inMessageContext } from '@creditflow/shell';
 import { RefundService } from './refund.service';
 
+/** The wallet events the refund service reacts to (see react); every other one only feeds the facts. */
+const REACTIONS = new Set(['UsageFailedAfterCompletion', 'CreditsClawedBack', 'ClawBackRefused']);
+
 @Controller()
 export class RefundConsumer {
   constructor(private readonly refunds: RefundService) {}
@@ -23,6 +26,7 @@ export class RefundConsumer {
   @EventPattern(TOPICS.walletEvents, TRANSPORT.refund)
   async walletEvents(@Payload() batch: DeliveredEvent[]): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
+    const valid: { delivered: DeliveredEvent; wallet: WalletEventData }[] = [];
     for (const delivered of batch) {
       const { event, message } = delivered;
       if (!this.refunds.knowsTenant(event.tenantid)) {
@@ -34,13 +38,28 @@ export class RefundConsumer {
         letters.push({ message, reason: 'not a wallet event (accountId, revision, event, data)' });
         continue;
       }
-      try {
-        this.refunds.facts.apply(event.tenantid, wallet);
-        await inMessageContext(delivered, () => this.react(event.tenantid, wallet));
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        letters.push({ message, reason: `${error.code}: ${error.message}` });
+      valid.push({ delivered, wallet });
+    }
+    // The facts in one transaction up to each event the service reacts to, which is decided on the
+    // facts as they stood when that event came (as if the events were applied one by one).
+    for (let start = 0; start < valid.length; ) {
+      const reacting = valid.findIndex(({ wallet }, i) => i >= start && REACTIONS.has(wallet.event));
+      const end = reacting < 0 ? valid.length : reacting + 1;
+      const run = valid.slice(start, end);
+      const refused = this.refunds.facts.applyAll(run.map(({ delivered, wallet }) => ({ tenantId: delivered.event.tenantid, wallet })));
+      for (const [i, { delivered, wallet }] of run.entries()) {
+        let error: unknown = refused[i];
+        if (!error && REACTIONS.has(wallet.event)) {
+          try {
+            await inMessageContext(delivered, () => this.react(delivered.event.tenantid, wallet));
+          } catch (thrown) {
+            if (!(thrown instanceof DomainError)) throw thrown;
+            error = thrown;
+          }
+        }
+        if (error instanceof DomainError) letters.push({ message: delivered.message, reason: `${error.code}: ${error.message}` });
       }
+      start = end;
     }
     return letters;
   }

@@ -38,7 +38,8 @@ export class RefundController {
 
   /**
    * The account's purchases as the refund service sees them (its read model of the wallet's events,
-   * as of `walletRevision`): what each cost and how many of its credits are unused now.
+   * as of `walletRevision`, in embedded mode caught up with the account's last wallet event first):
+   * what each cost and how many of its credits are unused now.
    */
   @ApiOperation({ summary: "The account's purchases as the refund service sees them: price paid and unused credits" })
   @ApiAnswer('The purchases', PurchasesSchema)
@@ -46,6 +47,7 @@ export class RefundController {
   @Roles('ops')
   @Get('v1/accounts/:accountId/purchases')
   async purchases(@CurrentPrincipal() who: Principal, @IdParam('accountId') accountId: string) {
+    await this.refunds.catchUp(who.tenant, accountId);
     const revision = await this.refunds.facts.revision(who.tenant, accountId);
     if (revision === null) throw new ApiError(404, 'account_not_found', `account "${accountId}" does not exist`);
     const now = this.refunds.now();

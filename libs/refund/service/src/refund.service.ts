@@ -156,8 +156,11 @@ export class RefundService implements OnApplicationBootstrap, OnModuleDestroy, O
     return state;
   }
 
-  /** Embedded mode: wait (bounded) until the read model has processed the account's last wallet event. */
-  private async catchUp(tenantId: string, accountId: string): Promise<void> {
+  /**
+   * Embedded mode: wait (bounded) until the read model has processed the account's last wallet event,
+   * so what an HTTP caller wrote to the wallet just before is in what it reads or is decided on here.
+   */
+  async catchUp(tenantId: string, accountId: string): Promise<void> {
     if (this.deployment.mode !== 'embedded') return;
     // The wallet's stream name (libs/wallet/application wallet.codec.ts), in the store embedded mode shares.
     const [last] = await this.store.readStream(`wallet-${tenantId}_${accountId}`, { direction: 'backwards', maxCount: 1 });

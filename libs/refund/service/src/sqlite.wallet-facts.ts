@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { openSqlite } from '@creditflow/event-store';
 import { WalletEventData } from '@creditflow/contracts';
-import { Credits, parseCredits } from '@creditflow/kernel';
+import { Credits, DomainError, parseCredits } from '@creditflow/kernel';
 import { ApprovedRefund, PurchaseFacts, UsageFacts } from '@creditflow/refund-domain';
 import { WalletFacts } from './wallet-facts';
 
@@ -93,6 +93,24 @@ export class SqliteWalletFacts implements WalletFacts {
       this.q.setRevision.run(tenantId, wallet.accountId, revision);
       return true;
     })();
+  }
+
+  /**
+   * Applies events in one transaction, each in a savepoint of its own: an event refused with a
+   * DomainError (in its slot) changes nothing and the others stand; any other error rolls all back.
+   */
+  applyAll(events: { tenantId: string; wallet: WalletEventData }[]): (DomainError | null)[] {
+    return this.db.transaction(() =>
+      events.map(({ tenantId, wallet }) => {
+        try {
+          this.apply(tenantId, wallet);
+          return null;
+        } catch (error) {
+          if (error instanceof DomainError) return error;
+          throw error;
+        }
+      }),
+    )();
   }
 
   async revision(tenantId: string, accountId: string): Promise<bigint | null> {

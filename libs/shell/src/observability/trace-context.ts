@@ -2,7 +2,7 @@
 // `<version>-<trace id: 32 hex>-<parent id: 16 hex>-<flags: 2 hex>`. A request or message that brings a
 // valid one continues its trace with a new span of ours; anything else (absent, malformed, all-zero
 // ids, version ff) starts a new trace, as the recommendation says: a bad header is never an error.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 export interface TraceContext {
   /** 32 lower-case hex digits, shared by every span of the trace. */
@@ -32,9 +32,23 @@ export function parseTraceparent(value: unknown): { traceId: string; parentId: s
 /** Our span of the trace `traceparent` names, or of a new trace when it names none. */
 export function continueTrace(traceparent?: unknown): TraceContext {
   const parent = parseTraceparent(traceparent);
-  const spanId = randomBytes(8).toString('hex');
+  const spanId = randomHex(8);
   if (parent) return { traceId: parent.traceId, spanId, parentId: parent.parentId, flags: parent.flags };
-  return { traceId: randomBytes(16).toString('hex'), spanId, parentId: null, flags: '01' };
+  return { traceId: randomHex(16), spanId, parentId: null, flags: '01' };
+}
+
+// Random ids from a pool refilled 4 KiB at a time: a call into the system's generator per id cost
+// ~3% of the server's CPU at saturation (two or three ids per request and per consumed message).
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += bytes;
+  return pool.toString('hex', used - bytes, used);
 }
 
 /** The traceparent that makes our span the parent of what it causes. */

@@ -42,4 +42,11 @@ describe('W3C trace context', () => {
     expect(next).toMatchObject({ traceId: root.traceId, parentId: root.spanId });
     expect(continueTrace().traceId).not.toBe(continueTrace().traceId);
   });
+
+  it('draws distinct ids of the right length across refills of its random pool', () => {
+    const traces = Array.from({ length: 1000 }, () => continueTrace()); // 24 bytes each: several 4 KiB refills
+    const ids = traces.flatMap((t) => [t.traceId, t.spanId]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const t of traces) expect(formatTraceparent(t)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
 });
