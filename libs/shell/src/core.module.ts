@@ -124,7 +124,7 @@ export class CoreModule implements NestModule {
         { provide: MESSAGE_BUS, useValue: runtime.bus },
         { provide: Tenants, useValue: runtime.tenants },
         { provide: CLOCK, useValue: runtime.clock },
-        { provide: Deployment, useValue: new Deployment(runtime.mode, runtime.dataDir, runtime.groupPrefix, runtime.schedulerIntervalMs) },
+        { provide: Deployment, useValue: new Deployment(runtime.mode, runtime.dataDir, runtime.groupPrefix, runtime.schedulerIntervalMs, runtime.reconcileIntervalMs, runtime.tenantsDir) },
         { provide: APP_GUARD, useFactory: (reflector: Reflector) => new ApiKeyGuard(reflector, runtime.apiKeys, runtime.tenants), inject: [Reflector] },
         HttpContextRegistry,
         { provide: APP_FILTER, useClass: ErrorFilter },

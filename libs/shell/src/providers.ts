@@ -20,5 +20,9 @@ export class Deployment {
     readonly groupPrefix: string,
     /** The scheduler's own schedule (CREDITFLOW_SCHEDULER_INTERVAL_MS); 0 = off. */
     readonly schedulerIntervalMs: number,
+    /** The reconciler's schedule (CREDITFLOW_RECONCILE_INTERVAL_MS); 0 = off. */
+    readonly reconcileIntervalMs: number,
+    /** The tenant files' directory, for what reads them as written (the reconciler). */
+    readonly tenantsDir: string,
   ) {}
 }

@@ -48,6 +48,8 @@ export class PlatformMetrics {
   readonly schedulerEvents: Counter<'tenant' | 'type'>;
   readonly projectionLagEvents: Gauge<'projection'>;
   readonly projectionLagSeconds: Gauge<'projection'>;
+  readonly reconcilerDiscrepancies: Gauge<'tenant' | 'kind'>;
+  readonly reconcilerLastRun: Gauge<string>;
 
   constructor(service: string) {
     const registers = [this.registry];
@@ -175,6 +177,16 @@ export class PlatformMetrics {
         this.reset();
         for (const { projection, seconds } of await orNothing(metrics.probes?.projectionLags())) this.set({ projection }, seconds);
       },
+    });
+    this.reconcilerDiscrepancies = new Gauge({
+      name: 'creditflow_reconciler_discrepancies',
+      help: 'Discrepancies the independent reconciler found in its last run over the whole store, by tenant and kind (balance, lot, charge, price, restore, refund); 0 = the records agree',
+      labelNames: ['tenant', 'kind'], registers,
+    });
+    this.reconcilerLastRun = new Gauge({
+      name: 'creditflow_reconciler_last_run_timestamp_seconds',
+      help: 'When the reconciler last finished a run (Unix time); 0 until the first',
+      registers,
     });
   }
 

@@ -1,0 +1,85 @@
+// reconcile [--tenant T] [--from ISO]: the independent reconciler (libs/reconciler) over the stores
+// the services use. A human summary, or the whole report as JSON; exit status 3 when it finds a
+// discrepancy, so a cron job or CI step fails on one.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventStore, createEventStore } from '@creditflow/event-store';
+import type { Discrepancy, ReconciliationReport } from '@creditflow/reconciler-domain';
+import { readTenantTerms, reconcileStores } from '@creditflow/reconciler-service';
+import { eventStoreFor, readConfig } from '@creditflow/shell';
+import { CommandSpec, ParsedArgs, UsageError, flag, stringOption } from '../args';
+import { OpsIo } from '../io';
+import { MODES, Mode, walletLocation } from '../locate';
+
+/** The exit status of a run that found discrepancies (1 is a run that failed, 2 a command-line mistake). */
+export const DISCREPANCIES_FOUND = 3;
+
+export const reconcileSpec: CommandSpec = {
+  name: 'reconcile',
+  summary: "Checks the wallet's events, usage charges and refunds against each other with an independent reconciler; exit 3 on a discrepancy.",
+  details: [
+    'For every account: granted - spent - expired - clawed back + restored = available + held (event amounts against the lot shares they name; ' +
+      'no lot below zero or above its grant; every balance the wallet states equal to the derived one); every hold captured once, with the lots and ' +
+      "amount it was placed with, at the price its catalog version gives (priced again from the tenant file's text); accept phases charged once at " +
+      "their price; restorations equal to what was charged; every refund's money = credits x the purchase's price per credit rounded as the " +
+      "tenant's refund policy says, settled only against the wallet's claw-back. Reads the wallet's store and the refund service's events " +
+      '(the same store, or <data>/refund/events.sqlite in distributed mode). Each discrepancy names the account, the events (stream, revision, ' +
+      'position, id) and what was expected against what was found.',
+    'Exit status: 0 no discrepancy, 3 discrepancies found, 1 the run failed, 2 a mistake in the command line.',
+  ],
+  positionals: [],
+  options: {
+    tenant: { kind: 'string', value: '<tenantId>', description: "only this tenant's accounts" },
+    from: { kind: 'string', value: '<ISO time>', description: 'only discrepancies shown by events recorded at or after this time (balances still fold the whole history)' },
+    json: { kind: 'boolean', description: 'print the whole report as JSON (the summary goes to stderr)' },
+    mode: { kind: 'string', value: '<mode>', choices: MODES, description: 'embedded or distributed; default from the environment and data directory' },
+  },
+  examples: ['reconcile', 'reconcile --tenant apinfer --from 2026-03-01T00:00:00Z', 'reconcile --json > reconciliation.json'],
+};
+
+export async function reconcile(args: ParsedArgs, io: OpsIo): Promise<number> {
+  const tenant = stringOption(args, 'tenant');
+  const fromText = stringOption(args, 'from');
+  const from = fromText === undefined ? undefined : Date.parse(fromText);
+  if (from !== undefined && Number.isNaN(from)) throw new UsageError(`--from must be an ISO 8601 time (2026-03-01T00:00:00Z), not "${fromText}"`, reconcileSpec);
+  const config = readConfig(io.env);
+  const location = walletLocation(config, stringOption(args, 'mode') as Mode | undefined);
+  const terms = readTenantTerms(config.tenantsDir);
+  if (tenant !== undefined && !terms.has(tenant)) throw new UsageError(`no tenant "${tenant}" in ${config.tenantsDir}`, reconcileSpec);
+  const wallet = createEventStore(location.store);
+  const refundConfig = location.mode === 'distributed' ? eventStoreFor(config, 'distributed', 'refund', join(config.dataDir, 'refund')) : null;
+  // Only a refund store of its own (distributed SQLite) is opened apart; one that is not there is left alone (never created).
+  let refund: EventStore | undefined;
+  if (refundConfig?.kind === 'sqlite' && existsSync(refundConfig.path)) refund = createEventStore(refundConfig);
+  try {
+    const report = await reconcileStores({ wallet, refund, terms, tenant, from: from === undefined ? undefined : new Date(from).toISOString() });
+    const summary = summaryOf(report, location.storeLabel);
+    if (flag(args, 'json')) {
+      io.out(`${JSON.stringify(report, null, 2)}\n`);
+      io.err(summary.split('\n')[0] + '\n');
+    } else io.out(summary);
+    return report.discrepancies.length ? DISCREPANCIES_FOUND : 0;
+  } finally {
+    await refund?.close();
+    await wallet.close();
+  }
+}
+
+function summaryOf(report: ReconciliationReport, where: string): string {
+  const n = report.discrepancies.length;
+  const lines = [
+    `${n === 0 ? 'reconciled: no discrepancies' : `${n} discrepanc${n === 1 ? 'y' : 'ies'}`} in ${report.accounts} account${report.accounts === 1 ? '' : 's'} ` +
+      `(${report.events.wallet} wallet events, ${report.events.refund} refund events; ${report.usages.authorized} usages authorized, ${report.usages.completed} captured; ` +
+      `${report.refunds.decided} refunds decided, ${report.refunds.withMoney} with money) from ${where}`,
+  ];
+  for (const d of report.discrepancies) lines.push('', ...describe(d));
+  return `${lines.join('\n')}\n`;
+}
+
+function describe(d: Discrepancy): string[] {
+  return [
+    `[${d.kind}] ${d.tenant}/${d.account}: ${d.message}`,
+    `  expected ${d.expected}, found ${d.found}`,
+    ...d.evidence.map((e) => `  ${e.type} at ${e.stream}@${e.revision} (position ${e.position}, event ${e.eventId})`),
+  ];
+}

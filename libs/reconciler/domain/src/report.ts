@@ -1,0 +1,64 @@
+// What the reconciler reports: every discrepancy with its evidence, and each account's two
+// derivations of its balance (from the flows, and from the lots and holds).
+
+export const DISCREPANCY_KINDS = [
+  /** granted - spent - expired - clawed back + restored differs from available + held, or a stated balance differs. */
+  'balance',
+  /** A lot moved below zero or above what it was granted, an unknown lot, or an event whose amount is not the sum of its lot shares. */
+  'lot',
+  /** A hold captured, released or charged other than it was placed: twice, unknown, other lots or another amount. */
+  'charge',
+  /** A hold's price differs from the price of its feature in the catalog version it names. */
+  'price',
+  /** A restoration that gives back other than what the usage was charged, or gives it twice. */
+  'restore',
+  /** A refund's money differs from credits x the purchase's price per credit rounded by the policy, or its claw-back and settlement disagree. */
+  'refund',
+] as const;
+export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
+
+/** Where in the store a finding comes from. */
+export interface Evidence {
+  stream: string;
+  revision: string;
+  position: string;
+  eventId: string;
+  type: string;
+}
+
+export interface Discrepancy {
+  kind: DiscrepancyKind;
+  tenant: string;
+  account: string;
+  /** What is wrong, in one sentence. */
+  message: string;
+  expected: string;
+  found: string;
+  /** The events that show it, the offending one last. */
+  evidence: Evidence[];
+}
+
+/** Credits as decimal strings. */
+export interface AccountBalance {
+  tenant: string;
+  account: string;
+  granted: string;
+  spent: string;
+  expired: string;
+  clawedBack: string;
+  restored: string;
+  available: string;
+  held: string;
+  /** available by lot type (daily, trial, subscription, reward, topup). */
+  byType: Record<string, string>;
+}
+
+export interface ReconciliationReport {
+  /** Events read: wallet events, refund events. */
+  events: { wallet: number; refund: number };
+  accounts: number;
+  usages: { authorized: number; completed: number };
+  refunds: { decided: number; withMoney: number };
+  discrepancies: Discrepancy[];
+  balances: AccountBalance[];
+}
