@@ -3,14 +3,17 @@
 // clock, all through the embedded platform's HTTP API. `ops reconcile` finds nothing, its balances
 // are the wallet's own answers, and the continuous run publishes zeros; then a corrupted event
 // appended to an account's stream (a second capture of a completed usage, at another amount) is
-// reported with its evidence, by the command and by the metric.
+// reported with its evidence, by the command and by the metric; so is a decision published with
+// other credits than its event.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { TOPICS, USAGE_DECISION_TYPES, cloudEvent, messageKey } from '@creditflow/contracts';
 import { createEventStore } from '@creditflow/event-store';
 import { encodeBigInts, parseCredits } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
+import { SqliteBus } from '@creditflow/messaging';
 import { OpsIo, runOps } from '@creditflow/ops-tools';
 import type { ReconciliationReport } from '@creditflow/reconciler-domain';
 import { walletStream } from '@creditflow/wallet-application';
@@ -123,6 +126,8 @@ describe('the independent reconciler on an embedded platform', () => {
     expect({ code, discrepancies: report.discrepancies }).toEqual({ code: 0, discrepancies: [] });
     expect(stderr).toMatch(/^reconciled: no discrepancies in 5 accounts/);
     expect(report.usages).toEqual({ authorized: 13, completed: 11 });
+    // Every usage event's decision, as the wallet published it on the bus (authorized, denied, completed, failed, accepted, rejected).
+    expect(report.events.decisions).toBeGreaterThanOrEqual(13 + 11 + 2 + 1);
     // rc-r1, rc-r2, restore:rc-u3 (the platform error itself, judged without a request: apinfer does not restore
     // automatically) and restore:rc-t1 (gptimage2 does).
     expect(report.refunds).toEqual({ decided: 4, withMoney: 1 });
@@ -141,7 +146,7 @@ describe('the independent reconciler on an embedded platform', () => {
     await waitFor('the continuous run', async () => ((await metric('tenant="apinfer",kind="charge"')) === 0 ? true : undefined));
   });
 
-  it('reports a corrupted event with its evidence, on demand and as the metric', async () => {
+  it('reports a decision that says other than its event and a corrupted event, with their evidence, on demand and as the metric', async () => {
     const store = createEventStore({ kind: 'sqlite', path: join(dataDir, 'events.sqlite') });
     const stream = walletStream('listing-editor', 'rc-l');
     const eventId = randomUUID();
@@ -153,6 +158,26 @@ describe('the independent reconciler on an embedded platform', () => {
     } finally {
       await store.close();
     }
+    // A completed decision for apinfer's rc-u1 claiming 3 credits where the wallet captured 2.625.
+    const bus = new SqliteBus(join(dataDir, 'bus.sqlite'));
+    const wallet = createEventStore({ kind: 'sqlite', path: join(dataDir, 'events.sqlite') });
+    const [capture] = (await wallet.readStream(walletStream('apinfer', 'rc-a'))).filter((e) => e.type === 'HoldCaptured' && (e.data as { usageId: string }).usageId === 'rc-u1');
+    await wallet.close();
+    const decisionId = `decision:${capture.id}`;
+    try {
+      await bus.publish(TOPICS.usageDecisions, [{
+        key: messageKey('apinfer', 'rc-a'),
+        value: cloudEvent({ id: decisionId, source: 'creditflow/wallet', type: USAGE_DECISION_TYPES.completed, subject: 'rc-a', tenantid: 'apinfer', time: new Date().toISOString(), data: { usageId: 'rc-u1', status: 'completed', credits: '3' } }),
+      }]);
+    } finally {
+      await bus.close();
+    }
+    const apinfer = JSON.parse((await reconcile(env, '--json', '--tenant', 'apinfer')).stdout) as ReconciliationReport;
+    expect(apinfer.discrepancies).toEqual([expect.objectContaining({
+      kind: 'decision', account: 'rc-a', expected: 'creditflow.usage.completed, rc-u1, credits 2.625 (apinfer/rc-a)', found: 'creditflow.usage.completed, rc-u1, credits 3 (apinfer/rc-a)',
+      evidence: [expect.objectContaining({ eventId: capture.id, type: 'HoldCaptured' }), expect.objectContaining({ stream: TOPICS.usageDecisions, eventId: decisionId })],
+    })]);
+
     const { code, stdout } = await reconcile(env, '--json', '--tenant', 'listing-editor');
     const report = JSON.parse(stdout) as ReconciliationReport;
     expect(code).toBe(3);

@@ -11,13 +11,32 @@
 // - restorations: exactly what the usage was charged, from the lots it was charged to, once;
 // - refunds: money = clawed-back credits x the purchase's price per credit, rounded as the tenant's
 //   refund policy says; settled only against the claw-back the wallet recorded, voided only against a
-//   refused one.
-import { Rounding, creditsText, divide, moneyText } from './amounts';
+//   refused one;
+// - usage decisions: every decision published for a wallet event (id `decision:<event id>`) names an
+//   event that exists, for the same account, and says what it says (type, usage, credits).
+import { Rounding, creditsText, divide, moneyText, unitsOf } from './amounts';
 import { CatalogText, priceAgain } from './prices';
 import { AccountBalance, Discrepancy, DiscrepancyKind, Evidence, ReconciliationReport } from './report';
 
 /** Evidence with when its event was recorded (for --from). */
 type TimedEvidence = Evidence & { recordedAt: string };
+
+/** The decision each usage event is published as (libs/contracts USAGE_DECISION_TYPES), with the amounts it must carry. */
+const DECISIONS: Record<string, (data: any) => { type: string; amounts: [string, bigint][] }> = {
+  HoldPlaced: (d) => ({ type: 'creditflow.usage.authorized', amounts: [['credits', d.credits]] }),
+  UsageDenied: (d) => ({ type: 'creditflow.usage.denied', amounts: [['required', d.required], ['available', d.available]] }),
+  HoldCaptured: (d) => ({ type: 'creditflow.usage.completed', amounts: [['credits', d.amount]] }),
+  HoldReleased: (d) => ({ type: 'creditflow.usage.failed', amounts: [['released', d.amount]] }),
+  UsageFailedAfterCompletion: (d) => ({ type: 'creditflow.usage.failed', amounts: [['charged', d.charged]] }),
+  AcceptCharged: (d) => ({ type: 'creditflow.usage.accepted', amounts: [['credits', d.amount]] }),
+  UsageRejected: () => ({ type: 'creditflow.usage.rejected', amounts: [] }),
+};
+
+/** A decision's decimal amount, normalised ("2.6250" and "2.625" are one amount); as written when it is none. */
+function amountText(value: unknown): string {
+  const units = unitsOf(value);
+  return units === null ? JSON.stringify(value ?? null) : creditsText(units);
+}
 
 /** One stored event, decoded (bigint amounts), with where it is and whose it is. */
 export interface StoredFact {
@@ -30,6 +49,20 @@ export interface StoredFact {
   tenant: string;
   account: string;
   data: any; // read field by field, as the event types in libs/contracts describe them
+}
+
+/** A usage decision as published (CloudEvent), with where it is on the bus. */
+export interface DecisionMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  id: string;
+  type: string;
+  /** The CloudEvent's time. */
+  time: string;
+  tenant: string;
+  account: string;
+  data: Record<string, unknown>;
 }
 
 /** What the reconciler needs of a tenant's file: its catalog versions and its refund rounding. */
@@ -93,7 +126,10 @@ export class Reconciler {
   private readonly accounts = new Map<string, Account>();
   private readonly refunds = new Map<string, RefundRecord>();
   private readonly found: Discrepancy[] = [];
-  private readonly counts = { wallet: 0, refund: 0, authorized: 0, completed: 0 };
+  private readonly counts = { wallet: 0, refund: 0, decisions: 0, authorized: 0, completed: 0 };
+  /** The wallet's usage events by event id, for the decisions published from them. */
+  private readonly usageEvents = new Map<string, { tenant: string; account: string; type: string; data: any; evidence: TimedEvidence }>(); // data: the event's, read field by field
+  private readonly decisions: DecisionMessage[] = [];
 
   /** `terms` of a tenant, or undefined when its file is unknown (prices and rounding are then not checked). */
   constructor(private readonly terms: (tenant: string) => TenantTerms | undefined) {}
@@ -105,6 +141,7 @@ export class Reconciler {
     const ev = evidenceOf(fact);
     account.last = ev;
     const d = fact.data;
+    if (Object.hasOwn(DECISIONS, fact.type)) this.usageEvents.set(fact.eventId, { tenant: fact.tenant, account: fact.account, type: fact.type, data: d, evidence: ev });
     const flag = (kind: DiscrepancyKind, message: string, expected: bigint | string, found: bigint | string, more: TimedEvidence[] = []) =>
       this.flag(account, kind, message, expected, found, [...more, ev]);
     switch (fact.type) {
@@ -238,23 +275,51 @@ export class Reconciler {
     if (fact.type === 'RefundVoided') record.voided = ev;
   }
 
+  /** A usage decision read from creditflow.usage-decisions.v1 (checked in `report`, against every wallet event read). */
+  decision(message: DecisionMessage): void {
+    this.counts.decisions++;
+    this.decisions.push(message);
+  }
+
   /** Everything found; the end-of-history checks (conservation, refunds) run here. */
   report(options: { from?: string } = {}): ReconciliationReport {
     const atEnd: Discrepancy[] = [];
     for (const account of this.accounts.values()) atEnd.push(...this.conservation(account));
-    atEnd.push(...this.refundFindings());
+    atEnd.push(...this.refundFindings(), ...this.decisionFindings());
     const from = options.from;
     const discrepancies = [...this.found, ...atEnd].filter((f) => from === undefined || (f.evidence as TimedEvidence[]).some((e) => e.recordedAt >= from));
     let withMoney = 0;
     for (const r of this.refunds.values()) if (r.decision.money) withMoney++;
     return {
-      events: { wallet: this.counts.wallet, refund: this.counts.refund },
+      events: { wallet: this.counts.wallet, refund: this.counts.refund, decisions: this.counts.decisions },
       accounts: this.accounts.size,
       usages: { authorized: this.counts.authorized, completed: this.counts.completed },
       refunds: { decided: this.refunds.size, withMoney },
       discrepancies: discrepancies.map(({ evidence, ...rest }) => ({ ...rest, evidence: (evidence as TimedEvidence[]).map(({ recordedAt: _, ...e }) => e) })),
       balances: [...this.accounts.values()].map(balanceOf),
     };
+  }
+
+  private decisionFindings(): Discrepancy[] {
+    const out: Discrepancy[] = [];
+    for (const m of this.decisions) {
+      const where: TimedEvidence = { stream: m.topic, revision: String(m.partition), position: m.offset, eventId: m.id, type: m.type, recordedAt: m.time };
+      const add = (message: string, expected: string, found: string, evidence: TimedEvidence[]) => out.push(finding(m.tenant, m.account, 'decision', message, expected, found, [...evidence, where]));
+      // A decision the consumer answered itself (a command refused before it reached the wallet) names no event.
+      if (!m.id.startsWith('decision:')) continue;
+      const event = this.usageEvents.get(m.id.slice('decision:'.length));
+      if (!event) {
+        add(`decision ${m.id} (${m.type}, usage ${String(m.data.usageId)}) names no usage event of the wallet`, 'a wallet usage event with that id', 'none', []);
+        continue;
+      }
+      const expected = DECISIONS[event.type](event.data);
+      const found = [m.type, String(m.data.usageId), ...expected.amounts.map(([field]) => `${field} ${amountText(m.data[field])}`)].join(', ');
+      const wanted = [expected.type, String(event.data.usageId), ...expected.amounts.map(([field, units]) => `${field} ${creditsText(units)}`)].join(', ');
+      if (found !== wanted || m.tenant !== event.tenant || m.account !== event.account) {
+        add(`decision ${m.id} says other than the ${event.type} it was published for`, `${wanted} (${event.tenant}/${event.account})`, `${found} (${m.tenant}/${m.account})`, [event.evidence]);
+      }
+    }
+    return out;
   }
 
   private accountOf(tenant: string, account: string): Account {

@@ -122,6 +122,22 @@ describe('the reconciler', () => {
     ]);
   });
 
+  it('finds a decision naming no wallet event or saying other than its event; skips those the consumer answered itself', () => {
+    const h = new History();
+    purchased(h);
+    const hold = held(h, 'u1', '2.625');
+    const message = (id: string, type: string, data: Record<string, unknown>) =>
+      h.reconciler.decision({ topic: 'creditflow.usage-decisions.v1', partition: 0, offset: id, id, type, time: '2026-03-01T00:00:00Z', tenant: 't', account: 'a', data });
+    message(`decision:${hold}`, 'creditflow.usage.authorized', { usageId: 'u1', status: 'authorized', credits: '2.6250' });
+    message(`decision:${hold}`, 'creditflow.usage.completed', { usageId: 'u1', status: 'completed', credits: '2.625' });
+    message('decision:e99', 'creditflow.usage.completed', { usageId: 'u9', credits: '1' });
+    message('denied:x', 'creditflow.usage.denied', { usageId: 'u7', error: 'unknown_feature' });
+    expect(h.reconciler.report().discrepancies.map((d) => [d.kind, d.expected, d.found])).toEqual([
+      ['decision', 'creditflow.usage.authorized, u1, credits 2.625 (t/a)', 'creditflow.usage.completed, u1, credits 2.625 (t/a)'],
+      ['decision', 'a wallet usage event with that id', 'none'],
+    ]);
+  });
+
   it('rounds money as each policy says', () => {
     // Ties: 2.5 and 3.5 go to the even neighbour, or up; below and above a tie every rule but down agrees.
     expect([divide(25n, 10n, 'half-even'), divide(35n, 10n, 'half-even'), divide(25n, 10n, 'half-up'), divide(26n, 10n, 'down')]).toEqual([2n, 4n, 3n, 2n]);

@@ -14,10 +14,12 @@ export const DISCREPANCY_KINDS = [
   'restore',
   /** A refund's money differs from credits x the purchase's price per credit rounded by the policy, or its claw-back and settlement disagree. */
   'refund',
+  /** A usage decision on creditflow.usage-decisions.v1 that no wallet event backs, or that says other than its event. */
+  'decision',
 ] as const;
 export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
 
-/** Where in the store a finding comes from. */
+/** Where a finding comes from: a stored event, or a message on the bus (`stream` its topic, `revision` its partition, `position` its offset, `eventId` its CloudEvent id). */
 export interface Evidence {
   stream: string;
   revision: string;
@@ -54,8 +56,8 @@ export interface AccountBalance {
 }
 
 export interface ReconciliationReport {
-  /** Events read: wallet events, refund events. */
-  events: { wallet: number; refund: number };
+  /** Records read: wallet events, refund events, usage decisions (messages, repeats included). */
+  events: { wallet: number; refund: number; decisions: number };
   accounts: number;
   usages: { authorized: number; completed: number };
   refunds: { decided: number; withMoney: number };

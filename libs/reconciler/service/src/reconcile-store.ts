@@ -8,7 +8,7 @@
 // its claw-back, even while the platform runs and across two stores.
 import { EventStore, RecordedEvent } from '@creditflow/event-store';
 import { decodeBigInts } from '@creditflow/kernel';
-import { ReconciliationReport, Reconciler, StoredFact, TenantTerms } from '@creditflow/reconciler-domain';
+import { DecisionMessage, ReconciliationReport, Reconciler, StoredFact, TenantTerms } from '@creditflow/reconciler-domain';
 
 const PAGE = 2000;
 
@@ -19,6 +19,12 @@ export interface ReconcileOptions {
   terms: Map<string, TenantTerms>;
   /** Only this tenant's accounts. */
   tenant?: string;
+  /**
+   * The usage decisions published on creditflow.usage-decisions.v1 (`decisionMessage`), read before
+   * this call: each names a wallet event recorded before it was published, so before the instant the
+   * stores are read as of. Absent: decisions are not checked.
+   */
+  decisions?: readonly DecisionMessage[];
   /** Only discrepancies shown by events recorded at or after this ISO instant (the whole history is still folded). */
   from?: string;
 }
@@ -29,6 +35,7 @@ export async function reconcileStores(options: ReconcileOptions): Promise<Reconc
   const wanted = (fact: StoredFact) => fact.recordedAt <= asOf && (options.tenant === undefined || fact.tenant === options.tenant);
   await readCategory(options.wallet, 'wallet', (fact) => wanted(fact) && reconciler.wallet(fact));
   await readCategory(options.refund ?? options.wallet, 'refund', (fact) => wanted(fact) && reconciler.refund(fact));
+  for (const message of options.decisions ?? []) if (options.tenant === undefined || message.tenant === options.tenant) reconciler.decision(message);
   return reconciler.report({ from: options.from });
 }
 
@@ -52,5 +59,21 @@ function factOf(recorded: RecordedEvent): StoredFact | null {
     stream: recorded.streamName, eventId: recorded.id, revision: recorded.revision, position: recorded.position,
     recordedAt: recorded.recordedAt.toISOString(), type: recorded.type, tenant: tenantId, account: accountId,
     data: decodeBigInts(recorded.data),
+  };
+}
+
+/** A message of creditflow.usage-decisions.v1 (a CloudEvent as JSON text) as the reconciler reads it; null when it is none. */
+export function decisionMessage(topic: string, record: { partition: number; offset: string; value: string }): DecisionMessage | null {
+  let event: { id?: unknown; type?: unknown; time?: unknown; tenantid?: unknown; subject?: unknown; data?: unknown };
+  try {
+    event = JSON.parse(record.value);
+  } catch {
+    return null;
+  }
+  if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.tenantid !== 'string' || typeof event.subject !== 'string') return null;
+  const data = event.data && typeof event.data === 'object' ? (event.data as Record<string, unknown>) : {};
+  return {
+    topic, partition: record.partition, offset: record.offset, id: event.id, type: event.type, time: typeof event.time === 'string' ? event.time : '',
+    tenant: event.tenantid, account: event.subject, data,
   };
 }

@@ -4,10 +4,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventStore, createEventStore } from '@creditflow/event-store';
-import type { Discrepancy, ReconciliationReport } from '@creditflow/reconciler-domain';
-import { readTenantTerms, reconcileStores } from '@creditflow/reconciler-service';
+import type { DecisionMessage, Discrepancy, ReconciliationReport } from '@creditflow/reconciler-domain';
+import { TOPICS } from '@creditflow/contracts';
+import { decisionMessage, readTenantTerms, reconcileStores } from '@creditflow/reconciler-service';
 import { eventStoreFor, readConfig } from '@creditflow/shell';
 import { CommandSpec, ParsedArgs, UsageError, flag, stringOption } from '../args';
+import { deadLetterBus } from '../dlq-buses';
 import { OpsIo } from '../io';
 import { MODES, Mode, walletLocation } from '../locate';
 
@@ -22,9 +24,11 @@ export const reconcileSpec: CommandSpec = {
       'no lot below zero or above its grant; every balance the wallet states equal to the derived one); every hold captured once, with the lots and ' +
       "amount it was placed with, at the price its catalog version gives (priced again from the tenant file's text); accept phases charged once at " +
       "their price; restorations equal to what was charged; every refund's money = credits x the purchase's price per credit rounded as the " +
-      "tenant's refund policy says, settled only against the wallet's claw-back. Reads the wallet's store and the refund service's events " +
-      '(the same store, or <data>/refund/events.sqlite in distributed mode). Each discrepancy names the account, the events (stream, revision, ' +
-      'position, id) and what was expected against what was found.',
+      "tenant's refund policy says, settled only against the wallet's claw-back; every usage decision on creditflow.usage-decisions.v1 backed by " +
+      "the wallet event it was published for and saying what it says. Reads the wallet's store, the refund service's events (the same store, " +
+      'or <data>/refund/events.sqlite in distributed mode) and the decisions (the SQLite bus, or Kafka in distributed mode), all as of the ' +
+      'moment it starts. Each discrepancy names the account, the events or messages (stream or topic, revision or partition, position or ' +
+      'offset, id) and what was expected against what was found.',
     'Exit status: 0 no discrepancy, 3 discrepancies found, 1 the run failed, 2 a mistake in the command line.',
   ],
   positionals: [],
@@ -32,6 +36,7 @@ export const reconcileSpec: CommandSpec = {
     tenant: { kind: 'string', value: '<tenantId>', description: "only this tenant's accounts" },
     from: { kind: 'string', value: '<ISO time>', description: 'only discrepancies shown by events recorded at or after this time (balances still fold the whole history)' },
     json: { kind: 'boolean', description: 'print the whole report as JSON (the summary goes to stderr)' },
+    'skip-decisions': { kind: 'boolean', description: 'do not read the usage decisions from the bus (Kafka unreachable, or its retention too short to matter)' },
     mode: { kind: 'string', value: '<mode>', choices: MODES, description: 'embedded or distributed; default from the environment and data directory' },
   },
   examples: ['reconcile', 'reconcile --tenant apinfer --from 2026-03-01T00:00:00Z', 'reconcile --json > reconciliation.json'],
@@ -46,13 +51,15 @@ export async function reconcile(args: ParsedArgs, io: OpsIo): Promise<number> {
   const location = walletLocation(config, stringOption(args, 'mode') as Mode | undefined);
   const terms = readTenantTerms(config.tenantsDir);
   if (tenant !== undefined && !terms.has(tenant)) throw new UsageError(`no tenant "${tenant}" in ${config.tenantsDir}`, reconcileSpec);
+  // The decisions first: each was published after its wallet event was recorded, so the stores, read after, hold every one they name.
+  const decisions = flag(args, 'skip-decisions') ? undefined : await readDecisions(config, location.mode);
   const wallet = createEventStore(location.store);
   const refundConfig = location.mode === 'distributed' ? eventStoreFor(config, 'distributed', 'refund', join(config.dataDir, 'refund')) : null;
   // Only a refund store of its own (distributed SQLite) is opened apart; one that is not there is left alone (never created).
   let refund: EventStore | undefined;
   if (refundConfig?.kind === 'sqlite' && existsSync(refundConfig.path)) refund = createEventStore(refundConfig);
   try {
-    const report = await reconcileStores({ wallet, refund, terms, tenant, from: from === undefined ? undefined : new Date(from).toISOString() });
+    const report = await reconcileStores({ wallet, refund, terms, tenant, decisions, from: from === undefined ? undefined : new Date(from).toISOString() });
     const summary = summaryOf(report, location.storeLabel);
     if (flag(args, 'json')) {
       io.out(`${JSON.stringify(report, null, 2)}\n`);
@@ -65,11 +72,22 @@ export async function reconcile(args: ParsedArgs, io: OpsIo): Promise<number> {
   }
 }
 
+/** Every message of creditflow.usage-decisions.v1, read without consuming (the dead-letter tools' reader: SELECT on the SQLite bus, a throw-away group on Kafka). */
+async function readDecisions(config: ReturnType<typeof readConfig>, mode: Mode): Promise<DecisionMessage[]> {
+  const bus = deadLetterBus(config, mode);
+  try {
+    const records = await bus.read(TOPICS.usageDecisions, { limit: Number.MAX_SAFE_INTEGER });
+    return records.flatMap((r) => decisionMessage(TOPICS.usageDecisions, r) ?? []);
+  } finally {
+    await bus.close();
+  }
+}
+
 function summaryOf(report: ReconciliationReport, where: string): string {
   const n = report.discrepancies.length;
   const lines = [
     `${n === 0 ? 'reconciled: no discrepancies' : `${n} discrepanc${n === 1 ? 'y' : 'ies'}`} in ${report.accounts} account${report.accounts === 1 ? '' : 's'} ` +
-      `(${report.events.wallet} wallet events, ${report.events.refund} refund events; ${report.usages.authorized} usages authorized, ${report.usages.completed} captured; ` +
+      `(${report.events.wallet} wallet events, ${report.events.refund} refund events, ${report.events.decisions} usage decisions; ${report.usages.authorized} usages authorized, ${report.usages.completed} captured; ` +
       `${report.refunds.decided} refunds decided, ${report.refunds.withMoney} with money) from ${where}`,
   ];
   for (const d of report.discrepancies) lines.push('', ...describe(d));
