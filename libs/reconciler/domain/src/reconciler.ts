@@ -22,7 +22,8 @@ import { AccountBalance, Discrepancy, DiscrepancyKind, Evidence, ReconciliationR
 type TimedEvidence = Evidence & { recordedAt: string };
 
 /** The decision each usage event is published as (libs/contracts USAGE_DECISION_TYPES), with the amounts it must carry. */
-const DECISIONS: Record<string, (data: any) => { type: string; amounts: [string, bigint][] }> = {
+interface ExpectedDecision { type: string; amounts: [string, bigint][] }
+const DECISIONS: Record<string, (data: any) => ExpectedDecision> = {
   HoldPlaced: (d) => ({ type: 'creditflow.usage.authorized', amounts: [['credits', d.credits]] }),
   UsageDenied: (d) => ({ type: 'creditflow.usage.denied', amounts: [['required', d.required], ['available', d.available]] }),
   HoldCaptured: (d) => ({ type: 'creditflow.usage.completed', amounts: [['credits', d.amount]] }),
@@ -127,8 +128,8 @@ export class Reconciler {
   private readonly refunds = new Map<string, RefundRecord>();
   private readonly found: Discrepancy[] = [];
   private readonly counts = { wallet: 0, refund: 0, decisions: 0, authorized: 0, completed: 0 };
-  /** The wallet's usage events by event id, for the decisions published from them. */
-  private readonly usageEvents = new Map<string, { tenant: string; account: string; type: string; data: any; evidence: TimedEvidence }>(); // data: the event's, read field by field
+  /** The decision each wallet usage event must have been published as, by event id. */
+  private readonly usageEvents = new Map<string, { tenant: string; account: string; event: string; usageId: string; decision: ExpectedDecision; evidence: TimedEvidence }>();
   private readonly decisions: DecisionMessage[] = [];
 
   /** `terms` of a tenant, or undefined when its file is unknown (prices and rounding are then not checked). */
@@ -141,7 +142,9 @@ export class Reconciler {
     const ev = evidenceOf(fact);
     account.last = ev;
     const d = fact.data;
-    if (Object.hasOwn(DECISIONS, fact.type)) this.usageEvents.set(fact.eventId, { tenant: fact.tenant, account: fact.account, type: fact.type, data: d, evidence: ev });
+    if (Object.hasOwn(DECISIONS, fact.type)) {
+      this.usageEvents.set(fact.eventId, { tenant: fact.tenant, account: fact.account, event: fact.type, usageId: String(d.usageId), decision: DECISIONS[fact.type](d), evidence: ev });
+    }
     const flag = (kind: DiscrepancyKind, message: string, expected: bigint | string, found: bigint | string, more: TimedEvidence[] = []) =>
       this.flag(account, kind, message, expected, found, [...more, ev]);
     switch (fact.type) {
@@ -312,11 +315,11 @@ export class Reconciler {
         add(`decision ${m.id} (${m.type}, usage ${String(m.data.usageId)}) names no usage event of the wallet`, 'a wallet usage event with that id', 'none', []);
         continue;
       }
-      const expected = DECISIONS[event.type](event.data);
+      const expected = event.decision;
       const found = [m.type, String(m.data.usageId), ...expected.amounts.map(([field]) => `${field} ${amountText(m.data[field])}`)].join(', ');
-      const wanted = [expected.type, String(event.data.usageId), ...expected.amounts.map(([field, units]) => `${field} ${creditsText(units)}`)].join(', ');
+      const wanted = [expected.type, event.usageId, ...expected.amounts.map(([field, units]) => `${field} ${creditsText(units)}`)].join(', ');
       if (found !== wanted || m.tenant !== event.tenant || m.account !== event.account) {
-        add(`decision ${m.id} says other than the ${event.type} it was published for`, `${wanted} (${event.tenant}/${event.account})`, `${found} (${m.tenant}/${m.account})`, [event.evidence]);
+        add(`decision ${m.id} says other than the ${event.event} it was published for`, `${wanted} (${event.tenant}/${event.account})`, `${found} (${m.tenant}/${m.account})`, [event.evidence]);
       }
     }
     return out;
