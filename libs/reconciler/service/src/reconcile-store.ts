@@ -33,8 +33,12 @@ export async function reconcileStores(options: ReconcileOptions): Promise<Reconc
   const reconciler = new Reconciler((tenant) => options.terms.get(tenant));
   const asOf = new Date().toISOString();
   const wanted = (fact: StoredFact) => fact.recordedAt <= asOf && (options.tenant === undefined || fact.tenant === options.tenant);
-  await readCategory(options.wallet, 'wallet', (fact) => wanted(fact) && reconciler.wallet(fact));
-  await readCategory(options.refund ?? options.wallet, 'refund', (fact) => wanted(fact) && reconciler.refund(fact));
+  await readCategory(options.wallet, 'wallet', (fact) => {
+    if (wanted(fact)) reconciler.wallet(fact);
+  });
+  await readCategory(options.refund ?? options.wallet, 'refund', (fact) => {
+    if (wanted(fact)) reconciler.refund(fact);
+  });
   for (const message of options.decisions ?? []) if (options.tenant === undefined || message.tenant === options.tenant) reconciler.decision(message);
   return reconciler.report({ from: options.from });
 }
