@@ -121,6 +121,7 @@ interface RefundRecord {
   voided?: TimedEvidence;
 }
 
+/** Digits of the minor unit, for showing money in a finding: 2 unless listed. */
 const MINOR_DIGITS: Record<string, number> = { JPY: 0 };
 
 export class Reconciler {
@@ -412,7 +413,7 @@ export class Reconciler {
         const terms = this.terms(r.tenant);
         if (!lot?.costBasis) add(`refund ${decision.refundId} claws back from lot ${clawBack.lotId}, which is no purchase of the account`, 'a purchased lot', lot ? 'a lot without a price' : 'no such lot', []);
         else if (money) {
-          const rounding = terms?.refundRounding ?? (decision.rounding as Rounding);
+          const rounding = terms?.refundRounding ?? DEFAULT_REFUND_ROUNDING;
           const expected = divide(lot.costBasis.paidMinor * clawBack.amount, lot.amount, rounding);
           const digits = MINOR_DIGITS[money.currency] ?? 2;
           if (money.currency !== lot.costBasis.currency || BigInt(money.minor) !== expected) {
