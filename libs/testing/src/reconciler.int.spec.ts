@@ -188,7 +188,10 @@ describe('the independent reconciler on an embedded platform', () => {
     }));
     // The same credits were counted spent without leaving any lot: the balance no longer adds up.
     expect(report.discrepancies).toContainEqual(expect.objectContaining({ kind: 'balance', account: 'rc-l', expected: '11', found: '12' }));
-    const human = await reconcile(env);
+    // --from: only what events recorded since then show; a time in the future leaves nothing, a malformed one is a usage mistake.
+    expect(await reconcile(env, '--from', '2999-01-01T00:00:00Z')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^reconciled: no discrepancies/) });
+    expect(await reconcile(env, '--from', 'yesterday')).toMatchObject({ code: 2, stderr: expect.stringContaining('--from must be an ISO 8601 time') });
+    const human = await reconcile(env, '--from', new Date(Date.now() - 60_000).toISOString());
     expect(human.code).toBe(3);
     expect(human.stdout).toContain(`HoldCaptured at ${stream}@${appendedAt} (position`);
     expect(human.stdout).toContain(eventId);
