@@ -69,14 +69,3 @@ export function priceAgain(catalogs: readonly CatalogText[], priceVersion: strin
   if (credits === null) return { ok: false, reason: `feature "${feature}"'s price "${String(unit)}" is not an exact amount` };
   return { ok: true, price: { credits, phases: null } };
 }
-
-/** The version in effect at `at` (the latest effectiveFrom at or before it), or null. */
-export function versionInEffect(catalogs: readonly CatalogText[], at: string): string | null {
-  const time = Date.parse(at);
-  let best: CatalogText | null = null;
-  for (const c of catalogs) {
-    const from = Date.parse(String(c.effectiveFrom));
-    if (from <= time && (best === null || from > Date.parse(String(best.effectiveFrom)))) best = c;
-  }
-  return best ? String(best.version) : null;
-}
