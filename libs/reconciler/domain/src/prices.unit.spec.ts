@@ -42,5 +42,4 @@ describe('priceAgain', () => {
     expect(price('2025-01-01', 'qwen-image', { quality: 'max' })).toBe('feature "qwen-image" has no quality factor for "max"');
     expect(price('2025-01-01', 'chat-message', { quantity: 0 })).toBe('quantity 0 is not a whole number above 0');
   });
-
 });
