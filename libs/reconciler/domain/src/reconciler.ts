@@ -9,6 +9,8 @@
 //   charged once, at the accept phase's price; a hold's price equal to the price of its feature in the
 //   catalog version it names (priced again from the tenant file's text);
 // - restorations: exactly what the usage was charged, from the lots it was charged to, once;
+// - money in: every purchased lot paid its list price, or below it with a stated reason (promotion,
+//   discount code, contract), or above it under a contract, in the tenant's currency;
 // - refunds: money = clawed-back credits x the purchase's price per credit, rounded as the tenant's
 //   refund policy says; settled only against the claw-back the wallet recorded, voided only against a
 //   refused one;
@@ -71,6 +73,8 @@ export interface TenantTerms {
   catalogs: CatalogText[];
   /** The refund policy's `rounding`, or the platform default when the file names none. */
   refundRounding: Rounding;
+  /** The currency the tenant sells in. */
+  currency: string;
 }
 
 /** The platform's default refund rounding (libs/refund/domain/README.md): banker's. */
@@ -152,6 +156,7 @@ export class Reconciler {
       case 'CreditsGranted': {
         if (account.lots.has(d.lotId)) return flag('lot', `lot ${d.lotId} granted twice`, 'one grant', 'another grant', [account.lots.get(d.lotId)!.granted]);
         const basis = d.costBasis ? { paidMinor: BigInt(d.costBasis.paidMinor), currency: String(d.costBasis.currency) } : null;
+        if (d.costBasis) this.checkMoneyIn(account, d.lotId, d.costBasis, ev);
         account.lots.set(d.lotId, { lotId: d.lotId, type: d.lotType, amount: d.amount, remaining: d.amount, expiresAt: d.expiresAt ?? null, costBasis: basis, granted: ev });
         account.flows.granted += d.amount;
         return;
@@ -383,6 +388,22 @@ export class Reconciler {
       this.flag(account, 'price', `usage ${d.usageId} (${d.feature} ${JSON.stringify(d.options ?? {})}) held at another price than catalog version ${d.priceVersion} gives`,
         `${creditsText(credits)} (${expectedPhases})`, `${creditsText(d.credits)} (${foundPhases})`, [ev]);
     }
+  }
+
+  /** A purchase's price paid against its list price and the reason it states (the wallet's rule, read again from the lot's cost basis). */
+  private checkMoneyIn(account: Account, lotId: string, basis: { paidMinor: unknown; currency: unknown; listPriceMinor?: unknown; promotional?: unknown; discountCode?: unknown; contractId?: unknown }, ev: TimedEvidence): void {
+    const paid = BigInt(basis.paidMinor as bigint);
+    const currency = String(basis.currency);
+    const terms = this.terms(account.tenant);
+    if (terms && currency !== terms.currency) this.flag(account, 'purchase', `lot ${lotId} was paid in another currency than the tenant sells in`, terms.currency, currency, [ev]);
+    if (basis.listPriceMinor === undefined) return; // bought before list prices were kept
+    const list = BigInt(basis.listPriceMinor as bigint);
+    const digits = MINOR_DIGITS[currency] ?? 2;
+    const money = (minor: bigint) => `${moneyText(minor, digits)} ${currency}`;
+    if (paid < list && !basis.promotional && !basis.discountCode && !basis.contractId) {
+      this.flag(account, 'purchase', `lot ${lotId} was paid below its list price without a promotion, discount code or contract`, money(list), money(paid), [ev]);
+    }
+    if (paid > list && !basis.contractId) this.flag(account, 'purchase', `lot ${lotId} was paid above its list price without a contract`, money(list), money(paid), [ev]);
   }
 
   private conservation(account: Account): Discrepancy[] {

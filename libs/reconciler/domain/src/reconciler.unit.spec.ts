@@ -9,7 +9,7 @@ const catalogs: CatalogText[] = [
   { version: 'v1', effectiveFrom: '2026-01-01T00:00:00Z', features: { img: { price: '1.75', quality: { standard: 1, high: '1.5' }, defaultQuality: 'standard' }, edit: { priceBy: 'resolution', prices: { '4K': { generate: 2, accept: 4 } } } } },
   { version: 'v2', effectiveFrom: '2026-06-01T00:00:00Z', features: { img: { price: 2 } } },
 ];
-const terms: TenantTerms = { catalogs, refundRounding: 'half-even' };
+const terms: TenantTerms = { catalogs, refundRounding: 'half-even', currency: 'CNY' };
 
 class History {
   private revision = 0n;
@@ -52,6 +52,24 @@ describe('the reconciler', () => {
     const report = h.reconciler.report();
     expect(report.discrepancies).toEqual([]);
     expect(report.balances).toEqual([expect.objectContaining({ granted: '100', spent: '2.625', clawedBack: '97.375', available: '0', held: '0', byType: { topup: '0' } })]);
+  });
+
+  it('finds money in paid below the list price without a reason, above it without a contract, or in another currency', () => {
+    const h = new History();
+    const lot = (lotId: string, costBasis: Record<string, unknown>) => h.wallet('CreditsGranted', { lotId, lotType: 'topup', amount: c('100'), expiresAt: null, costBasis: { currency: 'CNY', listPriceMinor: 1000n, ...costBasis } });
+    lot('list', { paidMinor: 1000n });
+    lot('promo', { paidMinor: 800n, promotional: true });
+    lot('code', { paidMinor: 900n, discountCode: 'SPRING' });
+    lot('contract', { paidMinor: 1200n, contractId: 'k-1' });
+    lot('old', { paidMinor: 700n, listPriceMinor: undefined });
+    const cheap = lot('cheap', { paidMinor: 900n });
+    const dear = lot('dear', { paidMinor: 1100n, discountCode: 'X' });
+    lot('usd', { paidMinor: 1000n, currency: 'USD' });
+    expect(h.reconciler.report().discrepancies.map((d) => [d.kind, d.expected, d.found, d.evidence.at(-1)!.eventId])).toEqual([
+      ['purchase', '10.00 CNY', '9.00 CNY', cheap],
+      ['purchase', '10.00 CNY', '11.00 CNY', dear],
+      ['purchase', 'CNY', 'USD', 'e8'],
+    ]);
   });
 
   it('finds a hold priced otherwise than its catalog version, and one priced with a version not yet in effect', () => {

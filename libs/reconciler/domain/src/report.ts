@@ -12,6 +12,8 @@ export const DISCREPANCY_KINDS = [
   'price',
   /** A restoration that gives back other than what the usage was charged, or gives it twice. */
   'restore',
+  /** Money in: a purchase paid below its list price without a stated reason, above it without a contract, or in another currency than the tenant's. */
+  'purchase',
   /** A refund's money differs from credits x the purchase's price per credit rounded by the policy, or its claw-back and settlement disagree. */
   'refund',
   /** A usage decision on creditflow.usage-decisions.v1 that no wallet event backs, or that says other than its event. */

@@ -13,12 +13,13 @@ export function readTenantTerms(dir: string): Map<string, TenantTerms> {
     const ext = extname(name);
     if (!['.yaml', '.yml', '.json'].includes(ext)) continue;
     const text = readFileSync(join(dir, name), 'utf8');
-    const file = (ext === '.json' ? JSON.parse(text) : parse(text)) as { tenantId?: string; catalogVersions?: CatalogText[]; refundPolicy?: { rounding?: string } } | null;
+    const file = (ext === '.json' ? JSON.parse(text) : parse(text)) as { tenantId?: string; currency?: string; catalogVersions?: CatalogText[]; refundPolicy?: { rounding?: string } } | null;
     if (!file?.tenantId) continue;
     const rounding = file.refundPolicy?.rounding;
     terms.set(file.tenantId, {
       catalogs: Array.isArray(file.catalogVersions) ? file.catalogVersions : [],
       refundRounding: (ROUNDINGS as readonly string[]).includes(rounding ?? '') ? (rounding as Rounding) : DEFAULT_REFUND_ROUNDING,
+      currency: String(file.currency ?? ''),
     });
   }
   return terms;

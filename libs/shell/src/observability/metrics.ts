@@ -180,7 +180,7 @@ export class PlatformMetrics {
     });
     this.reconcilerDiscrepancies = new Gauge({
       name: 'creditflow_reconciler_discrepancies',
-      help: 'Discrepancies the independent reconciler found in its last run over the whole store, by tenant and kind (balance, lot, charge, price, restore, refund); 0 = the records agree',
+      help: 'Discrepancies the independent reconciler found in its last run over the whole store, by tenant and kind (balance, lot, charge, price, restore, purchase, refund, decision); 0 = the records agree',
       labelNames: ['tenant', 'kind'], registers,
     });
     this.reconcilerLastRun = new Gauge({
