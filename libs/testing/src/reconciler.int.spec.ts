@@ -121,10 +121,14 @@ describe('the independent reconciler on an embedded platform', () => {
   });
 
   it('finds no discrepancy in real traffic, and derives the balances the wallet answers', async () => {
-    const { code, stdout, stderr } = await reconcile(env, '--json');
+    // Once the ops read model has applied every event, each account's projected balance is compared too.
+    const { code, stdout, stderr } = await waitFor('the ops read model at every account\'s last revision', async () => {
+      const run = await reconcile(env, '--json');
+      return (JSON.parse(run.stdout) as ReconciliationReport).statedBalances.compared === 5 ? run : undefined;
+    });
     const report = JSON.parse(stdout) as ReconciliationReport;
     expect({ code, discrepancies: report.discrepancies }).toEqual({ code: 0, discrepancies: [] });
-    expect(stderr).toMatch(/^reconciled: no discrepancies in 5 accounts/);
+    expect(stderr).toMatch(/^reconciled: no discrepancies in 5 accounts .*; 5 balances of the ops read model compared\)/);
     expect(report.usages).toEqual({ authorized: 13, completed: 11 });
     // Every usage event's decision, as the wallet published it on the bus (authorized, denied, completed, failed, accepted, rejected).
     expect(report.events.decisions).toBeGreaterThanOrEqual(13 + 11 + 2 + 1);

@@ -68,6 +68,17 @@ export interface DecisionMessage {
   data: Record<string, unknown>;
 }
 
+/** An account's balance as another record states it (the ops read model), after the account's event at `revision`. */
+export interface StatedBalance {
+  source: string;
+  tenant: string;
+  account: string;
+  revision: bigint;
+  available: bigint;
+  held: bigint;
+  byType: Record<string, bigint>;
+}
+
 /** What the reconciler needs of a tenant's file: its catalog versions and its refund rounding. */
 export interface TenantTerms {
   catalogs: CatalogText[];
@@ -136,6 +147,7 @@ export class Reconciler {
   /** The decision each wallet usage event must have been published as, by event id. */
   private readonly usageEvents = new Map<string, { tenant: string; account: string; event: string; usageId: string; decision: ExpectedDecision; evidence: TimedEvidence }>();
   private readonly decisions: DecisionMessage[] = [];
+  private readonly stated: StatedBalance[] = [];
 
   /** `terms` of a tenant, or undefined when its file is unknown (prices and rounding are then not checked). */
   constructor(private readonly terms: (tenant: string) => TenantTerms | undefined) {}
@@ -290,11 +302,18 @@ export class Reconciler {
     this.decisions.push(message);
   }
 
+  /** A balance another record states (checked in `report` when it is at the revision the fold ends at). */
+  statedBalance(balance: StatedBalance): void {
+    this.stated.push(balance);
+  }
+
   /** Everything found; the end-of-history checks (conservation, refunds) run here. */
   report(options: { from?: string } = {}): ReconciliationReport {
     const atEnd: Discrepancy[] = [];
     for (const account of this.accounts.values()) atEnd.push(...this.conservation(account));
     atEnd.push(...this.refundFindings(), ...this.decisionFindings());
+    const stated = this.statedFindings();
+    atEnd.push(...stated.found);
     const from = options.from;
     const discrepancies = [...this.found, ...atEnd].filter((f) => from === undefined || (f.evidence as TimedEvidence[]).some((e) => e.recordedAt >= from));
     let withMoney = 0;
@@ -304,9 +323,31 @@ export class Reconciler {
       accounts: this.accounts.size,
       usages: { authorized: this.counts.authorized, completed: this.counts.completed },
       refunds: { decided: this.refunds.size, withMoney },
+      statedBalances: { compared: stated.compared, skipped: this.stated.length - stated.compared },
       discrepancies: discrepancies.map(({ evidence, ...rest }) => ({ ...rest, evidence: (evidence as TimedEvidence[]).map(({ recordedAt: _, ...e }) => e) })),
       balances: [...this.accounts.values()].map(balanceOf),
     };
+  }
+
+  /** Each stated balance at the revision the fold ends at, against the fold: available, held and each lot type's available. */
+  private statedFindings(): { found: Discrepancy[]; compared: number } {
+    const found: Discrepancy[] = [];
+    let compared = 0;
+    for (const s of this.stated) {
+      const account = this.accounts.get(`${s.tenant}/${s.account}`);
+      if (!account || account.last.revision !== s.revision.toString()) continue;
+      compared++;
+      const derived = balanceOf(account);
+      const types = [...new Set([...Object.keys(derived.byType), ...Object.keys(s.byType)])].sort();
+      const text = (available: string, held: string, byType: Record<string, string>) =>
+        `available ${available}, held ${held}${types.map((t) => `, ${t} ${byType[t] ?? '0'}`).join('')}`;
+      const expected = text(derived.available, derived.held, derived.byType);
+      const stated = text(creditsText(s.available), creditsText(s.held), Object.fromEntries(Object.entries(s.byType).map(([k, v]) => [k, creditsText(v)])));
+      if (expected !== stated) {
+        found.push(finding(s.tenant, s.account, 'balance', `${s.source} states another balance after revision ${s.revision} than the events add up to`, expected, stated, [account.last]));
+      }
+    }
+    return { found, compared };
   }
 
   private decisionFindings(): Discrepancy[] {

@@ -63,6 +63,8 @@ export interface ReconciliationReport {
   accounts: number;
   usages: { authorized: number; completed: number };
   refunds: { decided: number; withMoney: number };
+  /** Balances another record states (the ops read model), compared where it is at the same revision of the account as the fold; the others skipped. */
+  statedBalances: { compared: number; skipped: number };
   discrepancies: Discrepancy[];
   balances: AccountBalance[];
 }

@@ -8,7 +8,7 @@
 // its claw-back, even while the platform runs and across two stores.
 import { EventStore, RecordedEvent } from '@creditflow/event-store';
 import { decodeBigInts } from '@creditflow/kernel';
-import { DecisionMessage, ReconciliationReport, Reconciler, StoredFact, TenantTerms } from '@creditflow/reconciler-domain';
+import { DecisionMessage, ReconciliationReport, Reconciler, StatedBalance, StoredFact, TenantTerms } from '@creditflow/reconciler-domain';
 
 const PAGE = 2000;
 
@@ -25,6 +25,8 @@ export interface ReconcileOptions {
    * stores are read as of. Absent: decisions are not checked.
    */
   decisions?: readonly DecisionMessage[];
+  /** Balances another record states (the ops read model), each compared where it is at the revision the fold ends at. */
+  statedBalances?: readonly StatedBalance[];
   /** Only discrepancies shown by events recorded at or after this ISO instant (the whole history is still folded). */
   from?: string;
 }
@@ -40,6 +42,7 @@ export async function reconcileStores(options: ReconcileOptions): Promise<Reconc
     if (wanted(fact)) reconciler.refund(fact);
   });
   for (const message of options.decisions ?? []) if (options.tenant === undefined || message.tenant === options.tenant) reconciler.decision(message);
+  for (const balance of options.statedBalances ?? []) if (options.tenant === undefined || balance.tenant === options.tenant) reconciler.statedBalance(balance);
   return reconciler.report({ from: options.from });
 }
 

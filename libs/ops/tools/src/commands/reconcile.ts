@@ -1,10 +1,11 @@
 // reconcile [--tenant T] [--from ISO]: the independent reconciler (libs/reconciler) over the stores
 // the services use. A human summary, or the whole report as JSON; exit status 3 when it finds a
 // discrepancy, so a cron job or CI step fails on one.
+import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventStore, createEventStore } from '@creditflow/event-store';
-import type { DecisionMessage, Discrepancy, ReconciliationReport } from '@creditflow/reconciler-domain';
+import type { DecisionMessage, Discrepancy, ReconciliationReport, StatedBalance } from '@creditflow/reconciler-domain';
 import { TOPICS } from '@creditflow/contracts';
 import { decisionMessage, readTenantTerms, reconcileStores } from '@creditflow/reconciler-service';
 import { eventStoreFor, readConfig } from '@creditflow/shell';
@@ -27,7 +28,8 @@ export const reconcileSpec: CommandSpec = {
       "tenant's refund policy says, settled only against the wallet's claw-back; every usage decision on creditflow.usage-decisions.v1 backed by " +
       "the wallet event it was published for and saying what it says. Reads the wallet's store, the refund service's events (the same store, " +
       'or <data>/refund/events.sqlite in distributed mode) and the decisions (the SQLite bus, or Kafka in distributed mode), all as of the ' +
-      'moment it starts. Each discrepancy names the account, the events or messages (stream or topic, revision or partition, position or ' +
+      "moment it starts. Where the ops read model (<data>/ops-projections.sqlite) holds an account at the revision the events end at, " +
+      'its balance (available, held, by lot type) must be the one the events add up to. Each discrepancy names the account, the events or messages (stream or topic, revision or partition, position or ' +
       'offset, id) and what was expected against what was found.',
     'Exit status: 0 no discrepancy, 3 discrepancies found, 1 the run failed, 2 a mistake in the command line.',
   ],
@@ -53,13 +55,14 @@ export async function reconcile(args: ParsedArgs, io: OpsIo): Promise<number> {
   if (tenant !== undefined && !terms.has(tenant)) throw new UsageError(`no tenant "${tenant}" in ${config.tenantsDir}`, reconcileSpec);
   // The decisions first: each was published after its wallet event was recorded, so the stores, read after, hold every one they name.
   const decisions = flag(args, 'skip-decisions') ? undefined : await readDecisions(config, location.mode);
+  const statedBalances = opsReadModelBalances(join(location.dataDir, 'ops-projections.sqlite'));
   const wallet = createEventStore(location.store);
   const refundConfig = location.mode === 'distributed' ? eventStoreFor(config, 'distributed', 'refund', join(config.dataDir, 'refund')) : null;
   // Only a refund store of its own (distributed SQLite) is opened apart; one that is not there is left alone (never created).
   let refund: EventStore | undefined;
   if (refundConfig?.kind === 'sqlite' && existsSync(refundConfig.path)) refund = createEventStore(refundConfig);
   try {
-    const report = await reconcileStores({ wallet, refund, terms, tenant, decisions, from: from === undefined ? undefined : new Date(from).toISOString() });
+    const report = await reconcileStores({ wallet, refund, terms, tenant, decisions, statedBalances, from: from === undefined ? undefined : new Date(from).toISOString() });
     const summary = summaryOf(report, location.storeLabel);
     if (flag(args, 'json')) {
       io.out(`${JSON.stringify(report, null, 2)}\n`);
@@ -83,12 +86,33 @@ async function readDecisions(config: ReturnType<typeof readConfig>, mode: Mode):
   }
 }
 
+/**
+ * The balances of the ops read model (libs/ops/projections: table `balances`, credits in units, one row
+ * per account with the revision it reflects), read by SELECT; none when the file is not there.
+ */
+function opsReadModelBalances(path: string): StatedBalance[] {
+  if (!existsSync(path)) return [];
+  // Read-write (a read-only handle on a WAL file cannot always open it), but only ever SELECTs.
+  const db = new Database(path, { fileMustExist: true, timeout: 5_000 });
+  try {
+    db.defaultSafeIntegers(true);
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'balances'").get()) return [];
+    const rows = db.prepare('SELECT tenant, account, available, held, by_type, revision FROM balances').all() as { tenant: string; account: string; available: bigint; held: bigint; by_type: string; revision: bigint }[];
+    return rows.map((r) => ({
+      source: 'the ops read model', tenant: r.tenant, account: r.account, revision: r.revision, available: r.available, held: r.held,
+      byType: Object.fromEntries(Object.entries(JSON.parse(r.by_type) as Record<string, string>).map(([k, v]) => [k, BigInt(v)])),
+    }));
+  } finally {
+    db.close();
+  }
+}
+
 function summaryOf(report: ReconciliationReport, where: string): string {
   const n = report.discrepancies.length;
   const lines = [
     `${n === 0 ? 'reconciled: no discrepancies' : `${n} discrepanc${n === 1 ? 'y' : 'ies'}`} in ${report.accounts} account${report.accounts === 1 ? '' : 's'} ` +
       `(${report.events.wallet} wallet events, ${report.events.refund} refund events, ${report.events.decisions} usage decisions; ${report.usages.authorized} usages authorized, ${report.usages.completed} captured; ` +
-      `${report.refunds.decided} refunds decided, ${report.refunds.withMoney} with money) from ${where}`,
+      `${report.refunds.decided} refunds decided, ${report.refunds.withMoney} with money; ${report.statedBalances.compared} balances of the ops read model compared) from ${where}`,
   ];
   for (const d of report.discrepancies) lines.push('', ...describe(d));
   return `${lines.join('\n')}\n`;
