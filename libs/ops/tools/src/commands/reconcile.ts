@@ -8,10 +8,10 @@ import { EventStore, createEventStore } from '@creditflow/event-store';
 import type { DecisionMessage, Discrepancy, ReconciliationReport, StatedBalance } from '@creditflow/reconciler-domain';
 import { TOPICS } from '@creditflow/contracts';
 import { decisionMessage, readTenantTerms, reconcileStores } from '@creditflow/reconciler-service';
-import { eventStoreFor, readConfig } from '@creditflow/shell';
+import { PlatformConfig, eventStoreFor, readConfig } from '@creditflow/shell';
 import { CommandSpec, ParsedArgs, UsageError, flag, stringOption } from '../args';
 import { deadLetterBus } from '../dlq-buses';
-import { OpsIo } from '../io';
+import { OpsError, OpsIo } from '../io';
 import { MODES, Mode, walletLocation } from '../locate';
 
 /** The exit status of a run that found discrepancies (1 is a run that failed, 2 a command-line mistake). */
@@ -76,8 +76,14 @@ export async function reconcile(args: ParsedArgs, io: OpsIo): Promise<number> {
 }
 
 /** Every message of creditflow.usage-decisions.v1, read without consuming (the dead-letter tools' reader: SELECT on the SQLite bus, a throw-away group on Kafka). */
-async function readDecisions(config: ReturnType<typeof readConfig>, mode: Mode): Promise<DecisionMessage[]> {
-  const bus = deadLetterBus(config, mode);
+async function readDecisions(config: PlatformConfig, mode: Mode): Promise<DecisionMessage[]> {
+  let bus: ReturnType<typeof deadLetterBus>;
+  try {
+    bus = deadLetterBus(config, mode);
+  } catch (error) {
+    if (error instanceof OpsError) throw new OpsError(`the usage decisions cannot be read: ${error.message} (or --skip-decisions to reconcile without them)`);
+    throw error;
+  }
   try {
     const records = await bus.read(TOPICS.usageDecisions, { limit: Number.MAX_SAFE_INTEGER });
     return records.flatMap((r) => decisionMessage(TOPICS.usageDecisions, r) ?? []);
