@@ -44,6 +44,10 @@ const layers = [
 //                    evolve, balanceOf, its command envelope).
 //   scope:ops     -> refund-domain (shared-with:ops): the ops money report values each claw-back at
 //                    the rounding the tenant's refund policy pays with (refundRoundingOf).
+//   scope:reconciler (libs/reconciler) imports scope:shared only, never tenancy or a context: it checks
+//                    the wallet, pricing and refund records, so it must not share their code (a bug
+//                    there would be repeated instead of found). It reads the tenant files itself.
+//   scope:ops     -> reconciler-domain, reconciler-service (shared-with:ops): `ops reconcile`.
 //   scope:tenancy -> pricing-domain, wallet-domain, refund-domain (shared-with:tenancy): a tenant
 //                    file carries each context's configuration (catalogs, plans and packages; the
 //                    wallet policy; the refund policy), and tenancy parses it into their types.
@@ -60,6 +64,7 @@ const scopes = [
   ...context('scheduler'),
   ...context('refund'),
   ...context('ops'),
+  { sourceTag: 'scope:reconciler', onlyDependOnLibsWithTags: ['scope:reconciler', 'scope:shared'] },
   { sourceTag: 'scope:composition', onlyDependOnLibsWithTags: ['*'] },
 ];
 

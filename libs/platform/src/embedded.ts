@@ -1,4 +1,5 @@
 import { OpsModule } from '@creditflow/ops-service';
+import { ReconcilerModule } from '@creditflow/reconciler-service';
 import { PricingModule } from '@creditflow/pricing-service';
 import { RefundModule } from '@creditflow/refund-service';
 import { SchedulerModule } from '@creditflow/scheduler-service';
@@ -12,5 +13,5 @@ export const embeddedServices = [
   { name: 'refund' as const, module: RefundModule },
 ];
 
-/** Modules without bus handlers: the ops read models, built from the wallet's store. */
-export const embeddedExtras = [OpsModule];
+/** Modules without bus handlers: the ops read models and the reconciler, both reading the wallet's store. */
+export const embeddedExtras = [OpsModule, ReconcilerModule];

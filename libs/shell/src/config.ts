@@ -36,6 +36,8 @@ export interface PlatformConfig {
   tenantsDir: string;
   /** CREDITFLOW_SCHEDULER_INTERVAL_MS: the scheduler's own schedule; 0 = off (an external cron posts ticks). */
   schedulerIntervalMs: number;
+  /** CREDITFLOW_RECONCILE_INTERVAL_MS: how often the wallet's process reconciles its store (libs/reconciler); 0 = never. */
+  reconcileIntervalMs: number;
   kafka: KafkaSettings | null;
   eventStoreConnectionString: string | null;
   databaseUrl: string | null;
@@ -124,6 +126,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     groupPrefix: text('CREDITFLOW_GROUP_PREFIX') ?? 'creditflow',
     tenantsDir,
     schedulerIntervalMs: integer('CREDITFLOW_SCHEDULER_INTERVAL_MS', 0, 86_400_000) ?? 60_000,
+    reconcileIntervalMs: integer('CREDITFLOW_RECONCILE_INTERVAL_MS', 0, 86_400_000) ?? 300_000,
     kafka: readKafka(),
     eventStoreConnectionString: text('EVENTSTORE_CONNECTION_STRING'),
     databaseUrl: text('DATABASE_URL'),

@@ -17,7 +17,7 @@ describe('the configuration', () => {
   it('takes defaults where nothing is set, and warns that no API key is configured', () => {
     const config = readConfig({});
     expect(config).toMatchObject({ port: null, clock: 'system', groupPrefix: 'creditflow', schedulerIntervalMs: 60_000, kafka: null, databaseUrl: null });
-    expect(config).toMatchObject({ logLevel: 'info', logFormat: 'auto', readyMaxProjectionLag: 10_000 });
+    expect(config).toMatchObject({ logLevel: 'info', logFormat: 'auto', readyMaxProjectionLag: 10_000, reconcileIntervalMs: 300_000 });
     expect(config.warnings).toEqual([expect.stringMatching(/CREDITFLOW_API_KEYS is empty/)]);
   });
 
@@ -25,6 +25,7 @@ describe('the configuration', () => {
     [{ PORT: 'abc' }, /PORT must be a whole number from 0 to 65535, not "abc"/],
     [{ PORT: '70000' }, /PORT must be a whole number/],
     [{ CREDITFLOW_SCHEDULER_INTERVAL_MS: 'abc' }, /CREDITFLOW_SCHEDULER_INTERVAL_MS must be a whole number/],
+    [{ CREDITFLOW_RECONCILE_INTERVAL_MS: '-1' }, /CREDITFLOW_RECONCILE_INTERVAL_MS must be a whole number/],
     [{ CREDITFLOW_CLOCK: 'fast' }, /CREDITFLOW_CLOCK must be "system" or "manual"/],
     [{ CREDITFLOW_API_KEYS: '{oops' }, /CREDITFLOW_API_KEYS is not valid JSON/],
     [{ CREDITFLOW_RATE_LIMITS: '{"service": {"rate": -1, "burst": 5}}' }, /CREDITFLOW_RATE_LIMITS\.service must be \{"rate"/],

@@ -27,5 +27,9 @@ export class Deployment {
     /** The scheduler's own schedule (CREDITFLOW_SCHEDULER_INTERVAL_MS); 0 = off. */
     readonly schedulerIntervalMs: number,
     readonly webhooks: WebhookSettings,
+    /** The reconciler's schedule (CREDITFLOW_RECONCILE_INTERVAL_MS); 0 = off. */
+    readonly reconcileIntervalMs: number,
+    /** The tenant files' directory, for what reads them as written (the reconciler). */
+    readonly tenantsDir: string,
   ) {}
 }

@@ -35,6 +35,10 @@ export interface Runtime {
   groupPrefix: string;
   /** The scheduler's own schedule (CREDITFLOW_SCHEDULER_INTERVAL_MS); 0 = off. */
   schedulerIntervalMs: number;
+  /** The reconciler's schedule (CREDITFLOW_RECONCILE_INTERVAL_MS); 0 = off. */
+  reconcileIntervalMs: number;
+  /** Where the tenant files are (CREDITFLOW_TENANTS_DIR or the nearest config/tenants). */
+  tenantsDir: string;
   /** PORT; null: the entry point's default. */
   port: number | null;
   webhooks: WebhookSettings;
@@ -107,6 +111,7 @@ export async function createRuntime(mode: 'embedded' | 'distributed', service?: 
   return {
     mode, dataDir, clock, groupPrefix: config.groupPrefix, schedulerIntervalMs: config.schedulerIntervalMs, port: config.port,
     webhooks: { secrets: config.webhookSecrets, retryMs: config.webhookRetryMs },
+    reconcileIntervalMs: config.reconcileIntervalMs, tenantsDir: config.tenantsDir,
     tenants, apiKeys: config.apiKeys, bus, store, observability,
     close: async () => {
       await bus.close();

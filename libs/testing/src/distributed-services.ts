@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpsModule } from '@creditflow/ops-service';
+import { ReconcilerModule } from '@creditflow/reconciler-service';
 import { PricingModule } from '@creditflow/pricing-service';
 import { RefundModule } from '@creditflow/refund-service';
 import { SchedulerModule } from '@creditflow/scheduler-service';
@@ -42,8 +43,8 @@ export async function startService(name: ServiceName, env: Record<string, string
   const runtime = await createRuntime('distributed', name, {
     CREDITFLOW_CREATE_TOPICS: 'true', CREDITFLOW_SCHEDULER_INTERVAL_MS: '0', ...env, CREDITFLOW_DATA_DIR: dataRoot,
   }, { logDestination: logs });
-  // As apps/wallet/src/main.ts does: the ops read models live beside the wallet's store.
-  const extras = name === 'wallet' ? [OpsModule] : [];
+  // As apps/wallet/src/main.ts does: the ops read models and the reconciler live beside the wallet's store.
+  const extras = name === 'wallet' ? [OpsModule, ReconcilerModule] : [];
   const app = await hostServices({ runtime, services: [{ name, module: MODULES[name] }], extras, port: 0, logger: logs ? ['log'] : ['error'] });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {

@@ -80,7 +80,7 @@ describe('help', () => {
 
   it('lists every command, each with a usage line of its own', () => {
     const names = COMMANDS.map((c) => c.spec.name);
-    expect(names).toEqual(['validate-tenants', 'topics', 'dead-letters', 'account', 'rebuild-projections', 'export-ledger', 'simulate']);
+    expect(names).toEqual(['validate-tenants', 'topics', 'dead-letters', 'account', 'rebuild-projections', 'export-ledger', 'simulate', 'reconcile']);
     for (const name of names) expect(mainHelp()).toContain(`  ${name}`);
   });
 });

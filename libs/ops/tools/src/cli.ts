@@ -1,11 +1,13 @@
 // `npm run ops -- <command>`: the operator's command line. Every command reads the configuration the
 // services read (readConfig) and finds the store as they do (eventStoreFor); none starts the HTTP
-// server or a consumer. Exit status: 0 done, 1 failed (the reason on stderr), 2 a usage mistake.
+// server or a consumer. Exit status: 0 done, 1 failed (the reason on stderr), 2 a usage mistake
+// (`reconcile`: 3 when it found a discrepancy).
 import { ConfigError } from '@creditflow/shell';
 import { CommandSpec, ParsedArgs, UsageError, commandHelp, parseArgs } from './args';
 import { accountSpec, showAccount } from './commands/account';
 import { deadLetters, deadLettersSpec } from './commands/dead-letters';
 import { exportLedger, exportLedgerSpec } from './commands/export-ledger';
+import { reconcile, reconcileSpec } from './commands/reconcile';
 import { rebuild, rebuildSpec } from './commands/rebuild-projections';
 import { simulate, simulateSpec } from './commands/simulate';
 import { createTopics, topicsSpec } from './commands/topics';
@@ -25,6 +27,7 @@ export const COMMANDS: Command[] = [
   { spec: rebuildSpec, run: rebuild },
   { spec: exportLedgerSpec, run: exportLedger },
   { spec: simulateSpec, run: simulate },
+  { spec: reconcileSpec, run: reconcile },
 ];
 
 export function mainHelp(program = 'npm run ops --'): string {

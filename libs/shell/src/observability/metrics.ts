@@ -49,6 +49,8 @@ export class PlatformMetrics {
   readonly projectionLagEvents: Gauge<'projection'>;
   readonly projectionLagSeconds: Gauge<'projection'>;
   readonly webhookDeliveries: Counter<'tenant' | 'outcome'>;
+  readonly reconcilerDiscrepancies: Gauge<'tenant' | 'kind'>;
+  readonly reconcilerLastRun: Gauge<string>;
 
   constructor(service: string) {
     const registers = [this.registry];
@@ -181,6 +183,16 @@ export class PlatformMetrics {
       name: 'creditflow_webhook_deliveries_total',
       help: 'Alert webhook delivery attempts, by tenant and outcome: delivered (2xx), failed (will be retried), gave_up (the last attempt failed)',
       labelNames: ['tenant', 'outcome'], registers,
+    });
+    this.reconcilerDiscrepancies = new Gauge({
+      name: 'creditflow_reconciler_discrepancies',
+      help: 'Discrepancies the independent reconciler found in its last run over the whole store, by tenant and kind (balance, lot, charge, price, restore, purchase, refund, decision); 0 = the records agree',
+      labelNames: ['tenant', 'kind'], registers,
+    });
+    this.reconcilerLastRun = new Gauge({
+      name: 'creditflow_reconciler_last_run_timestamp_seconds',
+      help: 'When the reconciler last finished a run (Unix time); 0 until the first',
+      registers,
     });
   }
 

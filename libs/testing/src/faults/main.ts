@@ -13,9 +13,14 @@
 //
 // Exit status: 0 when every scenario ran to its end without a discrepancy, 1 otherwise.
 import 'reflect-metadata';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createEventStore } from '@creditflow/event-store';
+import { TOPICS } from '@creditflow/contracts';
+import { DeadLetterBus, KafkaDeadLetterBus, SqliteDeadLetterBus } from '@creditflow/ops-tools';
+import { decisionMessage, readTenantTerms, reconcileStores } from '@creditflow/reconciler-service';
+import { findTenantsDir } from '@creditflow/tenancy';
 import { Broker } from './broker';
 import { Context } from './context';
 import { killAllProcesses, tail } from './processes';
@@ -61,7 +66,28 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-type Scenario = { name: string; run: () => Promise<ScenarioReport> };
+/** A scenario, and the SQLite stores (wallet, refund) and bus its deployment writes, which the reconciler checks after it. */
+type Scenario = { name: string; run: () => Promise<ScenarioReport>; stores: { wallet: string; refund: string; bus: () => DeadLetterBus } };
+
+/** The independent reconciler (libs/reconciler) over what a scenario left in the stores: each discrepancy it finds is the scenario's. */
+async function reconcileAfter(report: ScenarioReport, stores: Scenario['stores']): Promise<void> {
+  // The decisions first: each names a wallet event recorded before it was published (see reconcileStores).
+  const bus = stores.bus();
+  const decisions = await bus.read(TOPICS.usageDecisions, { limit: Number.MAX_SAFE_INTEGER }).finally(() => bus.close());
+  const wallet = createEventStore({ kind: 'sqlite', path: stores.wallet });
+  const refund = stores.refund !== stores.wallet && existsSync(stores.refund) ? createEventStore({ kind: 'sqlite', path: stores.refund }) : undefined;
+  try {
+    const result = await reconcileStores({
+      wallet, refund, terms: readTenantTerms(findTenantsDir()), decisions: decisions.flatMap((r) => decisionMessage(TOPICS.usageDecisions, r) ?? []),
+    });
+    report.check('reconciler', result.discrepancies.map((d) =>
+      `[${d.kind}] ${d.tenant}/${d.account}: ${d.message} (expected ${d.expected}, found ${d.found}; ${d.evidence.map((e) => `${e.type} ${e.stream}@${e.revision}`).join(', ')})`));
+    say(report.name, `reconciler: ${result.accounts} accounts, ${result.events.wallet} wallet and ${result.events.refund} refund events, ${result.events.decisions} usage decisions, ${result.discrepancies.length} discrepancies`);
+  } finally {
+    await refund?.close();
+    await wallet.close();
+  }
+}
 
 /** Stops what the suite started when it ends some other way than its own finally blocks (a signal, the deadline). */
 let brokerToStop: Broker | null = null;
@@ -91,6 +117,7 @@ async function main(): Promise<number> {
     let report: ScenarioReport;
     try {
       report = await scenario.run();
+      await reconcileAfter(report, scenario.stores);
     } catch (error) {
       report = new ScenarioReport(scenario.name, '');
       report.error = error instanceof Error ? error.stack ?? error.message : String(error);
@@ -104,9 +131,11 @@ async function main(): Promise<number> {
   try {
     if (['embedded-kill', 'http-fuzz'].some(wanted)) {
       const embedded = await startEmbedded(ctx);
+      const store = join(embedded.dataDir, 'events.sqlite');
+      const stores = { wallet: store, refund: store, bus: () => new SqliteDeadLetterBus(join(embedded.dataDir, 'bus.sqlite')) };
       try {
-        await run({ name: 'embedded-kill', run: () => embeddedKill(ctx, embedded) });
-        await run({ name: 'http-fuzz', run: () => httpFuzz(ctx, embedded) });
+        await run({ name: 'embedded-kill', run: () => embeddedKill(ctx, embedded), stores });
+        await run({ name: 'http-fuzz', run: () => httpFuzz(ctx, embedded), stores });
       } finally {
         await embedded.process.stop();
       }
@@ -120,13 +149,17 @@ async function main(): Promise<number> {
       try {
         d = await Distributed.start(ctx, broker);
         const deployment = d;
+        const stores = {
+          wallet: join(d.dataRoot, 'wallet', 'events.sqlite'), refund: join(d.dataRoot, 'refund', 'events.sqlite'),
+          bus: () => new KafkaDeadLetterBus({ brokers: [broker.brokers], ssl: null, sasl: null, topicPartitions: null, topicReplicationFactor: null, topicMinInsyncReplicas: null, createTopics: false }),
+        };
         say('distributed', `pricing, wallet, subscription-scheduler and refund running on ${broker.brokers} (group prefix ${d.groupPrefix})`);
         kafkaScenarios.push(
-          { name: 'kafka-wallet-kill', run: () => walletKill(ctx, deployment) },
-          { name: 'kafka-pricing-kill', run: () => pricingKill(ctx, deployment) },
-          { name: 'wallet-replicas', run: () => walletReplicas(ctx, deployment) },
-          { name: 'broker-restart', run: () => brokerRestart(ctx, deployment) },
-          { name: 'poison', run: () => poison(ctx, deployment) },
+          { name: 'kafka-wallet-kill', run: () => walletKill(ctx, deployment), stores },
+          { name: 'kafka-pricing-kill', run: () => pricingKill(ctx, deployment), stores },
+          { name: 'wallet-replicas', run: () => walletReplicas(ctx, deployment), stores },
+          { name: 'broker-restart', run: () => brokerRestart(ctx, deployment), stores },
+          { name: 'poison', run: () => poison(ctx, deployment), stores },
         );
         for (const scenario of kafkaScenarios) await run(scenario);
       } finally {

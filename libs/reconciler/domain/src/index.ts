@@ -1,0 +1,4 @@
+export * from './amounts';
+export * from './prices';
+export * from './report';
+export * from './reconciler';
