@@ -1,5 +1,7 @@
 // Member spending limits through HTTP: a team member's monthly cap on the shared balance, enforced
 // in the same decision as the balance, reported per member, reset with the month.
+import { resolve } from 'node:path';
+import { OpsIo, runOps } from '@creditflow/ops-tools';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
 
 describe('member spending limits', () => {
@@ -83,5 +85,11 @@ describe('member spending limits', () => {
     expect((await setLimit('ann', '5', 'nobody')).status).toBe(404);
     expect((await platform.request('PUT', '/v1/accounts/ms-team/members/bob/spending-limit', { key: service, body: { monthlyCredits: '5' } })).status).toBe(403);
     expect((await platform.request('GET', '/v1/accounts/ms-team/transactions', { key: ops })).body.transactions).toHaveLength(before);
+  });
+
+  it('leaves records the independent reconciler finds consistent, member-limit denials included', async () => {
+    const out: string[] = [];
+    const io: OpsIo = { out: (t) => out.push(t), err: () => undefined, isTTY: false, env: { CREDITFLOW_DATA_DIR: platform.dataDir }, now: () => Date.now(), cwd: resolve(__dirname, '../../..') };
+    expect([await runOps(['reconcile', '--json', '--tenant', 'apinfer'], io), JSON.parse(out.join('')).discrepancies]).toEqual([0, []]);
   });
 });

@@ -1,6 +1,8 @@
 // The account statement through HTTP: every change with its running balance, checked line by line
 // against the balance answer and the history, the CSV equal to the JSON, and a burn rate worked out by hand.
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { OpsIo, runOps } from '@creditflow/ops-tools';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
 import { tenantsWithRunOutAlert } from './tenant-variants';
 
@@ -143,6 +145,13 @@ describe('the run-out alert', () => {
     // Raised by the authorize that crossed, right after its hold in the stream.
     const placed = history.findIndex((t: { type: string; usageId?: string }) => t.type === 'HoldPlaced' && t.usageId === 'ro-u7');
     expect(history[placed + 1].type).toBe('RunningOutAlertRaised');
+  });
+
+  it("leaves records the independent reconciler finds consistent, the alert's stated balance included", async () => {
+    const out: string[] = [];
+    const env = { CREDITFLOW_DATA_DIR: platform.dataDir, CREDITFLOW_TENANTS_DIR: tenantsDir };
+    const io: OpsIo = { out: (t) => out.push(t), err: () => undefined, isTTY: false, env, now: () => Date.now(), cwd: resolve(__dirname, '../../..') };
+    expect([await runOps(['reconcile', '--json', '--tenant', 'apinfer'], io), JSON.parse(out.join('')).discrepancies]).toEqual([0, []]);
   });
 });
 
