@@ -44,6 +44,8 @@ const layers = [
 //                    evolve, balanceOf, its command envelope).
 //   scope:ops     -> refund-domain (shared-with:ops): the ops money report values each claw-back at
 //                    the rounding the tenant's refund policy pays with (refundRoundingOf).
+//   scope:ops     -> pricing-domain (shared-with:ops): policy simulation prices recorded usage again
+//                    from a candidate tenant file's catalog (ops-service simulation.ts, catalogAt + quote).
 //   scope:reconciler (libs/reconciler) imports scope:shared only, never tenancy or a context: it checks
 //                    the wallet, pricing and refund records, so it must not share their code (a bug
 //                    there would be repeated instead of found). It reads the tenant files itself.
