@@ -64,7 +64,7 @@ export async function httpFuzz(ctx: Context, embedded: EmbeddedDeployment): Prom
   const [setupSent, setupAcked] = [report.sent, report.acked];
   let fresh = 0;
   const targets = {
-    pathValues: { accountId: 'fz-target', usageId: usage.usageId, refundId: 'fz-no-refund' },
+    pathValues: { accountId: 'fz-target', usageId: usage.usageId, refundId: 'fz-no-refund', userId: 'fz-member', webhookId: 'fz-webhook', deliveryId: 'fz-no-delivery' },
     freshId: () => `fz-${++fresh}`,
   };
   const inputs = fuzzInputs(ops, { byRole: { admin: KEYS.admin, ops: KEYS.ops, service: KEYS.service }, foreign: KEYS.foreignAdmin }, targets, rng, 3 * ctx.scale);
