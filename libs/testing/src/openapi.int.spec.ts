@@ -12,6 +12,7 @@ import { SchedulerModule } from '@creditflow/scheduler-service';
 import { CoreModule, Runtime } from '@creditflow/shell';
 import { WalletModule } from '@creditflow/wallet-service';
 import { embeddedExtras } from '@creditflow/platform';
+import { FUZZ_PATH_VALUES } from './faults/scenarios/http-fuzz';
 import { DEFAULT_SERVICES, EmbeddedPlatform, startEmbeddedPlatform } from './embedded-platform';
 
 /** SPEC section 4, as "METHOD /path" with {params}. */
@@ -152,6 +153,11 @@ describe('OpenAPI, Swagger UI and the dashboard files', () => {
       const declared = (op.parameters ?? []).filter((p: Json) => p.in === 'path').map((p: Json) => p.name);
       expect({ route, declared }).toEqual({ route, declared: [...route.matchAll(/\{(\w+)\}/g)].map((m) => m[1]) });
     }
+  });
+
+  it('gives the fault suite\'s fuzzer a value for every path parameter (npm run test:faults fuzzes every route)', () => {
+    const params = new Set([...operations(doc).keys()].flatMap((route) => [...route.matchAll(/\{(\w+)\}/g)].map((m) => m[1])));
+    expect([...params].filter((p) => !(p in FUZZ_PATH_VALUES))).toEqual([]);
   });
 
   it('serves every route of SPEC section 4 that is built, and documents every route the controllers serve', () => {

@@ -45,6 +45,14 @@ function appendedSince(dataDir: string, position: number): string[] {
   }
 }
 
+/**
+ * A value for every path parameter of /openapi.json (the OpenAPI int test checks there is one): the
+ * account and usage are set up real and funded; the rest name nothing, or a member with no limit.
+ */
+export const FUZZ_PATH_VALUES = {
+  accountId: 'fz-target', usageId: 'fz-target-usage', refundId: 'fz-no-refund', userId: 'fz-member', webhookId: 'fz-webhook', deliveryId: 'fz-no-delivery',
+};
+
 export async function httpFuzz(ctx: Context, embedded: EmbeddedDeployment): Promise<ScenarioReport> {
   const report = new ScenarioReport('http-fuzz', 'hostile inputs to every operation of /openapi.json');
   const rng = ctx.rng.fork('http-fuzz');
@@ -59,12 +67,12 @@ export async function httpFuzz(ctx: Context, embedded: EmbeddedDeployment): Prom
   // wrongly taken for valid would change something the ledger knows.
   await client.openAccount('fz-target');
   await client.purchase('fz-target', 'fz-target-purchase');
-  const usage = { usageId: 'fz-target-usage', accountId: 'fz-target', feature: 'qwen-image' as const };
+  const usage = { usageId: FUZZ_PATH_VALUES.usageId, accountId: 'fz-target', feature: 'qwen-image' as const };
   if (await client.authorize(usage, priceOf(usage))) await client.complete(usage.usageId);
   const [setupSent, setupAcked] = [report.sent, report.acked];
   let fresh = 0;
   const targets = {
-    pathValues: { accountId: 'fz-target', usageId: usage.usageId, refundId: 'fz-no-refund', userId: 'fz-member', webhookId: 'fz-webhook', deliveryId: 'fz-no-delivery' },
+    pathValues: FUZZ_PATH_VALUES,
     freshId: () => `fz-${++fresh}`,
   };
   const inputs = fuzzInputs(ops, { byRole: { admin: KEYS.admin, ops: KEYS.ops, service: KEYS.service }, foreign: KEYS.foreignAdmin }, targets, rng, 3 * ctx.scale);
