@@ -3,5 +3,4 @@ export * from './wallet.codec';
 export * from './wallet.views';
 export * from './wallet.messages';
 export * from './usage-claims';
-export * from './daily-lot-index';
-export * from './expiring-lot-index';
+export * from './lot-expiry-index';

@@ -4,13 +4,12 @@
 // waited for it: a lot past its `expiresAt` is excluded lazily by every command and every balance
 // read. Each account runs `ExpireDue` as of the boundary (never later than the wallet's clock), so a
 // redelivered or caught-up reset records the same events once.
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DailyResetData } from '@creditflow/contracts';
-import type { EventStore, Subscription } from '@creditflow/event-store';
 import { DomainError } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent } from '@creditflow/messaging';
-import { EVENT_STORE } from '@creditflow/shell';
-import { SqliteDailyLotIndex, WALLET_CATEGORY, WalletCommandEnvelope } from '@creditflow/wallet-application';
+import { WalletCommandEnvelope } from '@creditflow/wallet-application';
+import { LotExpiries } from './lot-expiries';
 import { WalletService } from './wallet.service';
 
 const CHUNK = 500;
@@ -25,30 +24,13 @@ export function schedulerTime(at: string, walletNow: Date): Date {
 }
 
 @Injectable()
-export class DailyResets implements OnApplicationBootstrap, OnModuleDestroy {
+export class DailyResets {
   private readonly log = new Logger('wallet-daily-resets');
-  private subscription: Subscription | null = null;
 
   constructor(
-    private readonly index: SqliteDailyLotIndex,
+    private readonly lots: LotExpiries,
     private readonly wallet: WalletService,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.store.subscribe({
-      subscriptionId: 'wallet-daily-lots',
-      category: WALLET_CATEGORY,
-      checkpoints: this.index.checkpoints,
-      onEvents: async (events) => this.index.apply(events),
-      onError: (error) => this.log.warn(`daily lot index: ${String(error)}`),
-    });
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.subscription?.stop();
-    this.index.close();
-  }
 
   /** Records the expiry on every account with daily lots due by the boundary; a malformed reset goes to the DLQ. */
   async apply(delivered: DeliveredEvent): Promise<DeadLetter[]> {
@@ -63,7 +45,7 @@ export class DailyResets implements OnApplicationBootstrap, OnModuleDestroy {
       throw error;
     }
     const now = schedulerTime(reset.at, this.wallet.now());
-    const accounts = this.index.accountsDueBy(tenantId, now);
+    const accounts = this.lots.index.accountsWithDailyLotsDueBy(tenantId, now);
     for (let i = 0; i < accounts.length; i += CHUNK) {
       const envelopes: WalletCommandEnvelope[] = accounts
         .slice(i, i + CHUNK)

@@ -3,11 +3,11 @@
 // nobody touches get it too. At the scheduler's interval (CREDITFLOW_SCHEDULER_INTERVAL_MS; 0 = off),
 // every account with such a lot in the window runs ExpireDue as of the platform clock. Replicas may
 // sweep side by side: the notice is decided on the account's stream, once per lot.
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { EventStore, Subscription } from '@creditflow/event-store';
-import { Deployment, EVENT_STORE } from '@creditflow/shell';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Deployment } from '@creditflow/shell';
 import { Tenants } from '@creditflow/tenancy';
-import { SqliteExpiringLotIndex, WALLET_CATEGORY, WalletCommandEnvelope } from '@creditflow/wallet-application';
+import { WalletCommandEnvelope } from '@creditflow/wallet-application';
+import { LotExpiries } from './lot-expiries';
 import { WalletService } from './wallet.service';
 
 const CHUNK = 500;
@@ -15,26 +15,17 @@ const CHUNK = 500;
 @Injectable()
 export class ExpiryNotices implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('wallet-expiry-notices');
-  private subscription: Subscription | null = null;
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
 
   constructor(
-    private readonly index: SqliteExpiringLotIndex,
+    private readonly lots: LotExpiries,
     private readonly wallet: WalletService,
     private readonly tenants: Tenants,
     private readonly deployment: Deployment,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.store.subscribe({
-      subscriptionId: 'wallet-expiring-lots',
-      category: WALLET_CATEGORY,
-      checkpoints: this.index.checkpoints,
-      onEvents: async (events) => this.index.apply(events),
-      onError: (error) => this.log.warn(`expiring lot index: ${String(error)}`),
-    });
     const noticing = [...this.tenants.values()].some((t) => t.walletPolicy.expiringSoon);
     if (noticing && this.deployment.schedulerIntervalMs > 0) {
       this.timer = setInterval(() => {
@@ -48,8 +39,6 @@ export class ExpiryNotices implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.sweeping;
-    await this.subscription?.stop();
-    this.index.close();
   }
 
   /** Runs ExpireDue, as of now, on every account holding a lot in its tenant's notice window. */
@@ -58,7 +47,7 @@ export class ExpiryNotices implements OnApplicationBootstrap, OnModuleDestroy {
     for (const tenant of this.tenants.values()) {
       const notice = tenant.walletPolicy.expiringSoon;
       if (!notice) continue;
-      const accounts = this.index.accountsExpiring(tenant.tenantId, notice.lotTypes, now, new Date(now.getTime() + notice.withinMs));
+      const accounts = this.lots.index.accountsExpiring(tenant.tenantId, notice.lotTypes, now, new Date(now.getTime() + notice.withinMs));
       for (let i = 0; i < accounts.length; i += CHUNK) {
         const envelopes: WalletCommandEnvelope[] = accounts
           .slice(i, i + CHUNK)

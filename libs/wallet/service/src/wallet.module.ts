@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type { EventStore } from '@creditflow/event-store';
 import { Deployment, EVENT_STORE, HttpContextModule, StorePublishers } from '@creditflow/shell';
 import { Tenants } from '@creditflow/tenancy';
-import { SqliteDailyLotIndex, SqliteExpiringLotIndex, UsageClaims, WALLET_CATEGORY, WalletAccounts, walletEventMessages } from '@creditflow/wallet-application';
+import { SqliteLotExpiryIndex, UsageClaims, WALLET_CATEGORY, WalletAccounts, walletEventMessages } from '@creditflow/wallet-application';
 import { AccountsController } from './accounts.controller';
 import { DailyResets } from './daily-resets';
 import { ExpiryNotices } from './expiry-notices';
+import { LotExpiries } from './lot-expiries';
 import { PurchasesController } from './purchases.controller';
 import { UsageController } from './usage.controller';
 import { WalletService } from './wallet.service';
@@ -27,6 +28,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
   providers: [
     WalletService,
     WalletObservations,
+    LotExpiries,
     DailyResets,
     ExpiryNotices,
     WebhookRegistry,
@@ -37,8 +39,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
       inject: [EVENT_STORE, Tenants],
     },
     { provide: UsageClaims, useFactory: (store: EventStore) => new UsageClaims(store), inject: [EVENT_STORE] },
-    { provide: SqliteDailyLotIndex, useFactory: (d: Deployment) => new SqliteDailyLotIndex(join(d.dataDir, 'wallet-daily-lots.sqlite')), inject: [Deployment] },
-    { provide: SqliteExpiringLotIndex, useFactory: (d: Deployment) => new SqliteExpiringLotIndex(join(d.dataDir, 'wallet-expiring-lots.sqlite')), inject: [Deployment] },
+    { provide: SqliteLotExpiryIndex, useFactory: (d: Deployment) => new SqliteLotExpiryIndex(join(d.dataDir, 'wallet-lot-expiries.sqlite')), inject: [Deployment] },
   ],
 })
 export class WalletModule {}
