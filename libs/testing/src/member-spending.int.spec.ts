@@ -1,8 +1,7 @@
 // Member spending limits through HTTP: a team member's monthly cap on the shared balance, enforced
 // in the same decision as the balance, reported per member, reset with the month.
-import { resolve } from 'node:path';
-import { OpsIo, runOps } from '@creditflow/ops-tools';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
+import { ops as opsCommand } from './ops-command';
 
 describe('member spending limits', () => {
   let platform: EmbeddedPlatform;
@@ -88,8 +87,7 @@ describe('member spending limits', () => {
   });
 
   it('leaves records the independent reconciler finds consistent, member-limit denials included', async () => {
-    const out: string[] = [];
-    const io: OpsIo = { out: (t) => out.push(t), err: () => undefined, isTTY: false, env: { CREDITFLOW_DATA_DIR: platform.dataDir }, now: () => Date.now(), cwd: resolve(__dirname, '../../..') };
-    expect([await runOps(['reconcile', '--json', '--tenant', 'apinfer'], io), JSON.parse(out.join('')).discrepancies]).toEqual([0, []]);
+    const { code, stdout } = await opsCommand({ CREDITFLOW_DATA_DIR: platform.dataDir }, 'reconcile', '--json', '--tenant', 'apinfer');
+    expect([code, JSON.parse(stdout).discrepancies]).toEqual([0, []]);
   });
 });

@@ -10,17 +10,9 @@ import { join } from 'node:path';
 import { ALL_TOPICS, cloudEvent } from '@creditflow/contracts';
 import { waitFor } from '@creditflow/kernel/testing';
 import { ConsumedMessage, DEAD_LETTER_LIMITS, KafkaBus, deadLetterData } from '@creditflow/messaging';
-import { OpsIo, runOps } from '@creditflow/ops-tools';
+import { ops } from './ops-command';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').trim();
-
-async function ops(env: NodeJS.ProcessEnv, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: OpsIo = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false, env, now: () => Date.now(), cwd: process.cwd() };
-  const code = await runOps(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 describe('dead letters on Kafka', () => {
   const topic = `ops-cli-${randomUUID().slice(0, 8)}.v1`;

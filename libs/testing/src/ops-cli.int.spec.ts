@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PAYMENT_TYPES, TOPICS, cloudEvent, dlqTopic, messageKey } from '@creditflow/contracts';
 import { EventStore, EventStoreConfig, createEventStore } from '@creditflow/event-store';
@@ -16,21 +16,11 @@ import { waitFor } from '@creditflow/kernel/testing';
 import { SqliteBus } from '@creditflow/messaging';
 import { OpsProjections } from '@creditflow/ops-projections';
 import { stateLoader } from '@creditflow/ops-service';
-import { OpsIo, runOps } from '@creditflow/ops-tools';
 import { walletStream } from '@creditflow/wallet-application';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
+import { REPOSITORY_ROOT as ROOT, ops } from './ops-command';
 
-const ROOT = resolve(__dirname, '../../..');
 const run = promisify(execFile);
-
-/** Runs one command line in this process with its own streams; answers the exit status and what it wrote. */
-async function ops(env: NodeJS.ProcessEnv, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: OpsIo = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false, env, now: () => Date.now(), cwd: ROOT };
-  const code = await runOps(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];

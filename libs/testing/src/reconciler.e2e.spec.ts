@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { REFUND_TYPES, TOPICS, USAGE_DECISION_TYPES, cloudEvent, messageKey } from '@creditflow/contracts';
 import { waitFor } from '@creditflow/kernel/testing';
-import { OpsIo, runOps } from '@creditflow/ops-tools';
 import type { ReconciliationReport } from '@creditflow/reconciler-domain';
 import { E2E_WAIT_MS, callService, distributedFor, kafkaBrokers } from './distributed-services';
+import { ops } from './ops-command';
 
 const run = randomUUID().slice(0, 8);
 const key = `admin-apinfer-${run}`;
@@ -34,12 +34,9 @@ describe('the reconciler over the distributed mode', () => {
   const decision = (usageId: string, type: string) =>
     waitFor(`${type} for ${usageId}`, () => seen.find((s) => s.topic === TOPICS.usageDecisions && s.event?.type === type && s.event.data.usageId === usageId)?.event ?? undefined, E2E_WAIT_MS);
   const reconcile = async (...argv: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
     const env = { KAFKA_BROKERS: kafkaBrokers().join(','), CREDITFLOW_DATA_DIR: dirname(services.wallet!.dataDir) };
-    const io: OpsIo = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false, env, now: () => Date.now(), cwd: process.cwd() };
-    const code = await runOps(['reconcile', '--json', '--tenant', 'apinfer', ...argv], io);
-    return { code, report: JSON.parse(out.join('')) as ReconciliationReport, stderr: err.join('') };
+    const { code, stdout, stderr } = await ops(env, 'reconcile', '--json', '--tenant', 'apinfer', ...argv);
+    return { code, report: JSON.parse(stdout) as ReconciliationReport, stderr };
   };
   const ours = (report: ReconciliationReport) => report.discrepancies.filter((d) => d.account === accountId);
 

@@ -8,26 +8,19 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { TOPICS, USAGE_DECISION_TYPES, cloudEvent, messageKey } from '@creditflow/contracts';
 import { createEventStore } from '@creditflow/event-store';
 import { encodeBigInts, parseCredits } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
 import { SqliteBus } from '@creditflow/messaging';
-import { OpsIo, runOps } from '@creditflow/ops-tools';
 import type { ReconciliationReport } from '@creditflow/reconciler-domain';
 import { walletStream } from '@creditflow/wallet-application';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
+import { ops } from './ops-command';
 
-const ROOT = resolve(__dirname, '../../..');
 
-async function reconcile(env: NodeJS.ProcessEnv, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: OpsIo = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false, env, now: () => Date.now(), cwd: ROOT };
-  const code = await runOps(['reconcile', ...argv], io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const reconcile = (env: NodeJS.ProcessEnv, ...argv: string[]) => ops(env, 'reconcile', ...argv);
 
 describe('the independent reconciler on an embedded platform', () => {
   let platform: EmbeddedPlatform;

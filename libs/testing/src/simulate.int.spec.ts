@@ -2,23 +2,14 @@
 // platform, replayed under a candidate tenant file with a dearer qwen-image; every figure worked out by hand.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { OpsIo, runOps } from '@creditflow/ops-tools';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
+import { REPOSITORY_ROOT as ROOT, ops } from './ops-command';
 
-const ROOT = resolve(__dirname, '../../..');
 const DAY_MS = 86_400_000;
 const NOV = Date.parse('2026-11-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function ops(env: NodeJS.ProcessEnv, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: OpsIo = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false, env, now: () => Date.now(), cwd: ROOT };
-  const code = await runOps(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 describe('npm run ops -- simulate', () => {
   let platform: EmbeddedPlatform;

@@ -1,9 +1,8 @@
 // The account statement through HTTP: every change with its running balance, checked line by line
 // against the balance answer and the history, the CSV equal to the JSON, and a burn rate worked out by hand.
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { OpsIo, runOps } from '@creditflow/ops-tools';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
+import { ops } from './ops-command';
 import { tenantsWithRunOutAlert } from './tenant-variants';
 
 const DAY_MS = 86_400_000;
@@ -148,10 +147,8 @@ describe('the run-out alert', () => {
   });
 
   it("leaves records the independent reconciler finds consistent, the alert's stated balance included", async () => {
-    const out: string[] = [];
-    const env = { CREDITFLOW_DATA_DIR: platform.dataDir, CREDITFLOW_TENANTS_DIR: tenantsDir };
-    const io: OpsIo = { out: (t) => out.push(t), err: () => undefined, isTTY: false, env, now: () => Date.now(), cwd: resolve(__dirname, '../../..') };
-    expect([await runOps(['reconcile', '--json', '--tenant', 'apinfer'], io), JSON.parse(out.join('')).discrepancies]).toEqual([0, []]);
+    const { code, stdout } = await ops({ CREDITFLOW_DATA_DIR: platform.dataDir, CREDITFLOW_TENANTS_DIR: tenantsDir }, 'reconcile', '--json', '--tenant', 'apinfer');
+    expect([code, JSON.parse(stdout).discrepancies]).toEqual([0, []]);
   });
 });
 
