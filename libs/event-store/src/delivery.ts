@@ -1,4 +1,4 @@
-import { sleep } from '@creditflow/kernel';
+import { sleep, yieldToEventLoop } from '@creditflow/kernel';
 import type { RecordedEvent, SubscribeOptions, Subscription } from './event-store';
 
 export interface RetryPolicy {
@@ -84,6 +84,7 @@ export function pollingSubscription(
         if (!(await deliver(events, handlers, signal, retry))) return;
         position = events[events.length - 1].position;
         await source.storeCheckpoint(position);
+        await yieldToEventLoop();
       } catch (error) {
         // Storage trouble (a busy file, an unreachable database, the checkpoint not stored): retry from the last position read.
         report(handlers.onError, error);

@@ -292,6 +292,18 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         expect(delivered.map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n]);
       }, TIMEOUT_MS);
 
+      it('lets timers and I/O run between the batches of a long catch-up (a large store does not hold off requests)', async () => {
+        const category = newCategory();
+        await store.appendToStream(`${category}-a`, Array.from({ length: 50 }, (_, i) => event(`E${i}`)), { expectedRevision: 'no_stream' });
+        const delivered: RecordedEvent[] = [];
+        subscriptions.push(await store.subscribe({ subscriptionId: `sub-${category}`, category, onEvents: collect(delivered), batchSize: 1 }));
+        let deliveredWhenIoRan = -1;
+        setImmediate(() => (deliveredWhenIoRan = delivered.length));
+        await waitFor('the 50 events', () => (delivered.length >= 50 ? true : undefined));
+        expect(deliveredWhenIoRan).toBeGreaterThanOrEqual(0);
+        expect(deliveredWhenIoRan).toBeLessThan(50);
+      }, TIMEOUT_MS);
+
       it('delivers the same events again when onEvents throws, then moves on', async () => {
         const category = newCategory();
         const stream = `${category}-a`;

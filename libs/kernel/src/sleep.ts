@@ -18,3 +18,12 @@ export function sleep(ms: number, signal?: AbortSignal, wake?: Set<() => void>):
     if (signal?.aborted) done();
   });
 }
+
+/**
+ * Resolves after the event loop has run its pending I/O callbacks. A loop that reads a synchronous
+ * store (SQLite) and delivers batch after batch only ever awaits microtasks: without this between
+ * batches, a catch-up of a large store would hold off every HTTP request and timer until it ends.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -7,7 +7,7 @@
 // another writer (the ops tool replaying a dead letter) is unmarked and validated as any other.
 import type Database from 'better-sqlite3';
 import { openSqlite } from '@creditflow/event-store';
-import { sleep } from '@creditflow/kernel';
+import { sleep, yieldToEventLoop } from '@creditflow/kernel';
 import { EventEmitter } from 'node:events';
 import { BusConsumer, BusLog, ConsumedMessage, ConsumeOptions, ConsumerStatusTracker, MessageBus, OutboundMessage, PartitionLag, consoleBusLog } from './bus';
 
@@ -110,6 +110,7 @@ export class SqliteBus implements MessageBus {
           continue;
         }
         if (!delivered && running) await sleep(POLL_MS, undefined, wake);
+        else await yieldToEventLoop();
       }
     })();
 
