@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { openSqlite } from '@creditflow/event-store';
 import type { RecordedEvent } from '@creditflow/event-store';
 import { Credits, formatCredits } from '@creditflow/kernel';
-import { CostBasis, LotShare, WalletEvent, WalletState, balanceOf, evolve } from '@creditflow/wallet-domain';
+import { CostBasis, LotShare, WalletEvent, WalletState, balanceOf, evolve, initialState } from '@creditflow/wallet-domain';
 import { WalletEventMetadata, fromRecorded } from '@creditflow/wallet-application';
 
 /** What a usage report groups by: the feature, the member, the day, or one priced option as the request named it. */
@@ -137,10 +137,12 @@ export class OpsProjections {
     }
     if (!fresh.length) return { touched: [...touched.values()], applied: 0 };
     // States are loaded before the transaction (loading is async); the transaction itself is synchronous.
+    // An account whose first event here opens its stream starts from the initial state: nothing to read
+    // (a rebuild or a first start reads no stream at all, instead of every stream once in full).
     for (const r of fresh) {
       const { tenantId, accountId } = r.metadata as unknown as WalletEventMetadata;
       const key = `${tenantId}:${accountId}`;
-      if (!this.states.has(key)) this.states.set(key, await this.loadState(tenantId, accountId, from));
+      if (!this.states.has(key)) this.states.set(key, r.revision === 0n ? initialState : await this.loadState(tenantId, accountId, from));
     }
     this.db.transaction(() => {
       for (const r of fresh) {
