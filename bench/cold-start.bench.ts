@@ -20,7 +20,7 @@ import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { REPO_ROOT, REPS, boolFlag, listFlag, log, machine, numberFlag, progress, range, report, round, run, sleep } from './lib/common';
 import { authorizeBody, callOk, destroyAgents, pool } from './lib/http-load';
 import { KEYS, Proc, startPlatform } from './lib/processes';
@@ -168,15 +168,46 @@ async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> 
   return { ms: performance.now() - t, value };
 }
 
-/** Until every subscription checkpoint has reached the last event (or `limitMs`). */
+/** The category of events each catch-up subscription with a checkpoint in events.sqlite reads (by its id's prefix). */
+const SUBSCRIPTION_CATEGORIES: [prefix: string, category: string][] = [
+  ['wallet-', 'wallet'], ['refund-', 'refund'], ['scheduler-dailyreset-', 'dailyreset'], ['scheduler-', 'subscription'],
+];
+
+/**
+ * Until every subscription checkpoint has reached the last event of its category as the store held it
+ * before the start (or `limitMs`). A subscription of a category with no events never moves, and is caught up.
+ */
 async function caughtUp(file: string, since: number, limitMs = 900_000): Promise<number | null> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const last = Number((db.prepare('SELECT max(position) AS p FROM events').get() as { p: number }).p);
+    const lastOf = new Map<string, number>();
+    for (const [, category] of SUBSCRIPTION_CATEGORIES) {
+      const row = db.prepare("SELECT max(position) AS p FROM events WHERE stream >= ? AND stream < ?").get(`${category}-`, `${category}.`) as { p: number | null };
+      lastOf.set(category, Number(row.p ?? 0));
+    }
+    const targetOf = (id: string) => {
+      const known = SUBSCRIPTION_CATEGORIES.find(([prefix]) => id.startsWith(prefix));
+      if (!known) throw new Error(`subscription ${id}: which category it reads is unknown to the bench (SUBSCRIPTION_CATEGORIES)`);
+      return lastOf.get(known[1])!;
+    };
+    // The ops projections keep their position in their own file, written with each batch.
+    const opsFile = join(dirname(file), 'ops-projections.sqlite');
+    const opsPosition = () => {
+      if (!existsSync(opsFile)) return 0;
+      const ops = new Database(opsFile, { readonly: true });
+      try {
+        return Number((ops.prepare('SELECT value FROM position WHERE id = 1').get() as { value: number } | undefined)?.value ?? 0);
+      } catch {
+        return 0; // not created yet
+      } finally {
+        ops.close();
+      }
+    };
     while (performance.now() - since < limitMs) {
       const rows = db.prepare('SELECT subscription_id, position FROM checkpoints').all() as { subscription_id: string; position: number }[];
-      const behind = rows.filter((r) => Number(r.position) < last && !r.subscription_id.startsWith('refund'));
-      progress(`first start: catching up, ${rows.length - behind.length}/${rows.length} subscriptions at event ${last} (${rows.map((r) => `${r.subscription_id} ${r.position}`).join(', ')})`);
+      rows.push({ subscription_id: 'wallet-ops-projections', position: opsPosition() });
+      const behind = rows.filter((r) => Number(r.position) < targetOf(r.subscription_id));
+      progress(`first start: catching up, ${rows.length - behind.length}/${rows.length} subscriptions at their category's last event (${rows.map((r) => `${r.subscription_id} ${r.position}/${targetOf(r.subscription_id)}`).join(', ')})`);
       if (rows.length && behind.length === 0) return performance.now() - since;
       await sleep(200);
     }
