@@ -346,7 +346,11 @@ describe('the ops dashboard in chromium', () => {
     expect(await page.textContent('[data-simulation="denials"]')).toBe('1 → 1');
     expect(await page.textContent('[data-simulation="ran-out"]')).toBe(`${report.accountsRanOut.recorded} → ${report.accountsRanOut.candidate}`);
     expect(await page.textContent('[data-simulation="breakage"]')).toBe(`${shown(report.breakage.recordedCredits)} → ${shown(report.breakage.candidateCredits)}`);
-    expect(await page.textContent('[data-simulation="refunds"]')).toBe('100 → 100');
+    // By hand: the week's three purchases, and maria's small pack refunded whole (the fixture's EXPECTED money).
+    expect(report.revenue).toEqual({ recordedMoney: { USD: '129.97' }, candidateMoney: { USD: '129.97' } });
+    expect(report.clawedBack).toEqual({ recordedCredits: '100', candidateCredits: '100', recordedMoney: { USD: '9.99' }, candidateMoney: { USD: '9.99' } });
+    expect(await page.textContent('[data-simulation="revenue"]')).toBe(`${EXPECTED.revenue} → ${EXPECTED.revenue}`);
+    expect(await page.textContent('[data-simulation="refunds"]')).toBe(`${EXPECTED.refunds} → ${EXPECTED.refunds}`);
     // The chart: a recorded and a candidate bar per feature, the candidate's longer where it charges more.
     const bars = page.locator('#chart-simulation g[data-feature="room-designer"]');
     expect({ recorded: await bars.getAttribute('data-recorded'), candidate: await bars.getAttribute('data-candidate') }).toEqual({ recorded: '16', candidate: '24' });

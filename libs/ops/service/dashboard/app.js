@@ -1018,8 +1018,8 @@
       cell('denials', 'Denials', arrow(r.denials.recorded, r.denials.candidate), 'for want of credits'),
       cell('ran-out', 'Accounts hitting zero', arrow(r.accountsRanOut.recorded, r.accountsRanOut.candidate), earlier.length ? `${earlier.length} earlier: ${earlier.map((a) => `${a.accountId} ${when(a.candidate)}`).join(', ')}` : 'none earlier than recorded'),
       cell('breakage', 'Breakage (credits)', arrow(fmt(r.breakage.recordedCredits), fmt(r.breakage.candidateCredits)), `bought credits: ${arrow(moneyByCurrency(r.breakage.recordedMoney), moneyByCurrency(r.breakage.candidateMoney))}`),
-      cell('refunds', 'Refunds owed (credits clawed back)', arrow(fmt(r.clawedBack.recordedCredits), fmt(r.clawedBack.candidateCredits)), 'as the recorded refunds asked'),
-      cell('revenue', 'Revenue', 'as recorded', 'purchases are replayed as made: a candidate price does not change what people bought'),
+      cell('refunds', 'Refunds owed', arrow(moneyByCurrency(r.clawedBack.recordedMoney), moneyByCurrency(r.clawedBack.candidateMoney)), `credits clawed back: ${arrow(fmt(r.clawedBack.recordedCredits), fmt(r.clawedBack.candidateCredits))}`),
+      cell('revenue', 'Revenue', arrow(moneyByCurrency(r.revenue.recordedMoney), moneyByCurrency(r.revenue.candidateMoney)), 'purchases are replayed as made: a candidate price does not change what people bought'),
     );
     const byFeature = new Map();
     for (const row of r.rows) {
