@@ -387,7 +387,7 @@ describe('the ops dashboard in chromium', () => {
         )) as string,
       );
       expect(overflowing).toEqual([]);
-      for (const section of ['#kpis', '#oncall', '#failures', '#money', '#balances', '#refunds']) expect(await page.isVisible(section)).toBe(true);
+      for (const section of ['#kpis', '#oncall', '#failures', '#money', '#reconciliation', '#balances', '#refunds', '#simulation']) expect(await page.isVisible(section)).toBe(true);
       expect(await page.textContent('[data-kpi="revenue"]')).toBe(EXPECTED.revenue);
       // Balances keep what matters on a phone: the account and what it has available, within the screen.
       const available = page.locator('#balances-table tr[data-account="lee"] td[data-col="available"]');
