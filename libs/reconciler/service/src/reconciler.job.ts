@@ -7,16 +7,21 @@
 // (`lastRun`) for GET /v1/reconciliation.
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@creditflow/event-store';
-import { DISCREPANCY_KINDS, ReconciliationReport } from '@creditflow/reconciler-domain';
+import { DISCREPANCY_KINDS, Discrepancy, ReconciliationReport, TenantSummary } from '@creditflow/reconciler-domain';
 import { Deployment, EVENT_STORE, Observability } from '@creditflow/shell';
 import { reconcileStores } from './reconcile-store';
 import { readTenantTerms } from './tenant-terms';
 
-/** A run that finished: when it started and ended (wall-clock, as the events' recordedAt), and what it found. */
+/**
+ * A run that finished: when it started and ended (wall-clock, as the events' recordedAt), what it read
+ * of each tenant and what it found. Not the per-account balances: kept between runs, they would hold
+ * a row per account of the store in memory for nobody.
+ */
 export interface ReconcilerRun {
   startedAt: Date;
   finishedAt: Date;
-  report: ReconciliationReport;
+  tenants: TenantSummary[];
+  discrepancies: Discrepancy[];
 }
 
 @Injectable()
@@ -58,7 +63,7 @@ export class ReconcilerJob implements OnApplicationBootstrap, OnApplicationShutd
       const startedAt = new Date();
       const terms = readTenantTerms(this.deployment.tenantsDir);
       const report = await reconcileStores({ wallet: this.store, terms });
-      this.last = { startedAt, finishedAt: new Date(), report };
+      this.last = { startedAt, finishedAt: new Date(), tenants: report.tenants, discrepancies: report.discrepancies };
       metrics.reconcilerDiscrepancies.reset();
       for (const tenant of terms.keys()) for (const kind of DISCREPANCY_KINDS) metrics.reconcilerDiscrepancies.set({ tenant, kind }, 0);
       for (const d of report.discrepancies) metrics.reconcilerDiscrepancies.inc({ tenant: d.tenant, kind: d.kind });

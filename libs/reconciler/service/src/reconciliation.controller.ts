@@ -37,9 +37,10 @@ export class ReconciliationController {
   }
 }
 
-function reconciliationView({ startedAt, finishedAt, report }: ReconcilerRun, tenant: string, intervalMs: number) {
-  const read = report.tenants.find((t) => t.tenant === tenant);
-  const discrepancies = report.discrepancies.filter((d) => d.tenant === tenant).map(({ tenant: _, ...d }) => d);
+function reconciliationView(run: ReconcilerRun, tenant: string, intervalMs: number) {
+  const { startedAt, finishedAt } = run;
+  const read = run.tenants.find((t) => t.tenant === tenant);
+  const discrepancies = run.discrepancies.filter((d) => d.tenant === tenant).map(({ tenant: _, ...d }) => d);
   return {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
