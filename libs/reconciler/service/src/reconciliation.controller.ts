@@ -38,12 +38,11 @@ export class ReconciliationController {
 }
 
 function reconciliationView(run: ReconcilerRun, tenant: string, intervalMs: number) {
-  const { startedAt, finishedAt } = run;
   const read = run.tenants.find((t) => t.tenant === tenant);
   const discrepancies = run.discrepancies.filter((d) => d.tenant === tenant).map(({ tenant: _, ...d }) => d);
   return {
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt.toISOString(),
     intervalMs,
     accounts: read?.accounts ?? 0,
     events: read?.events ?? { wallet: 0, refund: 0 },
