@@ -27,6 +27,7 @@ const SCREENSHOT = resolve(TMP, 'dashboard.png');
 const SCREENSHOT_NARROW = resolve(TMP, 'dashboard-420.png');
 const SCREENSHOT_OFFLINE = resolve(TMP, 'dashboard-offline.png');
 const SCREENSHOT_SIMULATION = resolve(TMP, 'dashboard-simulation.png');
+const SCREENSHOT_RECONCILIATION = resolve(TMP, 'dashboard-reconciliation.png');
 
 /** A PNG file's width and height (from its IHDR chunk); throws unless it is a PNG. */
 function pngSize(path: string): { width: number; height: number; bytes: number } {
@@ -434,6 +435,13 @@ describe('the ops dashboard in chromium', () => {
     expect(evidence.length).toBeGreaterThanOrEqual(2);
     expect(evidence[evidence.length - 1]).toMatch(new RegExp(`^HoldCaptured at ${stream}@\\d+ \\(position \\d+\\) ${eventId}$`));
     expect(await page.locator('#discrepancies-table tr[data-kind="balance"][data-account="lee"]').count()).toBe(1);
+    const shot = await screenshot((path) => page.locator('#reconciliation').screenshot({ path }), SCREENSHOT_RECONCILIATION);
+    expect(shot.width).toBeGreaterThan(1000);
+    // A discrepancy opens its account's history, where the corrupted event is.
+    await charge.click();
+    await page.locator(`#transactions-table tr[data-revision]`).first().waitFor();
+    await page.locator('#history-sub', { hasText: /^lee/ }).waitFor();
+    expect(await page.locator('#transactions-table tr[data-type="HoldCaptured"]').count()).toBeGreaterThanOrEqual(2);
     expect(problems).toEqual([]);
   });
 

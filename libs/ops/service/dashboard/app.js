@@ -615,7 +615,7 @@
         r.discrepancies.map((d) =>
           el(
             'tr',
-            { 'data-kind': d.kind, 'data-account': d.account },
+            { class: 'clickable', 'data-kind': d.kind, 'data-account': d.account, onclick: () => openHistory(d.account) },
             el('td', {}, el('span', { class: 'badge bad', text: KIND_LABELS[d.kind] || d.kind })),
             el('td', {}, el('strong', { text: d.account })),
             el('td', { class: 'details', text: d.message }),
