@@ -249,6 +249,27 @@ describe('the ops dashboard in chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('says when the reconciler has not run, and why (another platform, with the periodic run off)', async () => {
+    const idle = await startEmbeddedPlatform({ env: { CREDITFLOW_RECONCILE_INTERVAL_MS: '0' } });
+    const other = await context.newPage();
+    other.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    try {
+      await other.goto(`${idle.url}/dashboard`);
+      await other.fill('#key', ops);
+      await other.click('#signin-form button[type="submit"]');
+      await other.waitForSelector('body[data-state="ready"]');
+      expect(await other.textContent('#reconciliation-status')).toBe('Not run yet');
+      expect(await other.getAttribute('#reconciliation-status', 'class')).toBe('badge warn');
+      expect(await other.textContent('[data-reconciliation="not-run"]')).toBe(
+        'The periodic reconciler is off (CREDITFLOW_RECONCILE_INTERVAL_MS=0); npm run ops -- reconcile runs it on demand.',
+      );
+    } finally {
+      await other.close();
+      await idle.close();
+    }
+    expect(problems).toEqual([]);
+  });
+
   it("opens one account's credit history with its balance, and saves a screenshot", async () => {
     await page.click('#balances-table tr[data-account="studio-north"]');
     await page.waitForSelector('#transactions-table');
