@@ -1,14 +1,21 @@
 // The ops dashboard in a real browser: Debian's chromium driven by playwright-core, against the
 // embedded platform with a week of data. The figures the page shows must be the API's figures (and,
-// for failures, denials and money, the week's known ones); it must download the CSV reports, fit a
-// 420 px screen, and say so when the platform stops answering. Screenshots go to tmp/ (git-ignored).
+// for failures, denials and money, the week's known ones); it must download the CSV reports, show the
+// reconciler's last run (and a corrupted event it finds), an account's forecast, statement and members,
+// run a policy simulation (figures checked by hand, chart, CSV), fit a 420 px screen, and say so when
+// the platform stops answering. Screenshots go to tmp/ (git-ignored).
 // scripts/test.sh installs chromium when /usr/bin/chromium is missing; this test never skips.
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
+import { parse } from 'yaml';
+import { createEventStore } from '@creditflow/event-store';
+import { Credits, encodeBigInts, formatCredits, parseCredits } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
-import { EXPECTED, TENANT, seedDashboardData } from './dashboard.fixture';
+import { walletStream } from '@creditflow/wallet-application';
+import { EXPECTED, FIRST_DAY, TENANT, seedDashboardData } from './dashboard.fixture';
 import { EmbeddedPlatform, apiKey, startEmbeddedPlatform } from './embedded-platform';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -19,6 +26,8 @@ const TMP = resolve(__dirname, '../../../tmp');
 const SCREENSHOT = resolve(TMP, 'dashboard.png');
 const SCREENSHOT_NARROW = resolve(TMP, 'dashboard-420.png');
 const SCREENSHOT_OFFLINE = resolve(TMP, 'dashboard-offline.png');
+const SCREENSHOT_SIMULATION = resolve(TMP, 'dashboard-simulation.png');
+const SCREENSHOT_RECONCILIATION = resolve(TMP, 'dashboard-reconciliation.png');
 
 /** A PNG file's width and height (from its IHDR chunk); throws unless it is a PNG. */
 function pngSize(path: string): { width: number; height: number; bytes: number } {
@@ -58,11 +67,14 @@ const sum = (decimals: string[]) => {
   return `${units / 10n ** BigInt(scale)}${fraction ? `.${fraction}` : ''}`;
 };
 
+const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
 describe('the ops dashboard in chromium', () => {
   let platform: EmbeddedPlatform;
   let context: BrowserContext;
   let page: Page;
   let profile: string;
+  let lastDay: string;
   const problems: string[] = [];
   const get = async (path: string) => {
     const r = await platform.request('GET', path, { key: ops });
@@ -74,7 +86,8 @@ describe('the ops dashboard in chromium', () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} is missing: run scripts/test.sh (it installs Debian's chromium) or apt-get install -y chromium`);
     }
-    platform = await startEmbeddedPlatform({ clock: 'manual' });
+    // The reconciler runs every second, so its card has a run to show.
+    platform = await startEmbeddedPlatform({ clock: 'manual', env: { CREDITFLOW_RECONCILE_INTERVAL_MS: '1000' } });
     const seeded = await seedDashboardData(platform);
     // The projections follow the store asynchronously: wait until they have seen the last event.
     await waitFor('the ops projections to catch up with the seeded data', async () => {
@@ -84,6 +97,7 @@ describe('the ops dashboard in chromium', () => {
       const caughtUp = status.pending === 0 && refunds.some((r) => r.usageId === seeded.restoredUsage) && refunds.some((r) => r.id === seeded.moneyRefund);
       return caughtUp && low.accounts.some((a: { accountId: string }) => a.accountId === 'lee') ? true : undefined;
     }, 20_000);
+    lastDay = seeded.lastDay;
     profile = mkdtempSync(join(tmpdir(), 'creditflow-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1440, height: 900 } });
     page = context.pages()[0] ?? (await context.newPage());
@@ -215,6 +229,47 @@ describe('the ops dashboard in chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it("shows the reconciler's last run: the tenant's accounts and events, and that the records agree", async () => {
+    const last = await waitFor('a reconciler run', async () => {
+      const r = await platform.request('GET', '/v1/reconciliation', { key: ops });
+      return r.status === 200 && r.body.accounts === 4 ? r.body : undefined;
+    });
+    await page.click('#refresh');
+    await page.locator('#reconciliation-status', { hasText: 'Records agree' }).waitFor();
+    expect(await page.getAttribute('#reconciliation-status', 'class')).toBe('badge good');
+    expect(last.discrepancies).toEqual([]);
+    expect(await page.textContent('[data-reconciliation="accounts"]')).toBe('4');
+    const shownEvents = Number((await page.textContent('[data-reconciliation="wallet-events"]'))?.replace(/,/g, ''));
+    // The page read a run at least as recent as the one the test read.
+    expect(shownEvents).toBeGreaterThanOrEqual(last.events.wallet);
+    expect(await page.textContent('[data-reconciliation="refund-events"]')).toBe(String(last.events.refund));
+    expect(await page.textContent('[data-reconciliation="discrepancies"]')).toBe('0');
+    expect(await page.textContent('#reconciliation-sub')).toMatch(/^Last run \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC \(wall clock\), every 1 s$/);
+    expect(await page.textContent('#discrepancies-table tbody')).toContain('No discrepancy');
+    expect(problems).toEqual([]);
+  });
+
+  it('says when the reconciler has not run, and why (another platform, with the periodic run off)', async () => {
+    const idle = await startEmbeddedPlatform({ env: { CREDITFLOW_RECONCILE_INTERVAL_MS: '0' } });
+    const other = await context.newPage();
+    other.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    try {
+      await other.goto(`${idle.url}/dashboard`);
+      await other.fill('#key', ops);
+      await other.click('#signin-form button[type="submit"]');
+      await other.waitForSelector('body[data-state="ready"]');
+      expect(await other.textContent('#reconciliation-status')).toBe('Not run yet');
+      expect(await other.getAttribute('#reconciliation-status', 'class')).toBe('badge warn');
+      expect(await other.textContent('[data-reconciliation="not-run"]')).toBe(
+        'The periodic reconciler is off (CREDITFLOW_RECONCILE_INTERVAL_MS=0); npm run ops -- reconcile runs it on demand.',
+      );
+    } finally {
+      await other.close();
+      await idle.close();
+    }
+    expect(problems).toEqual([]);
+  });
+
   it("opens one account's credit history with its balance, and saves a screenshot", async () => {
     await page.click('#balances-table tr[data-account="studio-north"]');
     await page.waitForSelector('#transactions-table');
@@ -232,6 +287,107 @@ describe('the ops dashboard in chromium', () => {
     const shot = await screenshot((path) => page.screenshot({ path, fullPage: true }), SCREENSHOT);
     expect(shot.width).toBe(1440);
     expect(shot.height).toBeGreaterThan(900); // the whole page, below the fold too
+    expect(problems).toEqual([]);
+  });
+
+  it("shows the account's forecast and its members' spending limits, and downloads its statement as the API exports it", async () => {
+    const { forecast } = await get('/v1/accounts/studio-north/balance');
+    expect(forecast.runsOutInDays).toBeGreaterThan(0);
+    expect(await page.textContent('[data-history="burn-rate"]')).toBe(`${shown(forecast.perDay)} / day`);
+    expect(await page.textContent('[data-history-hint="burn-rate"]')).toBe(`${shown(forecast.spent)} spent since ${forecast.since}`);
+    expect(await page.textContent('[data-history="runs-out"]')).toBe(`in about ${forecast.runsOutInDays} days`);
+    expect(await page.textContent('[data-history-hint="runs-out"]')).toBe(`around ${forecast.runsOutAt.slice(0, 10)} ${forecast.runsOutAt.slice(11, 16)} UTC`);
+
+    const { members } = await get('/v1/accounts/studio-north/members');
+    expect(members.map((m: { userId: string }) => m.userId)).toEqual(['ann', 'bob']);
+    expect(await page.locator('#members-table tbody tr').count()).toBe(2);
+    for (const m of members as { userId: string; monthlyLimit: string | null; spent: string; remaining: string | null }[]) {
+      const row = `#members-table tr[data-member="${m.userId}"]`;
+      expect(await page.textContent(`${row} td[data-col="limit"]`)).toBe(m.monthlyLimit === null ? 'none' : shown(m.monthlyLimit));
+      expect(await page.textContent(`${row} td[data-col="spent"]`)).toBe(shown(m.spent));
+      expect(await page.textContent(`${row} td[data-col="remaining"]`)).toBe(m.remaining === null ? '–' : shown(m.remaining));
+    }
+    // ann's limit from the fixture, and what she spent of it.
+    expect(members[0]).toMatchObject({ monthlyLimit: '200', remaining: formatCredits((parseCredits('200') - parseCredits(members[0].spent)) as Credits) });
+    expect(members[0].spent).not.toBe('0');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#statement-csv')]);
+    expect(download.suggestedFilename()).toBe('studio-north-statement.csv');
+    const api = await platform.request('GET', '/v1/accounts/studio-north/statement?format=csv', { key: ops });
+    expect(readFileSync(await download.path(), 'utf8')).toBe(api.body);
+    expect(api.body.split('\r\n').length).toBeGreaterThan(10);
+    // A personal account has no members table.
+    await page.click('#balances-table tr[data-account="maria"]');
+    await page.locator('#history-sub', { hasText: /^maria/ }).waitFor();
+    expect(await page.locator('#members-table').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('runs a policy simulation of a dearer feature: figures checked by hand, a chart of recorded against candidate, the CSV the API exports', async () => {
+    // The candidate: visualgpt's own file with room-designer at 6 credits instead of 4.
+    const candidate = parse(readFileSync(resolve(__dirname, '../../../config/tenants/visualgpt.yaml'), 'utf8'));
+    for (const version of candidate.catalogVersions) if (version.features['room-designer']) version.features['room-designer'].price = 6;
+    const form = { from: `${FIRST_DAY}T00:00:00.000Z`, to: `${dayAfter(lastDay)}T00:00:00.000Z`, candidate };
+
+    // Mistakes first: not JSON, and a key that may not simulate; each says what to do, nothing is shown.
+    await page.fill('#simulation-candidate', '{"tenantId": ');
+    await page.click('#simulation-run');
+    expect(await page.textContent('#simulation-error')).toMatch(/^The candidate is not JSON: /);
+    await page.fill('#simulation-candidate', JSON.stringify(candidate, null, 2));
+    await page.fill('#simulation-from', FIRST_DAY);
+    await page.fill('#simulation-to', lastDay);
+    await page.click('#simulation-run');
+    await page.locator('#simulation-error', { hasText: 'Simulations need a key with the admin role' }).waitFor();
+    await page.fill('#simulation-candidate', JSON.stringify({ tenantId: TENANT }));
+    await page.fill('#simulation-key', apiKey(TENANT, 'admin'));
+    await page.click('#simulation-run');
+    await page.locator('#simulation-error', { hasText: 'the candidate is not a valid tenant file for visualgpt' }).waitFor();
+    expect(await page.locator('#simulation-error li').count()).toBeGreaterThan(0);
+    expect(await page.locator('#simulation-table').count()).toBe(0);
+    // Chromium logs the refused requests (403, 422) as console errors: expected here.
+    await page.waitForLoadState('networkidle');
+    problems.length = 0;
+
+    await page.fill('#simulation-candidate', JSON.stringify(candidate, null, 2));
+    await page.click('#simulation-run');
+    await page.waitForSelector('#simulation-table');
+    const report = (await platform.request('POST', '/v1/admin/simulations', { key: apiKey(TENANT, 'admin'), body: form })).body;
+    // By hand: kim's four room designs at 4 credits were charged 16; at 6 they cost 24. Nothing else changes.
+    const room = report.rows.find((r: { feature: string }) => r.feature === 'room-designer');
+    expect(room).toEqual({ feature: 'room-designer', plan: '(none)', usages: EXPECTED.roomDesigner.usages, recordedCredits: EXPECTED.roomDesigner.credits, candidateCredits: '24', change: '8' });
+    expect(report.totals.change).toBe('8');
+    expect(report.denials).toEqual({ recorded: 1, candidate: 1 });
+    const row = '#simulation-table tr[data-feature="room-designer"][data-plan="(none)"]';
+    expect(await page.textContent(`${row} td[data-col="usages"]`)).toBe('6');
+    expect(await page.textContent(`${row} td[data-col="recorded"]`)).toBe('16');
+    expect(await page.textContent(`${row} td[data-col="candidate"]`)).toBe('24');
+    expect(await page.textContent(`${row} td[data-col="change"]`)).toBe('+8');
+    expect(await page.locator('#simulation-table tbody tr').count()).toBe(report.rows.length);
+    expect(await page.textContent('#simulation-body')).not.toMatch(/null|undefined|NaN/);
+    expect(await page.textContent('[data-simulation="credits"]')).toBe(`${shown(report.totals.recordedCredits)} → ${shown(report.totals.candidateCredits)}`);
+    expect(await page.textContent('[data-simulation="denials"]')).toBe('1 → 1');
+    expect(await page.textContent('[data-simulation="ran-out"]')).toBe(`${report.accountsRanOut.recorded} → ${report.accountsRanOut.candidate}`);
+    expect(await page.textContent('[data-simulation="breakage"]')).toBe(`${shown(report.breakage.recordedCredits)} → ${shown(report.breakage.candidateCredits)}`);
+    // By hand: the week's three purchases, and maria's small pack refunded whole (the fixture's EXPECTED money).
+    expect(report.revenue).toEqual({ recordedMoney: { USD: '129.97' }, candidateMoney: { USD: '129.97' } });
+    expect(report.clawedBack).toEqual({ recordedCredits: '100', candidateCredits: '100', recordedMoney: { USD: '9.99' }, candidateMoney: { USD: '9.99' } });
+    expect(await page.textContent('[data-simulation="revenue"]')).toBe(`${EXPECTED.revenue} → ${EXPECTED.revenue}`);
+    expect(await page.textContent('[data-simulation="refunds"]')).toBe(`${EXPECTED.refunds} → ${EXPECTED.refunds}`);
+    // The chart: a recorded and a candidate bar per feature, the candidate's longer where it charges more.
+    const bars = page.locator('#chart-simulation g[data-feature="room-designer"]');
+    expect({ recorded: await bars.getAttribute('data-recorded'), candidate: await bars.getAttribute('data-candidate') }).toEqual({ recorded: '16', candidate: '24' });
+    const width = async (side: string) => Number(await bars.locator(`rect.${side}`).getAttribute('width'));
+    expect(await width('candidate')).toBeCloseTo((await width('recorded')) * 1.5, 5);
+    const features = new Set(report.rows.map((r: { feature: string }) => r.feature));
+    expect(await page.locator('#chart-simulation g[data-feature]').count()).toBe(features.size);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#simulation-csv')]);
+    expect(download.suggestedFilename()).toBe(`simulation-visualgpt-${FIRST_DAY}-to-${lastDay}.csv`);
+    const csv = await platform.request('POST', '/v1/admin/simulations?format=csv', { key: apiKey(TENANT, 'admin'), body: form });
+    expect(readFileSync(await download.path(), 'utf8')).toBe(csv.body);
+    expect(csv.body).toContain('room-designer,(none),6,16,24,8');
+    const shot = await screenshot((path) => page.locator('#simulation').screenshot({ path }), SCREENSHOT_SIMULATION);
+    expect(shot.width).toBeGreaterThan(1000);
     expect(problems).toEqual([]);
   });
 
@@ -253,7 +409,7 @@ describe('the ops dashboard in chromium', () => {
         )) as string,
       );
       expect(overflowing).toEqual([]);
-      for (const section of ['#kpis', '#oncall', '#failures', '#money', '#balances', '#refunds']) expect(await page.isVisible(section)).toBe(true);
+      for (const section of ['#kpis', '#oncall', '#failures', '#money', '#reconciliation', '#balances', '#refunds', '#simulation']) expect(await page.isVisible(section)).toBe(true);
       expect(await page.textContent('[data-kpi="revenue"]')).toBe(EXPECTED.revenue);
       // Balances keep what matters on a phone: the account and what it has available, within the screen.
       const available = page.locator('#balances-table tr[data-account="lee"] td[data-col="available"]');
@@ -267,6 +423,47 @@ describe('the ops dashboard in chromium', () => {
     } finally {
       await page.setViewportSize({ width: 1440, height: 900 });
     }
+  });
+
+  it('lists a discrepancy the reconciler finds, with its evidence', async () => {
+    // A corrupted history: lee's first completed usage captured a second time, appended beside the platform.
+    const store = createEventStore({ kind: 'sqlite', path: join(platform.dataDir, 'events.sqlite') });
+    const stream = walletStream(TENANT, 'lee');
+    const eventId = randomUUID();
+    try {
+      const [captured] = (await store.readStream(stream)).filter((e) => e.type === 'HoldCaptured');
+      const { usageId, lots } = captured.data as { usageId: string; lots: { lotId: string }[] };
+      const data = encodeBigInts({ usageId, lots: [{ lotId: lots[0].lotId, amount: parseCredits('1') }], amount: parseCredits('1'), capturedAt: `${lastDay}T18:00:00.000Z` });
+      await store.appendToStream(stream, [{ id: eventId, type: 'HoldCaptured', data, metadata: captured.metadata }], { expectedRevision: 'any' });
+    } finally {
+      await store.close();
+    }
+    await waitFor('the reconciler to find it', async () => {
+      const r = await platform.request('GET', '/v1/reconciliation', { key: ops });
+      return r.status === 200 && r.body.discrepancyCounts.charge === 1 ? true : undefined;
+    });
+    await page.click('#refresh');
+    await page.locator('#reconciliation-status', { hasText: /discrepanc/ }).waitFor();
+    const { discrepancies } = await get('/v1/reconciliation');
+    expect(await page.textContent('#reconciliation-status')).toBe(`${discrepancies.length} discrepancies`);
+    expect(await page.getAttribute('#reconciliation-status', 'class')).toBe('badge bad');
+    expect(await page.locator('#discrepancies-table tbody tr').count()).toBe(discrepancies.length);
+    const charge = page.locator('#discrepancies-table tr[data-kind="charge"][data-account="lee"]');
+    expect(await charge.locator('td[data-col="expected"]').textContent()).toBe('one capture');
+    expect(await charge.locator('td[data-col="found"]').textContent()).toBe('another capture of 1');
+    // The evidence, the offending event last: its type, stream, revision and id.
+    const evidence = await charge.locator('.evidence li').allTextContents();
+    expect(evidence.length).toBeGreaterThanOrEqual(2);
+    expect(evidence[evidence.length - 1]).toMatch(new RegExp(`^HoldCaptured at ${stream}@\\d+ \\(position \\d+\\) ${eventId}$`));
+    expect(await page.locator('#discrepancies-table tr[data-kind="balance"][data-account="lee"]').count()).toBe(1);
+    const shot = await screenshot((path) => page.locator('#reconciliation').screenshot({ path }), SCREENSHOT_RECONCILIATION);
+    expect(shot.width).toBeGreaterThan(1000);
+    // A discrepancy opens its account's history, where the corrupted event is.
+    await charge.click();
+    await page.locator(`#transactions-table tr[data-revision]`).first().waitFor();
+    await page.locator('#history-sub', { hasText: /^lee/ }).waitFor();
+    expect(await page.locator('#transactions-table tr[data-type="HoldCaptured"]').count()).toBeGreaterThanOrEqual(2);
+    expect(problems).toEqual([]);
   });
 
   it('says the platform is offline once it stops answering, and keeps the last figures, marked old', async () => {

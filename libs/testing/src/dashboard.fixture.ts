@@ -2,7 +2,8 @@
 // personal accounts, purchases, a reward, daily logins whose unused credits expire (breakage),
 // usage by several members of two teams, a platform error that restores credits, another before
 // completion, a cancelled usage, a hold nobody completed (timed out), a denial, a money refund of an
-// initial payment, and one account (lee) left below the low-balance threshold of 5.
+// initial payment, one account (lee) left below the low-balance threshold of 5, and a monthly spending
+// limit for one member of a team.
 import { EmbeddedPlatform } from './embedded-platform';
 import { tenantClient } from './tenant-client';
 
@@ -91,6 +92,8 @@ export const EXPECTED = {
   platformErrors: 2,
   timedOut: 1,
   denied: 1,
+  /** room-designer: kim's four completed designs at 4 credits (joe's cancelled one and kim's timed-out one charge nothing). */
+  roomDesigner: { usages: 6, credits: '16' },
 };
 
 export async function seedDashboardData(platform: EmbeddedPlatform): Promise<SeededData> {
@@ -105,6 +108,8 @@ export async function seedDashboardData(platform: EmbeddedPlatform): Promise<See
   await visual.openAccount('atelier', { type: 'team', members: ['kim', 'joe'] });
   await visual.openAccount('maria');
   await visual.openAccount('lee');
+  // ann may spend 200 credits a month of studio-north's shared balance; bob has no limit.
+  await ok(call('admin', 'PUT', '/v1/accounts/studio-north/members/ann/spending-limit', { monthlyCredits: '200' }));
   await purchase('pay-1001', 'studio-north', 'medium', '39.99');
   await purchase('pay-1002', 'atelier', 'large', '79.99');
   await purchase('pay-1003', 'maria', 'small', '9.99');

@@ -23,6 +23,8 @@ describe('the reconciler over the distributed mode', () => {
     services: ['pricing', 'wallet', 'refund'],
     keys: { [key]: { tenant: 'apinfer', role: 'admin' } },
     topics: [TOPICS.usageDecisions, TOPICS.refunds],
+    // The wallet's continuous run, every second: its last run is served at GET /v1/reconciliation.
+    env: { CREDITFLOW_RECONCILE_INTERVAL_MS: '1000' },
   });
 
   const http = (service: 'wallet' | 'refund', method: string, path: string, body?: unknown) => callService(services[service]!, key, method, path, body);
@@ -69,6 +71,14 @@ describe('the reconciler over the distributed mode', () => {
     expect(report.balances.find((b) => b.account === accountId)).toMatchObject({ granted: '100', spent: '2.625', clawedBack: '97.375', available: '0', held: '0' });
     expect(report.refunds).toMatchObject({ withMoney: 1 });
     expect(report.events.decisions).toBeGreaterThanOrEqual(4);
+
+    // The wallet process serves its continuous run's last findings: its own store, this run's account.
+    const last = await waitFor('a continuous run after the claw-back', async () => {
+      const r = await http('wallet', 'GET', '/v1/reconciliation');
+      return r.status === 200 && r.body.events.wallet >= transactions.length + 1 ? r.body : undefined;
+    }, E2E_WAIT_MS);
+    expect(last).toMatchObject({ accounts: 1, intervalMs: 1000 });
+    expect(last.discrepancies).toEqual([]);
   }, 120_000);
 
   it('reports a decision on Kafka that says other than its event, with its partition and offset', async () => {

@@ -4,7 +4,8 @@
 // are the wallet's own answers, and the continuous run publishes zeros; then a corrupted event
 // appended to an account's stream (a second capture of a completed usage, at another amount) is
 // reported with its evidence, by the command and by the metric; so is a decision published with
-// other credits than its event.
+// other credits than its event. GET /v1/reconciliation shows the continuous run's last findings to the
+// ops role, each tenant its own.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,6 +142,14 @@ describe('the independent reconciler on an embedded platform', () => {
     const human = await reconcile(env, '--tenant', 'listing-editor');
     expect(human).toMatchObject({ code: 0, stdout: expect.stringMatching(/^reconciled: no discrepancies in 1 account /) });
     await waitFor('the continuous run', async () => ((await metric('tenant="apinfer",kind="charge"')) === 0 ? true : undefined));
+
+    // Its last run over HTTP, for the ops role: this tenant's accounts and events, nothing found.
+    const last = await call('apinfer', 'ops', 'GET', '/v1/reconciliation');
+    expect(last).toMatchObject({ intervalMs: 300, accounts: 1, discrepancies: [], discrepancyCounts: { balance: 0, charge: 0, refund: 0, decision: 0 } });
+    expect(last.events.wallet).toBeGreaterThan(10);
+    expect(last.events.refund).toBeGreaterThan(0);
+    expect(Date.parse(last.finishedAt)).toBeGreaterThanOrEqual(Date.parse(last.startedAt));
+    await call('apinfer', 'service', 'GET', '/v1/reconciliation', undefined, 403);
   });
 
   it('reports a decision that says other than its event and a corrupted event, with their evidence, on demand and as the metric', async () => {
@@ -193,5 +202,29 @@ describe('the independent reconciler on an embedded platform', () => {
     expect(human.stdout).toContain(`HoldCaptured at ${stream}@${appendedAt} (position`);
     expect(human.stdout).toContain(eventId);
     await waitFor('the metric to show it', async () => ((await metric('tenant="listing-editor",kind="charge"')) === 1 ? true : undefined));
+
+    // GET /v1/reconciliation: the tenant's own discrepancies with their evidence, none of another tenant's.
+    const last = await call('listing-editor', 'ops', 'GET', '/v1/reconciliation');
+    expect(last.discrepancyCounts).toMatchObject({ charge: 1, balance: 1, price: 0 });
+    expect(last.discrepancies).toContainEqual({
+      kind: 'charge', account: 'rc-l', message: expect.stringContaining('usage rc-l1 charged twice'), expected: 'one capture', found: 'another capture of 1',
+      evidence: expect.arrayContaining([{ stream, eventId, revision: appendedAt.toString(), position: expect.any(String), type: 'HoldCaptured' }]),
+    });
+    // The continuous run reads no decisions (the bus is read by ops reconcile): apinfer's records agree.
+    expect((await call('apinfer', 'ops', 'GET', '/v1/reconciliation')).discrepancies).toEqual([]);
+  });
+});
+
+describe('GET /v1/reconciliation before the reconciler has run', () => {
+  it('answers 404 reconciliation_not_run, saying when it runs or that it is off', async () => {
+    for (const [interval, message] of [['0', /periodic reconciler is off \(CREDITFLOW_RECONCILE_INTERVAL_MS=0\)/], ['3600000', /has not run yet: it runs every 3600 s/]] as const) {
+      const platform = await startEmbeddedPlatform({ env: { CREDITFLOW_RECONCILE_INTERVAL_MS: interval } });
+      try {
+        const r = await platform.request('GET', '/v1/reconciliation', { key: apiKey('apinfer', 'ops') });
+        expect(r).toMatchObject({ status: 404, body: { error: 'reconciliation_not_run', message: expect.stringMatching(message) } });
+      } finally {
+        await platform.close();
+      }
+    }
   });
 });

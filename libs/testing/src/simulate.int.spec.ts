@@ -78,6 +78,9 @@ describe('npm run ops -- simulate', () => {
         candidateEarlier: [{ accountId: 'sim-a', recorded: iso(NOV + 28 * DAY_MS + 10 * 3_600_000), candidate: iso(NOV + 20 * DAY_MS + 10 * 3_600_000) }],
       },
       breakage: { recordedCredits: '0', candidateCredits: '0' },
+      // Both purchases were made the day before the period; no refund in it.
+      revenue: { recordedMoney: {}, candidateMoney: {} },
+      clawedBack: { recordedCredits: '0', candidateCredits: '0', recordedMoney: {}, candidateMoney: {} },
       notReplayed: {},
     });
     // Nothing changed: the live balances are as they were.

@@ -575,6 +575,61 @@
     $('[data-money="breakage-free"]').textContent = fmt(m.breakage.unpricedCredits);
   }
 
+  // --- reconciliation ----------------------------------------------------------------------------------
+  const KIND_LABELS = { balance: 'Balance', lot: 'Lot', charge: 'Charge', price: 'Price', restore: 'Restoration', purchase: 'Purchase', refund: 'Refund', decision: 'Decision' };
+  const evidenceText = (e) => `${e.type} at ${e.stream}@${e.revision} (position ${e.position}) ${e.eventId}`;
+
+  function renderReconciliation() {
+    const r = data.reconciliation;
+    const status = $('#reconciliation-status');
+    const body = $('#reconciliation-body');
+    if (r.notRun) {
+      status.className = 'badge warn';
+      status.textContent = 'Not run yet';
+      $('#reconciliation-sub').textContent = 'The independent reconciler checks every account against the records';
+      body.replaceChildren(el('p', { class: 'empty', 'data-reconciliation': 'not-run', text: `${r.notRun[0].toUpperCase()}${r.notRun.slice(1)}.` }));
+      return;
+    }
+    const found = r.discrepancies.length;
+    status.className = `badge ${found ? 'bad' : 'good'}`;
+    status.textContent = found ? `${found} discrepanc${found === 1 ? 'y' : 'ies'}` : 'Records agree';
+    const every = r.intervalMs >= 60_000 ? `${+(r.intervalMs / 60_000).toFixed(1)} min` : `${r.intervalMs / 1000} s`;
+    $('#reconciliation-sub').textContent = `Last run ${when(r.finishedAt)}:${r.finishedAt.slice(17, 19)} UTC (wall clock), every ${every}`;
+    const cell = (name, label, value) => el('div', { class: 'cell' }, el('div', { class: 'label', text: label }), el('div', { class: 'value', 'data-reconciliation': name, text: value }));
+    const kinds = Object.entries(r.discrepancyCounts).filter(([, n]) => n > 0);
+    const summary = el(
+      'div',
+      { class: 'summary' },
+      cell('accounts', 'Accounts checked', r.accounts.toLocaleString('en-US')),
+      cell('wallet-events', 'Wallet events', r.events.wallet.toLocaleString('en-US')),
+      cell('refund-events', 'Refund events', r.events.refund.toLocaleString('en-US')),
+      cell('discrepancies', 'Discrepancies', found ? `${found} (${kinds.map(([k, n]) => `${n} ${KIND_LABELS[k] || k}`).join(', ')})` : '0'),
+    );
+    const table = el(
+      'table',
+      { id: 'discrepancies-table' },
+      el('thead', {}, el('tr', {}, el('th', { text: 'Kind' }), el('th', { text: 'Account' }), el('th', { text: 'What' }), el('th', { text: 'Expected' }), el('th', { text: 'Found' }), el('th', { text: 'Evidence (offending last)' }))),
+      el(
+        'tbody',
+        {},
+        r.discrepancies.map((d) =>
+          el(
+            'tr',
+            { class: 'clickable', 'data-kind': d.kind, 'data-account': d.account, onclick: () => openHistory(d.account) },
+            el('td', {}, el('span', { class: 'badge bad', text: KIND_LABELS[d.kind] || d.kind })),
+            el('td', {}, el('strong', { text: d.account })),
+            el('td', { class: 'details', text: d.message }),
+            el('td', { class: 'mono', 'data-col': 'expected', text: d.expected }),
+            el('td', { class: 'mono', 'data-col': 'found', text: d.found }),
+            el('td', { class: 'evidence' }, el('ol', {}, d.evidence.map((e) => el('li', { class: 'mono', 'data-event': e.eventId, text: evidenceText(e) })))),
+          ),
+        ),
+        found ? [] : [el('tr', {}, el('td', { colspan: 6, class: 'empty', text: 'No discrepancy: every balance, charge, price, restoration, purchase and refund agrees with the records.' }))],
+      ),
+    );
+    body.replaceChildren(summary, el('div', { class: 'table-wrap flush' }, table));
+  }
+
   // --- freshness --------------------------------------------------------------------------------------
   let lastSuccess = null;
   let lastFailure = null;
@@ -647,27 +702,37 @@
     scheduleRefresh();
   }
 
-  async function downloadCsv(groupBy, button) {
-    if (!data) return;
-    const q = data.from ? `&from=${data.from}&to=${data.to}` : '';
+  /** Hands a downloaded answer to the browser as a file. */
+  function save(blob, filename) {
+    const url = URL.createObjectURL(blob);
+    const link = el('a', { href: url, download: filename, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
+  /** GETs a CSV with the key and saves it (the key cannot ride on a plain link). */
+  async function downloadCsv(path, filename, button) {
     button.disabled = true;
     try {
-      const res = await request(`/v1/reports/usage?groupBy=${encodeURIComponent(groupBy)}&format=csv${q}`, 'text/csv');
+      const res = await request(path, 'text/csv');
       if (res.status === 401 || res.status === 403) throw new AuthError('That key may not read the reports: it needs the ops (or admin) role.');
-      if (!res.ok) throw new Error(`the report answered ${res.status}`);
-      const url = URL.createObjectURL(await res.blob());
-      const link = el('a', { href: url, download: `usage-by-${groupBy}${data.from ? `-${data.from}-to-${data.to}` : ''}.csv`, hidden: true });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      if (!res.ok) throw new Error(`${path} answered ${res.status}`);
+      save(await res.blob(), filename);
     } catch (error) {
       if (error instanceof AuthError) return signOut(error.message);
-      lastFailure = { at: new Date(), message: `CSV by ${groupBy}: ${error.message}` };
+      lastFailure = { at: new Date(), message: `${filename}: ${error.message}` };
       renderFreshness();
     } finally {
       button.disabled = false;
     }
+  }
+
+  function downloadUsageCsv(groupBy, button) {
+    if (!data) return;
+    const q = data.from ? `&from=${data.from}&to=${data.to}` : '';
+    downloadCsv(`/v1/reports/usage?groupBy=${encodeURIComponent(groupBy)}&format=csv${q}`, `usage-by-${groupBy}${data.from ? `-${data.from}-to-${data.to}` : ''}.csv`, button);
   }
 
   // --- account history ---------------------------------------------------------------------------
@@ -709,9 +774,9 @@
     body.replaceChildren(el('p', { class: 'empty', text: `Loading ${accountId}…` }));
     $('#history').scrollIntoView({ behavior: 'smooth', block: 'start' });
     const path = `/v1/accounts/${encodeURIComponent(accountId)}`;
-    let balance, history;
+    let balance, history, members;
     try {
-      [balance, history] = await Promise.all([api(`${path}/balance`), api(`${path}/transactions`)]);
+      [balance, history, members] = await Promise.all([api(`${path}/balance`), api(`${path}/transactions`), api(`${path}/members`)]);
     } catch (error) {
       if (error instanceof AuthError) return signOut(error.message);
       body.replaceChildren(el('p', { class: 'empty', text: error.status === 404 ? `No account "${accountId}" in this tenant.` : error.message }));
@@ -726,7 +791,10 @@
       ...CREDIT_TYPES.filter((t) => units(balance.byType[t]) !== 0n).map((t) =>
         el('div', { class: 'cell' }, el('div', { class: 'label', text: TYPE_LABELS[t] }), el('div', { class: 'value', 'data-history': t, text: fmt(balance.byType[t]) })),
       ),
+      ...forecastCells(balance.forecast),
     );
+    const statement = el('button', { type: 'button', class: 'small', id: 'statement-csv', title: 'Every change with the balance after it and the event revision it reflects' }, 'Statement (CSV)');
+    statement.addEventListener('click', () => downloadCsv(`${path}/statement?format=csv`, `${accountId}-statement.csv`, statement));
     const lots = el(
       'table',
       { id: 'lots-table' },
@@ -776,13 +844,257 @@
     );
     body.replaceChildren(
       summary,
+      el('div', { class: 'downloads history-downloads' }, el('span', { class: 'muted', text: 'Statement of every change, with the running balance:' }), statement),
       el(
         'div',
         { class: 'grid' },
-        el('div', { class: 'span-5' }, el('h3', { class: 'sub', text: `Lots (${balance.lots.length})` }), el('div', { class: 'table-wrap flush' }, lots)),
+        el(
+          'div',
+          { class: 'span-5' },
+          el('h3', { class: 'sub', text: `Lots (${balance.lots.length})` }),
+          el('div', { class: 'table-wrap flush' }, lots),
+          members.members.length ? membersTable(members) : null,
+        ),
         el('div', { class: 'span-7' }, el('h3', { class: 'sub', text: `Events (${events.length}), newest first` }), el('div', { class: 'table-wrap flush' }, transactions)),
       ),
     );
+  }
+
+  /** The balance answer's forecast: the burn rate over its window and when the credits run out at it. */
+  function forecastCells(forecast) {
+    const cell = (name, label, value, hint) =>
+      el('div', { class: 'cell' }, el('div', { class: 'label', text: label }), el('div', { class: 'value', 'data-history': name, text: value }), el('div', { class: 'hint', 'data-history-hint': name, text: hint }));
+    const spending = units(forecast.perDay) > 0n;
+    return [
+      cell('burn-rate', 'Burn rate', `${fmt(forecast.perDay)} / day`, `${fmt(forecast.spent)} spent since ${forecast.since}`),
+      cell(
+        'runs-out',
+        'Runs out',
+        forecast.runsOutInDays === null ? 'not at this pace' : `in about ${forecast.runsOutInDays} day${forecast.runsOutInDays === 1 ? '' : 's'}`,
+        spending && forecast.runsOutAt ? `around ${when(forecast.runsOutAt)} UTC` : 'nothing spent lately',
+      ),
+    ];
+  }
+
+  /** A team's members: each one's monthly spending limit on the shared balance and this month's spending. */
+  function membersTable({ month, resetsAt, members }) {
+    return [
+      el('h3', { class: 'sub members-title', text: `Members, ${month} (resets ${when(resetsAt)} UTC)` }),
+      el(
+        'div',
+        { class: 'table-wrap flush' },
+        el(
+          'table',
+          { id: 'members-table' },
+          el('thead', {}, el('tr', {}, el('th', { text: 'Member' }), el('th', { class: 'num', text: 'Monthly limit' }), el('th', { class: 'num', text: 'Spent' }), el('th', { class: 'num', text: 'Remaining' }))),
+          el(
+            'tbody',
+            {},
+            members.map((m) =>
+              el(
+                'tr',
+                { 'data-member': m.userId },
+                el('td', {}, el('strong', { text: m.userId })),
+                el('td', { class: 'num', 'data-col': 'limit', text: m.monthlyLimit === null ? 'none' : fmt(m.monthlyLimit) }),
+                el('td', { class: 'num', 'data-col': 'spent', text: fmt(m.spent) }),
+                el('td', { class: 'num', 'data-col': 'remaining', text: m.remaining === null ? '–' : fmt(m.remaining) }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ];
+  }
+
+  // --- policy simulation ---------------------------------------------------------------------------
+  const SIDE_COLORS = { recorded: '#7f8fa6', candidate: '#f2a65a' };
+  /** The last simulation asked for and its answer, for the CSV of the same rows. */
+  let simulation = null;
+
+  /** The form as a request body, or an Error saying what is wrong with it. */
+  function simulationRequest() {
+    const text = $('#simulation-candidate').value.trim();
+    if (!text) return new Error('Paste a candidate tenant file (JSON) or load one.');
+    let candidate;
+    try {
+      candidate = JSON.parse(text);
+    } catch (error) {
+      return new Error(`The candidate is not JSON: ${error.message}`);
+    }
+    if (candidate === null || typeof candidate !== 'object' || Array.isArray(candidate)) return new Error('The candidate must be a JSON object: a whole tenant file.');
+    const from = $('#simulation-from').value;
+    const to = $('#simulation-to').value;
+    if (!from || !to) return new Error('Choose the first and the last day of the period.');
+    if (from > to) return new Error(`The period starts (${from}) after it ends (${to}).`);
+    // The last day is inclusive: the period ends at the start of the day after it.
+    return { from: `${from}T00:00:00.000Z`, to: `${addDays(to, 1)}T00:00:00.000Z`, candidate };
+  }
+
+  /** POSTs a simulation with the admin key of the card, else the signed-in key; errors say what to do. */
+  async function postSimulation(body, format) {
+    const key = $('#simulation-key').value.trim() || apiKey;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 120_000);
+    let res;
+    try {
+      res = await fetch(`/v1/admin/simulations?format=${format}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', Accept: format === 'csv' ? 'text/csv' : 'application/json' },
+        body: JSON.stringify(body),
+        signal: abort.signal,
+        cache: 'no-store',
+      });
+    } catch (error) {
+      throw new Error(error.name === 'AbortError' ? 'the simulation gave no answer within 120 s' : 'the platform cannot be reached');
+    } finally {
+      clearTimeout(timer);
+    }
+    if (res.ok) return res;
+    const answer = await res.json().catch(() => null);
+    if (res.status === 401) throw new Error('That admin key was not accepted (401).');
+    if (res.status === 403) throw new Error('Simulations need a key with the admin role: enter one in "Admin key" (it is kept only while this page is open).');
+    const problems = answer && answer.details && Array.isArray(answer.details.problems) ? answer.details.problems : [];
+    const error = new Error((answer && answer.message) || `the simulation answered ${res.status}`);
+    error.problems = problems;
+    throw error;
+  }
+
+  function showSimulationError(error) {
+    const box = $('#simulation-error');
+    box.replaceChildren(error.message, ...(error.problems && error.problems.length ? [el('ul', {}, error.problems.map((p) => el('li', { text: `${p.path ? `${p.path}: ` : ''}${p.message}` })))] : []));
+  }
+
+  async function runSimulation(event) {
+    event.preventDefault();
+    const body = simulationRequest();
+    $('#simulation-error').replaceChildren();
+    if (body instanceof Error) return showSimulationError(body);
+    const button = $('#simulation-run');
+    button.disabled = true;
+    $('#simulation-body').replaceChildren(el('p', { class: 'empty', text: 'Replaying the period…' }));
+    try {
+      const report = await (await postSimulation(body, 'json')).json();
+      simulation = { body, report };
+      renderSimulation(report);
+      $('#simulation-csv').disabled = false;
+    } catch (error) {
+      simulation = null;
+      $('#simulation-csv').disabled = true;
+      $('#simulation-body').replaceChildren();
+      showSimulationError(error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function downloadSimulationCsv() {
+    if (!simulation) return;
+    const button = $('#simulation-csv');
+    button.disabled = true;
+    try {
+      const res = await postSimulation(simulation.body, 'csv');
+      save(await res.blob(), `simulation-${simulation.report.tenantId}-${dayOf(simulation.report.from)}-to-${addDays(dayOf(simulation.report.to), -1)}.csv`);
+    } catch (error) {
+      showSimulationError(error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /** "USD 1.00" per currency, or "none". */
+  const moneyByCurrency = (byCurrency) => (Object.keys(byCurrency).length ? Object.entries(byCurrency).map(([c, a]) => `${c} ${moneyAmount(a)}`).join(' + ') : 'none');
+  const signed = (text) => (units(text) > 0n ? `+${fmt(text)}` : fmt(text));
+
+  function renderSimulation(r) {
+    const cell = (name, label, value, hint) =>
+      el('div', { class: 'cell' }, el('div', { class: 'label', text: label }), el('div', { class: 'value', 'data-simulation': name, text: value }), el('div', { class: 'hint', text: hint }));
+    const arrow = (recorded, candidate) => `${recorded} → ${candidate}`;
+    const earlier = r.accountsRanOut.candidateEarlier;
+    const notReplayed = Object.entries(r.notReplayed);
+    const summary = el(
+      'div',
+      { class: 'summary' },
+      cell('credits', 'Credits charged', arrow(fmt(r.totals.recordedCredits), fmt(r.totals.candidateCredits)), `${signed(r.totals.change)} · ${plural(r.accounts, 'account')}`),
+      cell('denials', 'Denials', arrow(r.denials.recorded, r.denials.candidate), 'for want of credits'),
+      cell('ran-out', 'Accounts hitting zero', arrow(r.accountsRanOut.recorded, r.accountsRanOut.candidate), earlier.length ? `${earlier.length} earlier: ${earlier.map((a) => `${a.accountId} ${when(a.candidate)}`).join(', ')}` : 'none earlier than recorded'),
+      cell('breakage', 'Breakage (credits)', arrow(fmt(r.breakage.recordedCredits), fmt(r.breakage.candidateCredits)), `bought credits: ${arrow(moneyByCurrency(r.breakage.recordedMoney), moneyByCurrency(r.breakage.candidateMoney))}`),
+      cell('refunds', 'Refunds owed', arrow(moneyByCurrency(r.clawedBack.recordedMoney), moneyByCurrency(r.clawedBack.candidateMoney)), `credits clawed back: ${arrow(fmt(r.clawedBack.recordedCredits), fmt(r.clawedBack.candidateCredits))}`),
+      cell('revenue', 'Revenue', arrow(moneyByCurrency(r.revenue.recordedMoney), moneyByCurrency(r.revenue.candidateMoney)), 'purchases are replayed as made: a candidate price does not change what people bought'),
+    );
+    const byFeature = new Map();
+    for (const row of r.rows) {
+      const f = byFeature.get(row.feature) || { recorded: 0n, candidate: 0n };
+      f.recorded += units(row.recordedCredits);
+      f.candidate += units(row.candidateCredits);
+      byFeature.set(row.feature, f);
+    }
+    const chart = el('div', { class: 'chart', id: 'chart-simulation' });
+    const table = el(
+      'table',
+      { id: 'simulation-table' },
+      el('thead', {}, el('tr', {}, el('th', { text: 'Feature' }), el('th', { text: 'Plan' }), el('th', { class: 'num', text: 'Usages' }), el('th', { class: 'num', text: 'Recorded' }), el('th', { class: 'num', text: 'Candidate' }), el('th', { class: 'num', text: 'Change' }))),
+      el(
+        'tbody',
+        {},
+        r.rows.map((row) =>
+          el(
+            'tr',
+            { 'data-feature': row.feature, 'data-plan': row.plan },
+            el('td', {}, el('strong', { text: row.feature })),
+            el('td', { class: 'muted', text: row.plan }),
+            el('td', { class: 'num', 'data-col': 'usages', text: row.usages.toLocaleString('en-US') }),
+            el('td', { class: 'num', 'data-col': 'recorded', text: fmt(row.recordedCredits) }),
+            el('td', { class: 'num', 'data-col': 'candidate', text: fmt(row.candidateCredits) }),
+            el('td', { class: `num ${units(row.change) > 0n ? 'delta-pos' : ''}`, 'data-col': 'change', text: signed(row.change) }),
+          ),
+        ),
+        r.rows.length ? [] : [el('tr', {}, el('td', { colspan: 6, class: 'empty', text: 'No usage recorded in this period.' }))],
+      ),
+    );
+    $('#simulation-body').replaceChildren(
+      el('p', { class: 'sub', 'data-simulation': 'period', text: `${r.tenantId} · ${when(r.from)} to ${when(r.to)} UTC` }),
+      summary,
+      el('h3', { class: 'sub minor', text: 'Credits charged per feature, recorded and under the candidate' }),
+      chart,
+      el('div', { class: 'legend' }, el('span', {}, swatch(SIDE_COLORS.recorded), 'Recorded'), el('span', {}, swatch(SIDE_COLORS.candidate), 'Candidate')),
+      el('h3', { class: 'sub minor', text: 'Per feature and plan' }),
+      el('div', { class: 'table-wrap flush' }, table),
+      ...(notReplayed.length ? [el('p', { class: 'sub', 'data-simulation': 'not-replayed', text: `Not replayed: ${notReplayed.map(([why, n]) => `${why} (${n})`).join('; ')}` })] : []),
+    );
+    comparisonChart(chart, [...byFeature].map(([feature, f]) => ({ key: feature, recorded: f.recorded, candidate: f.candidate })));
+  }
+
+  /** Two horizontal bars per row (recorded, candidate) on one scale, with their figures. */
+  function comparisonChart(host, rows) {
+    host.replaceChildren();
+    if (!rows.length) {
+      host.append(el('p', { class: 'empty', text: 'Nothing charged in this period.' }));
+      return;
+    }
+    const width = Math.max(300, host.clientWidth || 640);
+    const rowH = 46;
+    const labelW = Math.min(170, width * 0.34);
+    const valueW = 70;
+    const plotW = width - labelW - valueW;
+    const max = Math.max(...rows.map((r) => Math.max(approx(r.recorded), approx(r.candidate))), 1e-9);
+    const root = svg('svg', { viewBox: `0 0 ${width} ${rows.length * rowH}`, role: 'img', 'aria-label': 'Credits charged per feature, recorded and under the candidate' });
+    rows.forEach((r, i) => {
+      const top = i * rowH + 6;
+      const g = svg('g', { 'data-feature': r.key, 'data-recorded': show(r.recorded), 'data-candidate': show(r.candidate) });
+      g.append(svg('text', { class: 'bar-label', x: 0, y: top + 19 }, r.key.length > 22 ? `${r.key.slice(0, 21)}…` : r.key));
+      ['recorded', 'candidate'].forEach((side, j) => {
+        const y = top + j * 16;
+        const w = Math.max((approx(r[side]) / max) * plotW, r[side] > 0n ? 2 : 0);
+        g.append(
+          svg('rect', { class: `bar ${side}`, x: labelW, y, width: w, height: 13, rx: 3, fill: SIDE_COLORS[side] }),
+          svg('text', { class: 'bar-value', x: labelW + w + 6, y: y + 11 }, show(r[side])),
+        );
+      });
+      g.addEventListener('mousemove', (e) => showTooltip(e, r.key, [[SIDE_COLORS.recorded, 'recorded', show(r.recorded)], [SIDE_COLORS.candidate, 'candidate', show(r.candidate)]]));
+      g.addEventListener('mouseleave', hideTooltip);
+      root.append(g);
+    });
+    host.append(root);
   }
 
   // --- loading -----------------------------------------------------------------------------------
@@ -798,6 +1110,7 @@
     renderBalances();
     renderLowBalance();
     renderRefunds();
+    renderReconciliation();
   }
 
   async function load() {
@@ -809,7 +1122,7 @@
     const from = range === 'all' ? null : addDays(today, -(Number(range) - 1));
     const q = from ? `?from=${from}&to=${today}` : '';
     const qa = from ? `&from=${from}&to=${today}` : '';
-    const [balances, low, usageByDay, byMember, flows, refunds, outcomes, money] = await Promise.all([
+    const [balances, low, usageByDay, byMember, flows, refunds, outcomes, money, reconciliation] = await Promise.all([
       api('/v1/projections/balances'),
       api('/v1/projections/low-balance'),
       api(`/v1/projections/usage-by-day${q}`),
@@ -818,6 +1131,8 @@
       api('/v1/projections/refunds'),
       api(`/v1/projections/usage-outcomes${q}`),
       api(`/v1/projections/money${q}`),
+      // 404 until the periodic reconciler has run once (or when it is off): the card says why.
+      api('/v1/reconciliation').catch((error) => (error.status === 404 ? { notRun: error.message } : Promise.reject(error))),
     ]);
     if (key !== apiKey) return; // signed out meanwhile
     const inRange = (iso) => !from || (dayOf(iso) >= from && dayOf(iso) <= today);
@@ -837,8 +1152,12 @@
       byMember: byMember.rows,
       flows: flows.days,
       refunds: refunds.refunds.filter((r) => inRange(r.at)),
+      reconciliation,
     };
     $('#meta').textContent = `Platform time ${when(status.now)} UTC · ${status.mode}`;
+    // The simulation's period starts as the last 30 days, on the platform's clock.
+    if (!$('#simulation-from').value) $('#simulation-from').value = addDays(today, -29);
+    if (!$('#simulation-to').value) $('#simulation-to').value = today;
     renderAll();
   }
 
@@ -857,6 +1176,11 @@
     lastFailure = null;
     behindReads = 0;
     clearTimeout(refreshTimer);
+    simulation = null;
+    $('#simulation-key').value = '';
+    $('#simulation-body').replaceChildren();
+    $('#simulation-error').replaceChildren();
+    $('#simulation-csv').disabled = true;
     $('#banner').hidden = true;
     delete document.body.dataset.freshness;
     $('#dashboard').hidden = true;
@@ -883,7 +1207,7 @@
     scheduleRefresh();
     renderFreshness();
   });
-  for (const button of document.querySelectorAll('[data-csv]')) button.addEventListener('click', () => downloadCsv(button.dataset.csv, button));
+  for (const button of document.querySelectorAll('[data-csv]')) button.addEventListener('click', () => downloadUsageCsv(button.dataset.csv, button));
   // The banner also notices figures growing old while nothing is tried (auto-refresh off, a sleeping tab).
   setInterval(renderFreshness, 5_000);
   $('#balance-filter').addEventListener('input', () => data && renderBalances());
@@ -891,6 +1215,12 @@
     event.preventDefault();
     const id = $('#history-account').value.trim();
     if (id && data) openHistory(id);
+  });
+  $('#simulation-form').addEventListener('submit', runSimulation);
+  $('#simulation-csv').addEventListener('click', downloadSimulationCsv);
+  $('#simulation-file').addEventListener('change', async (event) => {
+    const [file] = event.target.files;
+    if (file) $('#simulation-candidate').value = await file.text();
   });
   let resizeTimer = null;
   window.addEventListener('resize', () => {

@@ -137,6 +137,17 @@ export const SimulationSchema = oa.object({
     recordedMoney: { type: 'object', additionalProperties: { type: 'string' }, description: 'By currency: expired credits of bought lots at their price.' },
     candidateMoney: { type: 'object', additionalProperties: { type: 'string' } },
   }),
-  clawedBack: oa.object({ recordedCredits: oa.credits, candidateCredits: oa.credits }),
+  clawedBack: {
+    ...oa.object({
+      recordedCredits: oa.credits, candidateCredits: oa.credits,
+      recordedMoney: { type: 'object', additionalProperties: { type: 'string' }, description: "By currency: what the claw-backs pay back (credits x the purchase's price per credit, at the refund policy's rounding)." },
+      candidateMoney: { type: 'object', additionalProperties: { type: 'string' } },
+    }),
+    description: 'Refunds owed: credits clawed back by refunds, and their money.',
+  },
+  revenue: {
+    ...oa.object({ recordedMoney: { type: 'object', additionalProperties: { type: 'string' } }, candidateMoney: { type: 'object', additionalProperties: { type: 'string' } } }),
+    description: 'By currency: what purchases in the period paid. Purchases are replayed as made, so both sides agree.',
+  },
   notReplayed: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Recorded events the candidate could not replay, by reason.' },
 });

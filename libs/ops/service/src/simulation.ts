@@ -5,8 +5,9 @@
 // platform did on its own (expiries, rollovers) is decided again at the time it happened. Pure but
 // for `simulateStored`, which reads the events.
 import type { EventStore } from '@creditflow/event-store';
-import { Credits, ZERO, creditsToMoney, formatCredits, formatMoney } from '@creditflow/kernel';
+import { Credits, MoneyRounding, ZERO, creditsToMoney, formatCredits, formatMoney } from '@creditflow/kernel';
 import { catalogAt, quote } from '@creditflow/pricing-domain';
+import { refundRoundingOf } from '@creditflow/refund-domain';
 import { TenantConfig } from '@creditflow/tenancy';
 import { WALLET_CATEGORY, WalletEventMetadata, fromRecorded } from '@creditflow/wallet-application';
 import { WalletCommand, WalletEvent, WalletState, decide, eventTime, evolve, initialState } from '@creditflow/wallet-domain';
@@ -28,6 +29,10 @@ interface Side {
   /** Expired credits of bought lots, in minor units of their currency (exact, rounded half-even per lot). */
   expiredMoney: Map<string, bigint>;
   clawedBack: Credits;
+  /** What those claw-backs pay back: credits x the purchase's price per credit, at the tenant's refund rounding, in minor units. */
+  clawedBackMoney: Map<string, bigint>;
+  /** What purchases paid (their lots' cost basis), in minor units: the same on both sides, since purchases are replayed as made. */
+  revenue: Map<string, bigint>;
 }
 
 export interface AccountSimulation {
@@ -42,6 +47,7 @@ export interface AccountSimulation {
 /** Replays one account's stream (oldest first) over the period under the candidate. */
 export function simulateAccount(events: readonly WalletEvent[], recordedTenant: TenantConfig, candidate: TenantConfig, period: SimulationPeriod): AccountSimulation {
   const policy = candidate.walletPolicy;
+  const rounding = { recorded: refundRoundingOf(recordedTenant.refundPolicy), candidate: refundRoundingOf(candidate.refundPolicy) };
   let recorded: WalletState = initialState;
   let simulated: WalletState = initialState;
   const sides = { recorded: emptySide(), candidate: emptySide() };
@@ -59,7 +65,7 @@ export function simulateAccount(events: readonly WalletEvent[], recordedTenant: 
       simulated = evolve(simulated, event);
       continue;
     }
-    measure(sides.recorded, recorded, event);
+    measure(sides.recorded, recorded, event, rounding.recorded);
     recorded = evolve(recorded, event);
 
     const replay = commandFor(event, simulated, recordedTenant, candidate, at, pendingPlan);
@@ -81,14 +87,14 @@ export function simulateAccount(events: readonly WalletEvent[], recordedTenant: 
       continue;
     }
     for (const e of decided) {
-      measure(sides.candidate, simulated, e);
+      measure(sides.candidate, simulated, e, rounding.candidate);
       simulated = evolve(simulated, e);
     }
     if (event.type === 'HoldPlaced' && !simulated.openHolds.has(event.data.usageId)) absent.add(event.data.usageId);
     // A usage denied as recorded that the candidate serves: the generation would have run, so it completes.
     if (event.type === 'UsageDenied' && event.data.phase === 'generate' && simulated.openHolds.has(event.data.usageId)) {
       for (const e of decide({ type: 'CompleteUsage', data: { usageId: event.data.usageId, now: at } }, simulated, policy)) {
-        measure(sides.candidate, simulated, e);
+        measure(sides.candidate, simulated, e, rounding.candidate);
         simulated = evolve(simulated, e);
       }
     }
@@ -184,8 +190,9 @@ function repricedDenial(event: Extract<WalletEvent, { type: 'UsageDenied' }>, re
 }
 
 /** What an event (about to be folded into `state`) adds to a side's figures. */
-function measure(side: Side, state: WalletState, event: WalletEvent): void {
+function measure(side: Side, state: WalletState, event: WalletEvent, refundRounding: MoneyRounding): void {
   const add = (feature: string, amount: bigint) => side.charged.set(feature, ((side.charged.get(feature) ?? 0n) + amount) as Credits);
+  const addMoney = (into: Map<string, bigint>, currency: string, minor: bigint) => into.set(currency, (into.get(currency) ?? 0n) + minor);
   const featureOf = (usageId: string) => state.usages.get(usageId)?.feature ?? '(unknown)';
   switch (event.type) {
     case 'HoldPlaced':
@@ -211,13 +218,22 @@ function measure(side: Side, state: WalletState, event: WalletEvent): void {
         const lot = state.lots.get(share.lotId);
         if (lot?.costBasis) {
           const { minor } = creditsToMoney(share.amount, lot.amount, { minor: lot.costBasis.paidMinor, currency: lot.costBasis.currency }, 'half-even');
-          side.expiredMoney.set(lot.costBasis.currency, (side.expiredMoney.get(lot.costBasis.currency) ?? 0n) + minor);
+          addMoney(side.expiredMoney, lot.costBasis.currency, minor);
         }
       }
       return;
     }
-    case 'CreditsClawedBack':
+    case 'CreditsClawedBack': {
       side.clawedBack = (side.clawedBack + event.data.amount) as Credits;
+      const lot = state.lots.get(event.data.lotId);
+      if (lot?.costBasis) {
+        const { minor } = creditsToMoney(event.data.amount, lot.amount, { minor: lot.costBasis.paidMinor, currency: lot.costBasis.currency }, refundRounding);
+        addMoney(side.clawedBackMoney, lot.costBasis.currency, minor);
+      }
+      return;
+    }
+    case 'CreditsGranted':
+      if (event.data.costBasis) addMoney(side.revenue, event.data.costBasis.currency, event.data.costBasis.paidMinor);
       return;
     default:
       return;
@@ -225,7 +241,7 @@ function measure(side: Side, state: WalletState, event: WalletEvent): void {
 }
 
 function emptySide(): Side {
-  return { charged: new Map(), usages: new Map(), denials: 0, ranOutAt: null, expired: ZERO, expiredMoney: new Map(), clawedBack: ZERO };
+  return { charged: new Map(), usages: new Map(), denials: 0, ranOutAt: null, expired: ZERO, expiredMoney: new Map(), clawedBack: ZERO, clawedBackMoney: new Map(), revenue: new Map() };
 }
 
 // ---- the report ---------------------------------------------------------------------------------
@@ -249,7 +265,10 @@ export interface SimulationReport {
   denials: { recorded: number; candidate: number };
   accountsRanOut: { recorded: number; candidate: number; candidateEarlier: { accountId: string; recorded: string | null; candidate: string }[] };
   breakage: { recordedCredits: string; candidateCredits: string; recordedMoney: Record<string, string>; candidateMoney: Record<string, string> };
-  clawedBack: { recordedCredits: string; candidateCredits: string };
+  /** Refunds owed: the credits refunds clawed back, and the money they pay back (by currency). */
+  clawedBack: { recordedCredits: string; candidateCredits: string; recordedMoney: Record<string, string>; candidateMoney: Record<string, string> };
+  /** What purchases in the period paid, by currency; purchases are replayed as made, so both sides agree. */
+  revenue: { recordedMoney: Record<string, string>; candidateMoney: Record<string, string> };
   notReplayed: Record<string, number>;
 }
 
@@ -259,9 +278,9 @@ export function simulationReport(tenantId: string, period: SimulationPeriod, acc
   let candidateTotal = 0n;
   const notReplayed: Record<string, number> = {};
   const sum = (pick: (s: Side) => bigint, side: 'recorded' | 'candidate') => accounts.reduce((t, a) => t + pick(a[side]), 0n);
-  const money = (side: 'recorded' | 'candidate') => {
+  const money = (side: 'recorded' | 'candidate', pick: (s: Side) => Map<string, bigint> = (s) => s.expiredMoney) => {
     const out = new Map<string, bigint>();
-    for (const a of accounts) for (const [c, m] of a[side].expiredMoney) out.set(c, (out.get(c) ?? 0n) + m);
+    for (const a of accounts) for (const [c, m] of pick(a[side])) out.set(c, (out.get(c) ?? 0n) + m);
     return Object.fromEntries([...out].map(([currency, minor]) => [currency, formatMoney({ minor, currency })]));
   };
   for (const a of accounts) {
@@ -296,7 +315,11 @@ export function simulationReport(tenantId: string, period: SimulationPeriod, acc
     denials: { recorded: accounts.reduce((t, a) => t + a.recorded.denials, 0), candidate: accounts.reduce((t, a) => t + a.candidate.denials, 0) },
     accountsRanOut: { recorded: accounts.filter((a) => a.recorded.ranOutAt).length, candidate: accounts.filter((a) => a.candidate.ranOutAt).length, candidateEarlier: earlier },
     breakage: { recordedCredits: c(sum((s) => s.expired, 'recorded')), candidateCredits: c(sum((s) => s.expired, 'candidate')), recordedMoney: money('recorded'), candidateMoney: money('candidate') },
-    clawedBack: { recordedCredits: c(sum((s) => s.clawedBack, 'recorded')), candidateCredits: c(sum((s) => s.clawedBack, 'candidate')) },
+    clawedBack: {
+      recordedCredits: c(sum((s) => s.clawedBack, 'recorded')), candidateCredits: c(sum((s) => s.clawedBack, 'candidate')),
+      recordedMoney: money('recorded', (s) => s.clawedBackMoney), candidateMoney: money('candidate', (s) => s.clawedBackMoney),
+    },
+    revenue: { recordedMoney: money('recorded', (s) => s.revenue), candidateMoney: money('candidate', (s) => s.revenue) },
     notReplayed,
   };
 }

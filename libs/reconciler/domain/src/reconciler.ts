@@ -148,6 +148,8 @@ export class Reconciler {
   private readonly refunds = new Map<string, RefundRecord>();
   private readonly found: Discrepancy[] = [];
   private readonly counts = { wallet: 0, refund: 0, decisions: 0, authorized: 0, completed: 0 };
+  /** Wallet and refund events read, by tenant. */
+  private readonly tenantEvents = new Map<string, { wallet: number; refund: number }>();
   /** The decision each wallet usage event must have been published as, by event id. */
   private readonly usageEvents = new Map<string, { tenant: string; account: string; event: string; usageId: string; decision: ExpectedDecision; evidence: TimedEvidence }>();
   private readonly decisions: DecisionMessage[] = [];
@@ -159,6 +161,7 @@ export class Reconciler {
   /** A wallet event (stream `wallet-<tenant>_<account>`), in store order. */
   wallet(fact: StoredFact): void {
     this.counts.wallet++;
+    this.eventsOf(fact.tenant).wallet++;
     const account = this.accountOf(fact.tenant, fact.account);
     const ev = evidenceOf(fact);
     account.last = ev;
@@ -289,6 +292,7 @@ export class Reconciler {
   /** A refund service event (stream `refund-<tenant>_<refundId>`). */
   refund(fact: StoredFact): void {
     this.counts.refund++;
+    this.eventsOf(fact.tenant).refund++;
     const ev = evidenceOf(fact);
     const d = fact.data;
     if (fact.type === 'RefundDecided') {
@@ -331,7 +335,16 @@ export class Reconciler {
       statedBalances: { compared: stated.compared, skipped: this.stated.length - stated.compared },
       discrepancies: discrepancies.map(({ evidence, ...rest }) => ({ ...rest, evidence: (evidence as TimedEvidence[]).map(({ recordedAt: _, ...e }) => e) })),
       balances: [...this.accounts.values()].map(balanceOf),
+      tenants: [...this.tenantEvents].sort(([a], [b]) => a.localeCompare(b)).map(([tenant, events]) => ({
+        tenant, events, accounts: [...this.accounts.values()].filter((a) => a.tenant === tenant).length,
+      })),
     };
+  }
+
+  private eventsOf(tenant: string): { wallet: number; refund: number } {
+    let events = this.tenantEvents.get(tenant);
+    if (!events) this.tenantEvents.set(tenant, (events = { wallet: 0, refund: 0 }));
+    return events;
   }
 
   /** Each stated balance at the revision the fold ends at, against the fold: available, held and each lot type's available. */

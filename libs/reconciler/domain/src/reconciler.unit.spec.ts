@@ -52,6 +52,7 @@ describe('the reconciler', () => {
     const report = h.reconciler.report();
     expect(report.discrepancies).toEqual([]);
     expect(report.balances).toEqual([expect.objectContaining({ granted: '100', spent: '2.625', clawedBack: '97.375', available: '0', held: '0', byType: { topup: '0' } })]);
+    expect(report.tenants).toEqual([{ tenant: 't', accounts: 1, events: { wallet: 4, refund: 2 } }]);
   });
 
   it('finds money in paid below the list price without a reason, above it without a contract, or in another currency', () => {

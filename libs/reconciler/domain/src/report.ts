@@ -67,4 +67,12 @@ export interface ReconciliationReport {
   statedBalances: { compared: number; skipped: number };
   discrepancies: Discrepancy[];
   balances: AccountBalance[];
+  /** What was read of each tenant: its accounts and its wallet and refund events. */
+  tenants: TenantSummary[];
+}
+
+export interface TenantSummary {
+  tenant: string;
+  accounts: number;
+  events: { wallet: number; refund: number };
 }

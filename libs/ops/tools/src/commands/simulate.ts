@@ -22,8 +22,9 @@ export const simulateSpec: CommandSpec = {
       "denies is not completed; one denied as recorded that the candidate serves completes (a recorded denial has no options: it is priced in " +
       "proportion to the feature's default price). Nothing is written.",
     'Reported per feature and plan: usages, credits charged as recorded and under the candidate; denials, accounts that ran out (first denial) ' +
-      'and those that would have run out earlier, breakage (expired credits, and their money for bought lots), credits clawed back by refunds, and ' +
-      'what could not be replayed. JSON by default; --format csv gives the per-feature rows.',
+      'and those that would have run out earlier, breakage (expired credits, and their money for bought lots), credits clawed back by refunds ' +
+      "and the money they pay back (at the purchase's price per credit, by the refund policy's rounding), revenue (what purchases paid: the same " +
+      'on both sides, since purchases are replayed as made), and what could not be replayed. JSON by default; --format csv gives the per-feature rows.',
   ],
   positionals: [{ name: 'tenant', description: 'the tenant id', required: true }],
   options: {
