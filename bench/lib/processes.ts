@@ -140,6 +140,8 @@ export interface PlatformOptions {
   checkout?: string;
   /** Writes a CPU profile (`node --cpu-prof`) into this directory when the platform exits. */
   cpuProfileDir?: string;
+  /** What the start waits for: /health (ready: store, bus, read models caught up; the default) or /health/live (serving). */
+  healthPath?: '/health' | '/health/live';
 }
 
 /** The embedded platform, as `npm start` runs it, on its own data directory and port. */
@@ -158,7 +160,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Proc> {
       CREDITFLOW_CLOCK: 'system',
       ...options.env,
     },
-    healthPath: '/health',
+    healthPath: options.healthPath ?? '/health',
     port,
     logFile: options.logFile,
     onWait: options.onWait,
