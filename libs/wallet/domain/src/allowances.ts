@@ -30,6 +30,8 @@ export interface Coverage {
 
 export interface Allowance extends Coverage {
   id: string;
+  /** What the balance answer calls it ("free images"). */
+  title?: string;
   /** What the window grants: `uses` authorizations or `credits` credits. */
   unit: 'uses' | 'credits';
   /** Uses (a whole number, as units: 1n = one use) or credits (fixed-point). */
