@@ -73,8 +73,8 @@ export interface AllowanceUse {
 export interface WaterfallState {
   /** Allowance id -> its uses, oldest first. */
   allowanceUses: ReadonlyMap<string, readonly AllowanceUse[]>;
-  /** Rate limit id -> when each counted authorization leaves the window, oldest first. */
-  rateLimitUses: ReadonlyMap<string, readonly string[]>;
+  /** Rate limit id -> when each counted authorization leaves the window (epoch ms: compared on every authorize), oldest first. */
+  rateLimitUses: ReadonlyMap<string, readonly number[]>;
 }
 
 /** The rules of one kind that apply to an account on `planId` and a feature (see Coverage). */
@@ -99,11 +99,18 @@ export interface AllowanceStanding {
 
 export function standingOf(state: WaterfallState, allowance: Allowance, now: Date): AllowanceStanding {
   const at = now.toISOString();
-  const live = (state.allowanceUses.get(allowance.id) ?? []).filter((u) => u.until > at);
-  const used = live.reduce((sum, u) => sum + (allowance.unit === 'uses' ? BigInt(u.uses) : u.credits), 0n);
+  let used = 0n;
+  let resetsAt: string | null = null;
+  let fullAt: string | null = null;
+  // One pass, no copies: this runs on every authorize the allowance covers.
+  for (const u of state.allowanceUses.get(allowance.id) ?? []) {
+    if (u.until <= at) continue;
+    used += allowance.unit === 'uses' ? BigInt(u.uses) : u.credits;
+    if (resetsAt === null || u.until < resetsAt) resetsAt = u.until;
+    if (fullAt === null || u.until > fullAt) fullAt = u.until;
+  }
   const left = used >= allowance.amount ? 0n : allowance.amount - used;
-  const untils = live.map((u) => u.until).sort();
-  return { allowance, used, left, resetsAt: untils[0] ?? null, fullAt: untils[untils.length - 1] ?? null };
+  return { allowance, used, left, resetsAt, fullAt };
 }
 
 /**
@@ -117,10 +124,11 @@ export function payFromAllowances(
   let rest = credits as bigint;
   for (const allowance of allowances) {
     if (rest === 0n) break;
+    if (allowance.unit === 'uses' && uses <= 0) continue;
     const { left } = standingOf(state, allowance, now);
     const until = new Date(now.getTime() + PERIOD_MS[allowance.per]).toISOString();
     if (allowance.unit === 'uses') {
-      if (uses <= 0 || BigInt(uses) > left) continue;
+      if (BigInt(uses) > left) continue;
       shares.push({ allowanceId: allowance.id, credits: rest as Credits, uses, until });
       rest = 0n;
     } else if (left > 0n) {
@@ -134,10 +142,15 @@ export function payFromAllowances(
 
 /** The first rate limit an authorization at `now` would pass, with when to retry; null: none. */
 export function rateLimitBreach(state: WaterfallState, limits: readonly RateLimit[], now: Date): { limit: RateLimit; retryAt: string } | null {
-  const at = now.toISOString();
+  const at = now.getTime();
   for (const limit of limits) {
-    const live = (state.rateLimitUses.get(limit.id) ?? []).filter((u) => u > at).sort();
-    if (live.length >= limit.uses) return { limit, retryAt: live[live.length - limit.uses] };
+    const uses = state.rateLimitUses.get(limit.id) ?? [];
+    let live = 0;
+    for (const u of uses) if (u > at) live++;
+    if (live < limit.uses) continue;
+    // Denied (rare): the retry time is when enough of the counted authorizations have left the window.
+    const sorted = uses.filter((u) => u > at).sort((a, b) => a - b);
+    return { limit, retryAt: new Date(sorted[sorted.length - limit.uses]).toISOString() };
   }
   return null;
 }
@@ -149,14 +162,19 @@ export function rateLimitUses(limits: readonly RateLimit[], now: Date): RateLimi
 
 // ---- the fold: used by evolve with the events' own times ------------------------------------------
 
-/** Uses recorded by an event at `at`; uses that left their windows by then are dropped (the state stays bounded by the windows). */
+/**
+ * Uses recorded by an event at `at`. Lists are in the order uses were made, so a list whose oldest use
+ * is still in its window is kept as it is (evolve runs several times per decision: it stays O(1) when
+ * nothing left a window); one whose oldest use has left is filtered. The state stays bounded by the
+ * windows (give or take a window, if the clock ever went back between two commands).
+ */
 export function withAllowanceUses(
   uses: ReadonlyMap<string, readonly AllowanceUse[]>, usageId: string, shares: readonly AllowanceShare[] | undefined, at: string,
 ): ReadonlyMap<string, readonly AllowanceUse[]> {
-  if (!shares?.length && uses.size === 0) return uses;
+  if (!shares?.length && ![...uses.values()].some((list) => list[0].until <= at)) return uses;
   const next = new Map<string, readonly AllowanceUse[]>();
   for (const [id, list] of uses) {
-    const live = list.filter((u) => u.until > at);
+    const live = list[0].until <= at ? list.filter((u) => u.until > at) : list;
     if (live.length) next.set(id, live);
   }
   for (const s of shares ?? []) next.set(s.allowanceId, [...(next.get(s.allowanceId) ?? []), { usageId, credits: s.credits, uses: s.uses, until: s.until }]);
@@ -175,15 +193,17 @@ export function withoutAllowanceUses(uses: ReadonlyMap<string, readonly Allowanc
   return changed ? next : uses;
 }
 
-/** Authorizations counted by rate limits at `at`; those that left their windows by then are dropped. */
-export function withRateLimitUses(uses: ReadonlyMap<string, readonly string[]>, counted: readonly RateLimitUse[] | undefined, at: string): ReadonlyMap<string, readonly string[]> {
+/** Authorizations counted by rate limits at `at`; pruned like the allowance uses (withAllowanceUses). */
+export function withRateLimitUses(uses: ReadonlyMap<string, readonly number[]>, counted: readonly RateLimitUse[] | undefined, at: string): ReadonlyMap<string, readonly number[]> {
   if (!counted?.length && uses.size === 0) return uses;
-  const next = new Map<string, readonly string[]>();
+  const atMs = Date.parse(at);
+  if (!counted?.length && ![...uses.values()].some((list) => list[0] <= atMs)) return uses;
+  const next = new Map<string, readonly number[]>();
   for (const [id, list] of uses) {
-    const live = list.filter((u) => u > at);
+    const live = list[0] <= atMs ? list.filter((u) => u > atMs) : list;
     if (live.length) next.set(id, live);
   }
-  for (const c of counted ?? []) next.set(c.limitId, [...(next.get(c.limitId) ?? []), c.until]);
+  for (const c of counted ?? []) next.set(c.limitId, [...(next.get(c.limitId) ?? []), Date.parse(c.until)]);
   return next;
 }
 

@@ -174,7 +174,7 @@ describe('which allowances apply', () => {
     expect(rulesFor(rules, null, 'chat').map((r) => r.id)).toEqual(['default']);
   });
   it('a rate limit retries when enough counted authorizations have left the window', () => {
-    const state = { allowanceUses: new Map(), rateLimitUses: new Map([['burst', [until(1000), until(2000), until(3000)]]]) };
+    const state = { allowanceUses: new Map(), rateLimitUses: new Map([['burst', [T0.getTime() + 1000, T0.getTime() + 2000, T0.getTime() + 3000]]]) };
     expect(rateLimitBreach(state, [{ ...burst, uses: 2 }], T0)).toEqual({ limit: { ...burst, uses: 2 }, retryAt: until(2000) });
     expect(rateLimitBreach(state, [{ ...burst, uses: 4 }], T0)).toBeNull();
     expect(rateLimitBreach(state, [{ ...burst, uses: 2 }], at(2000))).toBeNull();

@@ -24,7 +24,7 @@ export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps> {
   memberSpending: Entries<MemberMonth>;
   spendingByDay: Entries<Credits>;
   allowanceUses: Entries<readonly AllowanceUse[]>;
-  rateLimitUses: Entries<readonly string[]>;
+  rateLimitUses: Entries<readonly number[]>;
 }
 
 export function walletSnapshot(state: WalletState): WalletSnapshot {

@@ -86,7 +86,7 @@ export interface WalletState {
   /** Allowance uses still in their windows, by allowance id (see allowances.ts). */
   allowanceUses: ReadonlyMap<string, readonly AllowanceUse[]>;
   /** Authorizations rate limits still count, by limit id: when each leaves its window. */
-  rateLimitUses: ReadonlyMap<string, readonly string[]>;
+  rateLimitUses: ReadonlyMap<string, readonly number[]>;
 }
 
 /** How many days of spending the state keeps for forecasts. */
