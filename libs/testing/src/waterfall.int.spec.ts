@@ -2,8 +2,9 @@
 // answer, transaction and statement line saying where the credits came from, the allowances in the
 // balance answer, a rate limit answering 429 with when to retry, and the reconciler agreeing.
 // VisualGPT's daily free credits as an allowance (tenant-variants.ts, visualgpt-free).
-import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { OpsIo, runOps } from '@creditflow/ops-tools';
 import type { ReconciliationReport } from '@creditflow/reconciler-domain';
 import { ApiKeyGrant, EmbeddedPlatform, apiKey, defaultApiKeys, startEmbeddedPlatform } from './embedded-platform';
@@ -131,5 +132,42 @@ describe('the access waterfall over HTTP', () => {
     const report = JSON.parse(out.join('')) as ReconciliationReport;
     expect([code, report.discrepancies]).toEqual([0, []]);
     expect(report.balances).toEqual([expect.objectContaining({ account: 'wf-1', available: '96', held: '0' })]);
+  });
+});
+
+describe('the access waterfall on two replicas sharing one store', () => {
+  let first: EmbeddedPlatform;
+  let second: EmbeddedPlatform;
+  let dataDir: string;
+  const tenantsDir = tenantsWithWaterfall(TENANT);
+  const keys: Record<string, ApiKeyGrant> = defaultApiKeys();
+  for (const role of ['admin', 'ops', 'service'] as const) keys[apiKey(TENANT, role)] = { tenant: TENANT, role };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'creditflow-waterfall-replicas-'));
+    first = await startEmbeddedPlatform({ dataDir, tenantsDir, keys });
+    second = await startEmbeddedPlatform({ dataDir, tenantsDir, keys });
+  }, 60_000);
+
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(tenantsDir, { recursive: true, force: true });
+  });
+
+  it('gives the free uses and the rate limit exactly once, whichever replica decides, when ten authorizations race', async () => {
+    const admin = apiKey(TENANT, 'admin');
+    expect((await first.request('PUT', '/v1/accounts/wf-race', { key: admin, body: { type: 'personal' } })).status).toBe(200);
+    expect((await first.request('POST', '/v1/purchases', { key: admin, body: { purchaseId: 'wf-race-p', accountId: 'wf-race', packageId: 'small', amountPaid: '9.99', currency: 'USD' } })).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+      (i % 2 ? second : first).request('POST', '/v1/usage/authorize', { key: apiKey(TENANT, 'service'), body: { usageId: `race-${i}`, accountId: 'wf-race', feature: 'background-remover' } })));
+    // Five a minute: five authorized, five denied rate_limited; of the five, two free images, three paid by the daily credits.
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 429, 429, 429, 429, 429]);
+    const sources = answers.filter((a) => a.status === 200).map((a) => a.body.paidFrom.map((p: { source: string; amount: string }) => `${p.source}=${p.amount}`).join(' ')).sort();
+    expect(sources).toEqual(['allowance:daily-free=1', 'allowance:daily-free=1', 'allowance:daily-free=1', 'allowance:images-hourly=1', 'allowance:images-hourly=1']);
+    const balance = (await second.request('GET', '/v1/accounts/wf-race/balance', { key: apiKey(TENANT, 'ops') })).body;
+    expect(balance).toMatchObject({ available: '100', held: '0' });
+    expect(balance.allowances.map((a: { used: string; left: string }) => [a.used, a.left])).toEqual([['2', '0'], ['3', '7']]);
   });
 });
