@@ -312,12 +312,14 @@ describe('usage: authorize, complete, fail, accept, reject', () => {
 
     const authorized = await apinfer.authorize({ usageId, accountId, feature: 'qwen-image', quality: 'high' });
     expect(authorized.status).toBe(200);
-    expect(authorized.body).toEqual({ usageId, status: 'authorized', credits: '2.625' });
+    // Paid from the one lot the account has: the basic package it bought.
+    const paidFrom = [{ source: `lot:${(await apinfer.balance(accountId)).lots[0].lotId}`, amount: '2.625' }];
+    expect(authorized.body).toEqual({ usageId, status: 'authorized', credits: '2.625', paidFrom });
     expect(await apinfer.balance(accountId)).toMatchObject({ available: '97.375', held: '2.625', byType: { topup: '97.375' } });
 
     const completed = await apinfer.step(usageId, 'complete');
     expect(completed.status).toBe(200);
-    expect(completed.body).toEqual({ usageId, status: 'completed', credits: '2.625' });
+    expect(completed.body).toEqual({ usageId, status: 'completed', credits: '2.625', paidFrom });
     expect(await apinfer.balance(accountId)).toMatchObject({
       available: '97.375', held: '0',
       byType: { daily: '0', trial: '0', subscription: '0', reward: '0', topup: '97.375' },

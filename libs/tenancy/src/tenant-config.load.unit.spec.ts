@@ -269,3 +269,50 @@ describe('wallet.expiringSoon', () => {
     expect(loadError().problems.map((p) => p.path)).toEqual(['wallet.expiringSoon.lotTypes']);
   });
 });
+
+describe('wallet.allowances and wallet.rateLimits (the access waterfall)', () => {
+  const withWaterfall = (yaml: string) => VALID.replace('  holdTimeoutSeconds: 600\n', `  holdTimeoutSeconds: 600\n${yaml}`);
+
+  it('reads allowances in file order and rate limits, none when absent', () => {
+    write('acme.yaml', VALID);
+    expect(loadTenants(dir).get('acme')!.walletPolicy.allowances).toBeUndefined();
+    write('acme.yaml', withWaterfall([
+      '  allowances:',
+      '    - { id: images-hourly, title: free images, uses: 20, per: hour, features: [qwen-image] }',
+      '    - { id: daily-credits, credits: "2.5", per: day }',
+      '  rateLimits:',
+      '    - { id: burst, uses: 60, per: minute }',
+      '',
+    ].join('\n')));
+    const policy = loadTenants(dir).get('acme')!.walletPolicy;
+    expect(policy.allowances).toEqual([
+      { id: 'images-hourly', title: 'free images', unit: 'uses', amount: 20n, per: 'hour', features: ['qwen-image'], plans: null },
+      { id: 'daily-credits', unit: 'credits', amount: 2_500_000n, per: 'day', features: null, plans: null },
+    ]);
+    expect(policy.rateLimits).toEqual([{ id: 'burst', uses: 60, per: 'minute', features: null, plans: null }]);
+  });
+
+  it('names each bad field: both uses and credits, an unknown window, a feature or plan the tenant has not, an id used twice, a float', () => {
+    write('acme.yaml', withWaterfall([
+      '  allowances:',
+      '    - { id: a, uses: 1, credits: 1, per: hour }',
+      '    - { id: b, credits: 1.5, per: week }',
+      '    - { id: c, uses: 1, per: day, features: [nope], plans: [gold] }',
+      '    - { id: c, uses: 0, per: day }',
+      '  rateLimits:',
+      '    - { id: r, uses: 0, per: second, colour: red }',
+      '',
+    ].join('\n')));
+    expect(loadError().problems.map((p) => p.path)).toEqual([
+      'wallet.allowances[0]',
+      'wallet.allowances[1].per', 'wallet.allowances[1].credits',
+      'wallet.allowances[3].id', 'wallet.allowances[3].uses',
+      'wallet.rateLimits[0].colour', 'wallet.rateLimits[0].uses', 'wallet.rateLimits[0].per',
+    ]);
+    // Features and plans are checked against the catalog and the plans once the wallet section reads.
+    write('acme.yaml', withWaterfall('  allowances:\n    - { id: c, uses: 1, per: day, features: [nope], plans: [gold] }\n  rateLimits:\n    - { id: r, uses: 1, per: day, features: [] }\n'));
+    expect(loadError().problems.map((p) => p.path)).toEqual(['wallet.rateLimits[0].features']);
+    write('acme.yaml', withWaterfall('  allowances:\n    - { id: c, uses: 1, per: day, features: [nope], plans: [gold] }\n'));
+    expect(loadError().problems.map((p) => p.path)).toEqual(['wallet.allowances[0].features[0]', 'wallet.allowances[0].plans[0]']);
+  });
+});

@@ -15,7 +15,7 @@ import {
   UnitPrice,
   validateCatalogVersions,
 } from '@creditflow/pricing-domain';
-import { LOT_TYPES, LotType, WalletPolicy, memberCapsOf } from '@creditflow/wallet-domain';
+import { ALLOWANCE_PERIODS, Allowance, LOT_TYPES, LotType, RateLimit, WalletPolicy, memberCapsOf } from '@creditflow/wallet-domain';
 import { ConfigReader, Obj, ReadProblem, join } from './config.reader';
 import { REFUND_POLICY_KINDS, RefundPolicy, TenantConfig, WebhookConfig } from './tenant-config.types';
 
@@ -64,6 +64,10 @@ export function parseTenantConfig(raw: unknown, fileTenantId: string, sourceFile
   const catalogVersions = readCatalogVersions(r, root.catalogVersions, precision);
   const accountAnalyticsPlans = readAccountAnalytics(r, root.accountAnalytics, isMapping(root.plans) ? Object.keys(root.plans) : plans.map((p) => p.id));
   const webhooks = readWebhooks(r, root.webhooks);
+  if (walletPolicy) {
+    const featureIds = new Set(catalogVersions.flatMap((c) => c.features.map((f) => f.id)));
+    checkCoverage(r, walletPolicy, featureIds, isMapping(root.plans) ? Object.keys(root.plans) : plans.map((p) => p.id));
+  }
 
   if (
     r.problems.length > 0 || tenantId === undefined || name === undefined || precisionRead === undefined || currency === undefined ||
@@ -156,7 +160,9 @@ function readPlanPrices(r: ConfigReader, value: unknown, at: string, currency: s
 
 // ---- wallet policy ---------------------------------------------------------------------------
 
-const WALLET_FIELDS = ['consumptionOrder', 'holdTimeoutSeconds', 'lowBalanceThreshold', 'runOutAlertDays', 'daily', 'trial', 'autoTopUp', 'expiringSoon'] as const;
+const WALLET_FIELDS = [
+  'consumptionOrder', 'holdTimeoutSeconds', 'lowBalanceThreshold', 'runOutAlertDays', 'daily', 'trial', 'autoTopUp', 'expiringSoon', 'allowances', 'rateLimits',
+] as const;
 
 function readWallet(r: ConfigReader, value: unknown, precision: number, packageIds: string[]): WalletPolicy | undefined {
   const w = r.object(value, 'wallet', WALLET_FIELDS);
@@ -216,6 +222,9 @@ function readWallet(r: ConfigReader, value: unknown, precision: number, packageI
     }
   }
 
+  const allowances = w.allowances === undefined ? undefined : readAllowances(r, w.allowances, precision);
+  const rateLimits = w.rateLimits === undefined ? undefined : readRateLimits(r, w.rateLimits);
+
   if (r.problems.length > before || consumptionOrder === undefined || holdTimeoutSeconds === undefined) return undefined;
   return {
     precision,
@@ -227,7 +236,81 @@ function readWallet(r: ConfigReader, value: unknown, precision: number, packageI
     ...(runOutAlertDays !== undefined ? { runOutAlertDays } : {}),
     ...(autoTopUp ? { autoTopUp } : {}),
     ...(expiringSoon ? { expiringSoon } : {}),
+    ...(allowances?.length ? { allowances } : {}),
+    ...(rateLimits?.length ? { rateLimits } : {}),
   };
+}
+
+/** The features and plans a waterfall rule covers: ids, checked against the catalog and plans once they are read (checkCoverage). */
+function readCoverage(r: ConfigReader, o: Obj, at: string): { features: string[] | null; plans: string[] | null } {
+  const ids = (field: 'features' | 'plans') => {
+    if (o[field] === undefined) return null;
+    const list = r.list(o[field], join(at, field)) ?? [];
+    if (Array.isArray(o[field]) && list.length === 0) r.problem(join(at, field), 'must name at least one; leave it out for all');
+    return list.flatMap((item, i) => r.id(item, `${join(at, field)}[${i}]`) ?? []);
+  };
+  return { features: ids('features'), plans: ids('plans') };
+}
+
+/** `wallet.allowances: [{id, title?, uses | credits, per, features?, plans?}]`: consumed in this order, before the lots. */
+function readAllowances(r: ConfigReader, value: unknown, precision: number): Allowance[] {
+  const list = r.list(value, 'wallet.allowances') ?? [];
+  const seen = new Set<string>();
+  return list.flatMap((item, i) => {
+    const at = `wallet.allowances[${i}]`;
+    const o = r.object(item, at, ['id', 'title', 'uses', 'credits', 'per', 'features', 'plans']);
+    if (!o) return [];
+    const before = r.problems.length;
+    const id = r.id(o.id, join(at, 'id'));
+    if (id !== undefined && seen.has(id)) r.problem(join(at, 'id'), `"${id}" names two allowances`);
+    if (id !== undefined) seen.add(id);
+    const title = o.title === undefined ? undefined : r.string(o.title, join(at, 'title'));
+    const per = r.oneOf(o.per, join(at, 'per'), ALLOWANCE_PERIODS);
+    const coverage = readCoverage(r, o, at);
+    let unit: Allowance['unit'] | undefined;
+    let amount: bigint | undefined;
+    if ((o.uses === undefined) === (o.credits === undefined)) r.problem(at, 'give either uses (a number of authorizations) or credits, not both');
+    else if (o.uses !== undefined) [unit, amount] = ['uses', BigInt(r.integer(o.uses, join(at, 'uses'), 1) ?? 0)];
+    else [unit, amount] = ['credits', r.positiveCredits(o.credits, join(at, 'credits'), precision)];
+    if (r.problems.length > before || id === undefined || per === undefined || unit === undefined || amount === undefined) return [];
+    return [{ id, ...(title ? { title } : {}), unit, amount, per, ...coverage }];
+  });
+}
+
+/** `wallet.rateLimits: [{id, uses, per, features?, plans?}]`: authorizations beyond `uses` per window are denied rate_limited. */
+function readRateLimits(r: ConfigReader, value: unknown): RateLimit[] {
+  const list = r.list(value, 'wallet.rateLimits') ?? [];
+  const seen = new Set<string>();
+  return list.flatMap((item, i) => {
+    const at = `wallet.rateLimits[${i}]`;
+    const o = r.object(item, at, ['id', 'uses', 'per', 'features', 'plans']);
+    if (!o) return [];
+    const before = r.problems.length;
+    const id = r.id(o.id, join(at, 'id'));
+    if (id !== undefined && seen.has(id)) r.problem(join(at, 'id'), `"${id}" names two rate limits`);
+    if (id !== undefined) seen.add(id);
+    const uses = r.integer(o.uses, join(at, 'uses'), 1);
+    const per = r.oneOf(o.per, join(at, 'per'), ALLOWANCE_PERIODS);
+    const coverage = readCoverage(r, o, at);
+    if (r.problems.length > before || id === undefined || uses === undefined || per === undefined) return [];
+    return [{ id, uses, per, ...coverage }];
+  });
+}
+
+/** Every feature and plan a waterfall rule names must exist (a feature in some catalog version). */
+function checkCoverage(r: ConfigReader, policy: WalletPolicy, features: ReadonlySet<string>, planIds: readonly string[]): void {
+  const rules = [
+    ...(policy.allowances ?? []).map((rule, i) => [`wallet.allowances[${i}]`, rule] as const),
+    ...(policy.rateLimits ?? []).map((rule, i) => [`wallet.rateLimits[${i}]`, rule] as const),
+  ];
+  for (const [at, rule] of rules) {
+    rule.features?.forEach((f, i) => {
+      if (!features.has(f)) r.problem(`${join(at, 'features')}[${i}]`, `"${f}" is not a feature of any catalog version`);
+    });
+    rule.plans?.forEach((p, i) => {
+      if (!planIds.includes(p)) r.problem(`${join(at, 'plans')}[${i}]`, `"${p}" is not a plan of this tenant (${planIds.join(', ') || 'none'})`);
+    });
+  }
 }
 
 function readConsumptionOrder(r: ConfigReader, value: unknown): LotType[] | undefined {

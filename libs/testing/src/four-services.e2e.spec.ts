@@ -51,7 +51,7 @@ describe('four services over a real Kafka broker', () => {
 
     await usage('apinfer', accountId, 'authorize', { usageId: `u1-${run}`, feature: 'qwen-image', quality: 'high' });
     const authorized = await decision(`u1-${run}`, 'creditflow.usage.authorized');
-    expect(authorized.data).toEqual({ usageId: `u1-${run}`, status: 'authorized', credits: '2.625' });
+    expect(authorized.data).toEqual({ usageId: `u1-${run}`, status: 'authorized', credits: '2.625', paidFrom: [{ source: `lot:purchase:p-${accountId}`, amount: '2.625' }] });
     expect(authorized.tenantid).toBe('apinfer');
 
     await usage('apinfer', accountId, 'complete', { usageId: `u1-${run}` });

@@ -35,11 +35,11 @@ describe('two replicas on one store', () => {
 
     // The usage's account used to live in a file of the replica that authorized it: the other answered 404.
     const completed = await call(second, 'service', 'POST', '/v1/usage/u-r1/complete');
-    expect({ status: completed.status, body: completed.body }).toEqual({ status: 200, body: { usageId: 'u-r1', status: 'completed', credits: '1.75' } });
+    expect({ status: completed.status, body: completed.body }).toEqual({ status: 200, body: { usageId: 'u-r1', status: 'completed', credits: '1.75', paidFrom: [{ source: 'lot:purchase:p-r1', amount: '1.75' }] } });
 
     // The first replica had the account cached before the completion: it answers what the store holds now.
     expect((await call(first, 'ops', 'GET', '/v1/accounts/acc-r1/balance')).body).toMatchObject({ available: '98.25', held: '0' });
-    expect((await call(first, 'service', 'POST', '/v1/usage/u-r1/complete')).body).toEqual({ usageId: 'u-r1', status: 'completed', credits: '1.75' });
+    expect((await call(first, 'service', 'POST', '/v1/usage/u-r1/complete')).body).toEqual({ usageId: 'u-r1', status: 'completed', credits: '1.75', paidFrom: [{ source: 'lot:purchase:p-r1', amount: '1.75' }] });
   });
 
   it('publishes each stored wallet event once, not once per replica', async () => {
@@ -72,7 +72,7 @@ describe('two replicas on one store', () => {
       const moved = await startEmbeddedPlatform({ dataDir: dir });
       try {
         // Used to answer 404: the usage's account lived in wallet-usage-index.sqlite beside the store.
-        expect((await call(moved, 'service', 'POST', '/v1/usage/u-m1/complete')).body).toEqual({ usageId: 'u-m1', status: 'completed', credits: '1.75' });
+        expect((await call(moved, 'service', 'POST', '/v1/usage/u-m1/complete')).body).toEqual({ usageId: 'u-m1', status: 'completed', credits: '1.75', paidFrom: [{ source: 'lot:purchase:p-m1', amount: '1.75' }] });
         expect((await call(moved, 'ops', 'GET', '/v1/accounts/acc-m1/balance')).body).toMatchObject({ available: '98.25', held: '0' });
         // The ops read model lost with its file rebuilds from the start of the store (its position lives in the file, not in the store).
         const rebuilt = await waitFor('the rebuilt ops projection', async () => {

@@ -88,6 +88,25 @@ describe('npm run ops -- simulate', () => {
     expect(balances).toEqual(['0.25', '4919.5']);
   });
 
+  it('replays a candidate with a free allowance through the same waterfall: 3.5 free credits a day would have paid every image', async () => {
+    const dir = join(dataDir, 'allowance');
+    mkdirSync(dir, { recursive: true });
+    const current = readFileSync(join(ROOT, 'config/tenants/apinfer.yaml'), 'utf8');
+    const candidate = current.replace(/^(\s+)lowBalanceThreshold: (.*)$/m, '$1lowBalanceThreshold: $2\n$1allowances:\n$1  - { id: daily-free, credits: "3.5", per: day }');
+    expect(candidate).toContain('daily-free');
+    writeFileSync(join(dir, 'apinfer.yaml'), candidate);
+    const { code, stdout } = await ops({ CREDITFLOW_DATA_DIR: dataDir }, 'simulate', 'apinfer', '--candidate', join(dir, 'apinfer.yaml'), '--from', '2026-11-01', '--to', '2026-12-01');
+    expect(code).toBe(0);
+    // Each account's allowance is its own, rolling: sim-a's two 1.75 images at 10:00 use the day's 3.5,
+    // which come back at 10:00 the next day; sim-b's 2.625 at 12:00 fits in its own. Nothing is charged
+    // to the lots, nobody runs out, and sim-a's three recorded denials are served (free) and completed.
+    expect(JSON.parse(stdout)).toMatchObject({
+      totals: { recordedCredits: '178.5', candidateCredits: '0', change: '-178.5' },
+      denials: { recorded: 3, candidate: 0 },
+      accountsRanOut: { recorded: 1, candidate: 0 },
+    });
+  });
+
   it('gives the per-feature rows as CSV', async () => {
     const { code, stdout } = await simulate('--format', 'csv');
     expect(code).toBe(0);

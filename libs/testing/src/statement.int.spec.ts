@@ -95,8 +95,11 @@ describe('the account statement', () => {
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(csv.headers.get('content-disposition')).toBe('attachment; filename="st-1-statement.csv"');
     const [header, ...rows] = (csv.body as string).trim().split('\r\n').map((l) => l.split(','));
-    expect(header).toEqual(['revision', 'at', 'type', 'reference', 'availableChange', 'heldChange', 'available', 'held']);
-    expect(rows).toEqual(json.lines.map((l: Record<string, string | null>) => header.map((c) => l[c] ?? '')));
+    expect(header).toEqual(['revision', 'at', 'type', 'reference', 'availableChange', 'heldChange', 'available', 'held', 'paidFrom']);
+    const cell = (l: Record<string, unknown>, c: string) =>
+      c === 'paidFrom' ? ((l.paidFrom as { source: string; amount: string }[] | undefined) ?? []).map((p) => `${p.source}=${p.amount}`).join(' ') : (l[c] ?? '');
+    expect(rows).toEqual(json.lines.map((l: Record<string, unknown>) => header.map((c) => cell(l, c))));
+    expect(rows.some((r) => r[8].startsWith('lot:'))).toBe(true);
   });
 
   it('refuses a bad format or window, and an unknown account', async () => {

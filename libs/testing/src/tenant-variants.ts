@@ -30,3 +30,29 @@ export function tenantsWithRunOutAlert(days = 3): string {
   writeFileSync(join(dir, 'apinfer.yaml'), variant);
   return dir;
 }
+
+/**
+ * The access waterfall on VisualGPT (`tenantId`, default visualgpt-free): its daily free credits as an
+ * allowance (10 credits per rolling day, no login needed) instead of login lots, two free background
+ * removals or upscales an hour, and at most 5 authorizations a minute. A temporary tenants directory
+ * (remove it after the test) with the repository's files beside it.
+ */
+export const WATERFALL_RULES = [
+  '  allowances:',
+  '    - { id: images-hourly, title: free images, uses: 2, per: hour, features: [background-remover, image-upscaler] }',
+  '    - { id: daily-free, title: free daily credits, credits: 10, per: day }',
+  '  rateLimits:',
+  '    - { id: burst, uses: 5, per: minute }',
+  '',
+].join('\n');
+
+export function tenantsWithWaterfall(tenantId = 'visualgpt-free'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'creditflow-tenants-'));
+  const source = findTenantsDir();
+  for (const f of readdirSync(source).filter((f) => /\.(ya?ml|json)$/.test(f))) writeFileSync(join(dir, f), readFileSync(join(source, f)));
+  const visualgpt = readFileSync(join(source, 'visualgpt.yaml'), 'utf8');
+  const variant = visualgpt.replace(/^tenantId: visualgpt$/m, `tenantId: ${tenantId}`).replace(/^ {2}daily:\n(?: {4}.*\n)+/m, WATERFALL_RULES);
+  if (!variant.includes('rateLimits:') || variant.includes('  daily:')) throw new Error('visualgpt.yaml changed: the waterfall variant could not be written');
+  writeFileSync(join(dir, `${tenantId}.yaml`), variant);
+  return dir;
+}

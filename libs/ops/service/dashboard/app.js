@@ -741,11 +741,13 @@
     MembersChanged: (e) => ['Members changed', (e.members || []).join(', ')],
     PlanAssigned: (e) => ['Plan assigned', e.planId],
     CreditsGranted: (e) => ['Credits granted', `${TYPE_LABELS[e.lotType] || e.lotType} · ${e.source ? `${e.source.kind} ${e.source.id}` : e.lotId}${e.expiresAt ? ` · expires ${when(e.expiresAt)}` : ''}`, units(e.amount)],
-    HoldPlaced: (e) => ['Credits held', `${e.feature}${optionsText(e.options)}${e.userId ? ` · ${e.userId}` : ''} · ${e.usageId}`, -total((e.lots || []).map((l) => l.amount))],
+    HoldPlaced: (e) => ['Credits held', `${e.feature}${optionsText(e.options)}${e.userId ? ` · ${e.userId}` : ''} · ${e.usageId}${freeText(e.allowances)}`, -total((e.lots || []).map((l) => l.amount))],
     HoldCaptured: (e) => ['Hold captured', `${e.usageId} · ${show(units(e.amount))} charged`],
     HoldReleased: (e) => ['Hold released', `${e.usageId} · ${e.reason}`, units(e.amount)],
     AcceptCharged: (e) => ['Accept phase charged', e.usageId, -units(e.amount)],
-    UsageDenied: (e) => ['Usage denied', `${e.feature} · needed ${fmt(e.required)}, had ${fmt(e.available)}`],
+    UsageDenied: (e) => ['Usage denied', e.rateLimit
+      ? `${e.feature} · rate limit ${e.rateLimit.limitId} (${e.rateLimit.uses} a ${e.rateLimit.per}), retry at ${when(e.rateLimit.retryAt)}`
+      : `${e.feature} · needed ${fmt(e.required)}, had ${fmt(e.available)}`],
     UsageRejected: (e) => ['Result rejected', e.usageId],
     UsageFailedAfterCompletion: (e) => ['Failed after completion', `${e.usageId} · ${e.reason}`],
     CreditsRestored: (e) => ['Credits restored', `${e.usageId} · ${humanReason(e.reason)}`, units(e.amount)],
@@ -764,6 +766,10 @@
   function optionsText(options) {
     const values = Object.values(options || {});
     return values.length ? ` (${values.join(', ')})` : '';
+  }
+  /** What free allowances paid of a hold (the access waterfall), before its lots. */
+  function freeText(allowances) {
+    return (allowances || []).length ? ` · free: ${allowances.map((a) => `${fmt(a.credits)} (${a.allowanceId})`).join(', ')}` : '';
   }
 
   async function openHistory(accountId) {

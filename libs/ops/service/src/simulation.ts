@@ -208,7 +208,8 @@ function measure(side: Side, state: WalletState, event: WalletEvent, refundRound
     case 'UsageDenied':
       if (event.data.memberLimit) return;
       side.denials++;
-      side.ranOutAt ??= event.data.deniedAt;
+      // A rate limit denies with credits left: the account did not run out.
+      if (!event.data.rateLimit) side.ranOutAt ??= event.data.deniedAt;
       return;
     case 'LotExpired':
     case 'RolloverExpired': {

@@ -43,6 +43,9 @@ export function costBasisText(basis: CostBasis | null): string {
 export function eventFacts(event: WalletEvent, before: WalletState): EventFacts {
   const typesOf = (lotIds: string[]) => [...new Set(lotIds.map((id) => before.lots.get(id)?.type ?? 'unknown'))].join('+');
   const shares = (lots: { lotId: string; amount: Credits }[]) => lots.map((l) => `${l.lotId} ${c(l.amount)}`).join(', ');
+  // Where a usage's credits came from: free allowances first (the waterfall), then the lots.
+  const paid = (d: { lots: { lotId: string; amount: Credits }[]; allowances?: { allowanceId: string; credits: Credits }[] }) =>
+    [...(d.allowances ?? []).map((a) => `allowance ${a.allowanceId} ${c(a.credits)}`), ...(d.lots.length || !d.allowances?.length ? [shares(d.lots)] : [])].join(', ');
   const none = { credits: '', lotType: '' };
   switch (event.type) {
     case 'AccountOpened': {
@@ -65,22 +68,24 @@ export function eventFacts(event: WalletEvent, before: WalletState): EventFacts 
       const d = event.data;
       return {
         at: d.placedAt, reference: d.usageId, credits: c(d.credits), lotType: typesOf(d.lots.map((l) => l.lotId)),
-        detail: `hold for ${d.feature}${options(d.options)}${d.userId ? ` by ${d.userId}` : ''} on ${shares(d.lots)}, until ${d.expiresAt}`,
+        detail: `hold for ${d.feature}${options(d.options)}${d.userId ? ` by ${d.userId}` : ''} on ${paid(d)}, until ${d.expiresAt}`,
       };
     }
     case 'UsageDenied': {
       const d = event.data;
       const why = d.memberLimit
         ? `${d.userId} had spent ${c(d.memberLimit.spent)} of a ${c(d.memberLimit.limit)} limit in ${d.memberLimit.month}`
-        : `had ${c(d.available)}`;
+        : d.rateLimit
+          ? `rate limit ${d.rateLimit.limitId} (${d.rateLimit.uses} a ${d.rateLimit.per}) reached, retry at ${d.rateLimit.retryAt}`
+          : `had ${c(d.available)}`;
       return { at: d.deniedAt, reference: d.usageId, credits: c(d.required), lotType: '', detail: `${d.feature} ${d.phase} denied: needed ${c(d.required)}, ${why}` };
     }
     case 'HoldCaptured':
-      return { at: event.data.capturedAt, reference: event.data.usageId, credits: c(event.data.amount), lotType: typesOf(event.data.lots.map((l) => l.lotId)), detail: `captured from ${shares(event.data.lots)}` };
+      return { at: event.data.capturedAt, reference: event.data.usageId, credits: c(event.data.amount), lotType: typesOf(event.data.lots.map((l) => l.lotId)), detail: `captured from ${paid(event.data)}` };
     case 'HoldReleased':
       return { at: event.data.releasedAt, reference: event.data.usageId, credits: c(event.data.amount), lotType: typesOf(event.data.lots.map((l) => l.lotId)), detail: `released (${event.data.reason}) to ${shares(event.data.lots)}` };
     case 'AcceptCharged':
-      return { at: event.data.chargedAt, reference: event.data.usageId, credits: c(event.data.amount), lotType: typesOf(event.data.lots.map((l) => l.lotId)), detail: `accept phase charged from ${shares(event.data.lots)}` };
+      return { at: event.data.chargedAt, reference: event.data.usageId, credits: c(event.data.amount), lotType: typesOf(event.data.lots.map((l) => l.lotId)), detail: `accept phase charged from ${paid(event.data)}` };
     case 'UsageRejected':
       return { at: event.data.rejectedAt, reference: event.data.usageId, ...none, detail: 'result rejected' };
     case 'UsageFailedAfterCompletion':

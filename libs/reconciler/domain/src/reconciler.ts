@@ -24,20 +24,39 @@ import { AccountBalance, Discrepancy, DiscrepancyKind, Evidence, ReconciliationR
 type TimedEvidence = Evidence & { recordedAt: string };
 
 /** The decision each usage event is published as (libs/contracts USAGE_DECISION_TYPES), with the amounts it must carry. */
-interface ExpectedDecision { type: string; amounts: [string, bigint][] }
+/** `texts`: fields said as written (the denial's code, its retry time); `paidFrom`: where the credits came from, checked where the decision says it. */
+interface ExpectedDecision { type: string; amounts: [string, bigint][]; texts?: [string, string][]; paidFrom?: string }
 const DECISIONS: Record<string, (data: any) => ExpectedDecision> = {
-  HoldPlaced: (d) => ({ type: 'creditflow.usage.authorized', amounts: [['credits', d.credits]] }),
-  // A member's spending limit denies with the limit and what was spent instead of the available balance.
+  HoldPlaced: (d) => ({ type: 'creditflow.usage.authorized', amounts: [['credits', d.credits]], paidFrom: paidFromText(d) }),
+  // A member's spending limit denies with the limit and what was spent instead of the available balance;
+  // a rate limit with the limit's id and when to retry.
   UsageDenied: (d) => ({
     type: 'creditflow.usage.denied',
-    amounts: d.memberLimit ? [['required', d.required], ['limit', d.memberLimit.limit], ['spent', d.memberLimit.spent]] : [['required', d.required], ['available', d.available]],
+    amounts: d.memberLimit ? [['required', d.required], ['limit', d.memberLimit.limit], ['spent', d.memberLimit.spent]]
+      : d.rateLimit ? [['required', d.required]]
+      : [['required', d.required], ['available', d.available]],
+    texts: d.rateLimit ? [['error', 'rate_limited'], ['rateLimit', String(d.rateLimit.limitId)], ['retryAt', String(d.rateLimit.retryAt)]] : [],
   }),
-  HoldCaptured: (d) => ({ type: 'creditflow.usage.completed', amounts: [['credits', d.amount]] }),
+  // A completed or accepted usage's credits are what the lots gave and what free allowances paid.
+  HoldCaptured: (d) => ({ type: 'creditflow.usage.completed', amounts: [['credits', d.amount + total(allowanceSharesOf(d.allowances))]], paidFrom: paidFromText(d) }),
   HoldReleased: (d) => ({ type: 'creditflow.usage.failed', amounts: [['released', d.amount]] }),
   UsageFailedAfterCompletion: (d) => ({ type: 'creditflow.usage.failed', amounts: [['charged', d.charged]] }),
-  AcceptCharged: (d) => ({ type: 'creditflow.usage.accepted', amounts: [['credits', d.amount]] }),
+  AcceptCharged: (d) => ({ type: 'creditflow.usage.accepted', amounts: [['credits', d.amount + total(allowanceSharesOf(d.allowances))]], paidFrom: paidFromText(d) }),
   UsageRejected: () => ({ type: 'creditflow.usage.rejected', amounts: [] }),
 };
+
+/** `allowance:<id>=<credits> lot:<lotId>=<credits>`, in the order the event names them: what a decision's paidFrom must say. */
+function paidFromText(d: { allowances?: unknown; lots?: unknown }): string {
+  return [
+    ...allowanceSharesOf(d.allowances).map((a) => `allowance:${a.lotId}=${creditsText(a.amount)}`),
+    ...sharesOf(d.lots).map((l) => `lot:${l.lotId}=${creditsText(l.amount)}`),
+  ].join(' ');
+}
+
+/** A decision's paidFrom as published, in the same text. */
+function publishedPaidFrom(value: unknown): string {
+  return Array.isArray(value) ? value.map((p) => `${String(p?.source)}=${amountText(p?.amount)}`).join(' ') : JSON.stringify(value ?? null);
+}
 
 /** A decision's decimal amount, normalised ("2.6250" and "2.625" are one amount); as written when it is none. */
 function amountText(value: unknown): string {
@@ -83,8 +102,26 @@ export interface StatedBalance {
   byType: Record<string, bigint>;
 }
 
+/** A free allowance as the tenant file writes it: `uses` authorizations or `credits` per rolling window. */
+export interface AllowanceTerms {
+  unit: 'uses' | 'credits';
+  /** Uses (whole) or credit units (10^-6). */
+  amount: bigint;
+  windowMs: number;
+}
+
+/** A rate limit as the tenant file writes it. */
+export interface RateLimitTerms {
+  uses: number;
+  windowMs: number;
+}
+
 /** What the reconciler needs of a tenant's file: its catalog versions and its refund rounding. */
 export interface TenantTerms {
+  /** `wallet.allowances` by id (absent: the file has none). */
+  allowances?: Map<string, AllowanceTerms>;
+  /** `wallet.rateLimits` by id. */
+  rateLimits?: Map<string, RateLimitTerms>;
   catalogs: CatalogText[];
   /** The refund policy's `rounding`, or the platform default when the file names none. */
   refundRounding: Rounding;
@@ -107,8 +144,13 @@ interface Lot {
   granted: TimedEvidence;
 }
 
+/** One use of a free allowance the account made: by which usage, at when, how much (uses or credit units). */
+interface AllowanceUse { usageId: string; at: number; units: bigint }
+
 interface Hold {
   credits: bigint;
+  /** What free allowances paid of the generate phase (lotId = the allowance id). */
+  allowances: Share[];
   phases: { generate: bigint; accept: bigint } | null;
   held: Share[];
   state: 'open' | 'captured' | 'released';
@@ -128,6 +170,9 @@ interface Account {
   clawBacks: Map<string, { lotId: string; amount: bigint; evidence: TimedEvidence }>;
   refusals: Map<string, TimedEvidence>;
   restorations: Map<string, { usageId: string; amount: bigint; evidence: TimedEvidence }>;
+  /** Allowance uses by allowance id, and authorizations counted by each rate limit (their times, ms). */
+  allowanceUses: Map<string, AllowanceUse[]>;
+  rateLimitUses: Map<string, number[]>;
   last: TimedEvidence;
 }
 
@@ -185,10 +230,15 @@ export class Reconciler {
         if (account.holds.has(d.usageId)) return flag('charge', `usage ${d.usageId} held twice`, 'one hold', 'a second HoldPlaced', [account.holds.get(d.usageId)!.placed]);
         this.checkPrice(account, fact, ev);
         const held = sharesOf(d.lots);
-        this.checkSum(account, 'HoldPlaced', d.credits, held, ev);
+        const free = allowanceSharesOf(d.allowances);
+        // The price is paid by the free allowances and the lots together.
+        this.checkSum(account, 'HoldPlaced', d.credits, [...free, ...held], ev);
         this.move(account, held, -1n, ev);
+        this.useAllowances(account, d.usageId, d.allowances, Date.parse(d.placedAt), ev);
+        this.countRateLimits(account, d.rateLimits, Date.parse(d.placedAt), ev);
         account.holds.set(d.usageId, {
-          credits: d.credits, phases: d.phases ? { generate: d.phases.generate, accept: d.phases.accept } : null, held, state: 'open', charged: [], accepted: false, restored: false, placed: ev,
+          credits: d.credits, allowances: free, phases: d.phases ? { generate: d.phases.generate, accept: d.phases.accept } : null, held, state: 'open', charged: [], accepted: false,
+          restored: false, placed: ev,
         });
         return;
       }
@@ -203,7 +253,9 @@ export class Reconciler {
         hold.state = 'captured';
         hold.captured = ev;
         hold.charged = [...hold.held];
-        if (d.amount !== hold.credits) flag('charge', `usage ${d.usageId} captured at another amount than it was authorized at`, hold.credits, d.amount, [hold.placed]);
+        const lotsOwe = hold.credits - total(hold.allowances);
+        if (d.amount !== lotsOwe) flag('charge', `usage ${d.usageId} captured at another amount than it was authorized at`, lotsOwe, d.amount, [hold.placed]);
+        else if (!sameShares(allowanceSharesOf(d.allowances), hold.allowances)) flag('allowance', `usage ${d.usageId} captured other allowance uses than it held`, sharesText(hold.allowances), sharesText(allowanceSharesOf(d.allowances)), [hold.placed]);
         else if (!sameShares(sharesOf(d.lots), hold.held)) flag('charge', `usage ${d.usageId} captured from other lots than it held`, sharesText(hold.held), sharesText(sharesOf(d.lots)), [hold.placed]);
         this.checkSum(account, 'HoldCaptured', d.amount, sharesOf(d.lots), ev);
         return;
@@ -216,6 +268,9 @@ export class Reconciler {
         if (!hold) return flag('charge', `usage ${d.usageId} released without a hold`, 'a HoldPlaced before it', 'none');
         if (hold.state !== 'open') return flag('charge', `usage ${d.usageId} released after it was ${hold.state}`, 'an open hold', hold.state, [hold.placed]);
         hold.state = 'released';
+        // A released hold gives its allowance uses back.
+        this.giveBackAllowances(account, d.usageId);
+        if (!sameShares(allowanceSharesOf(d.allowances), hold.allowances)) flag('allowance', `usage ${d.usageId} gave back other allowance uses than it held`, sharesText(hold.allowances), sharesText(allowanceSharesOf(d.allowances)), [hold.placed]);
         if (!sameShares(returned, hold.held)) flag('charge', `usage ${d.usageId} released to other lots or amounts than it held`, sharesText(hold.held), sharesText(returned), [hold.placed]);
         return;
       }
@@ -230,7 +285,10 @@ export class Reconciler {
         if (hold.accepted) return flag('charge', `usage ${d.usageId}'s accept phase charged twice`, 'one accept charge', `another of ${creditsText(d.amount)}`, [hold.placed]);
         hold.accepted = true;
         hold.charged = [...hold.charged, ...shares];
-        if (d.amount !== hold.phases.accept) flag('charge', `usage ${d.usageId}'s accept phase charged at another amount than it was authorized at`, hold.phases.accept, d.amount, [hold.placed]);
+        const free = allowanceSharesOf(d.allowances);
+        hold.allowances = [...hold.allowances, ...free];
+        this.useAllowances(account, d.usageId, d.allowances, Date.parse(d.chargedAt), ev);
+        if (d.amount + total(free) !== hold.phases.accept) flag('charge', `usage ${d.usageId}'s accept phase charged at another amount than it was authorized at`, hold.phases.accept, d.amount + total(free), [hold.placed]);
         return;
       }
       case 'UsageFailedAfterCompletion': {
@@ -246,9 +304,11 @@ export class Reconciler {
         this.move(account, shares, 1n, ev);
         account.restorations.set(d.restorationId, { usageId: d.usageId, amount: d.amount, evidence: ev });
         const hold = account.holds.get(d.usageId);
-        if (!hold || hold.charged.length === 0) return flag('restore', `usage ${d.usageId} restored without a charge`, 'a charge to restore', 'none', hold ? [hold.placed] : []);
+        if (!hold || (hold.charged.length === 0 && hold.allowances.length === 0)) return flag('restore', `usage ${d.usageId} restored without a charge`, 'a charge to restore', 'none', hold ? [hold.placed] : []);
         if (hold.restored) return flag('restore', `usage ${d.usageId} restored twice`, 'one restoration', `another of ${creditsText(d.amount)}`, [hold.placed]);
         hold.restored = true;
+        this.giveBackAllowances(account, d.usageId);
+        if (!sameShares(allowanceSharesOf(d.allowances), hold.allowances)) flag('restore', `usage ${d.usageId} gave back other allowance uses than it was paid by`, sharesText(hold.allowances), sharesText(allowanceSharesOf(d.allowances)), [hold.placed]);
         if (!sameShares(shares, hold.charged)) flag('restore', `usage ${d.usageId} restored other credits than it was charged`, sharesText(hold.charged), sharesText(shares), [hold.placed]);
         return;
       }
@@ -280,6 +340,7 @@ export class Reconciler {
       case 'LowBalanceAlertRaised':
       case 'AutoTopUpRequested':
       case 'RunningOutAlertRaised': {
+        if (fact.type === 'UsageDenied' && d.rateLimit) this.checkRateLimitDenial(account, d, ev);
         const available = availableOf(account);
         if (d.available !== available) flag('balance', `${fact.type} states another available balance than the events add up to`, available, d.available);
         return;
@@ -381,8 +442,16 @@ export class Reconciler {
         continue;
       }
       const expected = event.decision;
-      const found = [m.type, String(m.data.usageId), ...expected.amounts.map(([field]) => `${field} ${amountText(m.data[field])}`)].join(', ');
-      const wanted = [expected.type, event.usageId, ...expected.amounts.map(([field, units]) => `${field} ${creditsText(units)}`)].join(', ');
+      const texts = expected.texts ?? [];
+      // paidFrom is checked where the decision says it (decisions published before it existed do not).
+      const paid = expected.paidFrom !== undefined && m.data.paidFrom !== undefined ? [`paidFrom ${publishedPaidFrom(m.data.paidFrom)}`] : [];
+      const found = [
+        m.type, String(m.data.usageId), ...expected.amounts.map(([field]) => `${field} ${amountText(m.data[field])}`), ...texts.map(([field]) => `${field} ${String(m.data[field])}`), ...paid,
+      ].join(', ');
+      const wanted = [
+        expected.type, event.usageId, ...expected.amounts.map(([field, units]) => `${field} ${creditsText(units)}`), ...texts.map(([field, text]) => `${field} ${text}`),
+        ...(paid.length ? [`paidFrom ${expected.paidFrom}`] : []),
+      ].join(', ');
       if (found !== wanted || m.tenant !== event.tenant || m.account !== event.account) {
         add(`decision ${m.id} says other than the ${event.event} it was published for`, `${wanted} (${event.tenant}/${event.account})`, `${found} (${m.tenant}/${m.account})`, [event.evidence]);
       }
@@ -396,6 +465,7 @@ export class Reconciler {
     if (!found) {
       found = {
         tenant, account, lots: new Map(), holds: new Map(), clawBacks: new Map(), refusals: new Map(), restorations: new Map(),
+        allowanceUses: new Map(), rateLimitUses: new Map(),
         flows: { granted: 0n, spent: 0n, expired: 0n, clawedBack: 0n, restored: 0n },
         last: { stream: '', revision: '', position: '', eventId: '', type: '', recordedAt: '' },
       };
@@ -420,6 +490,72 @@ export class Reconciler {
       if (lot.remaining < 0n) this.flag(account, 'lot', `lot ${lotId} goes below zero`, '>= 0', lot.remaining, [lot.granted, ev]);
       if (lot.remaining > lot.amount) this.flag(account, 'lot', `lot ${lotId} holds more than it was granted`, `<= ${creditsText(lot.amount)}`, lot.remaining, [lot.granted, ev]);
     }
+  }
+
+  /**
+   * Free allowance uses at `at` (ms): each names an allowance of the tenant file, leaves its window one
+   * window after `at`, and with the uses still in that window (made in the window's length before `at`,
+   * not given back) stays within what the allowance grants.
+   */
+  private useAllowances(account: Account, usageId: string, raw: unknown, at: number, ev: TimedEvidence): void {
+    const terms = this.terms(account.tenant);
+    for (const use of Array.isArray(raw) ? raw : []) {
+      const id = String(use.allowanceId);
+      const units = BigInt(use.credits ?? 0n);
+      const uses = BigInt(use.uses ?? 0);
+      const rule = terms?.allowances?.get(id);
+      const list = account.allowanceUses.get(id) ?? [];
+      account.allowanceUses.set(id, list);
+      if (!terms) continue;
+      if (!rule) {
+        this.flag(account, 'allowance', `usage ${usageId} was paid by allowance ${id}, which the tenant file does not have`, 'an allowance of wallet.allowances', id, [ev]);
+        continue;
+      }
+      const amount = rule.unit === 'uses' ? uses : units;
+      const expectedUntil = new Date(at + rule.windowMs).toISOString();
+      if (String(use.until) !== expectedUntil) this.flag(account, 'allowance', `usage ${usageId}'s use of allowance ${id} leaves its window at another time than the file's window gives`, expectedUntil, String(use.until), [ev]);
+      const inWindow = list.filter((u) => u.at > at - rule.windowMs).reduce((sum, u) => sum + u.units, 0n);
+      if (inWindow + amount > rule.amount) {
+        const show = (v: bigint) => (rule.unit === 'uses' ? `${v} uses` : `${creditsText(v)} credits`);
+        this.flag(account, 'allowance', `allowance ${id} paid more than its window allows`, `at most ${show(rule.amount)}`, show(inWindow + amount), [ev]);
+      }
+      list.push({ usageId, at, units: amount });
+    }
+  }
+
+  private giveBackAllowances(account: Account, usageId: string): void {
+    for (const [id, list] of account.allowanceUses) account.allowanceUses.set(id, list.filter((u) => u.usageId !== usageId));
+  }
+
+  /** Authorizations counted by rate limits at `at`: never more in a window than the limit allows. */
+  private countRateLimits(account: Account, raw: unknown, at: number, ev: TimedEvidence): void {
+    const terms = this.terms(account.tenant);
+    for (const use of Array.isArray(raw) ? raw : []) {
+      const id = String(use.limitId);
+      const list = account.rateLimitUses.get(id) ?? [];
+      account.rateLimitUses.set(id, list);
+      const rule = terms?.rateLimits?.get(id);
+      if (terms && !rule) this.flag(account, 'rate-limit', `an authorization was counted by rate limit ${id}, which the tenant file does not have`, 'a limit of wallet.rateLimits', id, [ev]);
+      if (rule) {
+        const inWindow = list.filter((t) => t > at - rule.windowMs).length;
+        if (inWindow + 1 > rule.uses) this.flag(account, 'rate-limit', `rate limit ${id} let more authorizations through than its window allows`, `at most ${rule.uses}`, String(inWindow + 1), [ev]);
+      }
+      list.push(at);
+    }
+  }
+
+  /** A rate_limited denial: the limit was reached at that time, and the retry time is when the oldest counted authorization that must go leaves the window. */
+  private checkRateLimitDenial(account: Account, d: any, ev: TimedEvidence): void {
+    const rule = this.terms(account.tenant)?.rateLimits?.get(String(d.rateLimit.limitId));
+    if (!rule) return;
+    const at = Date.parse(d.deniedAt);
+    const live = (account.rateLimitUses.get(String(d.rateLimit.limitId)) ?? []).filter((t) => t > at - rule.windowMs).sort((a, b) => a - b);
+    if (live.length < rule.uses) {
+      this.flag(account, 'rate-limit', `usage ${d.usageId} denied rate_limited by ${d.rateLimit.limitId} with fewer authorizations in the window than it allows`, `${rule.uses} in the window`, String(live.length), [ev]);
+      return;
+    }
+    const retryAt = new Date(live[live.length - rule.uses] + rule.windowMs).toISOString();
+    if (String(d.rateLimit.retryAt) !== retryAt) this.flag(account, 'rate-limit', `usage ${d.usageId}'s rate_limited denial names another retry time than the counted authorizations give`, retryAt, String(d.rateLimit.retryAt), [ev]);
   }
 
   private checkSum(account: Account, type: string, amount: bigint, shares: Share[], ev: TimedEvidence): void {
@@ -544,6 +680,11 @@ function evidenceOf(fact: StoredFact): TimedEvidence {
 function finding(tenant: string, account: string, kind: DiscrepancyKind, message: string, expected: bigint | string, found: bigint | string, evidence: TimedEvidence[]): Discrepancy {
   const text = (v: bigint | string) => (typeof v === 'bigint' ? creditsText(v) : v);
   return { kind, tenant, account, message, expected: text(expected), found: text(found), evidence: evidence as Evidence[] };
+}
+
+/** An event's allowance shares as shares (lotId = the allowance id, amount = the credits it paid). */
+function allowanceSharesOf(allowances: unknown): Share[] {
+  return Array.isArray(allowances) ? allowances.map((a) => ({ lotId: String(a.allowanceId), amount: BigInt(a.credits) })) : [];
 }
 
 function sharesOf(lots: unknown): Share[] {

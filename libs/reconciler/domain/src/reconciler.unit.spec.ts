@@ -14,7 +14,10 @@ const terms: TenantTerms = { catalogs, refundRounding: 'half-even', currency: 'C
 class History {
   private revision = 0n;
   private position = 0n;
-  readonly reconciler = new Reconciler((t) => (t === 't' ? terms : undefined));
+  readonly reconciler: Reconciler;
+  constructor(tenantTerms: TenantTerms = terms) {
+    this.reconciler = new Reconciler((t) => (t === 't' ? tenantTerms : undefined));
+  }
 
   wallet(type: string, data: Record<string, unknown>): string {
     const fact = this.fact('wallet-t_a', type, data);
@@ -177,5 +180,93 @@ describe('the reconciler', () => {
     // Ties: 2.5 and 3.5 go to the even neighbour, or up; below and above a tie every rule but down agrees.
     expect([divide(25n, 10n, 'half-even'), divide(35n, 10n, 'half-even'), divide(25n, 10n, 'half-up'), divide(26n, 10n, 'down')]).toEqual([2n, 4n, 3n, 2n]);
     expect([divide(24n, 10n, 'half-up'), divide(26n, 10n, 'half-even'), divide(30n, 10n, 'down')]).toEqual([2n, 3n, 3n]);
+  });
+});
+
+describe('the reconciler on the access waterfall (allowances, rate limits)', () => {
+  const waterfall: TenantTerms = {
+    ...terms,
+    allowances: new Map([['free-img', { unit: 'uses' as const, amount: 2n, windowMs: 3_600_000 }], ['daily', { unit: 'credits' as const, amount: c('3'), windowMs: 86_400_000 }]]),
+    rateLimits: new Map([['burst', { uses: 2, windowMs: 60_000 }]]),
+  };
+  const at = (minutes: number) => new Date(Date.parse('2026-03-01T00:00:00Z') + minutes * 60_000).toISOString();
+  const free = (usageId: string, minutes: number, extra: Record<string, unknown> = {}) => ({
+    usageId, feature: 'img', options: { quality: 'high' }, credits: c('2.625'), phases: null, priceVersion: 'v1', lots: [],
+    allowances: [{ allowanceId: 'free-img', credits: c('2.625'), uses: 1, until: at(minutes + 60) }], placedAt: at(minutes), ...extra,
+  });
+
+  it('finds nothing when allowances pay within their windows, uses come back on release, and decisions say where credits came from', () => {
+    const h = new History(waterfall);
+    purchased(h);
+    const placed = h.wallet('HoldPlaced', free('u1', 0, { rateLimits: [{ limitId: 'burst', until: at(1) }] }));
+    const captured = h.wallet('HoldCaptured', { usageId: 'u1', lots: [], amount: 0n, allowances: free('u1', 0).allowances });
+    h.wallet('HoldPlaced', free('u2', 10));
+    h.wallet('HoldReleased', { usageId: 'u2', lots: [], amount: 0n, reason: 'cancelled', allowances: free('u2', 10).allowances });
+    h.wallet('HoldPlaced', free('u3', 20));
+    // Part allowance, part lot.
+    h.wallet('HoldPlaced', {
+      ...free('u4', 30), allowances: [{ allowanceId: 'daily', credits: c('2'), uses: 0, until: at(30 + 24 * 60) }], lots: [{ lotId: 'p1', amount: c('0.625') }],
+    });
+    const message = (id: string, type: string, data: Record<string, unknown>) =>
+      h.reconciler.decision({ topic: 'creditflow.usage-decisions.v1', partition: 0, offset: id, id, type, time: at(0), tenant: 't', account: 'a', data });
+    message(`decision:${placed}`, 'creditflow.usage.authorized', { usageId: 'u1', credits: '2.625', paidFrom: [{ source: 'allowance:free-img', amount: '2.625' }] });
+    message(`decision:${captured}`, 'creditflow.usage.completed', { usageId: 'u1', credits: '2.625', paidFrom: [{ source: 'allowance:free-img', amount: '2.625' }] });
+    const report = h.reconciler.report();
+    expect(report.discrepancies).toEqual([]);
+    expect(report.balances[0]).toMatchObject({ available: '99.375', held: '0.625' });
+  });
+
+  it('finds an allowance that paid beyond its window, a decision that misstates paidFrom, and an unknown allowance', () => {
+    const h = new History(waterfall);
+    purchased(h);
+    const first = h.wallet('HoldPlaced', free('u1', 0));
+    h.wallet('HoldPlaced', free('u2', 10));
+    const third = h.wallet('HoldPlaced', free('u3', 59));
+    h.wallet('HoldPlaced', free('u4', 71)); // u1's and u2's uses have left the window
+    const unknown = h.wallet('HoldPlaced', { ...free('u5', 72), allowances: [{ allowanceId: 'ghost', credits: c('2.625'), uses: 1, until: at(132) }] });
+    h.reconciler.decision({
+      topic: 'creditflow.usage-decisions.v1', partition: 0, offset: '1', id: `decision:${first}`, type: 'creditflow.usage.authorized', time: at(0), tenant: 't', account: 'a',
+      data: { usageId: 'u1', credits: '2.625', paidFrom: [{ source: 'lot:p1', amount: '2.625' }] },
+    });
+    expect(h.reconciler.report().discrepancies.map((d) => [d.kind, d.expected, d.found, d.evidence.at(-1)!.eventId])).toEqual([
+      ['allowance', 'at most 2 uses', '3 uses', third],
+      ['allowance', 'an allowance of wallet.allowances', 'ghost', unknown],
+      ['decision', 'creditflow.usage.authorized, u1, credits 2.625, paidFrom allowance:free-img=2.625 (t/a)', 'creditflow.usage.authorized, u1, credits 2.625, paidFrom lot:p1=2.625 (t/a)', `decision:${first}`],
+    ]);
+  });
+
+  it('finds a capture that charges the lots what an allowance paid, and a price not covered by allowances and lots together', () => {
+    const h = new History(waterfall);
+    purchased(h);
+    h.wallet('HoldPlaced', free('u1', 0));
+    const capture = h.wallet('HoldCaptured', { usageId: 'u1', lots: [{ lotId: 'p1', amount: c('2.625') }], amount: c('2.625') });
+    const short = h.wallet('HoldPlaced', { ...free('u2', 1), allowances: [{ allowanceId: 'daily', credits: c('1'), uses: 0, until: at(1 + 24 * 60) }] });
+    expect(h.reconciler.report().discrepancies.map((d) => [d.kind, d.expected, d.found, d.evidence.at(-1)!.eventId])).toEqual([
+      ['charge', '0', '2.625', capture],
+      ['lot', '1', '2.625', short],
+      // The lots gave 2.625 they never held: the flows no longer add up.
+      ['balance', '97.375', '100', short],
+    ]);
+  });
+
+  it('finds a rate limit passed, and a rate_limited denial that the counted authorizations do not justify or that names another retry time', () => {
+    const h = new History(waterfall);
+    purchased(h);
+    const placed = (usageId: string, minutes: number) =>
+      held(h, usageId, '2.625', { placedAt: at(minutes), rateLimits: [{ limitId: 'burst', until: at(minutes + 1) }] });
+    const denied = (usageId: string, minutes: number, retryAt: string) =>
+      h.wallet('UsageDenied', { usageId, feature: 'img', phase: 'generate', required: c('2.625'), available: c('100') - c('2.625') * 3n, deniedAt: at(minutes), rateLimit: { limitId: 'burst', uses: 2, per: 'minute', retryAt } });
+    placed('u1', 0);
+    placed('u2', 0.25);
+    const beyond = placed('u3', 0.5);
+    // Three in the window: denied rightly, but two must leave before one more is allowed: u2's at 1.25, not u1's at 1.
+    denied('u4', 0.75, at(1));
+    const early = denied('u5', 2, at(3));
+    const report = h.reconciler.report().discrepancies.map((d) => [d.kind, d.expected, d.found, d.evidence.at(-1)!.eventId]);
+    expect(report).toEqual([
+      ['rate-limit', 'at most 2', '3', beyond],
+      ['rate-limit', at(1.25), at(1), report[1][3]],
+      ['rate-limit', '2 in the window', '0', early],
+    ]);
   });
 });

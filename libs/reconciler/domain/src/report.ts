@@ -18,6 +18,10 @@ export const DISCREPANCY_KINDS = [
   'refund',
   /** A usage decision on creditflow.usage-decisions.v1 that no wallet event backs, or that says other than its event. */
   'decision',
+  /** A free allowance that paid more than its window allows, an unknown allowance, or a use recorded with another window. */
+  'allowance',
+  /** A rate limit passed (more authorizations in a window than it allows), or a rate_limited denial the counted authorizations do not justify. */
+  'rate-limit',
 ] as const;
 export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
 

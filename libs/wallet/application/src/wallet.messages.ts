@@ -3,11 +3,11 @@
 // store by a checkpointed subscription, never beside the append.
 import { ALERT_TYPES, CloudEvent, TOPICS, USAGE_DECISION_TYPES, WalletEventData, cloudEvent, messageKey } from '@creditflow/contracts';
 import type { RecordedEvent } from '@creditflow/event-store';
-import { formatCredits } from '@creditflow/kernel';
+import { Credits, formatCredits } from '@creditflow/kernel';
 import type { OutboundMessage } from '@creditflow/messaging';
-import { WalletEvent } from '@creditflow/wallet-domain';
+import { WalletEvent, allowanceCredits } from '@creditflow/wallet-domain';
 import { WalletEventMetadata, fromRecorded, toWire } from './wallet.codec';
-import { UsageAction, memberLimitAnswer } from './wallet.views';
+import { UsageAction, memberLimitAnswer, paidFromView, rateLimitedAnswer } from './wallet.views';
 
 const SOURCE = 'creditflow/wallet';
 
@@ -80,27 +80,43 @@ function alertOf(event: WalletEvent): { type: string; data: Record<string, unkno
 export function usageDecision(event: WalletEvent): { type: string; data: Record<string, unknown> } | null {
   switch (event.type) {
     case 'HoldPlaced':
-      return { type: USAGE_DECISION_TYPES.authorized, data: { usageId: event.data.usageId, status: 'authorized', credits: formatCredits(event.data.credits) } };
+      return {
+        type: USAGE_DECISION_TYPES.authorized,
+        data: { usageId: event.data.usageId, status: 'authorized', credits: formatCredits(event.data.credits), paidFrom: paidFromView(event.data) },
+      };
     case 'UsageDenied':
       return {
         type: USAGE_DECISION_TYPES.denied,
         data: event.data.memberLimit
           ? { ...memberLimitAnswer(event.data.usageId, event.data.required, event.data.memberLimit), phase: event.data.phase }
-          : { usageId: event.data.usageId, error: 'insufficient_credits', phase: event.data.phase, required: formatCredits(event.data.required), available: formatCredits(event.data.available) },
+          : event.data.rateLimit
+            ? { ...rateLimitedAnswer(event.data.usageId, event.data.required, event.data.rateLimit), phase: event.data.phase }
+            : { usageId: event.data.usageId, error: 'insufficient_credits', phase: event.data.phase, required: formatCredits(event.data.required), available: formatCredits(event.data.available) },
       };
     case 'HoldCaptured':
-      return { type: USAGE_DECISION_TYPES.completed, data: { usageId: event.data.usageId, status: 'completed', credits: formatCredits(event.data.amount) } };
+      // The usage's credits: what the lots gave (amount) and what allowances paid.
+      return {
+        type: USAGE_DECISION_TYPES.completed,
+        data: { usageId: event.data.usageId, status: 'completed', credits: formatCredits(withAllowances(event.data)), paidFrom: paidFromView(event.data) },
+      };
     case 'HoldReleased':
       return { type: USAGE_DECISION_TYPES.failed, data: { usageId: event.data.usageId, status: 'failed', reason: event.data.reason, released: formatCredits(event.data.amount) } };
     case 'UsageFailedAfterCompletion':
       return { type: USAGE_DECISION_TYPES.failed, data: { usageId: event.data.usageId, status: 'failed', reason: event.data.reason, charged: formatCredits(event.data.charged) } };
     case 'AcceptCharged':
-      return { type: USAGE_DECISION_TYPES.accepted, data: { usageId: event.data.usageId, status: 'accepted', credits: formatCredits(event.data.amount) } };
+      return {
+        type: USAGE_DECISION_TYPES.accepted,
+        data: { usageId: event.data.usageId, status: 'accepted', credits: formatCredits(withAllowances(event.data)), paidFrom: paidFromView(event.data) },
+      };
     case 'UsageRejected':
       return { type: USAGE_DECISION_TYPES.rejected, data: { usageId: event.data.usageId, status: 'rejected' } };
     default:
       return null;
   }
+}
+
+function withAllowances(d: { amount: Credits; allowances?: Parameters<typeof allowanceCredits>[0] }): Credits {
+  return (d.amount + allowanceCredits(d.allowances)) as Credits;
 }
 
 /** Whether a usage decision answers this command of the usage: the first such decision is its answer, for ever. */

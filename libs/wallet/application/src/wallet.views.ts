@@ -1,8 +1,8 @@
 // What the HTTP API and the decisions show of an account: decimal strings, ISO times.
 import { Credits, addCredits, formatCredits } from '@creditflow/kernel';
 import {
-  CostBasis, Forecast, MemberLimitDenial, Statement, Usage, WalletEvent, WalletPolicy, WalletState, autoTopUpOf, balanceOf, decide, fold, isDiscounted,
-  memberSpentIn, monthOf,
+  AllowanceShare, CostBasis, Forecast, LotShare, MemberLimitDenial, PaidFrom, RateLimitDenial, Statement, Usage, WalletEvent, WalletPolicy, WalletState,
+  autoTopUpOf, balanceOf, decide, fold, isDiscounted, memberSpentIn, monthOf, rulesFor, standingOf,
 } from '@creditflow/wallet-domain';
 import { WalletEventMetadata, toWire } from './wallet.codec';
 
@@ -64,6 +64,59 @@ export function autoTopUpView(state: WalletState, policy: WalletPolicy) {
   };
 }
 
+/** One source of a charge's credits on the wire: `allowance:<id>` or `lot:<lotId>`, with a decimal amount. */
+export interface PaidFromEntry {
+  source: string;
+  amount: string;
+}
+
+/** Where credits came from, in the order they were taken: allowances first, then lots (they sum to the charge). */
+export function paidFromView(paid: { allowances?: readonly AllowanceShare[]; lots: readonly LotShare[] }): PaidFromEntry[] {
+  return [
+    ...(paid.allowances ?? []).map((a) => ({ source: `allowance:${a.allowanceId}`, amount: formatCredits(a.credits) })),
+    ...paid.lots.map((l) => ({ source: `lot:${l.lotId}`, amount: formatCredits(l.amount) })),
+  ];
+}
+
+/** The `paidFrom` of a stored event that moves a usage's credits (hold, capture, accept charge, release, restoration); null for others. */
+export function eventPaidFrom(event: WalletEvent): PaidFromEntry[] | null {
+  switch (event.type) {
+    case 'HoldPlaced':
+    case 'HoldCaptured':
+    case 'AcceptCharged':
+    case 'HoldReleased':
+    case 'CreditsRestored':
+      return paidFromView(event.data);
+    default:
+      return null;
+  }
+}
+
+/**
+ * The allowances that apply to the account, as of `now`: used and left in the current rolling window,
+ * and when the oldest use leaves it (`resetsAt`: the next credits or use come back) and the last
+ * (`fullAt`: all of it is back). Amounts of a `credits` allowance are decimal credits; of a `uses`
+ * allowance, whole numbers.
+ */
+export function allowancesView(state: WalletState, policy: WalletPolicy, now: Date) {
+  return rulesFor(policy.allowances, state.plan?.planId ?? null, null).map((allowance) => {
+    const standing = standingOf(state, allowance, now);
+    const n = (v: bigint) => (allowance.unit === 'uses' ? v.toString() : formatCredits(v as Credits));
+    return {
+      allowanceId: allowance.id,
+      ...(allowance.title ? { title: allowance.title } : {}),
+      unit: allowance.unit,
+      per: allowance.per,
+      features: allowance.features,
+      limit: n(allowance.amount),
+      used: n(standing.used),
+      left: n(standing.left),
+      resetsAt: standing.resetsAt,
+      fullAt: standing.fullAt,
+    };
+  });
+}
+
 export type UsageAction = 'authorize' | 'complete' | 'fail' | 'accept' | 'reject';
 const ANSWERED_STATUS = { authorize: 'authorized', complete: 'completed', fail: 'failed', accept: 'accepted', reject: 'rejected' } as const;
 
@@ -72,9 +125,21 @@ export type UsageResponse =
       usageId: string; status: (typeof ANSWERED_STATUS)[UsageAction]; credits: string; phases?: { generate: string; accept: string };
       /** Phased usages: what the result costs if it is kept (generate + accept). */
       total?: string; userId?: string;
+      /** Where this step's credits came from (authorize and complete: the generate phase; accept: the accept phase). */
+      paidFrom?: PaidFromEntry[];
     }
   | { usageId: string; error: 'insufficient_credits'; required: string; available: string }
-  | MemberLimitAnswer;
+  | MemberLimitAnswer
+  | RateLimitedAnswer;
+
+/** A usage refused by a hard rate limit of the tenant's plan: nothing was spent; another authorization is allowed from `retryAt`. */
+export type RateLimitedAnswer = {
+  usageId: string; error: 'rate_limited'; required: string; rateLimit: string; limit: number; per: string; retryAt: string;
+};
+
+export function rateLimitedAnswer(usageId: string, required: Credits, r: RateLimitDenial): RateLimitedAnswer {
+  return { usageId, error: 'rate_limited', required: formatCredits(required), rateLimit: r.limitId, limit: r.uses, per: r.per, retryAt: r.retryAt };
+}
 
 /** A usage refused by the member's monthly spending limit (the balance may have paid): the limit, what was spent, when it resets. */
 export type MemberLimitAnswer = {
@@ -121,6 +186,7 @@ export function membersView(state: WalletState, now: Date) {
 export function usageResponse(usage: Usage, action: UsageAction): UsageResponse {
   const deniedNow = action === 'authorize' ? usage.status === 'denied' : action === 'accept' && usage.status === 'completed' && usage.denial !== null;
   if (deniedNow && usage.denial!.memberLimit) return memberLimitAnswer(usage.usageId, usage.denial!.required, usage.denial!.memberLimit);
+  if (deniedNow && usage.denial!.rateLimit) return rateLimitedAnswer(usage.usageId, usage.denial!.required, usage.denial!.rateLimit);
   if (deniedNow) {
     return { usageId: usage.usageId, error: 'insufficient_credits', required: formatCredits(usage.denial!.required), available: formatCredits(usage.denial!.available) };
   }
@@ -133,13 +199,23 @@ export function usageResponse(usage: Usage, action: UsageAction): UsageResponse 
       ? { phases: { generate: formatCredits(usage.phases.generate), accept: formatCredits(usage.phases.accept) }, total: formatCredits(addCredits(usage.phases.generate, usage.phases.accept)) }
       : {}),
     ...(usage.userId ? { userId: usage.userId } : {}),
+    ...paidFromOf(usage, action),
   };
+}
+
+function paidFromOf(usage: Usage, action: UsageAction): { paidFrom?: PaidFromEntry[] } {
+  const paid: PaidFrom | null = action === 'authorize' || action === 'complete' ? usage.paidFrom : action === 'accept' ? usage.acceptPaidFrom : null;
+  return paid ? { paidFrom: paidFromView(paid) } : {};
 }
 
 /** One row of GET /v1/accounts/{id}/transactions per stored event. */
 /** `principal`: who or what caused the event, as its metadata recorded it (events from before it was recorded have none). */
 export function transactionView(event: WalletEvent, revision: bigint, recordedAt: Date, principal?: WalletEventMetadata['principal']) {
-  return { revision: revision.toString(), type: event.type, recordedAt: recordedAt.toISOString(), ...(toWire(event.data) as object), ...(principal ? { principal } : {}) };
+  const paidFrom = eventPaidFrom(event);
+  return {
+    revision: revision.toString(), type: event.type, recordedAt: recordedAt.toISOString(), ...(toWire(event.data) as object), ...(paidFrom ? { paidFrom } : {}),
+    ...(principal ? { principal } : {}),
+  };
 }
 
 export function forecastView(forecast: Forecast) {
@@ -171,8 +247,14 @@ export function statementView(accountId: string, statement: Statement, forecast:
       heldChange: formatCredits(l.heldChange),
       available: formatCredits(l.available),
       held: formatCredits(l.held),
+      ...(l.paidFrom ? { paidFrom: paidFromView(l.paidFrom) } : {}),
     })),
   };
 }
 
-export const STATEMENT_CSV_COLUMNS = ['revision', 'at', 'type', 'reference', 'availableChange', 'heldChange', 'available', 'held'] as const;
+export const STATEMENT_CSV_COLUMNS = ['revision', 'at', 'type', 'reference', 'availableChange', 'heldChange', 'available', 'held', 'paidFrom'] as const;
+
+/** A line's `paidFrom` in one CSV cell: `<source>=<amount>` separated by spaces (empty where the line moves no usage's credits). */
+export function paidFromText(paidFrom: readonly PaidFromEntry[] | undefined): string {
+  return (paidFrom ?? []).map((p) => `${p.source}=${p.amount}`).join(' ');
+}

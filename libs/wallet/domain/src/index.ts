@@ -10,3 +10,4 @@ export * from './usage-claim';
 export * from './wallet.snapshot';
 export * from './wallet.statement';
 export * from './wallet.forecast';
+export * from './allowances';

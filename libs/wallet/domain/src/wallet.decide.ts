@@ -2,13 +2,14 @@
 // Every command first settles what time has made due (expired lots, timed-out holds), so a balance is
 // never computed over credits that should be gone, whether or not a sweeper has run.
 import { addCredits, assertNever, Credits, Decider, formatCredits, InvalidAmountError } from '@creditflow/kernel';
+import { AllowanceShare, payFromAllowances, rateLimitBreach, rateLimitUses, rulesFor } from './allowances';
 import { allocate } from './lots';
 import { WalletCommand } from './wallet.commands';
 import {
   AccountNotFoundError, AutoTopUpIncompleteError, IdempotencyConflictError, MemberLimitError, NotAMemberError, NotATeamError, UsageNotFoundError,
   UsageStateError,
 } from './wallet.errors';
-import { LotShare, MemberLimitDenial, WalletEvent } from './wallet.events';
+import { LotShare, MemberLimitDenial, RateLimitDenial, WalletEvent } from './wallet.events';
 import { WalletPolicy, autoTopUpOf } from './wallet.policy';
 import { FORECAST_WINDOW_DAYS, forecastOf } from './wallet.forecast';
 import { balanceOf, evolve, fold, initialState, Lot, memberSpentIn, monthOf, Usage, WalletState } from './wallet.state';
@@ -190,23 +191,31 @@ function authorizeUsage(cmd: Data<'AuthorizeUsage'>, state: WalletState, policy:
     return [];
   }
   if (state.kind === 'team' && (cmd.userId === null || !state.members.includes(cmd.userId))) throw new NotAMemberError(cmd.userId);
-  const memberLimit = beyondMemberLimit(state, cmd.userId, cmd.credits, cmd.now);
-  const shares = memberLimit ? null : allocate(state.lots.values(), policy.consumptionOrder, cmd.credits);
-  if (!shares) {
-    return [{
-      type: 'UsageDenied',
-      data: {
-        usageId: cmd.usageId, userId: cmd.userId, feature: cmd.feature, phase: 'generate', required: cmd.credits,
-        available: balanceOf(state).available, deniedAt: iso(cmd.now), fingerprint, ...(memberLimit ? { memberLimit } : {}),
-      },
-    }];
-  }
+  const planId = state.plan?.planId ?? null;
+  const denied = (extra: { memberLimit: MemberLimitDenial } | { rateLimit: RateLimitDenial } | Record<string, never>): WalletEvent[] => [{
+    type: 'UsageDenied',
+    data: {
+      usageId: cmd.usageId, userId: cmd.userId, feature: cmd.feature, phase: 'generate', required: cmd.credits,
+      available: balanceOf(state).available, deniedAt: iso(cmd.now), fingerprint, ...extra,
+    },
+  }];
+  // The waterfall: a hard rate limit denies before anything is spent; then free allowances, then lots.
+  const limits = rulesFor(policy.rateLimits, planId, cmd.feature);
+  const breach = rateLimitBreach(state, limits, cmd.now);
+  if (breach) return denied({ rateLimit: { limitId: breach.limit.id, uses: breach.limit.uses, per: breach.limit.per, retryAt: breach.retryAt } });
+  const uses = typeof cmd.options.quantity === 'number' ? cmd.options.quantity : 1;
+  const free = payFromAllowances(state, rulesFor(policy.allowances, planId, cmd.feature), cmd.credits, uses, cmd.now);
+  const memberLimit = beyondMemberLimit(state, cmd.userId, free.rest, cmd.now);
+  if (memberLimit) return denied({ memberLimit });
+  const shares = allocate(state.lots.values(), policy.consumptionOrder, free.rest);
+  if (!shares) return denied({});
+  const counted = rateLimitUses(limits, cmd.now);
   return [{
     type: 'HoldPlaced',
     data: {
       usageId: cmd.usageId, userId: cmd.userId, feature: cmd.feature, options: cmd.options, credits: cmd.credits, phases: cmd.phases,
       priceVersion: cmd.priceVersion, lots: shares, placedAt: iso(cmd.now), expiresAt: iso(new Date(cmd.now.getTime() + policy.holdTimeoutMs)),
-      fingerprint,
+      fingerprint, ...(free.shares.length ? { allowances: free.shares } : {}), ...(counted.length ? { rateLimits: counted } : {}),
     },
   }];
 }
@@ -232,7 +241,10 @@ function completeUsage(cmd: Data<'CompleteUsage'>, state: WalletState): WalletEv
   const usage = usageOf(state, cmd.usageId);
   if (usage.status === 'completed' || usage.status === 'accepted' || usage.status === 'rejected') return [];
   if (usage.status !== 'authorized') throw new UsageStateError(usage.usageId, usage.status, 'completed');
-  return [{ type: 'HoldCaptured', data: { usageId: usage.usageId, lots: usage.held, amount: sumShares(usage.held), capturedAt: iso(cmd.now) } }];
+  return [{
+    type: 'HoldCaptured',
+    data: { usageId: usage.usageId, lots: usage.held, amount: sumShares(usage.held), capturedAt: iso(cmd.now), ...withAllowances(usage.paidFrom.allowances) },
+  }];
 }
 
 function failUsage(cmd: Data<'FailUsage'>, state: WalletState): WalletEvent[] {
@@ -252,8 +264,11 @@ function acceptUsage(cmd: Data<'AcceptUsage'>, state: WalletState, policy: Walle
   if (usage.status === 'accepted') return [];
   if (!usage.phases) throw new UsageStateError(usage.usageId, 'not phased', 'accepted');
   if (usage.status !== 'completed') throw new UsageStateError(usage.usageId, usage.status, 'accepted');
-  const memberLimit = beyondMemberLimit(state, usage.userId, usage.phases.accept, cmd.now);
-  const shares = memberLimit ? null : allocate(state.lots.values(), policy.consumptionOrder, usage.phases.accept);
+  // Accept phases are paid by credit allowances first (the use was counted at authorization), then lots.
+  const credited = rulesFor(policy.allowances, state.plan?.planId ?? null, usage.feature).filter((a) => a.unit === 'credits');
+  const free = payFromAllowances(state, credited, usage.phases.accept, 0, cmd.now);
+  const memberLimit = beyondMemberLimit(state, usage.userId, free.rest, cmd.now);
+  const shares = memberLimit ? null : allocate(state.lots.values(), policy.consumptionOrder, free.rest);
   if (!shares) {
     // A repeated accept that is still refused for the same reason records nothing new: the state's
     // `denial` already holds the answer (402 with required and available) to give again.
@@ -270,7 +285,10 @@ function acceptUsage(cmd: Data<'AcceptUsage'>, state: WalletState, policy: Walle
       },
     }];
   }
-  return [{ type: 'AcceptCharged', data: { usageId: usage.usageId, lots: shares, amount: usage.phases.accept, chargedAt: iso(cmd.now) } }];
+  return [{
+    type: 'AcceptCharged',
+    data: { usageId: usage.usageId, lots: shares, amount: sumShares(shares), chargedAt: iso(cmd.now), ...withAllowances(free.shares) },
+  }];
 }
 
 function rejectUsage(cmd: Data<'RejectUsage'>, state: WalletState): WalletEvent[] {
@@ -285,10 +303,13 @@ function restoreUsageCredits(cmd: Data<'RestoreUsageCredits'>, state: WalletStat
   if (state.restorations.has(cmd.restorationId)) return [];
   const usage = usageOf(state, cmd.usageId);
   if (usage.restored) return [];
-  if (usage.charged.length === 0) throw new UsageStateError(usage.usageId, usage.status, 'restored (nothing was charged)');
+  if (usage.charged.length === 0 && usage.allowances.length === 0) throw new UsageStateError(usage.usageId, usage.status, 'restored (nothing was charged)');
   const events: WalletEvent[] = [{
     type: 'CreditsRestored',
-    data: { restorationId: cmd.restorationId, usageId: usage.usageId, lots: usage.charged, amount: sumShares(usage.charged), restoredAt: iso(cmd.now), reason: cmd.reason },
+    data: {
+      restorationId: cmd.restorationId, usageId: usage.usageId, lots: usage.charged, amount: sumShares(usage.charged), restoredAt: iso(cmd.now), reason: cmd.reason,
+      ...withAllowances(usage.allowances),
+    },
   }];
   return [...events, ...expireReturnedToExpiredLots(usage.charged, state, cmd.now)];
 }
@@ -366,7 +387,7 @@ function settleDue(state: WalletState, now: Date): WalletEvent[] {
 
 function releaseHold(usage: Usage, state: WalletState, now: Date, reason: 'platform_error' | 'cancelled' | 'timeout'): WalletEvent[] {
   return [
-    { type: 'HoldReleased', data: { usageId: usage.usageId, lots: usage.held, amount: sumShares(usage.held), releasedAt: iso(now), reason } },
+    { type: 'HoldReleased', data: { usageId: usage.usageId, lots: usage.held, amount: sumShares(usage.held), releasedAt: iso(now), reason, ...withAllowances(usage.allowances) } },
     ...expireReturnedToExpiredLots(usage.held, state, now),
   ];
 }
@@ -434,6 +455,11 @@ function usageOf(state: WalletState, usageId: string): Usage {
   const usage = state.usages.get(usageId);
   if (!usage) throw new UsageNotFoundError(usageId);
   return usage;
+}
+
+/** An event's `allowances`, only where allowances paid something (events of accounts without any stay as they were). */
+function withAllowances(shares: AllowanceShare[]): { allowances?: AllowanceShare[] } {
+  return shares.length ? { allowances: shares } : {};
 }
 
 function sumShares(shares: LotShare[]): Credits {

@@ -1,6 +1,7 @@
 // Wallet events: past-tense facts appended to one stream per account. Every field an `evolve` needs
 // is on the event; nothing is read from the clock or recomputed on replay.
 import { Credits } from '@creditflow/kernel';
+import { AllowancePeriod, AllowanceShare, RateLimitUse } from './allowances';
 import { LotType } from './wallet.policy';
 
 export interface LotShare {
@@ -36,6 +37,14 @@ export interface MemberLimitDenial {
   month: string;
 }
 
+/** A rate limit refused a usage: the limit, its window, and when an authorization will be allowed again. */
+export interface RateLimitDenial {
+  limitId: string;
+  uses: number;
+  per: AllowancePeriod;
+  retryAt: string;
+}
+
 export interface LotSource {
   kind: 'grant' | 'login' | 'trial' | 'purchase' | 'subscription' | 'rollover';
   id: string;
@@ -59,6 +68,10 @@ export type WalletEvent =
         usageId: string; userId: string | null; feature: string; options: Record<string, string | number>;
         credits: Credits; phases: { generate: Credits; accept: Credits } | null; priceVersion: string;
         lots: LotShare[]; placedAt: string; expiresAt: string; fingerprint: string;
+        /** What free allowances paid before the lots (the waterfall); absent when none did. `credits` = allowances + lots. */
+        allowances?: AllowanceShare[];
+        /** The rate limits that counted this authorization; absent when none did. */
+        rateLimits?: RateLimitUse[];
       };
     }
   | {
@@ -68,14 +81,18 @@ export type WalletEvent =
         fingerprint: string;
         /** Present when the member's monthly spending limit refused it (not the balance). */
         memberLimit?: MemberLimitDenial;
+        /** Present when a rate limit refused it (neither the balance nor any allowance was looked at). */
+        rateLimit?: RateLimitDenial;
       };
     }
-  | { type: 'HoldCaptured'; data: { usageId: string; lots: LotShare[]; amount: Credits; capturedAt: string } }
-  | { type: 'HoldReleased'; data: { usageId: string; lots: LotShare[]; amount: Credits; releasedAt: string; reason: 'platform_error' | 'cancelled' | 'timeout' } }
-  | { type: 'AcceptCharged'; data: { usageId: string; lots: LotShare[]; amount: Credits; chargedAt: string } }
+  // `amount` is always the sum of the lot shares (what the balance gives or gets); `allowances`, present
+  // only when allowances paid part of the usage, is what they paid (captured, given back, or charged).
+  | { type: 'HoldCaptured'; data: { usageId: string; lots: LotShare[]; amount: Credits; capturedAt: string; allowances?: AllowanceShare[] } }
+  | { type: 'HoldReleased'; data: { usageId: string; lots: LotShare[]; amount: Credits; releasedAt: string; reason: 'platform_error' | 'cancelled' | 'timeout'; allowances?: AllowanceShare[] } }
+  | { type: 'AcceptCharged'; data: { usageId: string; lots: LotShare[]; amount: Credits; chargedAt: string; allowances?: AllowanceShare[] } }
   | { type: 'UsageRejected'; data: { usageId: string; rejectedAt: string } }
   | { type: 'UsageFailedAfterCompletion'; data: { usageId: string; reason: 'platform_error' | 'cancelled'; charged: Credits; failedAt: string } }
-  | { type: 'CreditsRestored'; data: { restorationId: string; usageId: string; lots: LotShare[]; amount: Credits; restoredAt: string; reason: string } }
+  | { type: 'CreditsRestored'; data: { restorationId: string; usageId: string; lots: LotShare[]; amount: Credits; restoredAt: string; reason: string; allowances?: AllowanceShare[] } }
   /** A refund took unused credits back from a lot; they leave the balance for good. */
   | { type: 'CreditsClawedBack'; data: { refundId: string; lotId: string; amount: Credits; clawedBackAt: string } }
   /** A refund's claw-back could not apply (the lot had fewer unused credits, or no such lot): nothing changed; the refund service voids the refund. */

@@ -1,5 +1,6 @@
 // What a tenant's configuration tells the wallet. Built from the tenant file by libs/tenancy.
 import { Credits } from '@creditflow/kernel';
+import { Allowance, RateLimit } from './allowances';
 
 export const LOT_TYPES = ['daily', 'trial', 'subscription', 'reward', 'topup'] as const;
 export type LotType = (typeof LOT_TYPES)[number];
@@ -33,6 +34,10 @@ export interface WalletPolicy {
   expiringSoon?: { withinMs: number; lotTypes: LotType[] };
   /** How many members a team account may have; absent = no cap. See `memberCapsOf`. */
   memberCaps?: MemberCaps;
+  /** Free allowances, consumed before the lots, in this order (the access waterfall, `allowances.ts`). */
+  allowances?: readonly Allowance[];
+  /** Hard rate limits on authorizations: beyond one, authorize is denied `rate_limited` (`allowances.ts`). */
+  rateLimits?: readonly RateLimit[];
 }
 
 /** Daily free credits: see `dailyLoginGrant`. */

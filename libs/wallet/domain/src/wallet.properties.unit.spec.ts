@@ -60,6 +60,12 @@ const policyArb: fc.Arbitrary<WalletPolicy> = fc.record({
   trial: fc.option(fc.record({ amount: amount(5), validForMs: fc.option(fc.constantFrom(HOUR_MS, 3 * HOUR_MS), { nil: null }) }), { nil: undefined }),
   lowBalanceThreshold: fc.option(amount(10), { nil: undefined }),
   autoTopUp: fc.option(fc.record({ threshold: amount(5), packageId: fc.constant('basic') }), { nil: undefined }),
+  // The access waterfall: free allowances before the lots, a rate limit that denies.
+  allowances: fc.option(fc.constant([
+    { id: 'few-uses', unit: 'uses' as const, amount: 2n, per: 'hour' as const, features: null, plans: null },
+    { id: 'some-credits', unit: 'credits' as const, amount: 5n * 10n ** BigInt(CREDIT_SCALE), per: 'minute' as const, features: null, plans: null },
+  ]), { nil: undefined }),
+  rateLimits: fc.option(fc.constant([{ id: 'burst', uses: 3, per: 'minute' as const, features: null, plans: null }]), { nil: undefined }),
 });
 
 const scenarioArb = fc.record({

@@ -3,13 +3,14 @@
 // the meaning of evolve: bump it when either changes, and snapshots of another version are ignored
 // (the state is folded from the stream again and a new snapshot is taken).
 import { Credits, PersistentMap } from '@creditflow/kernel';
+import { AllowanceUse } from './allowances';
 import { Lot, MemberMonth, Usage, WalletState } from './wallet.state';
 
-export const WALLET_STATE_VERSION = 'wallet-state-2';
+export const WALLET_STATE_VERSION = 'wallet-state-3';
 
 type Entries<V> = [string, V][];
 
-type SetsAndMaps = 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins' | 'memberLimits' | 'memberSpending' | 'spendingByDay';
+type SetsAndMaps = 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins' | 'memberLimits' | 'memberSpending' | 'spendingByDay' | 'allowanceUses' | 'rateLimitUses';
 
 export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps> {
   lots: Entries<Lot>;
@@ -22,6 +23,8 @@ export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps> {
   memberLimits: Entries<Credits>;
   memberSpending: Entries<MemberMonth>;
   spendingByDay: Entries<Credits>;
+  allowanceUses: Entries<readonly AllowanceUse[]>;
+  rateLimitUses: Entries<readonly number[]>;
 }
 
 export function walletSnapshot(state: WalletState): WalletSnapshot {
@@ -37,6 +40,8 @@ export function walletSnapshot(state: WalletState): WalletSnapshot {
     memberLimits: [...state.memberLimits],
     memberSpending: [...state.memberSpending],
     spendingByDay: [...state.spendingByDay],
+    allowanceUses: [...state.allowanceUses],
+    rateLimitUses: [...state.rateLimitUses],
   };
 }
 
@@ -53,5 +58,7 @@ export function walletFromSnapshot(snapshot: WalletSnapshot): WalletState {
     memberLimits: new Map(snapshot.memberLimits),
     memberSpending: new Map(snapshot.memberSpending),
     spendingByDay: new Map(snapshot.spendingByDay),
+    allowanceUses: new Map(snapshot.allowanceUses),
+    rateLimitUses: new Map(snapshot.rateLimitUses),
   };
 }

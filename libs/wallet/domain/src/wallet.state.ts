@@ -1,7 +1,8 @@
 // The account's state is a fold of its events. `evolve` never throws, validates or reads the clock;
 // it copies only what an event changes, so earlier states stay valid (decide may fold ahead).
 import { assertNever, Credits, PersistentMap, ZERO } from '@creditflow/kernel';
-import { CostBasis, LotShare, LotSource, MemberLimitDenial, WalletEvent } from './wallet.events';
+import { AllowanceShare, AllowanceUse, withAllowanceUses, withoutAllowanceUses, withRateLimitUses } from './allowances';
+import { CostBasis, LotShare, LotSource, MemberLimitDenial, RateLimitDenial, WalletEvent } from './wallet.events';
 import { LotType } from './wallet.policy';
 
 export interface Lot {
@@ -37,9 +38,21 @@ export interface Usage {
   /** Lots actually charged, all phases. */
   charged: LotShare[];
   /** Why the last authorize/accept was refused (status denied, or a denied accept). */
-  denial: { required: Credits; available: Credits; memberLimit?: MemberLimitDenial } | null;
+  denial: { required: Credits; available: Credits; memberLimit?: MemberLimitDenial; rateLimit?: RateLimitDenial } | null;
+  /** Where the generate (or only) phase's credits came from, as authorized: allowances first, then lots. */
+  paidFrom: PaidFrom;
+  /** Where the accept phase's credits came from; null until it is charged. */
+  acceptPaidFrom: PaidFrom | null;
+  /** Allowance uses this usage still counts in windows: given back when its hold is released or its charge restored. */
+  allowances: AllowanceShare[];
   restored: boolean;
   fingerprint: string;
+}
+
+/** Where a charge's credits came from: free allowances, then lots in the consumption order. */
+export interface PaidFrom {
+  allowances: AllowanceShare[];
+  lots: LotShare[];
 }
 
 export interface WalletState {
@@ -70,6 +83,10 @@ export interface WalletState {
   openedAt: string;
   /** Credits charged by UTC day (captures and accept charges, less restorations), the last SPENDING_DAYS days: see `forecastOf`. */
   spendingByDay: ReadonlyMap<string, Credits>;
+  /** Allowance uses still in their windows, by allowance id (see allowances.ts). */
+  allowanceUses: ReadonlyMap<string, readonly AllowanceUse[]>;
+  /** Authorizations rate limits still count, by limit id: when each leaves its window. */
+  rateLimitUses: ReadonlyMap<string, readonly number[]>;
 }
 
 /** How many days of spending the state keeps for forecasts. */
@@ -123,6 +140,8 @@ export const initialState: WalletState = {
   memberSpending: new Map(),
   openedAt: '',
   spendingByDay: new Map(),
+  allowanceUses: new Map(),
+  rateLimitUses: new Map(),
 };
 
 export function evolve(state: WalletState, event: WalletEvent): WalletState {
@@ -149,11 +168,14 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       const usage: Usage = {
         usageId: d.usageId, userId: d.userId, feature: d.feature, status: 'authorized', credits: d.credits, phases: d.phases,
         priceVersion: d.priceVersion, held: d.lots, holdExpiresAt: d.expiresAt, charged: [], denial: null, restored: false,
-        fingerprint: d.fingerprint,
+        fingerprint: d.fingerprint, paidFrom: { allowances: d.allowances ?? [], lots: d.lots }, acceptPaidFrom: null, allowances: d.allowances ?? [],
       };
       return {
         ...state, lots: adjustLots(state.lots, d.lots, -1n), usages: withEntry(state.usages, d.usageId, usage), openHolds: new Set(state.openHolds).add(d.usageId),
-        memberSpending: spend(state, d.userId, d.placedAt, d.credits),
+        // The member spends what the shared balance pays: allowances are free.
+        memberSpending: spend(state, d.userId, d.placedAt, sumLots(d.lots)),
+        allowanceUses: withAllowanceUses(state.allowanceUses, d.usageId, d.allowances, d.placedAt),
+        rateLimitUses: withRateLimitUses(state.rateLimitUses, d.rateLimits, d.placedAt),
       };
     }
     case 'UsageDenied': {
@@ -164,7 +186,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
         : {
             usageId: d.usageId, userId: d.userId, feature: d.feature, status: 'denied', credits: d.required, phases: null,
             priceVersion: '', held: [], holdExpiresAt: null, charged: [], denial: denialOf(d),
-            restored: false, fingerprint: d.fingerprint,
+            restored: false, fingerprint: d.fingerprint, paidFrom: { allowances: [], lots: [] }, acceptPaidFrom: null, allowances: [],
           };
       return { ...state, usages: withEntry(state.usages, d.usageId, usage) };
     }
@@ -173,19 +195,25 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       return { ...captured, openHolds: without(state.openHolds, event.data.usageId), spendingByDay: spentOn(state, event.data.capturedAt, event.data.amount) };
     }
     case 'HoldReleased': {
-      const released = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'failed', held: [], holdExpiresAt: null }));
+      const released = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'failed', held: [], holdExpiresAt: null, allowances: [] }));
       const userId = state.usages.get(event.data.usageId)?.userId ?? null;
       return {
         ...released, lots: adjustLots(state.lots, event.data.lots, 1n), openHolds: without(state.openHolds, event.data.usageId),
         memberSpending: spend(state, userId, event.data.releasedAt, -event.data.amount as Credits),
+        allowanceUses: withoutAllowanceUses(state.allowanceUses, event.data.usageId),
       };
     }
     case 'AcceptCharged': {
-      const charged = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'accepted', denial: null, charged: [...u.charged, ...event.data.lots] }));
+      const paid = event.data.allowances ?? [];
+      const charged = updateUsage(state, event.data.usageId, (u) => ({
+        ...u, status: 'accepted', denial: null, charged: [...u.charged, ...event.data.lots], acceptPaidFrom: { allowances: paid, lots: event.data.lots },
+        allowances: [...u.allowances, ...paid],
+      }));
       const userId = state.usages.get(event.data.usageId)?.userId ?? null;
       return {
         ...charged, lots: adjustLots(state.lots, event.data.lots, -1n), memberSpending: spend(state, userId, event.data.chargedAt, event.data.amount),
         spendingByDay: spentOn(state, event.data.chargedAt, event.data.amount),
+        allowanceUses: withAllowanceUses(state.allowanceUses, event.data.usageId, paid, event.data.chargedAt),
       };
     }
     case 'UsageRejected':
@@ -193,13 +221,14 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     case 'UsageFailedAfterCompletion':
       return updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'failed' }));
     case 'CreditsRestored': {
-      const restored = updateUsage(state, event.data.usageId, (u) => ({ ...u, restored: true }));
+      const restored = updateUsage(state, event.data.usageId, (u) => ({ ...u, restored: true, allowances: [] }));
       const restorations = new Set(state.restorations).add(event.data.restorationId);
       const userId = state.usages.get(event.data.usageId)?.userId ?? null;
       return {
         ...restored, restorations, lots: adjustLots(state.lots, event.data.lots, 1n),
         memberSpending: spend(state, userId, event.data.restoredAt, -event.data.amount as Credits),
         spendingByDay: spentOn(state, event.data.restoredAt, -event.data.amount as Credits),
+        allowanceUses: withoutAllowanceUses(state.allowanceUses, event.data.usageId),
       };
     }
     case 'RolloverExpired': {
@@ -274,7 +303,13 @@ export function balanceOf(state: WalletState): Balance {
 }
 
 function denialOf(d: Extract<WalletEvent, { type: 'UsageDenied' }>['data']): Usage['denial'] {
-  return d.memberLimit ? { required: d.required, available: d.available, memberLimit: d.memberLimit } : { required: d.required, available: d.available };
+  return {
+    required: d.required, available: d.available, ...(d.memberLimit ? { memberLimit: d.memberLimit } : {}), ...(d.rateLimit ? { rateLimit: d.rateLimit } : {}),
+  };
+}
+
+function sumLots(shares: readonly LotShare[]): Credits {
+  return shares.reduce<bigint>((sum, s) => sum + s.amount, 0n) as Credits;
 }
 
 /** A member's spending moved by `amount` at `at` (see MemberMonth); accounts without a userId keep nothing. */

@@ -3,7 +3,7 @@
 import { Credits, ZERO, assertNever } from '@creditflow/kernel';
 import { WalletEvent } from './wallet.events';
 import { WalletPolicy } from './wallet.policy';
-import { WalletState, balanceOf, evolve, initialState } from './wallet.state';
+import { PaidFrom, WalletState, balanceOf, evolve, initialState } from './wallet.state';
 import { decide } from './wallet.decide';
 
 export interface StoredWalletEvent {
@@ -23,6 +23,8 @@ export interface StatementLine {
   heldChange: Credits;
   available: Credits;
   held: Credits;
+  /** A usage's hold, charge, release or restoration: the allowances and lots it moved (allowances first). */
+  paidFrom?: PaidFrom;
 }
 
 export interface Statement {
@@ -48,11 +50,13 @@ export function statementOf(stored: Iterable<StoredWalletEvent>, policy: WalletP
   const apply = (event: WalletEvent, at: bigint | null) => {
     state = evolve(state, event);
     const after = balanceOf(state);
-    if (after.available === before.available && after.held === before.held) return;
+    const paidFrom = paidFromOf(event);
+    // A usage paid by allowances alone changes no balance; it has its line all the same, saying so.
+    if (after.available === before.available && after.held === before.held && !paidFrom?.allowances.length) return;
     lines.push({
       revision: at, type: event.type, at: eventTime(event), reference: referenceOf(event),
       availableChange: (after.available - before.available) as Credits, heldChange: (after.held - before.held) as Credits,
-      available: after.available, held: after.held,
+      available: after.available, held: after.held, ...(paidFrom ? { paidFrom } : {}),
     });
     before = after;
   };
@@ -62,6 +66,19 @@ export function statementOf(stored: Iterable<StoredWalletEvent>, policy: WalletP
   }
   if (state.exists) for (const event of decide({ type: 'ExpireDue', data: { now } }, state, policy)) apply(event, null);
   return { lines, revision, available: before.available, held: before.held, state };
+}
+
+function paidFromOf(event: WalletEvent): PaidFrom | null {
+  switch (event.type) {
+    case 'HoldPlaced':
+    case 'HoldCaptured':
+    case 'AcceptCharged':
+    case 'HoldReleased':
+    case 'CreditsRestored':
+      return { allowances: event.data.allowances ?? [], lots: event.data.lots };
+    default:
+      return null;
+  }
 }
 
 function referenceOf(event: WalletEvent): string {

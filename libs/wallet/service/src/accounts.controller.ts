@@ -3,7 +3,7 @@ import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AccountBody, AutoTopUpBody, GrantBody, LoginBody, MemberSpendingLimitBody, TransferBody } from '@creditflow/contracts';
 import { formatCredits, parseCredits, toCsv } from '@creditflow/kernel';
 import { ApiAnswer, ApiError, ApiErrors, CurrentTenant, IdParam, Roles } from '@creditflow/shell';
-import { STATEMENT_CSV_COLUMNS, autoTopUpView, balanceView, membersView } from '@creditflow/wallet-application';
+import { STATEMENT_CSV_COLUMNS, autoTopUpView, balanceView, membersView, paidFromText } from '@creditflow/wallet-application';
 import { TenantConfig } from '@creditflow/tenancy';
 import { SPENDING_DAYS, refuseTransfer } from '@creditflow/wallet-domain';
 import { WalletService } from './wallet.service';
@@ -64,7 +64,7 @@ export class AccountsController {
     if (!/^\d{1,2}$/.test(forecastDays) || +forecastDays < 1 || +forecastDays > SPENDING_DAYS) throw new ApiError(400, 'invalid_request', `forecastDays must be a whole number of days from 1 to ${SPENDING_DAYS}`);
     const statement = await this.wallet.statement(tenant, accountId, this.wallet.now(), +forecastDays);
     if (format === 'json') return statement;
-    const csv = toCsv(STATEMENT_CSV_COLUMNS, statement.lines.map((l) => STATEMENT_CSV_COLUMNS.map((c) => l[c])));
+    const csv = toCsv(STATEMENT_CSV_COLUMNS, statement.lines.map((l) => STATEMENT_CSV_COLUMNS.map((c) => (c === 'paidFrom' ? paidFromText(l.paidFrom) : l[c]))));
     return new StreamableFile(Buffer.from(csv), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${accountId}-statement.csv"` });
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthorizeUsageRequest, FailUsageBody } from '@creditflow/contracts';
 import { ApiAnswer, ApiErrors, CurrentTenant, IdParam, NoBody, Roles } from '@creditflow/shell';
@@ -7,7 +7,12 @@ import { WalletState } from '@creditflow/wallet-domain';
 import { TenantConfig } from '@creditflow/tenancy';
 import { WalletService } from './wallet.service';
 import { UsageDeniedAnswer } from './wallet.http-errors';
-import { ApiUsageDenied, UsageAnswerSchema } from './wallet.openapi';
+import { ApiRateLimited, ApiUsageDenied, UsageAnswerSchema } from './wallet.openapi';
+
+/** The response, only to set a header (Retry-After) before an answer the error filter sends. */
+interface HeaderSink {
+  setHeader(name: string, value: string): unknown;
+}
 
 const STEP_ANSWER = 'The outcome of this step (a repeated step answers as the first did)';
 
@@ -19,15 +24,16 @@ export class UsageController {
   @ApiOperation({ summary: 'Price an operation and hold its credits (idempotent by usageId)' })
   @ApiAnswer('Authorized: the credits are held', UsageAnswerSchema)
   @ApiUsageDenied()
+  @ApiRateLimited()
   @ApiErrors(409, 422)
   @Roles('service')
   @Post('authorize')
   @HttpCode(200)
-  async authorize(@CurrentTenant() tenant: TenantConfig, @Body() body: AuthorizeUsageRequest) {
+  async authorize(@CurrentTenant() tenant: TenantConfig, @Body() body: AuthorizeUsageRequest, @Res({ passthrough: true }) res: HeaderSink) {
     const now = this.wallet.now();
     const price = this.wallet.price(tenant, body, now);
     const state = await this.wallet.run(await this.wallet.authorize(tenant.tenantId, body, price, now));
-    return this.answer(state, body.usageId, 'authorize');
+    return this.answer(state, body.usageId, 'authorize', res, now);
   }
 
   @ApiOperation({ summary: 'Complete a usage: capture its hold' })
@@ -77,9 +83,12 @@ export class UsageController {
   }
 
   /** A denial the wallet recorded (authorize, accept) is a 402 in its own shape. */
-  private answer(state: WalletState, usageId: string, action: UsageAction) {
+  private answer(state: WalletState, usageId: string, action: UsageAction, res?: HeaderSink, now?: Date) {
     const answer = this.wallet.usageAnswer(state, usageId, action);
-    if ('error' in answer) throw new UsageDeniedAnswer(answer);
+    if ('error' in answer) {
+      if (answer.error === 'rate_limited' && res && now) res.setHeader('Retry-After', String(Math.max(0, Math.ceil((Date.parse(answer.retryAt) - now.getTime()) / 1000))));
+      throw new UsageDeniedAnswer(answer);
+    }
     return answer;
   }
 }

@@ -19,8 +19,9 @@ export const WALLET_ERROR_STATUS: ErrorStatusTable = {
 };
 
 /** The 402 of authorize and accept: the denial as the wallet recorded it (credits, or the member's spending limit), fields beside `error`. */
+/** A rate limit's denial is a 429 (`rate_limited`, with `retryAt`); every other denial a 402. */
 export class UsageDeniedAnswer extends ErrorAnswer {
   constructor(body: Extract<UsageResponse, { error: string }>) {
-    super(402, body);
+    super(body.error === 'rate_limited' ? 429 : 402, body);
   }
 }

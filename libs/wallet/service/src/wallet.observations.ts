@@ -7,7 +7,7 @@
 // an event is the one place that knows it exactly once, at once, without reading anything back; the
 // counters are per process, and Prometheus adds the replicas up with sum().
 //
-// - creditflow_usage_decisions_total{tenant, outcome, reason}: authorized, denied (insufficient_credits, member_spending_limit),
+// - creditflow_usage_decisions_total{tenant, outcome, reason}: authorized, denied (insufficient_credits, member_spending_limit, rate_limited),
 //   completed, failed (platform_error, cancelled, timeout), accepted, rejected, restored (the refund rule);
 // - creditflow_credits_total{tenant, flow}: granted, spent (captured or charged), expired, refunded
 //   (clawed back by a refund), restored;
@@ -47,7 +47,7 @@ export class WalletObservations {
             decision = { outcome: 'authorized', usageId: event.data.usageId, credits: event.data.credits };
             break;
           case 'UsageDenied':
-            decision = { outcome: 'denied', usageId: event.data.usageId, reason: event.data.memberLimit ? 'member_spending_limit' : 'insufficient_credits', credits: event.data.required };
+            decision = { outcome: 'denied', usageId: event.data.usageId, reason: event.data.memberLimit ? 'member_spending_limit' : event.data.rateLimit ? 'rate_limited' : 'insufficient_credits', credits: event.data.required };
             break;
           case 'HoldCaptured':
             holds.inc({ tenant, event: 'captured' });

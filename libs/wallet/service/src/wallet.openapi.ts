@@ -18,7 +18,29 @@ export const WALLET_SCHEMAS = {
     },
     ['message'],
   ),
+  RateLimited: oa.object(
+    {
+      usageId: oa.string, error: oa.enum('rate_limited'), message: oa.string, required: oa.credits,
+      rateLimit: { type: 'string', description: "The tenant file's rate limit (wallet.rateLimits) that refused it." },
+      limit: { type: 'integer', description: 'Authorizations it allows per window.' }, per: oa.enum('minute', 'hour', 'day'),
+      retryAt: { ...oa.time, description: 'When an authorization will be allowed again (the oldest counted one leaves the rolling window).' },
+    },
+    ['message'],
+  ),
 };
+
+/** Where a usage's credits came from: allowances, then lots, in order; the amounts sum to the step's credits. */
+export const PaidFromSchema = oa.array(
+  oa.object({ source: { type: 'string', example: 'allowance:images-hourly', description: '`allowance:<id>` or `lot:<lotId>`' }, amount: oa.credits }),
+);
+
+/** Documents the 429 of authorize under a hard rate limit of the tenant (wallet.rateLimits). */
+export const ApiRateLimited = () =>
+  ApiResponse({
+    status: 429,
+    description: 'Denied by a rate limit of the tenant or plan (`rate_limited`): nothing was spent; `retryAt` (and `Retry-After`) says when another authorization is allowed. The usage id stays denied: retry with a new one.',
+    schema: oa.ref('RateLimited'),
+  });
 
 /** Documents the 402 of a usage step that may not be paid: its own shape, the credits required and available. */
 export const ApiUsageDenied = () =>
@@ -98,8 +120,24 @@ export const BalanceSchema = oa.object(
     lots: oa.array(LotSchema),
     /** GET .../balance only: the burn rate over the last 7 days and when the credits run out at it. */
     forecast: ForecastSchema,
+    /** GET .../balance only: the free allowances that apply to the account, in the rolling window ending now. */
+    allowances: {
+      ...oa.array(
+        oa.object(
+          {
+            allowanceId: oa.string, title: oa.string, unit: oa.enum('uses', 'credits'), per: oa.enum('minute', 'hour', 'day'),
+            features: { ...oa.nullable(oa.array(oa.string)), description: 'null: every feature' },
+            limit: oa.string, used: oa.string, left: oa.string,
+            resetsAt: { ...oa.nullable(oa.time), description: 'When the oldest use in the window leaves it (null: nothing used).' },
+            fullAt: { ...oa.nullable(oa.time), description: 'When every use in the window has left it (null: nothing used).' },
+          },
+          ['title'],
+        ),
+      ),
+      description: 'Free allowances consumed before credits (wallet.allowances of the tenant file): whole uses, or credits as decimals.',
+    },
   },
-  ['forecast'],
+  ['forecast', 'allowances'],
 );
 
 export const TransactionsSchema = oa.object({
@@ -130,8 +168,9 @@ export const StatementSchema = oa.object({
       heldChange: signedCredits,
       available: oa.credits,
       held: oa.credits,
-    }),
-    description: 'One line per change of available or held credits, oldest first, with the balance after it.',
+      paidFrom: { ...PaidFromSchema, description: 'On lines of usage charges, holds, releases and restorations: the allowances and lots they moved.' },
+    }, ['paidFrom']),
+    description: 'One line per change of available or held credits (and per usage an allowance paid), oldest first, with the balance after it.',
   }),
 });
 
@@ -152,8 +191,9 @@ export const UsageAnswerSchema = oa.object(
     phases: oa.object({ generate: oa.credits, accept: oa.credits }),
     total: oa.credits,
     userId: oa.string,
+    paidFrom: { ...PaidFromSchema, description: "Where this step's credits came from: free allowances, then lots (authorize, complete: the generate phase; accept: the accept phase)." },
   },
-  ['phases', 'total', 'userId'],
+  ['phases', 'total', 'userId', 'paidFrom'],
 );
 
 export const AutoTopUpSchema = oa.object({

@@ -11,7 +11,7 @@ import { ApiError, CLOCK, EVENT_STORE, commandMetadata } from '@creditflow/shell
 import { TenantConfig, Tenants } from '@creditflow/tenancy';
 import {
   UsageClaims, WalletAccounts, WalletCommandEnvelope, WalletOutcome, answersCommand, balanceView, fromRecorded,
-  UsageAction, WalletEventMetadata, forecastView, settledAt, statementView, transactionView, usageResponse, walletEventMessages, walletStream,
+  UsageAction, WalletEventMetadata, allowancesView, forecastView, settledAt, statementView, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
 import {
   FORECAST_WINDOW_DAYS, UsageNotFoundError, WalletCommand, WalletState, autoTopUpSettings, dailyLogin, forecastOf, purchaseGrant, rewardGrant, statementOf,
@@ -158,7 +158,10 @@ export class WalletService {
 
   async balance(tenant: TenantConfig, accountId: string, now: Date) {
     const settled = settledAt(await this.existing(tenant.tenantId, accountId), tenant.walletPolicy, now);
-    return { ...balanceView(settled), forecast: forecastView(forecastOf(settled, now, FORECAST_WINDOW_DAYS)) };
+    return {
+      ...balanceView(settled), forecast: forecastView(forecastOf(settled, now, FORECAST_WINDOW_DAYS)),
+      ...(tenant.walletPolicy.allowances?.length ? { allowances: allowancesView(settled, tenant.walletPolicy, now) } : {}),
+    };
   }
 
   async transactions(tenantId: string, accountId: string) {
