@@ -3,15 +3,17 @@
 // the meaning of evolve: bump it when either changes, and snapshots of another version are ignored
 // (the state is folded from the stream again and a new snapshot is taken).
 import { Credits, PersistentMap } from '@creditflow/kernel';
-import { Lot, MemberMonth, Usage, WalletState } from './wallet.state';
+import { Lot, MemberMonth, Usage, WalletState, countedFigures } from './wallet.state';
 
 export const WALLET_STATE_VERSION = 'wallet-state-2';
 
 type Entries<V> = [string, V][];
 
 type SetsAndMaps = 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins' | 'memberLimits' | 'memberSpending' | 'spendingByDay';
+/** Kept by evolve and computed again from the lots and holds on restore: a snapshot need not hold them (older ones do not). */
+type Figures = 'available' | 'held' | 'firstHoldExpiry';
 
-export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps> {
+export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps | Figures> {
   lots: Entries<Lot>;
   usages: Entries<Usage>;
   openHolds: string[];
@@ -25,8 +27,10 @@ export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps> {
 }
 
 export function walletSnapshot(state: WalletState): WalletSnapshot {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { available, held, firstHoldExpiry, ...rest } = state;
   return {
-    ...state,
+    ...rest,
     lots: [...state.lots],
     usages: [...state.usages],
     openHolds: [...state.openHolds],
@@ -41,8 +45,8 @@ export function walletSnapshot(state: WalletState): WalletSnapshot {
 }
 
 export function walletFromSnapshot(snapshot: WalletSnapshot): WalletState {
-  return {
-    ...snapshot,
+  const restored = {
+    ...(snapshot as WalletSnapshot & Partial<Record<Figures, unknown>>),
     lots: new Map(snapshot.lots),
     usages: PersistentMap.from(snapshot.usages),
     openHolds: new Set(snapshot.openHolds),
@@ -54,4 +58,5 @@ export function walletFromSnapshot(snapshot: WalletSnapshot): WalletState {
     memberSpending: new Map(snapshot.memberSpending),
     spendingByDay: new Map(snapshot.spendingByDay),
   };
+  return { ...restored, ...countedFigures(restored) };
 }
