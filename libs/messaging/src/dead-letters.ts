@@ -3,7 +3,7 @@
 // Nothing a producer can put in a message makes this throw, and a dead-letter record stays far
 // below the broker's message size limit whatever the size of the original: it keeps the original's
 // topic, partition and offset (where the whole message still is, until retention) and a bounded excerpt.
-import { CloudEvent, CloudEventEnvelope, TENANT_ID, cloudEvent, dlqTopic, messageKey, parseMessageKey, validatePayload } from '@creditflow/contracts';
+import { CloudEvent, TENANT_ID, cloudEvent, dlqTopic, messageKey, parseMessageKey, validateEnvelope } from '@creditflow/contracts';
 import { DomainError, sleep } from '@creditflow/kernel';
 import { ConsumedMessage, MessagePublisher } from './bus';
 
@@ -159,7 +159,7 @@ export function parseCloudEvent(message: ConsumedMessage): DeliveredEvent | Dead
     return { message, reason: 'value is not JSON' };
   }
   try {
-    const checked = message.fromPlatform ? null : validatePayload(CloudEventEnvelope, json);
+    const checked = message.fromPlatform ? null : validateEnvelope(json);
     if (checked && !checked.ok) return { message, reason: `not a valid CloudEvent: ${checked.problems.join('; ')}` };
   } catch (error) {
     return { message, reason: `not a valid CloudEvent: ${describe(error)}` };

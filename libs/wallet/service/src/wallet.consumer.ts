@@ -5,7 +5,7 @@ import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   AutoTopUpConfiguredData, MonthlyGrantData, PAYMENT_TYPES, RolloverExpiryData, PricedUsage, PurchaseRequest, REFUND_TYPES, RefundDecisionData, SCHEDULER_TYPES, TOPICS,
-  USAGE_DECISION_TYPES, cloudEvent, validatePayload,
+  USAGE_DECISION_TYPES, cloudEvent, validatePayload, validatePricedUsage,
 } from '@creditflow/contracts';
 import { DomainError, parseCredits } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent, MessagePublisher, OutboundMessage } from '@creditflow/messaging';
@@ -150,7 +150,7 @@ export class WalletConsumer {
     // Pricing checked the command before forwarding it; a payload that is not what it forwards (or a
     // tenant it never heard of) was written by someone else and is dead-lettered, not answered.
     if (!this.wallet.knowsTenant(event.tenantid)) return { message, reason: `unknown tenant "${event.tenantid}"` };
-    const checked = validatePayload(PricedUsage, event.data);
+    const checked = validatePricedUsage(event.data);
     if (!checked.ok) return { message, reason: checked.problems.join('; ') };
     const usage = checked.value;
     const tenant = this.wallet.tenant(event.tenantid);
