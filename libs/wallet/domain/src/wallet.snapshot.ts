@@ -2,7 +2,7 @@
 // events, so a cold load folds only the tail). WALLET_STATE_VERSION names the shape of the state and
 // the meaning of evolve: bump it when either changes, and snapshots of another version are ignored
 // (the state is folded from the stream again and a new snapshot is taken).
-import { Credits, PersistentMap } from '@creditflow/kernel';
+import { Credits, PersistentMap, PersistentSet } from '@creditflow/kernel';
 import { Lot, MemberMonth, Usage, WalletState, countedFigures } from './wallet.state';
 
 export const WALLET_STATE_VERSION = 'wallet-state-2';
@@ -49,7 +49,7 @@ export function walletFromSnapshot(snapshot: WalletSnapshot): WalletState {
     ...(snapshot as WalletSnapshot & Partial<Record<Figures, unknown>>),
     lots: new Map(snapshot.lots),
     usages: PersistentMap.from(snapshot.usages),
-    openHolds: new Set(snapshot.openHolds),
+    openHolds: PersistentSet.from(snapshot.openHolds),
     restorations: new Set(snapshot.restorations),
     rollovers: new Set(snapshot.rollovers),
     clawBacks: new Map(snapshot.clawBacks),

@@ -1,6 +1,6 @@
 // The account's state is a fold of its events. `evolve` never throws, validates or reads the clock;
 // it copies only what an event changes, so earlier states stay valid (decide may fold ahead).
-import { assertNever, Credits, PersistentMap, ZERO } from '@creditflow/kernel';
+import { assertNever, Credits, PersistentMap, PersistentSet, ZERO } from '@creditflow/kernel';
 import { CostBasis, LotShare, LotSource, MemberLimitDenial, WalletEvent } from './wallet.events';
 import { LotType } from './wallet.policy';
 
@@ -123,7 +123,7 @@ export const initialState: WalletState = {
   plan: null,
   lots: new Map(),
   usages: PersistentMap.empty(),
-  openHolds: new Set(),
+  openHolds: PersistentSet.empty(),
   restorations: new Set(),
   rollovers: new Set(),
   clawBacks: new Map(),
@@ -320,7 +320,8 @@ function withHold(state: WalletState, usage: Usage): WalletState {
   const expiry = usage.holdExpiresAt;
   return {
     ...state,
-    openHolds: new Set(state.openHolds).add(usage.usageId),
+    // A PersistentSet: adding copies one path, not every open hold (an account may have thousands in flight).
+    openHolds: PersistentSet.from(state.openHolds).add(usage.usageId),
     held: (state.held + sumHeld(usage)) as Credits,
     firstHoldExpiry: expiry !== null && (state.firstHoldExpiry === null || expiry < state.firstHoldExpiry) ? expiry : state.firstHoldExpiry,
   };
@@ -330,7 +331,7 @@ function withHold(state: WalletState, usage: Usage): WalletState {
 function withoutHold(state: WalletState, usageId: string): WalletState {
   if (!state.openHolds.has(usageId)) return state;
   const usage = state.usages.get(usageId);
-  const next = { ...state, openHolds: without(state.openHolds, usageId), held: (state.held - (usage ? sumHeld(usage) : 0n)) as Credits };
+  const next = { ...state, openHolds: PersistentSet.from(state.openHolds).delete(usageId), held: (state.held - (usage ? sumHeld(usage) : 0n)) as Credits };
   if (usage?.holdExpiresAt !== null && usage?.holdExpiresAt === state.firstHoldExpiry) next.firstHoldExpiry = countedFigures(next).firstHoldExpiry;
   return next;
 }
@@ -366,11 +367,6 @@ function spentOn(state: WalletState, at: string, amount: Credits): ReadonlyMap<s
   return next;
 }
 
-function without(set: ReadonlySet<string>, key: string): ReadonlySet<string> {
-  const next = new Set(set);
-  next.delete(key);
-  return next;
-}
 
 // Usages and logins are PersistentMaps (thousands per account, looked up by id): an event copies one
 // path of one, not the whole map. Lots stay a plain Map: there are few, and every command iterates them.
