@@ -25,8 +25,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Consumer, Kafka, Producer, logLevel } from 'kafkajs';
 import { REPO_ROOT, REPS, log, machine, numberFlag, percentile, progress, range, report, round, run, sleep, stringFlag } from './lib/common';
-import { destroyAgents, newUsageId, openAndFund } from './lib/http-load';
-import { API_KEYS_ENV, Proc, TENANT, freePort, spawnProcess } from './lib/processes';
+import { call, destroyAgents, newUsageId, openAndFund } from './lib/http-load';
+import { API_KEYS_ENV, KEYS, Proc, TENANT, freePort, spawnProcess } from './lib/processes';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -200,6 +200,30 @@ async function latency(topic: string, arrivals: Arrivals, rate: number, seconds:
   return { rate, messages: n, p50: round(percentile(latencies, 50), 1)!, p99: round(percentile(latencies, 99), 1)!, max: round(latencies[latencies.length - 1], 1)! };
 }
 
+/** The wallet's store appends so far (its /metrics): how many store calls, with how many events. */
+async function walletAppends(wallet: Proc): Promise<{ calls: number; events: number }> {
+  const { body } = await call(wallet.url, 'GET', '/metrics', KEYS.ops);
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
+  return { calls: value('creditflow_store_append_batch_events_count'), events: value('creditflow_store_append_batch_events_sum') };
+}
+
+/** A set's flat-out run with what its wallet spent on it: CPU ms and store appends per decision. */
+async function measuredThroughput(set: ServiceSet, run: () => Promise<Throughput>) {
+  const wallet = set.procs[1];
+  const cpu0 = set.procs.map((p) => p.cpuSeconds());
+  const appends0 = await walletAppends(wallet);
+  const result = await run();
+  const cpu1 = set.procs.map((p) => p.cpuSeconds());
+  const appends1 = await walletAppends(wallet);
+  const cpuMsPerDecision = Object.fromEntries(SERVICES.map((name, i) => [name, round(((cpu1[i] - cpu0[i]) * 1000) / result.messages, 3)]));
+  return {
+    ...result,
+    cpuMsPerDecision,
+    walletStoreAppendsPerDecision: round((appends1.calls - appends0.calls) / result.messages, 3),
+    walletEventsPerAppend: round((appends1.events - appends0.events) / (appends1.calls - appends0.calls), 1),
+  };
+}
+
 async function startSet(set: ServiceSet, brokers: string): Promise<void> {
   set.starts++;
   const profileDir = CPU_PROFILE_DIR ? join(CPU_PROFILE_DIR, set.label === 'creditflow' ? 'after' : 'before') : '';
@@ -287,10 +311,13 @@ async function main() {
     for (const set of order) {
       if (set) {
         await up(set);
-        t[set.label] = await throughput(USAGE, decisions, MESSAGES, `rep ${rep}/${REPS} ${set.label} flat out`, accounts);
+        t[set.label] = await measuredThroughput(set, () => throughput(USAGE, decisions, MESSAGES, `rep ${rep}/${REPS} ${set.label} flat out`, accounts));
+        log(`${set.label}: CPU ms per decision ${JSON.stringify(t[set.label].cpuMsPerDecision)}; wallet store appends per decision ${t[set.label].walletStoreAppendsPerDecision} (${t[set.label].walletEventsPerAppend} events each)`);
         l[set.label] = await latency(USAGE, decisions, RATE, DURATION, `rep ${rep}/${REPS} ${set.label}`, accounts);
       } else {
+        const cpu0 = passthrough!.cpuSeconds();
         t.baseline = await throughput(IN, echoes, MESSAGES, `rep ${rep}/${REPS} pass-through flat out`, accounts);
+        t.baseline.cpuMsPerMessage = round(((passthrough!.cpuSeconds() - cpu0) * 1000) / MESSAGES, 3);
         l.baseline = await latency(IN, echoes, RATE, DURATION, `rep ${rep}/${REPS} pass-through`, accounts);
       }
     }
