@@ -39,6 +39,7 @@ const COMPARE = stringFlag('compare', '') && resolve(stringFlag('compare', ''));
 const CPU_PROFILE_DIR = stringFlag('cpu-prof', '') && resolve(stringFlag('cpu-prof', ''));
 const USAGE = 'creditflow.usage.v1';
 const DECISIONS = 'creditflow.usage-decisions.v1';
+const PRICED = 'creditflow.priced-usage.v1';
 const IN = 'bench.passthrough.in';
 const OUT = 'bench.passthrough.out';
 
@@ -92,19 +93,19 @@ function authorize(usageId: string, accountId: string) {
 
 /** Arrivals on a topic, by usage id (`data.usageId` of each message). */
 class Arrivals {
-  private waiting = new Map<string, (at: number, type: string) => void>();
+  private waiting = new Map<string, (at: number, type: string, time?: string) => void>();
   seen = 0;
-  watch(usageId: string, f: (at: number, type: string) => void) {
+  watch(usageId: string, f: (at: number, type: string, time?: string) => void) {
     this.waiting.set(usageId, f);
   }
   arrive(value: Buffer | null) {
-    if (!value) return;
+    if (!value || !this.waiting.size) return;
     const message = JSON.parse(value.toString('utf8'));
     const f = this.waiting.get(message.data?.usageId);
     if (f) {
       this.waiting.delete(message.data.usageId);
       this.seen++;
-      f(performance.now(), message.type);
+      f(performance.now(), message.type, message.time);
     }
   }
 }
@@ -162,12 +163,19 @@ interface Latency {
   p50: number;
   p99: number;
   max: number;
+  /** creditflow: from the due time to the decision's `time` (when the wallet stored it; ms precision), and from then to the answer. */
+  toPriced?: { p50: number; p99: number };
+  toStored?: { p50: number; p99: number };
+  storedToAnswer?: { p50: number; p99: number };
 }
 
 /** `rate` messages/s for `seconds`, sent every 10 ms as due; latency from due time to answer. */
-async function latency(topic: string, arrivals: Arrivals, rate: number, seconds: number, label: string, accounts: string[]): Promise<Latency> {
+async function latency(topic: string, arrivals: Arrivals, rate: number, seconds: number, label: string, accounts: string[], priced?: Arrivals): Promise<Latency> {
   const n = Math.round(rate * seconds);
   const latencies: number[] = [];
+  const toStored: number[] = [];
+  const toPriced: number[] = [];
+  const storedToAnswer: number[] = [];
   let done!: () => void;
   const all = new Promise<void>((r) => (done = r));
   const t0 = performance.now() + 20;
@@ -180,8 +188,14 @@ async function latency(topic: string, arrivals: Arrivals, rate: number, seconds:
       while (next < n && t0 + (next * 1000) / rate <= now) {
         const due = t0 + (next * 1000) / rate;
         const id = newUsageId('kl');
-        arrivals.watch(id, (at) => {
+        priced?.watch(id, (at) => toPriced.push(at - due));
+        arrivals.watch(id, (at, _type, time) => {
           latencies.push(at - due);
+          if (time && topic === USAGE) {
+            const stored = Date.parse(time) - performance.timeOrigin;
+            toStored.push(stored - due);
+            storedToAnswer.push(at - stored);
+          }
           if (latencies.length === n) done();
         });
         batch.push(authorize(id, accounts[next % accounts.length]));
@@ -197,7 +211,12 @@ async function latency(topic: string, arrivals: Arrivals, rate: number, seconds:
   await Promise.all(sends);
   await Promise.race([all, sleep(120_000).then(() => { throw new Error(`${label}: ${latencies.length}/${n} answers after 120 s`); })]);
   latencies.sort((a, b) => a - b);
-  return { rate, messages: n, p50: round(percentile(latencies, 50), 1)!, p99: round(percentile(latencies, 99), 1)!, max: round(latencies[latencies.length - 1], 1)! };
+  const split = (xs: number[]) => (xs.sort((a, b) => a - b), { p50: round(percentile(xs, 50), 1)!, p99: round(percentile(xs, 99), 1)! });
+  return {
+    rate, messages: n, p50: round(percentile(latencies, 50), 1)!, p99: round(percentile(latencies, 99), 1)!, max: round(latencies[latencies.length - 1], 1)!,
+    ...(toPriced.length ? { toPriced: split(toPriced) } : {}),
+    ...(toStored.length ? { toStored: split(toStored), storedToAnswer: split(storedToAnswer) } : {}),
+  };
 }
 
 /** The wallet's store appends so far (its /metrics): how many store calls, with how many events. */
@@ -256,7 +275,7 @@ async function main() {
   const admin = kafka.admin();
   await admin.connect();
   const existing = new Set(await admin.listTopics());
-  const wanted = [USAGE, DECISIONS, IN, OUT].filter((t) => !existing.has(t));
+  const wanted = [USAGE, PRICED, DECISIONS, IN, OUT].filter((t) => !existing.has(t));
   // The services create their topics with 3 partitions; the pass-through's topics get the same.
   if (wanted.length) await admin.createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })) });
   await admin.disconnect();
@@ -279,6 +298,9 @@ async function main() {
   const echoes = new Arrivals();
   await readAll(kafka, DECISIONS, decisions);
   await readAll(kafka, OUT, echoes);
+  // Where a creditflow answer's time goes: the priced usage pricing forwards, read as it arrives.
+  const pricedUsage = new Arrivals();
+  await readAll(kafka, PRICED, pricedUsage);
 
   sets.push({ label: 'creditflow', checkout: REPO_ROOT, procs: [], funded: false, starts: 0 });
   if (COMPARE) sets.push({ label: 'before', checkout: COMPARE, procs: [], funded: false, starts: 0 });
@@ -313,7 +335,7 @@ async function main() {
         await up(set);
         t[set.label] = await measuredThroughput(set, () => throughput(USAGE, decisions, MESSAGES, `rep ${rep}/${REPS} ${set.label} flat out`, accounts));
         log(`${set.label}: CPU ms per decision ${JSON.stringify(t[set.label].cpuMsPerDecision)}; wallet store appends per decision ${t[set.label].walletStoreAppendsPerDecision} (${t[set.label].walletEventsPerAppend} events each)`);
-        l[set.label] = await latency(USAGE, decisions, RATE, DURATION, `rep ${rep}/${REPS} ${set.label}`, accounts);
+        l[set.label] = await latency(USAGE, decisions, RATE, DURATION, `rep ${rep}/${REPS} ${set.label}`, accounts, pricedUsage);
       } else {
         const cpu0 = passthrough!.cpuSeconds();
         t.baseline = await throughput(IN, echoes, MESSAGES, `rep ${rep}/${REPS} pass-through flat out`, accounts);
@@ -322,7 +344,7 @@ async function main() {
       }
     }
     log(`rep ${rep}: creditflow ${t.creditflow.perSecond} decisions/s ${JSON.stringify(t.creditflow.types)}${t.before ? `, before ${t.before.perSecond} ${JSON.stringify(t.before.types)}` : ''}, pass-through ${t.baseline.perSecond} msgs/s`);
-    log(`rep ${rep} at ${RATE}/s: creditflow p50 ${l.creditflow.p50} p99 ${l.creditflow.p99} ms${l.before ? `, before p50 ${l.before.p50} p99 ${l.before.p99} ms` : ''}, pass-through p50 ${l.baseline.p50} p99 ${l.baseline.p99} ms`);
+    log(`rep ${rep} at ${RATE}/s: creditflow p50 ${l.creditflow.p50} p99 ${l.creditflow.p99} ms (to pricing's output p50 ${l.creditflow.toPriced?.p50}, to stored p50 ${l.creditflow.toStored?.p50}, stored to answer p50 ${l.creditflow.storedToAnswer?.p50})${l.before ? `, before p50 ${l.before.p50} p99 ${l.before.p99} ms` : ''}, pass-through p50 ${l.baseline.p50} p99 ${l.baseline.p99} ms`);
     reps.push({ rep, order: order.map((o) => o?.label ?? 'baseline').join(', '), throughput: t, latency: l });
   }
 
