@@ -8,7 +8,7 @@
 // checks that nothing the fast checks accept is refused by the classes).
 import { CloudEvent, CloudEventEnvelope } from './cloud-event';
 import { DECIMAL, ID, TENANT_ID } from './fields';
-import { PricedUsage, USAGE_COMMAND_TYPES } from './usage/usage.messages';
+import { AuthorizeUsageRequest, PricedUsage, USAGE_COMMAND_TYPES, UsageStepRequest } from './usage/usage.messages';
 import { MAX_NESTING, Validated, nestedDeeperThan, reservedKeyIn, validatePayload } from './validate';
 
 type Plain = Record<string, unknown>;
@@ -85,6 +85,25 @@ export function surelyValidPricedUsage(value: unknown): boolean {
   );
 }
 
+const AUTHORIZE_KEYS = new Set(['usageId', 'accountId', 'userId', 'feature', 'model', 'resolution', 'quality', 'detail', 'quantity']);
+const STEP_KEYS = new Set(['usageId', 'accountId', 'reason']);
+
+/** Surely passes AuthorizeUsageRequest's decorators (QuoteRequest's and the ids); false: not known (validate in full). */
+export function surelyValidAuthorize(value: unknown): boolean {
+  if (!isObject(value) || !onlyKeys(value, AUTHORIZE_KEYS)) return false;
+  return (
+    matching(value.usageId, ID) && matching(value.accountId, ID) && optional(value.userId, (v) => matching(v, ID)) &&
+    str(value.feature, 64) && optional(value.model, (v) => str(v, 64)) && optional(value.resolution, (v) => str(v, 64)) &&
+    optional(value.quality, (v) => str(v, 64)) && optional(value.detail, (v) => str(v, 64)) && optional(value.quantity, quantity)
+  );
+}
+
+/** Surely passes UsageStepRequest's decorators; false: not known (validate in full). */
+export function surelyValidUsageStep(value: unknown): boolean {
+  if (!isObject(value) || !onlyKeys(value, STEP_KEYS)) return false;
+  return matching(value.usageId, ID) && optional(value.accountId, (v) => matching(v, ID)) && optional(value.reason, (v) => typeof v === 'string' && REASONS.has(v));
+}
+
 /** validatePayload, skipped where `surely` vouches for the value (and the nesting and key checks pass). */
 function validateWith<T extends object>(cls: new () => T, surely: (value: unknown) => boolean, plain: unknown): Validated<T> {
   if (surely(plain) && !nestedDeeperThan(plain, MAX_NESTING) && reservedKeyIn(plain) === null) return { ok: true, value: plain as T };
@@ -99,4 +118,14 @@ export function validateEnvelope(json: unknown): Validated<CloudEvent<Record<str
 /** A priced usage command's data, as validatePayload(PricedUsage, data) answers it. */
 export function validatePricedUsage(data: unknown): Validated<PricedUsage> {
   return validateWith(PricedUsage, surelyValidPricedUsage, data);
+}
+
+/** A usage command's authorize data, as validatePayload(AuthorizeUsageRequest, data) answers it. */
+export function validateAuthorize(data: unknown): Validated<AuthorizeUsageRequest> {
+  return validateWith(AuthorizeUsageRequest, surelyValidAuthorize, data);
+}
+
+/** A usage command's step data (complete, fail, accept, reject), as validatePayload(UsageStepRequest, data) answers it. */
+export function validateUsageStep(data: unknown): Validated<UsageStepRequest> {
+  return validateWith(UsageStepRequest, surelyValidUsageStep, data);
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { CloudEventEnvelope } from './cloud-event';
-import { surelyValidEnvelope, surelyValidPricedUsage, validateEnvelope, validatePricedUsage } from './fast-validate';
-import { PricedUsage } from './usage/usage.messages';
+import { surelyValidAuthorize, surelyValidEnvelope, surelyValidPricedUsage, surelyValidUsageStep, validateAuthorize, validateEnvelope, validatePricedUsage, validateUsageStep } from './fast-validate';
+import { AuthorizeUsageRequest, PricedUsage, UsageStepRequest } from './usage/usage.messages';
 import { reservedKeyIn, validatePayload } from './validate';
 
 const envelope = {
@@ -13,6 +13,8 @@ const priced = {
   action: 'authorize', usageId: 'u1', accountId: 'acc-1', userId: 'alice', feature: 'qwen-image', options: { quality: 'high', quantity: 2 },
   price: { credits: '2.625', phases: { generate: '1', accept: '1.625' }, priceVersion: '2025-01-01' },
 };
+const authorize = { usageId: 'u1', accountId: 'acc-1', userId: 'alice', feature: 'qwen-image', model: 'm', resolution: '1k', quality: 'high', detail: 'd', quantity: 3 };
+const step = { usageId: 'u1', accountId: 'acc-1', reason: 'cancelled' };
 const refused = { action: 'authorize', usageId: 'u2', accountId: 'acc-1', error: { error: 'unknown_feature', message: 'no such feature', details: { feature: 'x' } } };
 
 /** Values a field may be replaced with: the edge cases of every decorator involved. */
@@ -61,6 +63,10 @@ describe('the fast checks of consumed payloads', () => {
     expect(surelyValidPricedUsage(priced)).toBe(true);
     expect(surelyValidPricedUsage(refused)).toBe(true);
     expect(surelyValidPricedUsage({ action: 'complete', usageId: 'u1', accountId: 'acc-1' })).toBe(true);
+    expect(surelyValidAuthorize(authorize)).toBe(true);
+    expect(surelyValidAuthorize({ usageId: 'u1', accountId: 'acc-1', feature: 'qwen-image' })).toBe(true);
+    expect(surelyValidUsageStep(step)).toBe(true);
+    expect(surelyValidUsageStep({ usageId: 'u1' })).toBe(true);
   });
 
   it('never vouch for anything the class-validator contract refuses (reserved keys are checked beside them, as validatePayload does)', () => {
@@ -68,6 +74,8 @@ describe('the fast checks of consumed payloads', () => {
       [envelope, surelyValidEnvelope, CloudEventEnvelope],
       [priced, surelyValidPricedUsage, PricedUsage],
       [refused, surelyValidPricedUsage, PricedUsage],
+      [authorize, surelyValidAuthorize, AuthorizeUsageRequest],
+      [step, surelyValidUsageStep, UsageStepRequest],
     ] as const) {
       fc.assert(
         fc.property(mutated(base), (value) => {
@@ -97,6 +105,20 @@ describe('the fast checks of consumed payloads', () => {
       }),
       { seed: 16, numRuns: 1000 },
     );
+    for (const [base, fast, cls] of [
+      [authorize, validateAuthorize, AuthorizeUsageRequest],
+      [step, validateUsageStep, UsageStepRequest],
+    ] as const) {
+      fc.assert(
+        fc.property(mutated(base), (value) => {
+          const answer = (fast as (v: unknown) => { ok: boolean; problems?: string[] })(value);
+          const full = validatePayload(cls as new () => object, value);
+          expect(answer.ok).toBe(full.ok);
+          if (!answer.ok && !full.ok) expect(answer.problems).toEqual(full.problems);
+        }),
+        { seed: 17, numRuns: 1000 },
+      );
+    }
   });
 
   it('leave reserved keys and deep nesting to the full validation', () => {
