@@ -12,6 +12,7 @@ type Entries<V> = [string, V][];
 type SetsAndMaps = 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins' | 'memberLimits' | 'memberSpending' | 'spendingByDay';
 /** Kept by evolve and computed again from the lots and holds on restore: a snapshot need not hold them (older ones do not). */
 type Figures = 'available' | 'held' | 'firstHoldExpiry';
+const FIGURES: Figures[] = ['available', 'held', 'firstHoldExpiry'];
 
 export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps | Figures> {
   lots: Entries<Lot>;
@@ -27,10 +28,10 @@ export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps | Figures>
 }
 
 export function walletSnapshot(state: WalletState): WalletSnapshot {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { available, held, firstHoldExpiry, ...rest } = state;
+  const rest: Partial<WalletState> = { ...state };
+  for (const figure of FIGURES) delete rest[figure];
   return {
-    ...rest,
+    ...(rest as Omit<WalletState, Figures>),
     lots: [...state.lots],
     usages: [...state.usages],
     openHolds: [...state.openHolds],
