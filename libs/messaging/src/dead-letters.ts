@@ -146,8 +146,18 @@ export function batchProcessor(options: BatchProcessorOptions): (batch: Consumed
         for (const delivered of valid) letters.push(...(await handleOne(delivered)));
       }
     }
+    // In the order of their messages: a message refused on receipt (not JSON, not a CloudEvent) and one
+    // its handler refused are found at different steps, but go to the DLQ as they came.
+    letters.sort((a, b) => compareOffsets(a.message, b.message));
     if (letters.length) await deadLetter(letters);
   };
+}
+
+function compareOffsets(a: ConsumedMessage, b: ConsumedMessage): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  if (a.partition !== b.partition) return a.partition - b.partition;
+  const [x, y] = [BigInt(a.offset), BigInt(b.offset)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** A valid CloudEvent, or the reason it is not one. Never throws, whatever the value. */
