@@ -1,7 +1,7 @@
 // Processes under test: the embedded platform as `npm start` runs it, and plain Node scripts
 // (the baselines), each its own process so the load generator does not share their event loop.
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT, sleep } from './common';
@@ -70,16 +70,15 @@ export interface SpawnOptions {
 
 export async function spawnProcess(options: SpawnOptions): Promise<Proc> {
   const started = performance.now();
+  // The process writes its log file itself: piped through this process, every line cost both
+  // processes CPU (and the bench shares the machine's cores with what it measures).
+  const fd = options.logFile ? openSync(options.logFile, 'a') : null;
   const child = spawn(process.execPath, options.args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', options.logFile ? 'pipe' : 'ignore', options.logFile ? 'pipe' : 'ignore'],
+    stdio: ['ignore', fd ?? 'ignore', fd ?? 'ignore'],
   });
-  if (options.logFile) {
-    const out = createWriteStream(options.logFile, { flags: 'a' });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
-  }
+  if (fd !== null) closeSync(fd); // the child holds its own copy
   let exited: string | null = null;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {

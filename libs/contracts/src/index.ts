@@ -1,6 +1,7 @@
 export * from './topics';
 export * from './cloud-event';
 export * from './validate';
+export * from './fast-validate';
 export * from './fields';
 export * from './usage/usage.messages';
 export * from './payments/payments.messages';

@@ -198,6 +198,11 @@ export class CommandHandler<State, Event extends DomainEvent> {
     return this.lock.run([streamName], () => this.load(streamName));
   }
 
+  /** The stream's cached state as last loaded or decided, not caught up with the store; undefined when not cached. */
+  cached(streamName: string): State | undefined {
+    return this.cache.get(streamName)?.state;
+  }
+
   /** Drops every cached state, e.g. to prove that states rebuilt from the store are the same. */
   forget(): void {
     this.cache.clear();

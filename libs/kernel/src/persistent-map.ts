@@ -73,6 +73,23 @@ export class PersistentMap<K extends string, V> implements ReadonlyMap<K, V> {
     return new PersistentMap(root, this.size + (added ? 1 : 0));
   }
 
+  /** The map without `key` (this map when it has none): one path copied, emptied nodes dropped. */
+  delete(key: K): PersistentMap<K, V> {
+    if (!this.has(key)) return this;
+    const h = hash(key);
+    const write = (node: Node<K, V> | Leaf<K, V>, level: number): Node<K, V> | Leaf<K, V> | undefined => {
+      if (level === DEPTH) {
+        const leaf = (node as Leaf<K, V>).filter(([k]) => k !== key);
+        return leaf.length ? leaf : undefined;
+      }
+      const slot = (h >>> (level * BITS)) & MASK;
+      const copy = (node as Node<K, V>).slice();
+      copy[slot] = write((node as Node<K, V>)[slot]!, level + 1);
+      return copy.some((child) => child !== undefined) ? copy : undefined;
+    };
+    return new PersistentMap(write(this.root!, 0) as Node<K, V> | undefined, this.size - 1);
+  }
+
   *entries(): MapIterator<[K, V]> {
     function* walk(node: Node<K, V> | Leaf<K, V> | undefined, level: number): Generator<[K, V]> {
       if (!node) return;
@@ -106,5 +123,67 @@ export class PersistentMap<K extends string, V> implements ReadonlyMap<K, V> {
     let node: Node<K, V> | Leaf<K, V> | undefined = this.root;
     for (let level = 0; level < DEPTH && node; level++) node = (node as Node<K, V>)[(h >>> (level * BITS)) & MASK];
     return node as Leaf<K, V> | undefined;
+  }
+}
+
+/**
+ * An immutable set over PersistentMap (add and delete copy one path), iterated in insertion order
+ * like a Set: each key keeps the sequence number it was added with, and iterating sorts by it.
+ */
+export class PersistentSet<K extends string> implements ReadonlySet<K> {
+  private static readonly EMPTY = new PersistentSet<never>(PersistentMap.empty(), 0);
+
+  private constructor(
+    private readonly order: PersistentMap<K, number>,
+    private readonly next: number,
+  ) {}
+
+  static empty<K extends string>(): PersistentSet<K> {
+    return PersistentSet.EMPTY as unknown as PersistentSet<K>;
+  }
+
+  /** The same set if it already is one; otherwise the keys in iteration order. */
+  static from<K extends string>(keys: Iterable<K> | PersistentSet<K>): PersistentSet<K> {
+    if (keys instanceof PersistentSet) return keys;
+    let set = PersistentSet.empty<K>();
+    for (const k of keys) set = set.add(k);
+    return set;
+  }
+
+  get size(): number {
+    return this.order.size;
+  }
+
+  has(key: K): boolean {
+    return this.order.has(key);
+  }
+
+  add(key: K): PersistentSet<K> {
+    return this.order.has(key) ? this : new PersistentSet(this.order.set(key, this.next), this.next + 1);
+  }
+
+  delete(key: K): PersistentSet<K> {
+    return this.order.has(key) ? new PersistentSet(this.order.delete(key), this.next) : this;
+  }
+
+  *values(): SetIterator<K> {
+    const entries = [...this.order.entries()].sort((a, b) => a[1] - b[1]);
+    for (const [k] of entries) yield k;
+  }
+
+  keys(): SetIterator<K> {
+    return this.values();
+  }
+
+  *entries(): SetIterator<[K, K]> {
+    for (const k of this.values()) yield [k, k];
+  }
+
+  [Symbol.iterator](): SetIterator<K> {
+    return this.values();
+  }
+
+  forEach(callback: (value: K, key: K, set: ReadonlySet<K>) => void): void {
+    for (const k of this.values()) callback(k, k, this);
   }
 }

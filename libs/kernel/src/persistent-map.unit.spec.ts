@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { PersistentMap } from './persistent-map';
+import { PersistentMap, PersistentSet } from './persistent-map';
 
 describe('PersistentMap', () => {
   it('behaves like a Map under any sequence of sets, and never changes an earlier version', () => {
@@ -39,5 +39,56 @@ describe('PersistentMap', () => {
     const map = PersistentMap.from(new Map([['a', 1], ['b', 2]]));
     expect([...map.entries()].sort()).toEqual([['a', 1], ['b', 2]]);
     expect(PersistentMap.from(map)).toBe(map);
+  });
+});
+
+describe('PersistentMap.delete and PersistentSet', () => {
+  const ops = fc.array(fc.record({ add: fc.boolean(), key: fc.string({ maxLength: 3 }) }), { maxLength: 300 });
+
+  it('delete leaves the map as a Map would, and the map it came from untouched', () => {
+    fc.assert(
+      fc.property(ops, (steps) => {
+        let map = PersistentMap.empty<string, number>();
+        const model = new Map<string, number>();
+        steps.forEach(({ add, key }, i) => {
+          const before = map;
+          const beforeEntries = [...before].sort();
+          if (add) {
+            map = map.set(key, i);
+            model.set(key, i);
+          } else {
+            map = map.delete(key);
+            model.delete(key);
+          }
+          expect([...before].sort()).toEqual(beforeEntries);
+          expect(map.size).toBe(model.size);
+          expect(map.has(key)).toBe(model.has(key));
+        });
+        expect([...map].sort()).toEqual([...model].sort());
+      }),
+      { seed: 21, numRuns: 200 },
+    );
+  });
+
+  it('PersistentSet holds and iterates what a Set would, in insertion order', () => {
+    fc.assert(
+      fc.property(ops, (steps) => {
+        let set = PersistentSet.empty<string>();
+        const model = new Set<string>();
+        for (const { add, key } of steps) {
+          const before = set;
+          const beforeKeys = [...before];
+          set = add ? set.add(key) : set.delete(key);
+          if (add) model.add(key);
+          else model.delete(key);
+          expect([...before]).toEqual(beforeKeys);
+          expect(set.has(key)).toBe(model.has(key));
+        }
+        expect(set.size).toBe(model.size);
+        expect([...set]).toEqual([...model]);
+        expect([...PersistentSet.from(model)]).toEqual([...model]);
+      }),
+      { seed: 22, numRuns: 200 },
+    );
   });
 });

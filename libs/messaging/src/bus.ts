@@ -8,8 +8,24 @@ export interface OutboundMessage {
   value: CloudEvent<unknown>;
 }
 
+/** Messages for one topic, in order. */
+export interface TopicMessages {
+  topic: string;
+  messages: OutboundMessage[];
+}
+
 export interface MessagePublisher {
   publish(topic: string, messages: OutboundMessage[]): Promise<void>;
+  /** Several topics at once (Kafka: one produce request where they fit); each topic's messages in order. */
+  publishAll?(batches: TopicMessages[]): Promise<void>;
+}
+
+/** The batches through the publisher's publishAll where it has one, else topic after topic. */
+export async function publishAll(publisher: MessagePublisher, batches: TopicMessages[]): Promise<void> {
+  const nonEmpty = batches.filter((b) => b.messages.length);
+  if (!nonEmpty.length) return;
+  if (publisher.publishAll) return publisher.publishAll(nonEmpty);
+  for (const { topic, messages } of nonEmpty) await publisher.publish(topic, messages);
 }
 
 export interface ConsumedMessage {

@@ -3,7 +3,7 @@
 // Nothing a producer can put in a message makes this throw, and a dead-letter record stays far
 // below the broker's message size limit whatever the size of the original: it keeps the original's
 // topic, partition and offset (where the whole message still is, until retention) and a bounded excerpt.
-import { CloudEvent, CloudEventEnvelope, TENANT_ID, cloudEvent, dlqTopic, messageKey, parseMessageKey, validatePayload } from '@creditflow/contracts';
+import { CloudEvent, TENANT_ID, cloudEvent, dlqTopic, messageKey, parseMessageKey, validateEnvelope } from '@creditflow/contracts';
 import { DomainError, sleep } from '@creditflow/kernel';
 import { ConsumedMessage, MessagePublisher } from './bus';
 
@@ -146,8 +146,18 @@ export function batchProcessor(options: BatchProcessorOptions): (batch: Consumed
         for (const delivered of valid) letters.push(...(await handleOne(delivered)));
       }
     }
+    // In the order of their messages: a message refused on receipt (not JSON, not a CloudEvent) and one
+    // its handler refused are found at different steps, but go to the DLQ as they came.
+    letters.sort((a, b) => compareOffsets(a.message, b.message));
     if (letters.length) await deadLetter(letters);
   };
+}
+
+function compareOffsets(a: ConsumedMessage, b: ConsumedMessage): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  if (a.partition !== b.partition) return a.partition - b.partition;
+  const [x, y] = [BigInt(a.offset), BigInt(b.offset)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** A valid CloudEvent, or the reason it is not one. Never throws, whatever the value. */
@@ -159,7 +169,7 @@ export function parseCloudEvent(message: ConsumedMessage): DeliveredEvent | Dead
     return { message, reason: 'value is not JSON' };
   }
   try {
-    const checked = message.fromPlatform ? null : validatePayload(CloudEventEnvelope, json);
+    const checked = message.fromPlatform ? null : validateEnvelope(json);
     if (checked && !checked.ok) return { message, reason: `not a valid CloudEvent: ${checked.problems.join('; ')}` };
   } catch (error) {
     return { message, reason: `not a valid CloudEvent: ${describe(error)}` };

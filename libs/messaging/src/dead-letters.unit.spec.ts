@@ -53,6 +53,18 @@ describe('batchProcessor dead letters', () => {
   const processorFor = (publisher: RecordingPublisher, handled: DeliveredEvent[] = []) =>
     batchProcessor({ source: 'test', publisher, handler: async (events) => void handled.push(...events), backoffMs: 1 });
 
+  it('dead-letters a batch in the order of its messages, whether refused on receipt or by the handler', async () => {
+    const publisher = new RecordingPublisher();
+    const refusedByHandler = message(envelope({ usageId: 'u' }));
+    const notJson = message('{"specversion":');
+    const process = batchProcessor({
+      source: 'test', publisher, backoffMs: 1,
+      handler: async (events) => events.map((e) => ({ message: e.message, reason: 'refused by the handler' })),
+    });
+    await process([refusedByHandler, notJson]);
+    expect(publisher.letters().map((l) => [l.offset, l.reason])).toEqual([[refusedByHandler.offset, 'refused by the handler'], [notJson.offset, 'value is not JSON']]);
+  });
+
   it('keeps a dead-letter record of a 900 KB message bounded, naming where the original is', async () => {
     const publisher = new RecordingPublisher();
     const huge = message(envelope({ usageId: 'u' }, { padding: Array.from({ length: 310_000 }, () => '') })); // refused: an unknown envelope field

@@ -5,9 +5,10 @@
 // with a back-off. Health and lag questions go through a separate admin client that does not retry,
 // so an unreachable cluster answers within seconds.
 import { Admin, Consumer, Kafka, KafkaConfig, LogEntry, logLevel, Partitioners, Producer, SASLOptions } from 'kafkajs';
-import { BusConsumer, BusLog, ConsumeOptions, ConsumerStatusTracker, MessageBus, OutboundMessage, PartitionLag, consoleBusLog, withTimeout } from './bus';
+import { BusConsumer, BusLog, ConsumeOptions, ConsumerStatusTracker, MessageBus, OutboundMessage, PartitionLag, TopicMessages, consoleBusLog, withTimeout } from './bus';
 
 const MAX_SEND_BYTES = 512 * 1024;
+const CLOUDEVENT_HEADERS = { 'content-type': 'application/cloudevents+json; charset=UTF-8' };
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -98,23 +99,34 @@ export class KafkaBus implements MessageBus {
     }
   }
 
-  async publish(topic: string, messages: OutboundMessage[]): Promise<void> {
-    if (!messages.length) return;
+  publish(topic: string, messages: OutboundMessage[]): Promise<void> {
+    return this.publishAll([{ topic, messages }]);
+  }
+
+  /** Every topic's messages in one produce request (kafkajs sendBatch), in order per topic. */
+  async publishAll(batches: TopicMessages[]): Promise<void> {
+    if (!batches.some((b) => b.messages.length)) return;
     const producer = await this.connectedProducer();
-    // One send is one record batch, which the broker refuses above message.max.bytes (1 MiB by
-    // default): a large batch (a consumer dead-lettering hundreds of messages) goes in chunks, in order.
-    let chunk: { key: string; value: string; headers: Record<string, string> }[] = [];
+    // One request is one record batch per partition, which the broker refuses above message.max.bytes
+    // (1 MiB by default): a large publish (a consumer dead-lettering hundreds of messages, a publisher
+    // catching up) goes in requests of at most MAX_SEND_BYTES, in order.
+    type Wire = { key: string; value: string; headers: Record<string, string> };
+    let chunk = new Map<string, Wire[]>();
     let bytes = 0;
     const flush = async () => {
-      if (chunk.length) await producer.send({ topic, acks: -1, messages: chunk });
-      chunk = [];
+      if (chunk.size) await producer.sendBatch({ acks: -1, topicMessages: [...chunk].map(([topic, messages]) => ({ topic, messages })) });
+      chunk = new Map();
       bytes = 0;
     };
-    for (const m of messages) {
-      const value = JSON.stringify(m.value);
-      if (bytes + value.length > MAX_SEND_BYTES) await flush();
-      chunk.push({ key: m.key, value, headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' } });
-      bytes += value.length + m.key.length;
+    for (const { topic, messages } of batches) {
+      for (const m of messages) {
+        const value = JSON.stringify(m.value);
+        if (bytes + value.length > MAX_SEND_BYTES) await flush();
+        let list = chunk.get(topic);
+        if (!list) chunk.set(topic, (list = []));
+        list.push({ key: m.key, value, headers: CLOUDEVENT_HEADERS });
+        bytes += value.length + m.key.length;
+      }
     }
     await flush();
   }

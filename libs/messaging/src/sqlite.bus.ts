@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
 import { openSqlite } from '@creditflow/event-store';
 import { sleep, yieldToEventLoop } from '@creditflow/kernel';
 import { EventEmitter } from 'node:events';
-import { BusConsumer, BusLog, ConsumedMessage, ConsumeOptions, ConsumerStatusTracker, MessageBus, OutboundMessage, PartitionLag, consoleBusLog } from './bus';
+import { BusConsumer, BusLog, ConsumedMessage, ConsumeOptions, ConsumerStatusTracker, MessageBus, OutboundMessage, PartitionLag, TopicMessages, consoleBusLog } from './bus';
 
 const BATCH = 500;
 const POLL_MS = 500;
@@ -55,12 +55,20 @@ export class SqliteBus implements MessageBus {
     this.published.setMaxListeners(0);
   }
 
-  async publish(topic: string, messages: OutboundMessage[]): Promise<void> {
-    if (!messages.length) return;
+  publish(topic: string, messages: OutboundMessage[]): Promise<void> {
+    return this.publishAll([{ topic, messages }]);
+  }
+
+  /** Every topic's messages in one transaction. */
+  async publishAll(batches: TopicMessages[]): Promise<void> {
+    const nonEmpty = batches.filter((b) => b.messages.length);
+    if (!nonEmpty.length) return;
     this.db.transaction(() => {
-      for (const m of messages) this.insert.run(topic, m.key, JSON.stringify(m.value), this.options.fromPlatform ? 1 : 0);
+      for (const { topic, messages } of nonEmpty) {
+        for (const m of messages) this.insert.run(topic, m.key, JSON.stringify(m.value), this.options.fromPlatform ? 1 : 0);
+      }
     })();
-    this.publishedTo.add(topic);
+    for (const { topic } of nonEmpty) this.publishedTo.add(topic);
     this.wakeTimer ??= setTimeout(() => {
       this.wakeTimer = null;
       const topics = [...this.publishedTo];

@@ -2,7 +2,10 @@
 // events to messages and publishes them; the checkpoint moves only after the publish succeeded, so
 // a crash republishes (consumers dedupe) and never loses.
 import type { EventStore, RecordedEvent, Subscription } from '@creditflow/event-store';
-import { MessagePublisher, OutboundMessage } from './bus';
+import { MessagePublisher, OutboundMessage, publishAll } from './bus';
+
+/** Events read and published per store read. */
+export const PUBLISH_BATCH = 500;
 
 export interface StorePublisherOptions {
   store: EventStore;
@@ -19,6 +22,8 @@ export async function publishFromStore(options: StorePublisherOptions): Promise<
   return store.subscribe({
     subscriptionId,
     category,
+    // A publisher behind (after a burst, a restart) catches up in requests of up to 500 events.
+    batchSize: PUBLISH_BATCH,
     ...(exclusive ? { exclusive } : {}),
     onEvents: async (events) => {
       const byTopic = new Map<string, OutboundMessage[]>();
@@ -29,7 +34,8 @@ export async function publishFromStore(options: StorePublisherOptions): Promise<
           else byTopic.set(topic, [message]);
         }
       }
-      for (const [topic, messages] of byTopic) await publisher.publish(topic, messages);
+      // Every topic of the batch in one produce request (Kafka), each topic's messages in store order.
+      await publishAll(publisher, [...byTopic].map(([topic, messages]) => ({ topic, messages })));
     },
   });
 }

@@ -117,4 +117,33 @@ describe('SqliteEventStore', () => {
 
     expect(all).toEqual([]);
   });
+
+  it('serves subscriptions from the events it appended last, and from the file what another writer put between them', async () => {
+    const file = join(dir, 'recent.sqlite');
+    const a = SqliteEventStore.open(file, { pollIntervalMs: 50, recentEvents: 5 });
+    const b = SqliteEventStore.open(file, { pollIntervalMs: 50 });
+    const delivered: RecordedEvent[] = [];
+    const subscription = await a.subscribe({ subscriptionId: 'recent', category: 'wallet', batchSize: 3, onEvents: async (e) => void delivered.push(...e) });
+    let revision = -1n;
+    const appendTo = async (store: SqliteEventStore, stream: string, n: number) => {
+      const events = Array.from({ length: n }, (_, i) => event(`E${i}`));
+      const before = stream === 'wallet-a' ? revision : -1n;
+      const result = await store.appendToStream(stream, events, { expectedRevision: before < 0n ? 'no_stream' : before });
+      if (stream === 'wallet-a') revision = result.nextExpectedRevision;
+    };
+    await appendTo(a, 'wallet-a', 4);
+    await appendTo(a, 'other-x', 2); // another category: skipped by the subscription, kept in the list
+    await appendTo(b, 'wallet-b', 2); // another writer: its positions are read from the file
+    await appendTo(a, 'wallet-a', 8); // more than the list keeps
+    await waitFor('14 wallet events delivered', () => (delivered.length >= 14 ? true : undefined));
+    await subscription.stop();
+    const all = await a.readAll({ category: 'wallet' });
+    expect(delivered.map((e) => e.position)).toEqual(all.map((e) => e.position));
+    expect(delivered).toEqual(all);
+    // What the list hands out is frozen: a subscription cannot change what another one reads.
+    const last = delivered[delivered.length - 1];
+    expect(Object.isFrozen(last) && Object.isFrozen(last.data) && Object.isFrozen(last.metadata)).toBe(true);
+    await a.close();
+    await b.close();
+  });
 });

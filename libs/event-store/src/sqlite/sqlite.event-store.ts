@@ -16,6 +16,8 @@ export interface SqliteEventStoreOptions {
    */
   coalesceMs?: number;
   retry?: RetryPolicy;
+  /** How many of the events this object appended last it keeps, parsed, for its subscriptions to read (0: none). */
+  recentEvents?: number;
 }
 
 interface EventRow {
@@ -80,13 +82,26 @@ export class SqliteEventStore implements EventStore {
   private readonly readStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
   private readonly pollIntervalMs: number;
   private readonly retry: RetryPolicy;
+  /**
+   * The events this object appended last (every category), parsed once and frozen, in position order:
+   * a subscription close behind reads them here instead of reading and parsing the same rows from the
+   * file again (five subscriptions read every wallet event in the wallet's process). Every position in
+   * (recentFrom, recentFrom + recent.length] is here: an append of another process in between starts
+   * the list again after it. What lies beyond the list is still read from the file.
+   */
+  private recent: { event: RecordedEvent; category: string }[] = [];
+  private recentFrom = 0n;
+  private readonly recentLimit: number;
+  /** Rows inserted by the transaction in progress: kept only once it has committed. */
+  private inserted: { event: RecordedEvent; category: string }[] = [];
 
   static open(path: string, options?: SqliteEventStoreOptions): SqliteEventStore {
     return new SqliteEventStore(path, options);
   }
 
   /** `path` may be ':memory:' (tests). */
-  constructor(path: string, { pollIntervalMs = 500, coalesceMs = 5, retry = defaultRetryPolicy }: SqliteEventStoreOptions = {}) {
+  constructor(path: string, { pollIntervalMs = 500, coalesceMs = 5, retry = defaultRetryPolicy, recentEvents = 10_000 }: SqliteEventStoreOptions = {}) {
+    this.recentLimit = recentEvents;
     this.pollIntervalMs = pollIntervalMs;
     this.coalesceMs = coalesceMs;
     this.retry = retry;
@@ -138,18 +153,17 @@ export class SqliteEventStore implements EventStore {
       const category = categoryOf(streamName);
       const now = Date.now();
       let position = 0n;
+      const rows: { event: RecordedEvent; category: string }[] = [];
       events.forEach((event, i) => {
-        position = this.sql.insert.get(
-          streamName,
-          category,
-          first + BigInt(i),
-          event.id.toLowerCase(),
-          event.type,
-          JSON.stringify(event.data ?? null),
-          JSON.stringify(event.metadata ?? {}),
-          now,
-        )!.position;
+        const row = {
+          stream: streamName, revision: first + BigInt(i), id: event.id.toLowerCase(), type: event.type,
+          data: JSON.stringify(event.data ?? null), metadata: JSON.stringify(event.metadata ?? {}), recorded_at: BigInt(now),
+        };
+        position = this.sql.insert.get(streamName, category, row.revision, row.id, row.type, row.data, row.metadata, now)!.position;
+        if (this.recentLimit > 0) rows.push({ event: frozen(toRecordedEvent({ ...row, position })), category });
       });
+      // Kept only if this append stands (a savepoint that failed undid its rows; see appendOne).
+      this.inserted.push(...rows);
       return { nextExpectedRevision: first + BigInt(events.length) - 1n, position };
     });
     this.appendAll = db.transaction((appends: StreamAppend[]) => appends.map((append) => this.appendOne(append)));
@@ -162,10 +176,50 @@ export class SqliteEventStore implements EventStore {
   async appendBatch(appends: StreamAppend[]): Promise<(AppendResult | WrongExpectedRevisionError)[]> {
     for (const { streamName, events } of appends) assertAppendable(streamName, events);
     // IMMEDIATE takes the write lock before the revision checks, so another process cannot slip in between.
-    const results = this.appendAll.immediate(appends);
+    this.inserted = [];
+    let results: (AppendResult | WrongExpectedRevisionError)[];
+    try {
+      results = this.appendAll.immediate(appends);
+    } finally {
+      const committed = this.inserted;
+      this.inserted = [];
+      if (results! !== undefined) this.remember(committed);
+    }
     for (const { streamName } of appends) this.appendedTo.add(categoryOf(streamName));
     this.wakeTimer ??= setTimeout(() => this.wakeAppended(), this.coalesceMs);
     return results;
+  }
+
+  /** Adds committed rows to the recent events, starting the list again where a position was skipped (another writer's). */
+  private remember(rows: { event: RecordedEvent; category: string }[]): void {
+    for (const row of rows) {
+      if (row.event.position !== this.recentFrom + BigInt(this.recent.length) + 1n) {
+        this.recent = [];
+        this.recentFrom = row.event.position - 1n;
+      }
+      this.recent.push(row);
+    }
+    const excess = this.recent.length - this.recentLimit;
+    if (excess > 0) {
+      this.recent = this.recent.slice(excess);
+      this.recentFrom += BigInt(excess);
+    }
+  }
+
+  /**
+   * What readAllNow would answer, from the recent events as far as they go (null when they do not
+   * start at or before `fromPosition`), then from the file for anything after them.
+   */
+  private readRecent(fromPosition: bigint, maxCount: number, category: string | undefined): RecordedEvent[] | null {
+    if (!this.recent.length || fromPosition < this.recentFrom) return null;
+    const out: RecordedEvent[] = [];
+    for (let i = Number(fromPosition - this.recentFrom); i < this.recent.length && out.length < maxCount; i++) {
+      const { event, category: c } = this.recent[i];
+      if (category === undefined || c === category) out.push(event);
+    }
+    if (out.length >= maxCount) return out;
+    const end = this.recentFrom + BigInt(this.recent.length);
+    return out.concat(this.readAllNow({ fromPosition: end > fromPosition ? end : fromPosition, maxCount: maxCount - out.length, category }));
   }
 
   private wakeAppended(): void {
@@ -205,7 +259,7 @@ export class SqliteEventStore implements EventStore {
     // out nobody else can have taken it, so a claim need not write it again before every read.
     let held: { position: bigint; until: number } | null = null;
     const source: PolledSource = {
-      read: async (position) => this.readAllNow({ fromPosition: position, maxCount: batchSize, category }),
+      read: async (position) => this.readRecent(position, batchSize, category) ?? this.readAllNow({ fromPosition: position, maxCount: batchSize, category }),
       idle: (signal) => sleep(this.pollIntervalMs, signal, this.wakeList(category ?? '')),
       storeCheckpoint: async (position) => {
         if (checkpoints) await checkpoints.save(position);
@@ -309,7 +363,16 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
+/** Deeply frozen: the recent events are handed to every subscription, none may change what another reads. */
+function frozen<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) frozen(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function toRecordedEvent(row: Omit<EventRow, 'category'>): RecordedEvent {
   return {
     streamName: row.stream,
     id: row.id,

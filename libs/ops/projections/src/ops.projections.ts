@@ -103,8 +103,8 @@ export class OpsProjections {
       moneyRefund: this.db.prepare('INSERT OR IGNORE INTO money_refunds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       breakage: this.db.prepare(`INSERT INTO breakage_priced VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (tenant, day, currency, lot_credits, paid_minor) DO UPDATE SET credits = credits + excluded.credits`),
-      activity: this.db.prepare(`INSERT INTO tenant_activity VALUES (?, ?, ?, 1)
-        ON CONFLICT (tenant) DO UPDATE SET position = excluded.position, recorded_at = excluded.recorded_at, events = events + 1`),
+      activity: this.db.prepare(`INSERT INTO tenant_activity VALUES (?, ?, ?, ?)
+        ON CONFLICT (tenant) DO UPDATE SET position = excluded.position, recorded_at = excluded.recorded_at, events = events + excluded.events`),
     };
   }
 
@@ -145,6 +145,10 @@ export class OpsProjections {
       if (!this.states.has(key)) this.states.set(key, r.revision === 0n ? initialState : await this.loadState(tenantId, accountId, from));
     }
     this.db.transaction(() => {
+      // An account's balance row and a tenant's activity row are written once per batch, as of the
+      // last event of each in the batch (they were written per event, the same rows over and over).
+      const balances = new Map<string, { tenantId: string; accountId: string; state: WalletState; last: RecordedEvent }>();
+      const activity = new Map<string, { last: RecordedEvent; events: number }>();
       for (const r of fresh) {
         const { tenantId, accountId } = r.metadata as unknown as WalletEventMetadata;
         const key = `${tenantId}:${accountId}`;
@@ -152,10 +156,14 @@ export class OpsProjections {
         const event = fromRecorded(r);
         const after = evolve(before, event);
         this.project(tenantId, accountId, event, before, after);
-        this.stmt.activity.run(tenantId, r.position, r.recordedAt.toISOString());
+        activity.set(tenantId, { last: r, events: (activity.get(tenantId)?.events ?? 0) + 1 });
         this.states.set(key, after);
-        const balance = balanceOf(after);
-        this.stmt.balance.run(tenantId, accountId, after.kind, balance.available, balance.held, JSON.stringify(Object.fromEntries(Object.entries(balance.byType).map(([k, v]) => [k, v.toString()]))), r.revision, r.recordedAt.toISOString(), after.plan?.planId ?? null);
+        balances.set(key, { tenantId, accountId, state: after, last: r });
+      }
+      for (const [tenantId, { last, events }] of activity) this.stmt.activity.run(tenantId, last.position, last.recordedAt.toISOString(), events);
+      for (const { tenantId, accountId, state, last } of balances.values()) {
+        const balance = balanceOf(state);
+        this.stmt.balance.run(tenantId, accountId, state.kind, balance.available, balance.held, JSON.stringify(Object.fromEntries(Object.entries(balance.byType).map(([k, v]) => [k, v.toString()]))), last.revision, last.recordedAt.toISOString(), state.plan?.planId ?? null);
       }
       this.stmt.setPosition.run(fresh[fresh.length - 1].position);
     })();

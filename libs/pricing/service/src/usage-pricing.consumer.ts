@@ -3,7 +3,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
-  AuthorizeUsageRequest, PricedUsage, TOPICS, USAGE_COMMAND_TYPES, UsageAction, UsageStepRequest, cloudEvent, messageKey, parseMessageKey, validatePayload,
+  PricedUsage, TOPICS, USAGE_COMMAND_TYPES, UsageAction, cloudEvent, messageKey, parseMessageKey, validateAuthorize, validateUsageStep,
 } from '@creditflow/contracts';
 import { Clock, DomainError, formatCredits } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent, MessagePublisher, OutboundMessage } from '@creditflow/messaging';
@@ -45,7 +45,7 @@ export class UsagePricingConsumer {
 
     let priced: PricedUsage;
     if (action === 'authorize') {
-      const checked = validatePayload(AuthorizeUsageRequest, event.data);
+      const checked = validateAuthorize(event.data);
       if (!checked.ok) return { message, reason: checked.problems.join('; ') };
       const r = checked.value;
       const options: Record<string, string | number> = {};
@@ -63,7 +63,7 @@ export class UsagePricingConsumer {
         priced.error = { error: wireCode(error.code), message: error.message, details: error.details };
       }
     } else {
-      const checked = validatePayload(UsageStepRequest, event.data);
+      const checked = validateUsageStep(event.data);
       if (!checked.ok) return { message, reason: checked.problems.join('; ') };
       const r = checked.value;
       if (action === 'fail' && !r.reason) return { message, reason: 'fail needs reason "platform_error" or "cancelled"' };

@@ -53,6 +53,15 @@ export class WalletAccounts {
     return (await this.handler.read(walletStream(tenantId, accountId))).state;
   }
 
+  /**
+   * Whether the account exists. An account once opened stays so (events are never taken back), so a
+   * cached state that exists answers without reading the store; anything else is read as `state` does.
+   */
+  async exists(tenantId: string, accountId: string): Promise<boolean> {
+    if (this.handler.cached(walletStream(tenantId, accountId))?.exists) return true;
+    return (await this.state(tenantId, accountId)).exists;
+  }
+
   /** Drops cached states, e.g. to prove that a rebuild from the store gives the same balances. */
   forget(): void {
     this.handler.forget();

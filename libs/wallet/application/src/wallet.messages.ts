@@ -10,6 +10,8 @@ import { WalletEventMetadata, fromRecorded, toWire } from './wallet.codec';
 import { UsageAction, memberLimitAnswer, paidFromView, rateLimitedAnswer } from './wallet.views';
 
 const SOURCE = 'creditflow/wallet';
+/** The events alertOf turns into alerts. */
+const ALERTING = new Set<string>(['LowBalanceAlertRaised', 'AutoTopUpRequested', 'CreditsExpiringSoon', 'RunningOutAlertRaised', 'CreditsRestored', 'CreditsClawedBack', 'ClawBackRefused']);
 
 export function walletEventMessages(recorded: RecordedEvent): { topic: string; message: OutboundMessage }[] {
   const { tenantId, accountId, causationId, traceparent } = recorded.metadata as unknown as WalletEventMetadata;
@@ -53,6 +55,7 @@ export function alertMessage(recorded: RecordedEvent): OutboundMessage | null {
 }
 
 function alertOf(event: WalletEvent): { type: string; data: Record<string, unknown> } | null {
+  if (!ALERTING.has(event.type)) return null; // most events raise none: no wire copy of their data for nothing
   const wire = toWire(event.data) as Record<string, unknown>;
   switch (event.type) {
     case 'LowBalanceAlertRaised':

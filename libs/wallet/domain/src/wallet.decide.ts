@@ -12,7 +12,7 @@ import {
 import { LotShare, MemberLimitDenial, RateLimitDenial, WalletEvent } from './wallet.events';
 import { WalletPolicy, autoTopUpOf } from './wallet.policy';
 import { FORECAST_WINDOW_DAYS, forecastOf } from './wallet.forecast';
-import { balanceOf, evolve, fold, initialState, Lot, memberSpentIn, monthOf, Usage, WalletState } from './wallet.state';
+import { availableOf, evolve, fold, initialState, Lot, memberSpentIn, monthOf, Usage, WalletState } from './wallet.state';
 
 /** One account, `wallet-<tenant>_<account>`, in the one decider shape, under its tenant's policy. */
 export function walletDecider(policy: WalletPolicy): Decider<WalletCommand, WalletEvent, WalletState> {
@@ -196,7 +196,7 @@ function authorizeUsage(cmd: Data<'AuthorizeUsage'>, state: WalletState, policy:
     type: 'UsageDenied',
     data: {
       usageId: cmd.usageId, userId: cmd.userId, feature: cmd.feature, phase: 'generate', required: cmd.credits,
-      available: balanceOf(state).available, deniedAt: iso(cmd.now), fingerprint, ...extra,
+      available: availableOf(state), deniedAt: iso(cmd.now), fingerprint, ...extra,
     },
   }];
   // The waterfall: a hard rate limit denies before anything is spent; then free allowances, then lots.
@@ -272,7 +272,7 @@ function acceptUsage(cmd: Data<'AcceptUsage'>, state: WalletState, policy: Walle
   if (!shares) {
     // A repeated accept that is still refused for the same reason records nothing new: the state's
     // `denial` already holds the answer (402 with required and available) to give again.
-    const available = balanceOf(state).available;
+    const available = availableOf(state);
     const d = usage.denial;
     const same = d && d.required === usage.phases.accept && d.available === available
       && d.memberLimit?.limit === memberLimit?.limit && d.memberLimit?.spent === memberLimit?.spent && d.memberLimit?.month === memberLimit?.month;
@@ -376,6 +376,8 @@ function settleDue(state: WalletState, now: Date): WalletEvent[] {
     }
   }
   const afterExpiry = fold(events, state);
+  // No open hold times out before the earliest expiry among them: most commands look at none.
+  if (afterExpiry.firstHoldExpiry === null || afterExpiry.firstHoldExpiry > at) return events;
   for (const usageId of afterExpiry.openHolds) {
     const usage = afterExpiry.usages.get(usageId)!;
     if (usage.status === 'authorized' && usage.holdExpiresAt !== null && usage.holdExpiresAt <= at) {
@@ -426,8 +428,8 @@ function configureAutoTopUp(cmd: Data<'ConfigureAutoTopUp'>, state: WalletState,
 /** A low-balance alert (and the auto top-up request) fire once, when available crosses below the threshold. */
 function balanceSignals(before: WalletState, after: WalletState, policy: WalletPolicy, now: Date): WalletEvent[] {
   if (!before.exists) return [];
-  const was = balanceOf(before).available;
-  const is = balanceOf(after).available;
+  const was = availableOf(before);
+  const is = availableOf(after);
   const events: WalletEvent[] = [];
   const threshold = policy.lowBalanceThreshold;
   if (threshold !== undefined && was >= threshold && is < threshold) {

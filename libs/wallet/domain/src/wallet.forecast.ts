@@ -1,7 +1,7 @@
 // The burn rate and when the credits run out at it ("runs out in about N days"), from the spending the
 // state keeps by day. Pure.
 import { Credits, ZERO } from '@creditflow/kernel';
-import { SPENDING_DAYS, WalletState, balanceOf } from './wallet.state';
+import { SPENDING_DAYS, WalletState, availableOf } from './wallet.state';
 
 export interface Forecast {
   /** The first day (UTC) of the span the rate is measured over: the window's, or the account's opening day when later. */
@@ -36,7 +36,7 @@ export function forecastOf(state: WalletState, now: Date, windowDays: number): F
   // The span runs from the first day's start to now: a young day counts for what has passed of it.
   const spanMs = BigInt(Math.max(now.getTime() - start, DAY_MS));
   const day = BigInt(DAY_MS);
-  const available = balanceOf(state).available;
+  const available = availableOf(state);
   // available / (spent / span), exactly in integers: tenths of a day, and milliseconds.
   const tenths = (available * spanMs * 10n) / (spent * day);
   const runsOutAt = new Date(now.getTime() + Number((available * spanMs) / spent));

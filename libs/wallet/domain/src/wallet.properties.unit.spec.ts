@@ -7,7 +7,7 @@ import { WalletCommand } from './wallet.commands';
 import { decide } from './wallet.decide';
 import { WalletEvent } from './wallet.events';
 import { LOT_TYPES, LotType, WalletPolicy } from './wallet.policy';
-import { balanceOf, evolve, fold, initialState, WalletState } from './wallet.state';
+import { balanceOf, countedFigures, evolve, fold, initialState, WalletState } from './wallet.state';
 
 const SEED = 42;
 const MILLI = 10n ** BigInt(CREDIT_SCALE - 3);
@@ -263,6 +263,21 @@ describe('wallet fold properties (random command sequences)', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
         run(s, (step) => expect(dueLeftAfter(step)).toEqual([]));
+      }),
+      options,
+    );
+  });
+
+  it('keeps available, held and the earliest hold expiry equal to what the lots and open holds count, after every event', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const r = run(s);
+        let state = initialState;
+        for (const event of r.events) {
+          state = evolve(state, event);
+          const { available, held, firstHoldExpiry } = state;
+          expect({ available, held, firstHoldExpiry }).toEqual(countedFigures(state));
+        }
       }),
       options,
     );

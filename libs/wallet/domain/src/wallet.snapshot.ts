@@ -2,17 +2,20 @@
 // events, so a cold load folds only the tail). WALLET_STATE_VERSION names the shape of the state and
 // the meaning of evolve: bump it when either changes, and snapshots of another version are ignored
 // (the state is folded from the stream again and a new snapshot is taken).
-import { Credits, PersistentMap } from '@creditflow/kernel';
+import { Credits, PersistentMap, PersistentSet } from '@creditflow/kernel';
 import { AllowanceUse } from './allowances';
-import { Lot, MemberMonth, Usage, WalletState } from './wallet.state';
+import { Lot, MemberMonth, Usage, WalletState, countedFigures } from './wallet.state';
 
 export const WALLET_STATE_VERSION = 'wallet-state-3';
 
 type Entries<V> = [string, V][];
 
 type SetsAndMaps = 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins' | 'memberLimits' | 'memberSpending' | 'spendingByDay' | 'allowanceUses' | 'rateLimitUses';
+/** Kept by evolve and computed again from the lots and holds on restore: a snapshot need not hold them (older ones do not). */
+type Figures = 'available' | 'held' | 'firstHoldExpiry';
+const FIGURES: Figures[] = ['available', 'held', 'firstHoldExpiry'];
 
-export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps> {
+export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps | Figures> {
   lots: Entries<Lot>;
   usages: Entries<Usage>;
   openHolds: string[];
@@ -28,8 +31,10 @@ export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps> {
 }
 
 export function walletSnapshot(state: WalletState): WalletSnapshot {
+  const rest: Partial<WalletState> = { ...state };
+  for (const figure of FIGURES) delete rest[figure];
   return {
-    ...state,
+    ...(rest as Omit<WalletState, Figures>),
     lots: [...state.lots],
     usages: [...state.usages],
     openHolds: [...state.openHolds],
@@ -46,11 +51,11 @@ export function walletSnapshot(state: WalletState): WalletSnapshot {
 }
 
 export function walletFromSnapshot(snapshot: WalletSnapshot): WalletState {
-  return {
-    ...snapshot,
+  const restored = {
+    ...(snapshot as WalletSnapshot & Partial<Record<Figures, unknown>>),
     lots: new Map(snapshot.lots),
     usages: PersistentMap.from(snapshot.usages),
-    openHolds: new Set(snapshot.openHolds),
+    openHolds: PersistentSet.from(snapshot.openHolds),
     restorations: new Set(snapshot.restorations),
     rollovers: new Set(snapshot.rollovers),
     clawBacks: new Map(snapshot.clawBacks),
@@ -61,4 +66,5 @@ export function walletFromSnapshot(snapshot: WalletSnapshot): WalletState {
     allowanceUses: new Map(snapshot.allowanceUses),
     rateLimitUses: new Map(snapshot.rateLimitUses),
   };
+  return { ...restored, ...countedFigures(restored) };
 }

@@ -1,6 +1,6 @@
 // The account's state is a fold of its events. `evolve` never throws, validates or reads the clock;
 // it copies only what an event changes, so earlier states stay valid (decide may fold ahead).
-import { assertNever, Credits, PersistentMap, ZERO } from '@creditflow/kernel';
+import { assertNever, Credits, PersistentMap, PersistentSet, ZERO } from '@creditflow/kernel';
 import { AllowanceShare, AllowanceUse, withAllowanceUses, withoutAllowanceUses, withRateLimitUses } from './allowances';
 import { CostBasis, LotShare, LotSource, MemberLimitDenial, RateLimitDenial, WalletEvent } from './wallet.events';
 import { LotType } from './wallet.policy';
@@ -87,6 +87,16 @@ export interface WalletState {
   allowanceUses: ReadonlyMap<string, readonly AllowanceUse[]>;
   /** Authorizations rate limits still count, by limit id: when each leaves its window. */
   rateLimitUses: ReadonlyMap<string, readonly number[]>;
+  // Figures kept by evolve so that a decision does not recompute them from every lot and open hold
+  // (an account with hundreds of holds in flight paid for that on every command). Always equal to
+  // what `countedFigures` computes from the lots and holds (property-tested); not trusted from a
+  // snapshot: walletFromSnapshot computes them again.
+  /** The sum of `remaining` over lots not expired: what `availableOf` answers. */
+  available: Credits;
+  /** The sum of the shares the open holds keep. */
+  held: Credits;
+  /** The earliest `holdExpiresAt` of the open holds (null: no hold that times out): settlement looks for timed-out holds only from then on. */
+  firstHoldExpiry: string | null;
 }
 
 /** How many days of spending the state keeps for forecasts. */
@@ -130,7 +140,7 @@ export const initialState: WalletState = {
   plan: null,
   lots: new Map(),
   usages: PersistentMap.empty(),
-  openHolds: new Set(),
+  openHolds: PersistentSet.empty(),
   restorations: new Set(),
   rollovers: new Set(),
   clawBacks: new Map(),
@@ -142,6 +152,9 @@ export const initialState: WalletState = {
   spendingByDay: new Map(),
   allowanceUses: new Map(),
   rateLimitUses: new Map(),
+  available: ZERO,
+  held: ZERO,
+  firstHoldExpiry: null,
 };
 
 export function evolve(state: WalletState, event: WalletEvent): WalletState {
@@ -161,7 +174,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
         lotId: d.lotId, type: d.lotType, amount: d.amount, remaining: d.amount, grantedAt: d.grantedAt, expiresAt: d.expiresAt,
         expired: false, costBasis: d.costBasis, source: d.source, fingerprint: d.fingerprint,
       };
-      return { ...state, lots: new Map(state.lots).set(d.lotId, lot) };
+      return withLots(state, new Map(state.lots).set(d.lotId, lot), [d.lotId]);
     }
     case 'HoldPlaced': {
       const d = event.data;
@@ -170,8 +183,9 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
         priceVersion: d.priceVersion, held: d.lots, holdExpiresAt: d.expiresAt, charged: [], denial: null, restored: false,
         fingerprint: d.fingerprint, paidFrom: { allowances: d.allowances ?? [], lots: d.lots }, acceptPaidFrom: null, allowances: d.allowances ?? [],
       };
+      const opened = withHold(withoutHold(state, d.usageId), usage);
       return {
-        ...state, lots: adjustLots(state.lots, d.lots, -1n), usages: withEntry(state.usages, d.usageId, usage), openHolds: new Set(state.openHolds).add(d.usageId),
+        ...withLots(opened, adjustLots(state.lots, d.lots, -1n), d.lots.map((l) => l.lotId)), usages: withEntry(state.usages, d.usageId, usage),
         // The member spends what the shared balance pays: allowances are free.
         memberSpending: spend(state, d.userId, d.placedAt, sumLots(d.lots)),
         allowanceUses: withAllowanceUses(state.allowanceUses, d.usageId, d.allowances, d.placedAt),
@@ -191,14 +205,14 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       return { ...state, usages: withEntry(state.usages, d.usageId, usage) };
     }
     case 'HoldCaptured': {
-      const captured = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'completed', held: [], holdExpiresAt: null, charged: [...u.charged, ...event.data.lots] }));
-      return { ...captured, openHolds: without(state.openHolds, event.data.usageId), spendingByDay: spentOn(state, event.data.capturedAt, event.data.amount) };
+      const captured = updateUsage(withoutHold(state, event.data.usageId), event.data.usageId, (u) => ({ ...u, status: 'completed', held: [], holdExpiresAt: null, charged: [...u.charged, ...event.data.lots] }));
+      return { ...captured, spendingByDay: spentOn(state, event.data.capturedAt, event.data.amount) };
     }
     case 'HoldReleased': {
-      const released = updateUsage(state, event.data.usageId, (u) => ({ ...u, status: 'failed', held: [], holdExpiresAt: null, allowances: [] }));
+      const released = updateUsage(withoutHold(state, event.data.usageId), event.data.usageId, (u) => ({ ...u, status: 'failed', held: [], holdExpiresAt: null, allowances: [] }));
       const userId = state.usages.get(event.data.usageId)?.userId ?? null;
       return {
-        ...released, lots: adjustLots(state.lots, event.data.lots, 1n), openHolds: without(state.openHolds, event.data.usageId),
+        ...withLots(released, adjustLots(state.lots, event.data.lots, 1n), event.data.lots.map((l) => l.lotId)),
         memberSpending: spend(state, userId, event.data.releasedAt, -event.data.amount as Credits),
         allowanceUses: withoutAllowanceUses(state.allowanceUses, event.data.usageId),
       };
@@ -211,7 +225,8 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       }));
       const userId = state.usages.get(event.data.usageId)?.userId ?? null;
       return {
-        ...charged, lots: adjustLots(state.lots, event.data.lots, -1n), memberSpending: spend(state, userId, event.data.chargedAt, event.data.amount),
+        ...withLots(charged, adjustLots(state.lots, event.data.lots, -1n), event.data.lots.map((l) => l.lotId)),
+        memberSpending: spend(state, userId, event.data.chargedAt, event.data.amount),
         spendingByDay: spentOn(state, event.data.chargedAt, event.data.amount),
         allowanceUses: withAllowanceUses(state.allowanceUses, event.data.usageId, paid, event.data.chargedAt),
       };
@@ -225,7 +240,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
       const restorations = new Set(state.restorations).add(event.data.restorationId);
       const userId = state.usages.get(event.data.usageId)?.userId ?? null;
       return {
-        ...restored, restorations, lots: adjustLots(state.lots, event.data.lots, 1n),
+        ...withLots(restored, adjustLots(state.lots, event.data.lots, 1n), event.data.lots.map((l) => l.lotId)), restorations,
         memberSpending: spend(state, userId, event.data.restoredAt, -event.data.amount as Credits),
         spendingByDay: spentOn(state, event.data.restoredAt, -event.data.amount as Credits),
         allowanceUses: withoutAllowanceUses(state.allowanceUses, event.data.usageId),
@@ -233,18 +248,18 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     }
     case 'RolloverExpired': {
       const rollovers = new Set(state.rollovers).add(event.data.eventId);
-      return { ...state, rollovers, lots: adjustLots(state.lots, event.data.lots, -1n) };
+      return { ...withLots(state, adjustLots(state.lots, event.data.lots, -1n), event.data.lots.map((l) => l.lotId)), rollovers };
     }
     case 'LotExpired': {
       const lot = state.lots.get(event.data.lotId);
       if (!lot) return state;
       const remaining = (lot.remaining - event.data.amount) as Credits;
-      return { ...state, lots: new Map(state.lots).set(lot.lotId, { ...lot, remaining, expired: true }) };
+      return withLots(state, new Map(state.lots).set(lot.lotId, { ...lot, remaining, expired: true }), [lot.lotId]);
     }
     case 'CreditsClawedBack': {
       const d = event.data;
       const clawBacks = new Map(state.clawBacks).set(d.refundId, { lotId: d.lotId, amount: d.amount, applied: true });
-      return { ...state, clawBacks, lots: adjustLots(state.lots, [{ lotId: d.lotId, amount: d.amount }], -1n) };
+      return { ...withLots(state, adjustLots(state.lots, [{ lotId: d.lotId, amount: d.amount }], -1n), [d.lotId]), clawBacks };
     }
     case 'ClawBackRefused': {
       const d = event.data;
@@ -266,7 +281,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     case 'CreditsExpiringSoon': {
       const lot = state.lots.get(event.data.lotId);
       if (!lot) return state;
-      return { ...state, lots: new Map(state.lots).set(lot.lotId, { ...lot, expiryNoticed: true }) };
+      return withLots(state, new Map(state.lots).set(lot.lotId, { ...lot, expiryNoticed: true }), [lot.lotId]);
     }
     case 'LowBalanceAlertRaised':
     case 'AutoTopUpRequested':
@@ -291,15 +306,69 @@ export interface Balance {
 
 export function balanceOf(state: WalletState): Balance {
   const byType: Record<LotType, Credits> = { daily: ZERO, trial: ZERO, subscription: ZERO, reward: ZERO, topup: ZERO };
-  let available = 0n;
   for (const lot of state.lots.values()) {
     if (lot.expired) continue;
-    available += lot.remaining;
     byType[lot.type] = (byType[lot.type] + lot.remaining) as Credits;
   }
+  return { available: state.available, held: state.held, byType };
+}
+
+/** The credits the account can spend now (before settling what is due): kept by evolve, not summed. */
+export function availableOf(state: WalletState): Credits {
+  return state.available;
+}
+
+/** The figures evolve keeps (available, held, firstHoldExpiry), computed from the lots and open holds. */
+export function countedFigures(state: Pick<WalletState, 'lots' | 'openHolds' | 'usages'>): Pick<WalletState, 'available' | 'held' | 'firstHoldExpiry'> {
+  let available = 0n;
+  for (const lot of state.lots.values()) if (!lot.expired) available += lot.remaining;
   let held = 0n;
-  for (const id of state.openHolds) for (const share of state.usages.get(id)?.held ?? []) held += share.amount;
-  return { available: available as Credits, held: held as Credits, byType };
+  let firstHoldExpiry: string | null = null;
+  for (const id of state.openHolds) {
+    const usage = state.usages.get(id);
+    if (!usage) continue;
+    for (const share of usage.held) held += share.amount;
+    if (usage.holdExpiresAt !== null && (firstHoldExpiry === null || usage.holdExpiresAt < firstHoldExpiry)) firstHoldExpiry = usage.holdExpiresAt;
+  }
+  return { available: available as Credits, held: held as Credits, firstHoldExpiry };
+}
+
+/** The state with `lots` replaced, its available figure moved by what the lots named by `changed` now count for. */
+function withLots(state: WalletState, lots: Map<string, Lot>, changed: string[]): WalletState {
+  let available = state.available as bigint;
+  for (const lotId of new Set(changed)) available += live(lots.get(lotId)) - live(state.lots.get(lotId));
+  return { ...state, lots, available: available as Credits };
+}
+
+function live(lot: Lot | undefined): bigint {
+  return lot && !lot.expired ? lot.remaining : 0n;
+}
+
+/** `usage` (authorized) added to the open holds. */
+function withHold(state: WalletState, usage: Usage): WalletState {
+  const expiry = usage.holdExpiresAt;
+  return {
+    ...state,
+    // A PersistentSet: adding copies one path, not every open hold (an account may have thousands in flight).
+    openHolds: PersistentSet.from(state.openHolds).add(usage.usageId),
+    held: (state.held + sumHeld(usage)) as Credits,
+    firstHoldExpiry: expiry !== null && (state.firstHoldExpiry === null || expiry < state.firstHoldExpiry) ? expiry : state.firstHoldExpiry,
+  };
+}
+
+/** The usage's hold (if open) removed from the open holds; the earliest expiry found again only when it was this hold's. */
+function withoutHold(state: WalletState, usageId: string): WalletState {
+  if (!state.openHolds.has(usageId)) return state;
+  const usage = state.usages.get(usageId);
+  const next = { ...state, openHolds: PersistentSet.from(state.openHolds).delete(usageId), held: (state.held - (usage ? sumHeld(usage) : 0n)) as Credits };
+  if (usage?.holdExpiresAt !== null && usage?.holdExpiresAt === state.firstHoldExpiry) next.firstHoldExpiry = countedFigures(next).firstHoldExpiry;
+  return next;
+}
+
+function sumHeld(usage: Usage): bigint {
+  let held = 0n;
+  for (const share of usage.held) held += share.amount;
+  return held;
 }
 
 function denialOf(d: Extract<WalletEvent, { type: 'UsageDenied' }>['data']): Usage['denial'] {
@@ -333,11 +402,6 @@ function spentOn(state: WalletState, at: string, amount: Credits): ReadonlyMap<s
   return next;
 }
 
-function without(set: ReadonlySet<string>, key: string): ReadonlySet<string> {
-  const next = new Set(set);
-  next.delete(key);
-  return next;
-}
 
 // Usages and logins are PersistentMaps (thousands per account, looked up by id): an event copies one
 // path of one, not the whole map. Lots stay a plain Map: there are few, and every command iterates them.

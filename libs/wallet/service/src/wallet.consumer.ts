@@ -5,7 +5,7 @@ import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   AutoTopUpConfiguredData, MonthlyGrantData, PAYMENT_TYPES, RolloverExpiryData, PricedUsage, PurchaseRequest, REFUND_TYPES, RefundDecisionData, SCHEDULER_TYPES, TOPICS,
-  USAGE_DECISION_TYPES, cloudEvent, validatePayload,
+  USAGE_DECISION_TYPES, cloudEvent, validatePayload, validatePricedUsage,
 } from '@creditflow/contracts';
 import { DomainError, parseCredits } from '@creditflow/kernel';
 import { DeadLetter, DeliveredEvent, MessagePublisher, OutboundMessage } from '@creditflow/messaging';
@@ -58,15 +58,28 @@ export class WalletConsumer {
     const letters: DeadLetter[] = [];
     const runnable: { delivered: DeliveredEvent; envelope: WalletCommandEnvelope }[] = [];
     const refusals: { delivered: DeliveredEvent; error: DomainError }[] = [];
+    // The messages are mapped concurrently, so the usage ids the authorizes claim are committed
+    // together (the claims' group commit: one store transaction for the batch, not one per message).
+    // A message whose mapping reads what an earlier one may claim (a usage step that names no
+    // account looks its usage's claim up) waits for the earlier mappings first.
+    const mappings: Promise<Mapped | null>[] = [];
     for (const delivered of batch) {
-      let mapped: Mapped | null;
-      try {
-        // In the message's own context: what the mapping records (a usage id's claim) names this message.
-        mapped = await inMessageContext(delivered, () => map(delivered));
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        mapped = { delivered, refusal: error };
-      }
+      if (!this.independent(delivered)) await Promise.allSettled(mappings);
+      // In the message's own context: what the mapping records (a usage id's claim) names this message.
+      mappings.push((async () => {
+        try {
+          return await inMessageContext(delivered, () => map(delivered));
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          return { delivered, refusal: error };
+        }
+      })());
+    }
+    const settled = await Promise.allSettled(mappings);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const s of settled) {
+      const mapped = (s as PromiseFulfilledResult<Mapped | null>).value;
       if (!mapped) continue;
       if ('reason' in mapped) letters.push(mapped);
       else if ('refusal' in mapped) refusals.push({ delivered: mapped.delivered, error: mapped.refusal });
@@ -84,6 +97,13 @@ export class WalletConsumer {
       if (r.delivered.message.topic !== TOPICS.pricedUsage) letters.push({ message: r.delivered.message, reason: `${r.error.code}: ${r.error.message}` });
     }
     return letters;
+  }
+
+  /** Whether mapping this message reads nothing an earlier message of its batch may be writing (see run). */
+  private independent({ message, event }: DeliveredEvent): boolean {
+    if (message.topic !== TOPICS.pricedUsage) return true;
+    const data = event.data as { action?: unknown; accountId?: unknown };
+    return data.action === 'authorize' || (typeof data.accountId === 'string' && data.accountId !== '');
   }
 
   /**
@@ -130,7 +150,7 @@ export class WalletConsumer {
     // Pricing checked the command before forwarding it; a payload that is not what it forwards (or a
     // tenant it never heard of) was written by someone else and is dead-lettered, not answered.
     if (!this.wallet.knowsTenant(event.tenantid)) return { message, reason: `unknown tenant "${event.tenantid}"` };
-    const checked = validatePayload(PricedUsage, event.data);
+    const checked = validatePricedUsage(event.data);
     if (!checked.ok) return { message, reason: checked.problems.join('; ') };
     const usage = checked.value;
     const tenant = this.wallet.tenant(event.tenantid);

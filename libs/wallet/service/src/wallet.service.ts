@@ -94,7 +94,7 @@ export class WalletService {
    * WALLET.ACCOUNT_NOT_FOUND), so the id stays free.
    */
   async authorize(tenantId: string, request: AuthorizeUsageRequest, price: Price, now: Date): Promise<WalletCommandEnvelope> {
-    if ((await this.accounts.state(tenantId, request.accountId)).exists) {
+    if (await this.accounts.exists(tenantId, request.accountId)) {
       const claim = await this.claims.claim({ tenantId, usageId: request.usageId, accountId: request.accountId, now, metadata: commandMetadata() });
       if (!claim.ok) throw claim.error;
     }
