@@ -80,11 +80,11 @@ export interface Seen {
 
 export interface HttpAnswer {
   status: number;
-  /** The parsed JSON body; undefined when empty. */
+  /** The parsed JSON body; the text of any other (a CSV); undefined when empty. */
   body: Record<string, any>;
 }
 
-/** An HTTP request to a running service with `key` as the bearer token, JSON both ways. */
+/** An HTTP request to a running service with `key` as the bearer token, a JSON body, JSON (or text) back. */
 export async function callService(service: RunningService, key: string, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
   const res = await fetch(`${service.url}${path}`, {
     method,
@@ -92,7 +92,8 @@ export async function callService(service: RunningService, key: string, method: 
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
+  const json = res.headers.get('content-type')?.startsWith('application/json');
+  return { status: res.status, body: (text ? (json ? JSON.parse(text) : text) : undefined) as Record<string, any> };
 }
 
 export interface DistributedOptions {
