@@ -61,7 +61,7 @@ async function call(url: string, key: string, method: string, path: string, body
 async function oneRun(variant: 'webhooks' | 'baseline', tenantsDir: string, rep: number) {
   const dataDir = mkdtempSync(join(tmpdir(), `creditflow-bench-webhooks-${variant}-`));
   scratch.push(dataDir);
-  const env: Record<string, string> = variant === 'webhooks' ? { CREDITFLOW_TENANTS_DIR: tenantsDir, CREDITFLOW_WEBHOOK_SECRET_BENCH: SECRET } : {};
+  const env: Record<string, string> = variant === 'webhooks' ? { CREDITFLOW_TENANTS_DIR: tenantsDir, CREDITFLOW_WEBHOOK_SECRET_BENCH: SECRET, CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true' } : {};
   platform = await startPlatform({ dataDir, env });
   const { url } = platform;
   const account = (i: number) => `${variant}-${rep}-acc-${i}`;

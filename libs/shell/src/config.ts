@@ -53,6 +53,8 @@ export interface PlatformConfig {
   webhookSecrets: ReadonlyMap<string, string>;
   /** CREDITFLOW_WEBHOOK_RETRY_MS: the first retry's delay; each next one doubles, up to an hour. */
   webhookRetryMs: number;
+  /** CREDITFLOW_WEBHOOK_PRIVATE_TARGETS=true: webhooks may target private, loopback and link-local addresses (default: public only). */
+  webhookPrivateTargets: boolean;
   /** Warnings that do not stop the process (e.g. no API keys). */
   warnings: string[];
 }
@@ -69,6 +71,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   const text = (name: string): string | null => {
     const value = env[name];
     return value === undefined || value.trim() === '' ? null : value.trim();
+  };
+  const flag = (name: string): boolean => {
+    const raw = text(name) ?? 'false';
+    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be "true" or "false", not "${raw}"`);
+    return raw === 'true';
   };
   const integer = (name: string, min: number, max: number): number | null => {
     const raw = text(name);
@@ -136,6 +143,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     readyMaxProjectionLag: integer('CREDITFLOW_READY_MAX_PROJECTION_LAG', 0, 1_000_000_000) ?? 10_000,
     webhookSecrets: new Map(Object.keys(env).filter((name) => name.startsWith(WEBHOOK_SECRET_ENV_PREFIX) && text(name) !== null).map((name) => [name, text(name)!])),
     webhookRetryMs: integer('CREDITFLOW_WEBHOOK_RETRY_MS', 1, 3_600_000) ?? 5_000,
+    webhookPrivateTargets: flag('CREDITFLOW_WEBHOOK_PRIVATE_TARGETS'),
     warnings,
   };
   if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) {

@@ -41,15 +41,17 @@ describe('the configuration', () => {
     [{ LOG_FORMAT: 'xml' }, /LOG_FORMAT must be "json", "pretty" or "auto"/],
     [{ CREDITFLOW_READY_MAX_PROJECTION_LAG: '-1' }, /CREDITFLOW_READY_MAX_PROJECTION_LAG must be a whole number/],
     [{ CREDITFLOW_WEBHOOK_RETRY_MS: '0' }, /CREDITFLOW_WEBHOOK_RETRY_MS must be a whole number from 1 to 3600000/],
+    [{ CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'yes' }, /CREDITFLOW_WEBHOOK_PRIVATE_TARGETS must be "true" or "false", not "yes"/],
   ])('refuses %j, naming the variable and the form it expects', (env, problem) => {
     expect(problemsOf(env as NodeJS.ProcessEnv)).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
   });
 
-  it('reads the webhook secrets (every CREDITFLOW_WEBHOOK_SECRET_*, none empty) and the first retry delay', () => {
+  it('reads the webhook secrets (every CREDITFLOW_WEBHOOK_SECRET_*, none empty), the first retry delay and whether private targets are allowed (not by default)', () => {
     const config = readConfig({ CREDITFLOW_WEBHOOK_SECRET_A: 's1', CREDITFLOW_WEBHOOK_SECRET_B: ' ', OTHER_SECRET: 'x', CREDITFLOW_WEBHOOK_RETRY_MS: '250' });
     expect([...config.webhookSecrets]).toEqual([['CREDITFLOW_WEBHOOK_SECRET_A', 's1']]);
     expect(config.webhookRetryMs).toBe(250);
     expect(readConfig({}).webhookRetryMs).toBe(5_000);
+    expect([readConfig({}).webhookPrivateTargets, readConfig({ CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true' }).webhookPrivateTargets]).toEqual([false, true]);
   });
 
   it('reports every problem at once', () => {

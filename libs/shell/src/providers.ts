@@ -10,10 +10,11 @@ export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
 /** The clock CLOCK provides: the system clock, or the settable one (CREDITFLOW_CLOCK=manual). */
 export type PlatformClock = (SystemClock | ManualClock) & Clock;
 
-/** The alert webhooks' signing secrets (by environment variable name) and first retry delay. */
+/** The alert webhooks' signing secrets (by environment variable name), first retry delay, and whether private addresses are targets. */
 export interface WebhookSettings {
   secrets: ReadonlyMap<string, string>;
   retryMs: number;
+  privateTargets: boolean;
 }
 
 /** How and where this process runs. */

@@ -36,7 +36,7 @@ describe('alert webhooks over a real Kafka broker', () => {
     services: ['wallet', 'refund'],
     keys: { [key]: { tenant: 'apinfer', role: 'admin' } },
     topics: [TOPICS.alerts],
-    env: { CREDITFLOW_TENANTS_DIR: tenantsDir, CREDITFLOW_WEBHOOK_SECRET_APINFER: WEBHOOK_SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300' },
+    env: { CREDITFLOW_TENANTS_DIR: tenantsDir, CREDITFLOW_WEBHOOK_SECRET_APINFER: WEBHOOK_SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300', CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true' },
   });
   const http = (service: 'wallet' | 'refund', method: string, path: string, body?: unknown) => callService(services[service]!, key, method, path, body);
 

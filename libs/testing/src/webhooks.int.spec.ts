@@ -30,7 +30,7 @@ describe('alert webhooks (embedded)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'creditflow-webhooks-'));
     platform = await startEmbeddedPlatform({
       tenantsDir, dataDir, clock: 'manual',
-      env: { CREDITFLOW_WEBHOOK_SECRET_APINFER: SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300', CREDITFLOW_SCHEDULER_INTERVAL_MS: '250' },
+      env: { CREDITFLOW_WEBHOOK_SECRET_APINFER: SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300', CREDITFLOW_SCHEDULER_INTERVAL_MS: '250', CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true' },
     });
     await apinfer.setClock(T);
   });

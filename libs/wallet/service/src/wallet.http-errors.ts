@@ -14,6 +14,7 @@ export const WALLET_ERROR_STATUS: ErrorStatusTable = {
   'WEBHOOK.INVALID_QUERY': 400,
   'WEBHOOK.NOT_FOUND': 404,
   'WEBHOOK.DEFINED_IN_FILE': 409,
+  'WEBHOOK.TARGET_REFUSED': 422,
   // Authorize prices in-process with the pricing domain, so its refusals (malformed requests) cross this edge too.
   'PRICING.*': 400,
 };

@@ -20,6 +20,7 @@ import { WALLET_CATEGORY, alertMessage } from '@creditflow/wallet-application';
 import { retryDelayMs } from './webhook-backoff';
 import { Delivery, WEBHOOK_CATEGORY, deliveryIdOf, deliveryStream, evolveDelivery, isDue, webhookEventData } from './webhook-deliveries';
 import { Webhook, WebhookRegistry } from './webhook-registry';
+import { webhookTargetProblem } from './webhook-target';
 import { signatureHeaders } from './webhook-signature';
 
 /** How long a request may take before it counts as failed. */
@@ -201,6 +202,8 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       ...signatureHeaders(webhook.secret, delivery.alertId, Math.floor(Date.now() / 1000), delivery.body),
     };
     const started = performance.now();
+    const refused = await webhookTargetProblem(webhook.url, this.deployment.webhooks.privateTargets);
+    if (refused) return { responseCode: null, error: `not sent: ${refused}`, latencyMs: 0 };
     try {
       const response = await fetch(webhook.url, { method: 'POST', headers, body: delivery.body, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       await response.arrayBuffer().catch(() => undefined);

@@ -9,6 +9,7 @@ import { EventStore, RecordedEvent, Subscription } from '@creditflow/event-store
 import { DomainError } from '@creditflow/kernel';
 import { Deployment, EVENT_STORE } from '@creditflow/shell';
 import { Tenants } from '@creditflow/tenancy';
+import { WebhookTargetRefusedError, webhookUrlProblem } from './webhook-target';
 
 export const WEBHOOK_CONFIG_CATEGORY = 'webhookconfig';
 
@@ -87,6 +88,8 @@ export class WebhookRegistry implements OnModuleDestroy {
   /** Sets a webhook (PUT): the same settings again record nothing. */
   async configure(tenantId: string, webhookId: string, settings: { url: string; alerts: string[]; secret: string }, now: Date): Promise<Webhook> {
     if (this.tenants.get(tenantId).webhooks.some((w) => w.id === webhookId)) throw new WebhookInTenantFileError(webhookId);
+    const refused = webhookUrlProblem(settings.url, this.deployment.webhooks.privateTargets);
+    if (refused) throw new WebhookTargetRefusedError(refused);
     const current = this.api.get(`${tenantId}/${webhookId}`);
     const alerts = [...new Set(settings.alerts)];
     const same = current && current.url === settings.url && current.secret === settings.secret && current.alerts.join() === alerts.join();

@@ -60,9 +60,13 @@ export class WebhooksController {
     return this.webhooks.of(tenant.tenantId).map(webhookView);
   }
 
-  @ApiOperation({ summary: 'Set a webhook: its URL, the alert kinds it takes and its signing secret (kept in the store, never answered); the same settings again change nothing' })
+  @ApiOperation({
+    summary:
+      'Set a webhook: its URL, the alert kinds it takes and its signing secret (kept in the store, never answered); the same settings again change nothing. ' +
+      'Only public addresses are targets (422 target_refused for localhost, a private or link-local address, or credentials in the URL) unless the platform runs with CREDITFLOW_WEBHOOK_PRIVATE_TARGETS=true',
+  })
   @ApiAnswer('The webhook', WebhookSchema)
-  @ApiErrors(409)
+  @ApiErrors(409, 422)
   @Roles('admin')
   @Put(':webhookId')
   async configure(@CurrentTenant() tenant: TenantConfig, @IdParam('webhookId') webhookId: string, @Body() body: WebhookBody) {
