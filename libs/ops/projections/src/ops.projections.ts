@@ -83,7 +83,7 @@ export class OpsProjections {
         'INSERT OR IGNORE INTO usage_info (tenant, usage_id, account, user, feature, model, resolution, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       usageOf: this.db.prepare('SELECT * FROM usage_info WHERE tenant = ? AND usage_id = ?'),
-      usage: this.db.prepare(`INSERT INTO usage_daily (tenant, day, feature, model, user, account, uses, credits, resolution, quality)
+      usage: this.db.prepare(`INSERT INTO usage_daily (tenant, day, feature, model, user, account, resolution, quality, uses, credits)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, day, feature, model, user, account, resolution, quality)
         DO UPDATE SET uses = uses + excluded.uses, credits = credits + excluded.credits`),
       flow: this.db.prepare(`INSERT INTO flows_daily (tenant, day, lot_type, granted, consumed, expired, refunded) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -93,13 +93,13 @@ export class OpsProjections {
       balanceOf: this.db.prepare('SELECT * FROM balances WHERE tenant = ? AND account = ?'),
       balance: this.db.prepare(`INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, account) DO UPDATE SET
         plan = excluded.plan, kind = excluded.kind, available = excluded.available, held = excluded.held, by_type = excluded.by_type, revision = excluded.revision, updated_at = excluded.updated_at`),
-      outcome: this.db.prepare(`INSERT INTO usage_outcomes (tenant, day, feature, outcome, reason, uses, credits) VALUES (?, ?, ?, ?, ?, 1, ?)
-        ON CONFLICT (tenant, day, feature, outcome, reason) DO UPDATE SET uses = uses + 1, credits = credits + excluded.credits`),
-      revenue: this.db.prepare(`INSERT INTO revenue VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
-        ON CONFLICT (tenant, day, currency, lot_credits, list_minor, plan) DO UPDATE SET purchases = purchases + 1,
+      outcome: this.db.prepare(`INSERT INTO usage_outcomes (tenant, day, feature, outcome, reason, uses, credits) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant, day, feature, outcome, reason) DO UPDATE SET uses = uses + excluded.uses, credits = credits + excluded.credits`),
+      revenue: this.db.prepare(`INSERT INTO revenue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant, day, currency, lot_credits, list_minor, plan) DO UPDATE SET purchases = purchases + excluded.purchases,
         paid_minor = paid_minor + excluded.paid_minor, list_total_minor = list_total_minor + excluded.list_total_minor`),
-      planGrant: this.db.prepare(`INSERT INTO plan_grants VALUES (?, ?, ?, ?, 1, ?)
-        ON CONFLICT (tenant, day, plan, lot_type) DO UPDATE SET grants = grants + 1, credits = credits + excluded.credits`),
+      planGrant: this.db.prepare(`INSERT INTO plan_grants VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant, day, plan, lot_type) DO UPDATE SET grants = grants + excluded.grants, credits = credits + excluded.credits`),
       moneyRefund: this.db.prepare('INSERT OR IGNORE INTO money_refunds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       breakage: this.db.prepare(`INSERT INTO breakage_priced VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (tenant, day, currency, lot_credits, paid_minor) DO UPDATE SET credits = credits + excluded.credits`),
@@ -107,6 +107,16 @@ export class OpsProjections {
         ON CONFLICT (tenant) DO UPDATE SET position = excluded.position, recorded_at = excluded.recorded_at, events = events + excluded.events`),
     };
   }
+
+  /** The additive daily rows of the batch being applied, written once per key when it commits. */
+  private readonly sums = {
+    usage: new BatchSums(() => this.stmt.usage),
+    flow: new BatchSums(() => this.stmt.flow),
+    outcome: new BatchSums(() => this.stmt.outcome),
+    revenue: new BatchSums(() => this.stmt.revenue),
+    planGrant: new BatchSums(() => this.stmt.planGrant),
+    breakage: new BatchSums(() => this.stmt.breakage),
+  };
 
   /** Empties a file of an older layout that has applied events (see OPS_PROJECTIONS_VERSION). */
   private resetIfOlder(): void {
@@ -145,6 +155,7 @@ export class OpsProjections {
       if (!this.states.has(key)) this.states.set(key, r.revision === 0n ? initialState : await this.loadState(tenantId, accountId, from));
     }
     this.db.transaction(() => {
+      for (const sums of Object.values(this.sums)) sums.clear(); // what a batch that failed half-way had added
       // An account's balance row and a tenant's activity row are written once per batch, as of the
       // last event of each in the batch (they were written per event, the same rows over and over).
       const balances = new Map<string, { tenantId: string; accountId: string; state: WalletState; last: RecordedEvent }>();
@@ -160,6 +171,7 @@ export class OpsProjections {
         this.states.set(key, after);
         balances.set(key, { tenantId, accountId, state: after, last: r });
       }
+      for (const sums of Object.values(this.sums)) sums.write();
       for (const [tenantId, { last, events }] of activity) this.stmt.activity.run(tenantId, last.position, last.recordedAt.toISOString(), events);
       for (const { tenantId, accountId, state, last } of balances.values()) {
         const balance = balanceOf(state);
@@ -179,20 +191,20 @@ export class OpsProjections {
     const pricedBreakage = (dayKey: string, lotId: string, amount: Credits) => {
       const basis = before.lots.get(lotId)?.costBasis;
       const lotCredits = before.lots.get(lotId)?.amount;
-      if (basis && lotCredits && amount > 0n) this.stmt.breakage.run(tenant, dayKey, basis.currency, lotCredits, basis.paidMinor, amount);
+      if (basis && lotCredits && amount > 0n) this.sums.breakage.add([tenant, dayKey, basis.currency, lotCredits, basis.paidMinor], [amount]);
     };
     switch (event.type) {
       case 'CreditsGranted': {
         const d = event.data;
         this.flow(tenant, day(d.grantedAt), d.lotType, 'granted', d.amount);
         if (d.costBasis) this.revenue(tenant, day(d.grantedAt), d.amount, d.costBasis, after.plan?.planId ?? '');
-        if (d.source.kind === 'subscription') this.stmt.planGrant.run(tenant, day(d.grantedAt), after.plan?.planId ?? '', d.lotType, d.amount);
+        if (d.source.kind === 'subscription') this.sums.planGrant.add([tenant, day(d.grantedAt), after.plan?.planId ?? '', d.lotType], [1n, d.amount]);
         break;
       }
       case 'HoldPlaced': {
         const option = (name: string) => String(event.data.options[name] ?? '');
         this.stmt.usageInfo.run(tenant, event.data.usageId, account, event.data.userId ?? '', event.data.feature, option('model'), option('resolution'), option('quality'));
-        this.stmt.outcome.run(tenant, day(event.data.placedAt), event.data.feature, 'authorized', '', event.data.credits);
+        this.sums.outcome.add([tenant, day(event.data.placedAt), event.data.feature, 'authorized', ''], [1n, event.data.credits]);
         break;
       }
       case 'HoldCaptured':
@@ -215,7 +227,7 @@ export class OpsProjections {
         this.outcome(tenant, event.data.usageId, day(event.data.rejectedAt), 'rejected', '', 0n as Credits);
         break;
       case 'UsageDenied':
-        this.stmt.outcome.run(tenant, day(event.data.deniedAt), event.data.feature, 'denied', event.data.phase, event.data.required);
+        this.sums.outcome.add([tenant, day(event.data.deniedAt), event.data.feature, 'denied', event.data.phase], [1n, event.data.required]);
         break;
       case 'LotExpired': {
         const lot = before.lots.get(event.data.lotId);
@@ -248,24 +260,24 @@ export class OpsProjections {
 
   private revenue(tenant: string, dayKey: string, lotCredits: Credits, basis: CostBasis, plan: string): void {
     // The lot's credits and list price name its package (resolved against the tenant's catalog when read); -1: no list price recorded.
-    this.stmt.revenue.run(tenant, dayKey, basis.currency, lotCredits, basis.listPriceMinor ?? -1n, plan, basis.paidMinor, basis.listPriceMinor ?? basis.paidMinor);
+    this.sums.revenue.add([tenant, dayKey, basis.currency, lotCredits, basis.listPriceMinor ?? -1n, plan], [1n, basis.paidMinor, basis.listPriceMinor ?? basis.paidMinor]);
   }
 
   private outcome(tenant: string, usageId: string, dayKey: string, outcome: (typeof USAGE_OUTCOMES)[number], reason: string, credits: Credits): void {
     const info = this.stmt.usageOf.get(tenant, usageId) as { feature: string } | undefined;
-    this.stmt.outcome.run(tenant, dayKey, info?.feature ?? 'unknown', outcome, reason, credits);
+    this.sums.outcome.add([tenant, dayKey, info?.feature ?? 'unknown', outcome, reason], [1n, credits]);
   }
 
   private usage(tenant: string, usageId: string, dayKey: string, uses: bigint, credits: Credits): void {
     const info = this.stmt.usageOf.get(tenant, usageId) as { account: string; user: string; feature: string; model: string; resolution: string; quality: string } | undefined;
-    this.stmt.usage.run(
-      tenant, dayKey, info?.feature ?? 'unknown', info?.model ?? '', info?.user ?? '', info?.account ?? '', uses, credits, info?.resolution ?? '', info?.quality ?? '',
+    this.sums.usage.add(
+      [tenant, dayKey, info?.feature ?? 'unknown', info?.model ?? '', info?.user ?? '', info?.account ?? '', info?.resolution ?? '', info?.quality ?? ''], [uses, credits],
     );
   }
 
   private flow(tenant: string, dayKey: string, lotType: string, kind: Flow, amount: Credits): void {
     const v = (k: Flow) => (k === kind ? amount : 0n);
-    this.stmt.flow.run(tenant, dayKey, lotType, v('granted'), v('consumed'), v('expired'), v('refunded'));
+    this.sums.flow.add([tenant, dayKey, lotType], [v('granted'), v('consumed'), v('expired'), v('refunded')]);
   }
 
   // --- queries (one tenant at a time) -------------------------------------------------------------
@@ -509,3 +521,30 @@ export function ratio(n: bigint, d: bigint, digits: number): string {
   return digits ? `${s.slice(0, -digits)}.${s.slice(-digits)}` : s;
 }
 
+/**
+ * Additive rows (a day's counts and credits) of one batch, summed by key in memory and written with
+ * one upsert per key: every event ran its own upsert of the same few daily rows. The statement takes
+ * the key's values, then the sums.
+ */
+class BatchSums {
+  private readonly pending = new Map<string, { key: (string | bigint)[]; sums: bigint[] }>();
+
+  constructor(private readonly statement: () => Database.Statement) {}
+
+  add(key: (string | bigint)[], sums: bigint[]): void {
+    const id = key.join('\u0000');
+    const row = this.pending.get(id);
+    if (!row) this.pending.set(id, { key, sums: [...sums] });
+    else for (let i = 0; i < sums.length; i++) row.sums[i] += sums[i];
+  }
+
+  write(): void {
+    const statement = this.statement();
+    for (const { key, sums } of this.pending.values()) statement.run(...key, ...sums);
+    this.pending.clear();
+  }
+
+  clear(): void {
+    this.pending.clear();
+  }
+}
