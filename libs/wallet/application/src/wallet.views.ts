@@ -2,7 +2,7 @@
 import { Credits, addCredits, formatCredits } from '@creditflow/kernel';
 import {
   AllowanceShare, CostBasis, Forecast, LotShare, MemberLimitDenial, PaidFrom, RateLimitDenial, Statement, Usage, WalletEvent, WalletPolicy, WalletState,
-  autoTopUpOf, balanceOf, decide, fold, isDiscounted, memberSpentIn, monthOf, rulesFor, standingOf,
+  autoTopUpOf, balanceOf, decide, fold, isDiscounted, memberSpentIn, monthOf, paidFromOfEvent, rulesFor, standingOf,
 } from '@creditflow/wallet-domain';
 import { WalletEventMetadata, toWire } from './wallet.codec';
 
@@ -80,16 +80,8 @@ export function paidFromView(paid: { allowances?: readonly AllowanceShare[]; lot
 
 /** The `paidFrom` of a stored event that moves a usage's credits (hold, capture, accept charge, release, restoration); null for others. */
 export function eventPaidFrom(event: WalletEvent): PaidFromEntry[] | null {
-  switch (event.type) {
-    case 'HoldPlaced':
-    case 'HoldCaptured':
-    case 'AcceptCharged':
-    case 'HoldReleased':
-    case 'CreditsRestored':
-      return paidFromView(event.data);
-    default:
-      return null;
-  }
+  const paid = paidFromOfEvent(event);
+  return paid ? paidFromView(paid) : null;
 }
 
 /**

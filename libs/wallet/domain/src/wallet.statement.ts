@@ -50,7 +50,7 @@ export function statementOf(stored: Iterable<StoredWalletEvent>, policy: WalletP
   const apply = (event: WalletEvent, at: bigint | null) => {
     state = evolve(state, event);
     const after = balanceOf(state);
-    const paidFrom = paidFromOf(event);
+    const paidFrom = paidFromOfEvent(event);
     // A usage paid by allowances alone changes no balance; it has its line all the same, saying so.
     if (after.available === before.available && after.held === before.held && !paidFrom?.allowances.length) return;
     lines.push({
@@ -68,7 +68,8 @@ export function statementOf(stored: Iterable<StoredWalletEvent>, policy: WalletP
   return { lines, revision, available: before.available, held: before.held, state };
 }
 
-function paidFromOf(event: WalletEvent): PaidFrom | null {
+/** Where the credits an event moves for a usage came from (hold, capture, accept charge, release, restoration); null for other events. */
+export function paidFromOfEvent(event: WalletEvent): PaidFrom | null {
   switch (event.type) {
     case 'HoldPlaced':
     case 'HoldCaptured':
