@@ -532,7 +532,13 @@ class BatchSums {
   constructor(private readonly statement: () => Database.Statement) {}
 
   add(key: (string | bigint)[], sums: bigint[]): void {
-    const id = key.join('\u0000');
+    // Each value with its length before it: keys never run together, whatever the values hold (option
+    // values are the client's own strings); each position holds one type, so digits meet no string there.
+    let id = '';
+    for (const part of key) {
+      const text = String(part);
+      id += `${text.length}:${text}`;
+    }
     const row = this.pending.get(id);
     if (!row) this.pending.set(id, { key, sums: [...sums] });
     else for (let i = 0; i < sums.length; i++) row.sums[i] += sums[i];
