@@ -53,6 +53,8 @@ export interface PlatformConfig {
   webhookSecrets: ReadonlyMap<string, string>;
   /** CREDITFLOW_WEBHOOK_RETRY_MS: the first retry's delay; each next one doubles, up to an hour. */
   webhookRetryMs: number;
+  /** CREDITFLOW_WEBHOOK_LOG_KEPT: finished deliveries (delivered or given up) per tenant the delivery log keeps in memory, newest first; older ones are read from the store by id. */
+  webhookLogKept: number;
   /** CREDITFLOW_WEBHOOK_PRIVATE_TARGETS=true: webhooks may target private, loopback and link-local addresses (default: public only). */
   webhookPrivateTargets: boolean;
   /** Warnings that do not stop the process (e.g. no API keys). */
@@ -144,6 +146,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     webhookSecrets: new Map(Object.keys(env).filter((name) => name.startsWith(WEBHOOK_SECRET_ENV_PREFIX) && text(name) !== null).map((name) => [name, text(name)!])),
     webhookRetryMs: integer('CREDITFLOW_WEBHOOK_RETRY_MS', 1, 3_600_000) ?? 5_000,
     webhookPrivateTargets: flag('CREDITFLOW_WEBHOOK_PRIVATE_TARGETS'),
+    webhookLogKept: integer('CREDITFLOW_WEBHOOK_LOG_KEPT', 1, 1_000_000) ?? 1_000,
     warnings,
   };
   if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) {

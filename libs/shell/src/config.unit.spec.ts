@@ -42,6 +42,7 @@ describe('the configuration', () => {
     [{ CREDITFLOW_READY_MAX_PROJECTION_LAG: '-1' }, /CREDITFLOW_READY_MAX_PROJECTION_LAG must be a whole number/],
     [{ CREDITFLOW_WEBHOOK_RETRY_MS: '0' }, /CREDITFLOW_WEBHOOK_RETRY_MS must be a whole number from 1 to 3600000/],
     [{ CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'yes' }, /CREDITFLOW_WEBHOOK_PRIVATE_TARGETS must be "true" or "false", not "yes"/],
+    [{ CREDITFLOW_WEBHOOK_LOG_KEPT: '0' }, /CREDITFLOW_WEBHOOK_LOG_KEPT must be a whole number from 1 to 1000000/],
   ])('refuses %j, naming the variable and the form it expects', (env, problem) => {
     expect(problemsOf(env as NodeJS.ProcessEnv)).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
   });
@@ -52,6 +53,7 @@ describe('the configuration', () => {
     expect(config.webhookRetryMs).toBe(250);
     expect(readConfig({}).webhookRetryMs).toBe(5_000);
     expect([readConfig({}).webhookPrivateTargets, readConfig({ CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true' }).webhookPrivateTargets]).toEqual([false, true]);
+    expect([readConfig({}).webhookLogKept, readConfig({ CREDITFLOW_WEBHOOK_LOG_KEPT: '50' }).webhookLogKept]).toEqual([1_000, 50]);
   });
 
   it('reports every problem at once', () => {

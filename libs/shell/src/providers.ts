@@ -15,6 +15,8 @@ export interface WebhookSettings {
   secrets: ReadonlyMap<string, string>;
   retryMs: number;
   privateTargets: boolean;
+  /** Finished deliveries per tenant the delivery log keeps in memory. */
+  logKept: number;
 }
 
 /** How and where this process runs. */

@@ -110,7 +110,7 @@ export async function createRuntime(mode: 'embedded' | 'distributed', service?: 
 
   return {
     mode, dataDir, clock, groupPrefix: config.groupPrefix, schedulerIntervalMs: config.schedulerIntervalMs, port: config.port,
-    webhooks: { secrets: config.webhookSecrets, retryMs: config.webhookRetryMs, privateTargets: config.webhookPrivateTargets },
+    webhooks: { secrets: config.webhookSecrets, retryMs: config.webhookRetryMs, privateTargets: config.webhookPrivateTargets, logKept: config.webhookLogKept },
     reconcileIntervalMs: config.reconcileIntervalMs, tenantsDir: config.tenantsDir,
     tenants, apiKeys: config.apiKeys, bus, store, observability,
     close: async () => {

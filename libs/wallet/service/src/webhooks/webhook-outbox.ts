@@ -36,7 +36,10 @@ export class DeliveryNotFoundError extends DomainError {
 
 @Injectable()
 export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
+  /** The delivery log: every pending delivery, and each tenant's newest finished ones (see `keep`). */
   private readonly deliveries = new Map<string, Delivery>();
+  /** Per tenant: deliveries in the log, and the count at which its finished ones are pruned next. */
+  private readonly kept = new Map<string, { count: number; pruneAt: number }>();
   private readonly pending = new Set<string>();
   private readonly sending = new Set<string>();
   private readonly subscriptions: Subscription[] = [];
@@ -64,7 +67,9 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
         category: WEBHOOK_CATEGORY,
         // The log lives in memory: rebuilt from the start of the store by every process at every start.
         checkpoints: { load: async () => 0n, save: async () => undefined },
-        onEvents: async (events) => events.forEach((e) => this.apply(e)),
+        onEvents: async (events) => {
+          for (const e of events) await this.apply(e);
+        },
         onError: onError('log'),
       }),
       await this.store.subscribe({
@@ -92,32 +97,64 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       .sort((a, b) => b.scheduledAt.localeCompare(a.scheduledAt) || b.deliveryId.localeCompare(a.deliveryId));
   }
 
-  get(tenantId: string, deliveryId: string): Delivery {
-    const delivery = this.deliveries.get(deliveryStream(tenantId, deliveryId));
+  /** One delivery: from the log, or from its stream when the log has let it go. */
+  async get(tenantId: string, deliveryId: string): Promise<Delivery> {
+    const stream = deliveryStream(tenantId, deliveryId);
+    const delivery = this.deliveries.get(stream) ?? (await this.fromStore(stream));
     if (!delivery) throw new DeliveryNotFoundError(deliveryId);
     return delivery;
   }
 
   /** Asks for the delivery to be sent again now, under the same webhook-id; idempotent by replayId. */
   async replay(tenantId: string, deliveryId: string, replayId: string, now: Date): Promise<void> {
-    this.get(tenantId, deliveryId);
+    await this.get(tenantId, deliveryId);
     const stream = deliveryStream(tenantId, deliveryId);
     const event = { type: 'WebhookReplayRequested' as const, data: { replayId, requestedAt: now.toISOString() } };
     await this.store.appendToStream(stream, [webhookEventData(stream, `replay:${replayId}`, event)], { expectedRevision: 'any' });
   }
 
-  private apply(recorded: Parameters<typeof evolveDelivery>[1]): void {
-    const before = this.deliveries.get(recorded.streamName) ?? null;
+  private async apply(recorded: Parameters<typeof evolveDelivery>[1]): Promise<void> {
+    // A later event of a delivery the log let go of (a replay of an old one): its stream up to here first.
+    const before = this.deliveries.get(recorded.streamName) ?? (recorded.revision > 0n ? await this.fromStore(recorded.streamName, recorded.revision - 1n) : null);
     if (before && recorded.revision <= before.revision) return;
     const after = evolveDelivery(before, recorded);
     if (!after) return;
-    this.deliveries.set(recorded.streamName, after);
+    this.keep(recorded.streamName, after);
     if (after.status === 'pending') {
       this.pending.add(recorded.streamName);
       this.kick(); // a new or replayed delivery goes out now, not at the next tick
     } else {
       this.pending.delete(recorded.streamName);
     }
+  }
+
+  /** A delivery as its stream holds it (up to `upTo`); null if there is no such stream. */
+  private async fromStore(stream: string, upTo?: bigint): Promise<Delivery | null> {
+    let delivery: Delivery | null = null;
+    for (const recorded of await this.store.readStream(stream)) {
+      if (upTo !== undefined && recorded.revision > upTo) break;
+      delivery = evolveDelivery(delivery, recorded) ?? delivery;
+    }
+    return delivery;
+  }
+
+  /**
+   * Puts a delivery in the log. When a tenant's log has grown to twice CREDITFLOW_WEBHOOK_LOG_KEPT, its
+   * finished deliveries beyond the newest that many leave it (pending ones never do): memory follows
+   * the setting, not every alert ever sent; `get` and replays read the others from their streams.
+   */
+  private keep(stream: string, delivery: Delivery): void {
+    const limit = this.deployment.webhooks.logKept;
+    const tenant = this.kept.get(delivery.tenantId) ?? { count: 0, pruneAt: 2 * limit + 1 };
+    this.kept.set(delivery.tenantId, tenant);
+    if (!this.deliveries.has(stream)) tenant.count++;
+    this.deliveries.set(stream, delivery);
+    if (tenant.count < tenant.pruneAt) return;
+    const finished = [...this.deliveries].filter(([, d]) => d.tenantId === delivery.tenantId && d.status !== 'pending');
+    finished.sort(([, a], [, b]) => b.scheduledAt.localeCompare(a.scheduledAt) || b.deliveryId.localeCompare(a.deliveryId));
+    for (const [old] of finished.slice(limit)) this.deliveries.delete(old);
+    tenant.count -= Math.max(0, finished.length - limit);
+    tenant.pruneAt = Math.max(2 * limit + 1, tenant.count + limit + 1); // many pending: not again at every delivery
   }
 
   private kick(): void {

@@ -103,8 +103,8 @@ export class WebhooksController {
   @ApiErrors(404)
   @Roles('ops')
   @Get('deliveries/:deliveryId')
-  delivery(@CurrentTenant() tenant: TenantConfig, @Param('deliveryId') deliveryId: string) {
-    return deliveryView(this.outbox.get(tenant.tenantId, deliveryId));
+  async delivery(@CurrentTenant() tenant: TenantConfig, @Param('deliveryId') deliveryId: string) {
+    return deliveryView(await this.outbox.get(tenant.tenantId, deliveryId));
   }
 
   @ApiOperation({ summary: 'Deliver an alert again now, under the same webhook-id (receivers that kept it drop it); idempotent by replayId' })
