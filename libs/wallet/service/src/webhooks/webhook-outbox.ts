@@ -12,6 +12,7 @@
 //   CLAIM_TIMEOUT_MS it is tried again under the same webhook-id: delivery is at least once, and
 //   receivers drop repeats by webhook-id.
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { ALERT_TYPE_PREFIX } from '@creditflow/contracts';
 import { EventStore, StreamAppend, Subscription, WrongExpectedRevisionError } from '@creditflow/event-store';
 import { DomainError } from '@creditflow/kernel';
@@ -47,6 +48,12 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   private stopped = false;
   private kicked = false;
   private readonly log;
+  /**
+   * This process's name in its attempt claims. A claim's event id must differ between processes: with
+   * one id for "attempt N started", a second replica claiming the same attempt at the same revision was
+   * an idempotent re-append, taken for success, and both sent it (each retry went out twice).
+   */
+  private readonly claimer = randomUUID();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -209,7 +216,7 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     const attempt = delivery.attempts.length + 1;
     const claim = { type: 'WebhookAttemptStarted' as const, data: { attempt, startedAt: new Date().toISOString() } };
     try {
-      await this.store.appendToStream(stream, [webhookEventData(stream, `attempt:${attempt}:started`, claim)], { expectedRevision: delivery.revision });
+      await this.store.appendToStream(stream, [webhookEventData(stream, `attempt:${attempt}:started:${this.claimer}`, claim)], { expectedRevision: delivery.revision });
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError) return; // another process claimed it, or this one's log is behind
       throw error;
