@@ -1,40 +1,16 @@
 // The webhook delivery log keeps in memory every pending delivery and each tenant's newest finished
 // ones (CREDITFLOW_WEBHOOK_LOG_KEPT, 2 here); an older delivery leaves the list but is still answered
 // by id from its stream, and replayed, also after a restart that reads the log again.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { waitFor } from '@creditflow/kernel/testing';
-import { EmbeddedPlatform, startEmbeddedPlatform } from './embedded-platform';
 import { tenantClient, uniqueId } from './tenant-client';
-import { Receiver, WEBHOOK_SECRET, tenantsWithWebhooks } from './webhook-receiver';
+import { webhookPlatforms } from './webhook-platforms';
 
 jest.setTimeout(60_000);
 
 describe('the webhook delivery log, bounded', () => {
-  const receiver = new Receiver();
-  let tenantsDir: string;
-  let dataDir: string;
-  let platform: EmbeddedPlatform;
-  const apinfer = tenantClient(() => platform, 'apinfer');
+  const { receiver, platforms } = webhookPlatforms({ env: { CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true', CREDITFLOW_WEBHOOK_LOG_KEPT: '2' } });
+  const apinfer = tenantClient(() => platforms[0], 'apinfer');
   const deliveries = async () => apinfer.ok(apinfer.call('ops', 'GET', '/v1/webhooks/deliveries?limit=1000'));
-
-  beforeAll(async () => {
-    await receiver.start();
-    tenantsDir = tenantsWithWebhooks(receiver.url);
-    dataDir = mkdtempSync(join(tmpdir(), 'creditflow-webhook-log-'));
-    platform = await startEmbeddedPlatform({
-      tenantsDir, dataDir,
-      env: { CREDITFLOW_WEBHOOK_SECRET_APINFER: WEBHOOK_SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300', CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true', CREDITFLOW_WEBHOOK_LOG_KEPT: '2' },
-    });
-  });
-
-  afterAll(async () => {
-    await platform?.close();
-    await receiver.stop();
-    rmSync(tenantsDir, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   /** Two alerts (low balance, automatic top-up requested) for a new account, delivered. */
   const twoAlerts = async () => {
@@ -66,7 +42,7 @@ describe('the webhook delivery log, bounded', () => {
     await waitFor('the replay delivered', () => (receiver.received.filter((r) => r.id === oldest.alertId).length === 2 ? true : undefined), 15_000);
     await waitFor('the replay logged', async () => ((await byId()).attempts.length === 2 ? true : undefined));
 
-    await platform.restart();
+    await platforms[0].restart();
     expect(await byId()).toMatchObject({ status: 'delivered', replays: ['again'], attempts: [expect.anything(), expect.anything()] });
     // Read again from the store at the start and pruned on the way (the replayed one came back with its replay).
     expect((await deliveries()).length).toBeLessThan(8);

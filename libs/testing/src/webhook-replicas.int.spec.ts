@@ -1,38 +1,16 @@
 // Two wallet replicas on one store both see every pending webhook delivery and both try to send it:
 // each attempt is claimed in the delivery's stream at the revision the sender read, so one replica
 // sends it and the other backs off. A receiver sees each alert once, and both replicas' logs agree.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sleep } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
-import { EmbeddedPlatform, startEmbeddedPlatform } from './embedded-platform';
 import { tenantClient, uniqueId } from './tenant-client';
-import { Receiver, WEBHOOK_SECRET, tenantsWithWebhooks } from './webhook-receiver';
+import { webhookPlatforms } from './webhook-platforms';
 
 jest.setTimeout(60_000);
 
 describe('alert webhooks from two replicas on one store', () => {
-  const receiver = new Receiver();
-  let tenantsDir: string;
-  let dataDir: string;
-  const replicas: EmbeddedPlatform[] = [];
-  const clients = [tenantClient(() => replicas[0], 'apinfer'), tenantClient(() => replicas[1], 'apinfer')];
-
-  beforeAll(async () => {
-    await receiver.start();
-    tenantsDir = tenantsWithWebhooks(receiver.url);
-    dataDir = mkdtempSync(join(tmpdir(), 'creditflow-webhook-replicas-'));
-    const env = { CREDITFLOW_WEBHOOK_SECRET_APINFER: WEBHOOK_SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300', CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true' };
-    for (let i = 0; i < 2; i++) replicas.push(await startEmbeddedPlatform({ tenantsDir, dataDir, env }));
-  });
-
-  afterAll(async () => {
-    for (const r of replicas) await r.close();
-    await receiver.stop();
-    rmSync(tenantsDir, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const { receiver, platforms } = webhookPlatforms({ replicas: 2, env: { CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true' } });
+  const clients = [tenantClient(() => platforms[0], 'apinfer'), tenantClient(() => platforms[1], 'apinfer')];
 
   it('sends each alert once although both replicas race for every attempt, a retried one included', async () => {
     const accounts: string[] = [];

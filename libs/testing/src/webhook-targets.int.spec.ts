@@ -2,37 +2,17 @@
 // refuses a URL that names this machine, a private or link-local address, or carries credentials, and
 // the outbox sends nothing to a receiver on a private address, even one a tenant file names, logging
 // why. CREDITFLOW_WEBHOOK_PRIVATE_TARGETS=true (webhooks.int.spec.ts) lets them through.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sleep } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
-import { EmbeddedPlatform, startEmbeddedPlatform } from './embedded-platform';
 import { tenantClient, uniqueId } from './tenant-client';
-import { Receiver, WEBHOOK_SECRET, tenantsWithWebhooks } from './webhook-receiver';
+import { webhookPlatforms } from './webhook-platforms';
+import { WEBHOOK_SECRET } from './webhook-receiver';
 
 jest.setTimeout(60_000);
 
 describe('alert webhooks reach public addresses only (default)', () => {
-  const receiver = new Receiver();
-  let tenantsDir: string;
-  let dataDir: string;
-  let platform: EmbeddedPlatform;
-  const apinfer = tenantClient(() => platform, 'apinfer');
-
-  beforeAll(async () => {
-    await receiver.start();
-    tenantsDir = tenantsWithWebhooks(receiver.url); // the tenant file names a receiver on 127.0.0.1
-    dataDir = mkdtempSync(join(tmpdir(), 'creditflow-webhook-targets-'));
-    platform = await startEmbeddedPlatform({ tenantsDir, dataDir, env: { CREDITFLOW_WEBHOOK_SECRET_APINFER: WEBHOOK_SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300' } });
-  });
-
-  afterAll(async () => {
-    await platform?.close();
-    await receiver.stop();
-    rmSync(tenantsDir, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const { receiver, platforms } = webhookPlatforms(); // the tenant file names a receiver on 127.0.0.1
+  const apinfer = tenantClient(() => platforms[0], 'apinfer');
 
   it('refuses to set a webhook on this machine, a private or link-local address, or with credentials in its URL', async () => {
     const put = (url: string) => apinfer.call('admin', 'PUT', '/v1/webhooks/api-hook', { url, alerts: ['low-balance'], secret: WEBHOOK_SECRET });

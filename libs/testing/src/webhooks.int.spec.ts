@@ -4,43 +4,23 @@
 // directory; a 500 is retried; a replay redelivers under the same webhook-id. Credits expiring soon
 // are noticed by the wallet's sweep when the (manual) platform clock reaches their window.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sleep } from '@creditflow/kernel';
 import { waitFor } from '@creditflow/kernel/testing';
-import { EmbeddedPlatform, startEmbeddedPlatform } from './embedded-platform';
+import { startEmbeddedPlatform } from './embedded-platform';
 import { tenantClient, uniqueId } from './tenant-client';
-import { ALERTS, Receiver, WEBHOOK_SECRET as SECRET, tenantsWithWebhooks } from './webhook-receiver';
+import { webhookPlatforms } from './webhook-platforms';
+import { ALERTS, Receiver, WEBHOOK_SECRET as SECRET } from './webhook-receiver';
 
 const T = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 
 jest.setTimeout(60_000);
 
 describe('alert webhooks (embedded)', () => {
-  const receiver = new Receiver();
-  let tenantsDir: string;
-  let dataDir: string;
-  let platform: EmbeddedPlatform;
-  const apinfer = tenantClient(() => platform, 'apinfer');
+  const { receiver, platforms, tenantsDir } = webhookPlatforms({ clock: 'manual', env: { CREDITFLOW_SCHEDULER_INTERVAL_MS: '250', CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true' } });
+  const platform = () => platforms[0];
+  const apinfer = tenantClient(platform, 'apinfer');
 
-  beforeAll(async () => {
-    await receiver.start();
-    tenantsDir = tenantsWithWebhooks(receiver.url);
-    dataDir = mkdtempSync(join(tmpdir(), 'creditflow-webhooks-'));
-    platform = await startEmbeddedPlatform({
-      tenantsDir, dataDir, clock: 'manual',
-      env: { CREDITFLOW_WEBHOOK_SECRET_APINFER: SECRET, CREDITFLOW_WEBHOOK_RETRY_MS: '300', CREDITFLOW_SCHEDULER_INTERVAL_MS: '250', CREDITFLOW_WEBHOOK_PRIVATE_TARGETS: 'true' },
-    });
-    await apinfer.setClock(T);
-  });
-
-  afterAll(async () => {
-    await platform?.close();
-    await receiver.stop();
-    rmSync(tenantsDir, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  beforeAll(() => apinfer.setClock(T));
 
   /** An account with the basic package (100 credits) drawn down to 9: below the low-balance and auto top-up thresholds (10). */
   const drained = async () => {
@@ -84,7 +64,7 @@ describe('alert webhooks (embedded)', () => {
 
   it('after a restart on the same data directory, delivers nothing old again and delivers a new alert', async () => {
     const before = receiver.received.length;
-    await platform.restart();
+    await platform().restart();
     await sleep(1_500);
     expect(receiver.received.length).toBe(before);
 
@@ -113,7 +93,7 @@ describe('alert webhooks (embedded)', () => {
     });
     expect(log.attempts[0]).toMatchObject({ attempt: 1, outcome: 'failed', responseCode: 500, nextAttemptAt: expect.any(String) });
     expect(log.attempts[1]).toMatchObject({ attempt: 2, outcome: 'delivered', responseCode: 200, nextAttemptAt: null });
-    const metrics = (await platform.request('GET', '/metrics')).body as string;
+    const metrics = (await platform().request('GET', '/metrics')).body as string;
     expect(metrics).toMatch(/creditflow_webhook_deliveries_total\{tenant="apinfer",outcome="failed",service="platform"\} [1-9]/);
     expect(metrics).toMatch(/creditflow_webhook_deliveries_total\{tenant="apinfer",outcome="delivered",service="platform"\} [1-9]/);
   });
@@ -124,7 +104,7 @@ describe('alert webhooks (embedded)', () => {
     await apinfer.ok(apinfer.call('admin', 'POST', '/v1/purchases', { purchaseId: uniqueId('pur'), accountId, packageId: 'basic', amountPaid: '10', currency: 'CNY' }));
     await apinfer.charge(accountId, { feature: 'qwen-image', quantity: 52 });
     await waitFor('both alerts refused once', () => (new Set(receiver.of(accountId).map((r) => r.id)).size === 2 ? true : undefined), 15_000);
-    await platform.restart();
+    await platform().restart();
     receiver.failAllFor.delete(accountId);
     await waitFor('both alerts delivered after the restart', () => (receiver.of(accountId).filter((r) => r.status === 200).length === 2 ? true : undefined), 15_000);
     await sleep(1_000);
@@ -144,9 +124,9 @@ describe('alert webhooks (embedded)', () => {
       return d?.attempts.length === 4 && d.attempts[3].outcome === 'failed' ? d : undefined;
     }, 15_000);
     const stream = `webhook-apinfer_${row.deliveryId}`;
-    const [last] = await platform.runtime.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    const [last] = await platform().runtime.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
     const startedAt = new Date(Date.now() - 31_000).toISOString(); // its claim ran out a second ago
-    await platform.runtime.store.appendToStream(stream, [{ id: randomUUID(), type: 'WebhookAttemptStarted', data: { attempt: 5, startedAt } }], { expectedRevision: last.revision });
+    await platform().runtime.store.appendToStream(stream, [{ id: randomUUID(), type: 'WebhookAttemptStarted', data: { attempt: 5, startedAt } }], { expectedRevision: last.revision });
     receiver.failAllFor.delete(accountId);
 
     await waitFor('the alert delivered after the open attempt', () => (receiver.received.some((r) => r.id === row.alertId && r.status === 200) ? true : undefined), 15_000);
@@ -207,7 +187,7 @@ describe('alert webhooks (embedded)', () => {
 
       const { accountId } = await drained();
       await waitFor('the low-balance alert at the HTTP-set webhook', () => (second.of(accountId).length ? true : undefined), 15_000);
-      await platform.restart();
+      await platform().restart();
       const after = await drained();
       await waitFor('after the restart too', () => (second.of(after.accountId).length ? true : undefined), 15_000);
       await sleep(500);
@@ -226,14 +206,14 @@ describe('alert webhooks (embedded)', () => {
   });
 
   it("refuses to start when a webhook's secret variable is not set", async () => {
-    await expect(startEmbeddedPlatform({ tenantsDir })).rejects.toThrow(/CREDITFLOW_WEBHOOK_SECRET_APINFER is not set: apinfer's webhook "ops-alerts" signs with it/);
+    await expect(startEmbeddedPlatform({ tenantsDir: tenantsDir() })).rejects.toThrow(/CREDITFLOW_WEBHOOK_SECRET_APINFER is not set: apinfer's webhook "ops-alerts" signs with it/);
   });
 
   it('shows the webhooks without their secret, and no other tenant sees them', async () => {
     const listed = await apinfer.ok(apinfer.call('ops', 'GET', '/v1/webhooks'));
     expect(listed).toEqual([{ id: 'ops-alerts', url: receiver.url, alerts: ALERTS, source: 'file', secretEnv: 'CREDITFLOW_WEBHOOK_SECRET_APINFER', secretHint: `…${SECRET.slice(-4)}` }]);
     expect(JSON.stringify(listed)).not.toContain(SECRET);
-    const visual = tenantClient(() => platform, 'visualgpt');
+    const visual = tenantClient(platform, 'visualgpt');
     expect(await visual.ok(visual.call('ops', 'GET', '/v1/webhooks/deliveries'))).toEqual([]);
   });
 });
