@@ -4,6 +4,7 @@
 // message of some topics, HTTP calls with an API key.
 import { INestApplication, Type } from '@nestjs/common';
 import { Kafka, KafkaConfig, Producer, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,8 @@ import { ReconcilerModule } from '@creditflow/reconciler-service';
 import { PricingModule } from '@creditflow/pricing-service';
 import { RefundModule } from '@creditflow/refund-service';
 import { SchedulerModule } from '@creditflow/scheduler-service';
-import { CloudEvent } from '@creditflow/contracts';
+import { CloudEvent, TOPICS, cloudEvent, messageKey } from '@creditflow/contracts';
+import { waitFor } from '@creditflow/kernel/testing';
 import { ManualClock, Runtime, ServiceName, createRuntime, hostServices } from '@creditflow/shell';
 import { WalletModule } from '@creditflow/wallet-service';
 import { LogCapture } from './observability.fixture';
@@ -130,6 +132,10 @@ export interface Distributed {
   readonly logs: Partial<Record<ServiceName, LogCapture>>;
   /** Produces messages on `topic`; a CloudEvent is sent as JSON, a string as is. */
   send(topic: string, messages: { key: string; value: CloudEvent<unknown> | string }[]): Promise<void>;
+  /** Sends one usage command (`creditflow.usage.<action>`) for the account on creditflow.usage.v1, keyed by the account. */
+  sendUsage(tenant: string, accountId: string, action: string, data: Record<string, unknown>): Promise<void>;
+  /** The decision of `type` (a USAGE_DECISION_TYPES value) for the usage on creditflow.usage-decisions.v1, once observed (topic observed). */
+  decision(usageId: string, type: string): Promise<CloudEvent<any>>;
   /** Stops one service and starts it again on the same data, as a process restart would. */
   restart(name: ServiceName): Promise<void>;
   /** Sets every service's manual clock (see `manualClockAt`). */
@@ -207,6 +213,14 @@ export function distributedFor(options: DistributedOptions): Distributed {
       if (!producer) throw new Error('the distributed services did not start');
       await producer.send({ topic, messages: messages.map(({ key, value }) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) })) });
     },
+    async sendUsage(tenant, accountId, action, data) {
+      await this.send(TOPICS.usage, [{
+        key: messageKey(tenant, accountId),
+        value: cloudEvent({ id: randomUUID(), source: 'e2e', type: `creditflow.usage.${action}`, subject: accountId, tenantid: tenant, time: new Date().toISOString(), data: { accountId, ...data } }),
+      }]);
+    },
+    decision: (usageId, type) =>
+      waitFor(`${type} for ${usageId}`, () => seen.find((s) => s.topic === TOPICS.usageDecisions && s.event?.type === type && s.event.data.usageId === usageId)?.event ?? undefined, E2E_WAIT_MS),
     async restart(name) {
       await services[name]!.stop();
       services[name] = await startService(name, env, dataRoot, { logs: logs[name] });

@@ -15,7 +15,7 @@ const keys = {
 const adminKey = (tenant: string) => `admin-${tenant}-${run}`;
 
 describe('four services over a real Kafka broker', () => {
-  const { services, seen, send, restart } = distributedFor({
+  const { services, seen, send, sendUsage, decision, restart } = distributedFor({
     name: `e2e-${run}`,
     services: ['pricing', 'wallet', 'subscription-scheduler', 'refund'],
     keys,
@@ -24,18 +24,6 @@ describe('four services over a real Kafka broker', () => {
 
   const http = (service: ServiceName, method: string, path: string, tenant: string, body?: unknown) =>
     callService(services[service]!, adminKey(tenant), method, path, body);
-
-  const usage = (tenant: string, accountId: string, action: string, data: Record<string, unknown>) =>
-    send(TOPICS.usage, [{
-      key: messageKey(tenant, accountId),
-      value: cloudEvent({ id: randomUUID(), source: 'e2e', type: `creditflow.usage.${action}`, subject: accountId, tenantid: tenant, time: new Date().toISOString(), data: { accountId, ...data } }),
-    }]);
-
-  const decision = (usageId: string, type: string) =>
-    waitFor(`${type} for ${usageId}`, () =>
-      seen.find((s) => s.topic === TOPICS.usageDecisions && s.event?.type === type && s.event.data.usageId === usageId)?.event ?? undefined,
-      E2E_WAIT_MS,
-    );
 
   const balanceOf = async (tenant: string, accountId: string) => (await http('wallet', 'GET', `/v1/accounts/${accountId}/balance`, tenant)).body;
 
@@ -49,17 +37,17 @@ describe('four services over a real Kafka broker', () => {
     const accountId = `acc-usage-${run}`;
     await fundedApinferAccount(accountId);
 
-    await usage('apinfer', accountId, 'authorize', { usageId: `u1-${run}`, feature: 'qwen-image', quality: 'high' });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId: `u1-${run}`, feature: 'qwen-image', quality: 'high' });
     const authorized = await decision(`u1-${run}`, 'creditflow.usage.authorized');
     expect(authorized.data).toEqual({ usageId: `u1-${run}`, status: 'authorized', credits: '2.625', paidFrom: [{ source: `lot:purchase:p-${accountId}`, amount: '2.625' }] });
     expect(authorized.tenantid).toBe('apinfer');
 
-    await usage('apinfer', accountId, 'complete', { usageId: `u1-${run}` });
+    await sendUsage('apinfer', accountId, 'complete', { usageId: `u1-${run}` });
     await decision(`u1-${run}`, 'creditflow.usage.completed');
     const balance = await balanceOf('apinfer', accountId);
     expect(balance).toMatchObject({ available: '97.375', held: '0', byType: expect.objectContaining({ topup: '97.375' }) });
 
-    await usage('apinfer', accountId, 'authorize', { usageId: `u2-${run}`, feature: 'qwen-image', quantity: 100 });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId: `u2-${run}`, feature: 'qwen-image', quantity: 100 });
     const denied = await decision(`u2-${run}`, 'creditflow.usage.denied');
     expect(denied.data).toMatchObject({ error: 'insufficient_credits', required: '175', available: '97.375' });
     expect((await balanceOf('apinfer', accountId)).available).toBe('97.375');
@@ -78,12 +66,12 @@ describe('four services over a real Kafka broker', () => {
     await http('wallet', 'POST', '/v1/purchases', 'apinfer', { purchaseId: `p-${accountId}`, accountId, packageId: 'basic', amountPaid: '10', currency: 'CNY' });
     expect((await http('wallet', 'PUT', `/v1/accounts/${accountId}/members/ann/spending-limit`, 'apinfer', { monthlyCredits: '3' })).status).toBe(200);
 
-    await usage('apinfer', accountId, 'authorize', { usageId: `ms1-${run}`, userId: 'ann', feature: 'qwen-image' });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId: `ms1-${run}`, userId: 'ann', feature: 'qwen-image' });
     await decision(`ms1-${run}`, 'creditflow.usage.authorized');
-    await usage('apinfer', accountId, 'authorize', { usageId: `ms2-${run}`, userId: 'ann', feature: 'qwen-image' });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId: `ms2-${run}`, userId: 'ann', feature: 'qwen-image' });
     const denied = await decision(`ms2-${run}`, 'creditflow.usage.denied');
     expect(denied.data).toMatchObject({ error: 'member_spending_limit', phase: 'generate', required: '1.75', limit: '3', spent: '1.75' });
-    await usage('apinfer', accountId, 'authorize', { usageId: `ms3-${run}`, userId: 'bob', feature: 'qwen-image' });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId: `ms3-${run}`, userId: 'bob', feature: 'qwen-image' });
     await decision(`ms3-${run}`, 'creditflow.usage.authorized');
 
     const statement = (await http('wallet', 'GET', `/v1/accounts/${accountId}/statement`, 'apinfer')).body;
@@ -99,7 +87,7 @@ describe('four services over a real Kafka broker', () => {
     await fundedApinferAccount(accountId);
     const poison = `not json ${run}`;
     await send(TOPICS.usage, [{ key: messageKey('apinfer', accountId), value: poison }]);
-    await usage('apinfer', accountId, 'authorize', { usageId: `u-after-poison-${run}`, feature: 'qwen-image' });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId: `u-after-poison-${run}`, feature: 'qwen-image' });
 
     const dead = await waitFor('the poison message on the DLQ', () =>
       seen.find((s) => s.topic === dlqTopic(TOPICS.usage) && (s.event?.data as { value?: string })?.value === poison),
@@ -121,7 +109,7 @@ describe('four services over a real Kafka broker', () => {
     expect(oversized.length).toBeGreaterThan(900_000);
     await send(TOPICS.usage, [{ key: messageKey('apinfer', accountId), value: oversized }]);
     await send(TOPICS.usage, [{ key: messageKey('apinfer', accountId), value: deep }]);
-    await usage('apinfer', accountId, 'authorize', { usageId: `u-after-big-${run}`, feature: 'qwen-image' });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId: `u-after-big-${run}`, feature: 'qwen-image' });
 
     await decision(`u-after-big-${run}`, 'creditflow.usage.authorized');
     const letters = await waitFor('both poison messages on the DLQ', () => {
@@ -140,13 +128,13 @@ describe('four services over a real Kafka broker', () => {
     const usageId = `u-repeat-${run}`;
     const decisions = (type: string) => seen.filter((s) => s.topic === TOPICS.usageDecisions && s.event?.type === type && s.event.data.usageId === usageId);
 
-    await usage('apinfer', accountId, 'authorize', { usageId, feature: 'qwen-image' });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId, feature: 'qwen-image' });
     await decision(usageId, 'creditflow.usage.authorized');
-    await usage('apinfer', accountId, 'complete', { usageId });
+    await sendUsage('apinfer', accountId, 'complete', { usageId });
     await decision(usageId, 'creditflow.usage.completed');
     // An upstream service that timed out retries both (used to get no decision at all).
-    await usage('apinfer', accountId, 'authorize', { usageId, feature: 'qwen-image' });
-    await usage('apinfer', accountId, 'complete', { usageId });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId, feature: 'qwen-image' });
+    await sendUsage('apinfer', accountId, 'complete', { usageId });
 
     const [authorized, completed] = await waitFor('the repeated decisions', () => {
       const [a, c] = [decisions('creditflow.usage.authorized'), decisions('creditflow.usage.completed')];
@@ -169,7 +157,7 @@ describe('four services over a real Kafka broker', () => {
     // Used to place a hold on a visualgpt account, and on an account outside the key's partition.
     await authorize(`tenant-${run}`, messageKey('apinfer', accountId), 'visualgpt', accountId, accountId);
     await authorize(`account-${run}`, messageKey('apinfer', accountId), 'apinfer', other, other);
-    await usage('apinfer', accountId, 'authorize', { usageId: `u-after-mismatch-${run}`, feature: 'qwen-image' });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId: `u-after-mismatch-${run}`, feature: 'qwen-image' });
 
     await decision(`u-after-mismatch-${run}`, 'creditflow.usage.authorized');
     const letters = await waitFor('both mismatched messages on the DLQ', () => {
@@ -205,7 +193,7 @@ describe('four services over a real Kafka broker', () => {
       message(`grant-at-${run}`, 'creditflow.scheduler.monthly-grant', grant),
       message(`grant-lot-${run}`, 'creditflow.scheduler.monthly-grant', { ...grant, eventId: `g2-${run}`, at: new Date().toISOString(), lotType: 'gold' }),
     ]);
-    await usage('apinfer', accountId, 'authorize', { usageId: `u-after-internal-${run}`, feature: 'qwen-image' });
+    await sendUsage('apinfer', accountId, 'authorize', { usageId: `u-after-internal-${run}`, feature: 'qwen-image' });
     await decision(`u-after-internal-${run}`, 'creditflow.usage.authorized');
 
     const ids = ['numeric', 'action', 'price', 'options', 'refund-type', 'grant-at', 'grant-lot'].map((id) => `${id}-${run}`);
@@ -254,13 +242,13 @@ describe('four services over a real Kafka broker', () => {
     const opened = await http('wallet', 'PUT', `/v1/accounts/${accountId}`, 'gptimage2', { type: 'personal' });
     expect(opened.body.available).toBe('20'); // trial credits on creation (chosen value in gptimage2.yaml)
 
-    await usage('gptimage2', accountId, 'authorize', { usageId: `g1-${run}`, feature: 'text-to-image', resolution: '1K' });
+    await sendUsage('gptimage2', accountId, 'authorize', { usageId: `g1-${run}`, feature: 'text-to-image', resolution: '1K' });
     await decision(`g1-${run}`, 'creditflow.usage.authorized');
-    await usage('gptimage2', accountId, 'complete', { usageId: `g1-${run}` });
+    await sendUsage('gptimage2', accountId, 'complete', { usageId: `g1-${run}` });
     await decision(`g1-${run}`, 'creditflow.usage.completed');
     expect((await balanceOf('gptimage2', accountId)).available).toBe('10');
 
-    await usage('gptimage2', accountId, 'fail', { usageId: `g1-${run}`, reason: 'platform_error' });
+    await sendUsage('gptimage2', accountId, 'fail', { usageId: `g1-${run}`, reason: 'platform_error' });
     await decision(`g1-${run}`, 'creditflow.usage.failed');
     const refund = await waitFor('the restoration decision', () =>
       seen.find((s) => s.topic === TOPICS.refunds && (s.event?.data as { refundId?: string })?.refundId === `restore:g1-${run}`)?.event ?? undefined,

@@ -18,7 +18,7 @@ const key = `admin-apinfer-${run}`;
 const accountId = `acc-reconcile-${run}`;
 
 describe('the reconciler over the distributed mode', () => {
-  const { services, seen, send } = distributedFor({
+  const { services, seen, send, sendUsage, decision } = distributedFor({
     name: `e2e-reconciler-${run}`,
     services: ['pricing', 'wallet', 'refund'],
     keys: { [key]: { tenant: 'apinfer', role: 'admin' } },
@@ -28,13 +28,7 @@ describe('the reconciler over the distributed mode', () => {
   });
 
   const http = (service: 'wallet' | 'refund', method: string, path: string, body?: unknown) => callService(services[service]!, key, method, path, body);
-  const usage = (action: string, data: Record<string, unknown>) =>
-    send(TOPICS.usage, [{
-      key: messageKey('apinfer', accountId),
-      value: cloudEvent({ id: randomUUID(), source: 'e2e', type: `creditflow.usage.${action}`, subject: accountId, tenantid: 'apinfer', time: new Date().toISOString(), data: { accountId, ...data } }),
-    }]);
-  const decision = (usageId: string, type: string) =>
-    waitFor(`${type} for ${usageId}`, () => seen.find((s) => s.topic === TOPICS.usageDecisions && s.event?.type === type && s.event.data.usageId === usageId)?.event ?? undefined, E2E_WAIT_MS);
+  const usage = (action: string, data: Record<string, unknown>) => sendUsage('apinfer', accountId, action, data);
   const reconcile = async (...argv: string[]) => {
     const env = { KAFKA_BROKERS: kafkaBrokers().join(','), CREDITFLOW_DATA_DIR: dirname(services.wallet!.dataDir) };
     const { code, stdout, stderr } = await ops(env, 'reconcile', '--json', '--tenant', 'apinfer', ...argv);

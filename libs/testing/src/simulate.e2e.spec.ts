@@ -5,10 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOPICS, USAGE_DECISION_TYPES, cloudEvent, messageKey } from '@creditflow/contracts';
-import { waitFor } from '@creditflow/kernel/testing';
+import { TOPICS, USAGE_DECISION_TYPES } from '@creditflow/contracts';
 import { parse } from 'yaml';
-import { E2E_WAIT_MS, callService, distributedFor } from './distributed-services';
+import { callService, distributedFor } from './distributed-services';
 import { REPOSITORY_ROOT } from './ops-command';
 
 const run = randomUUID().slice(0, 8);
@@ -16,7 +15,7 @@ const key = `admin-apinfer-${run}`;
 const accountId = `acc-simulate-${run}`;
 
 describe('policy simulation over the distributed mode', () => {
-  const { services, seen, send } = distributedFor({
+  const { services, sendUsage, decision } = distributedFor({
     name: `e2e-simulate-${run}`,
     services: ['pricing', 'wallet'],
     keys: { [key]: { tenant: 'apinfer', role: 'admin' }, [`ops-${key}`]: { tenant: 'apinfer', role: 'ops' } },
@@ -24,13 +23,7 @@ describe('policy simulation over the distributed mode', () => {
   });
 
   const http = (method: string, path: string, body?: unknown, as = key) => callService(services.wallet!, as, method, path, body);
-  const usage = (action: string, data: Record<string, unknown>) =>
-    send(TOPICS.usage, [{
-      key: messageKey('apinfer', accountId),
-      value: cloudEvent({ id: randomUUID(), source: 'e2e', type: `creditflow.usage.${action}`, subject: accountId, tenantid: 'apinfer', time: new Date().toISOString(), data: { accountId, ...data } }),
-    }]);
-  const decision = (usageId: string, type: string) =>
-    waitFor(`${type} for ${usageId}`, () => seen.find((s) => s.topic === TOPICS.usageDecisions && s.event?.type === type && s.event.data.usageId === usageId)?.event ?? undefined, E2E_WAIT_MS);
+  const usage = (action: string, data: Record<string, unknown>) => sendUsage('apinfer', accountId, action, data);
 
   it('replays usage decided over Kafka under a candidate price, checked by hand, and changes nothing', async () => {
     const from = new Date(Date.now() - 60_000).toISOString();
