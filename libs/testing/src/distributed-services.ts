@@ -203,18 +203,20 @@ export function distributedFor(options: DistributedOptions): Distributed {
 
   afterAll(stop, 60_000);
 
+  // Plain functions, not methods: the specs destructure what they use.
+  const send: Distributed['send'] = async (topic, messages) => {
+    if (!producer) throw new Error('the distributed services did not start');
+    await producer.send({ topic, messages: messages.map(({ key, value }) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) })) });
+  };
   return {
     kafka,
     services,
     seen,
     groupPrefix: options.name,
     logs,
-    async send(topic, messages) {
-      if (!producer) throw new Error('the distributed services did not start');
-      await producer.send({ topic, messages: messages.map(({ key, value }) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) })) });
-    },
-    async sendUsage(tenant, accountId, action, data) {
-      await this.send(TOPICS.usage, [{
+    send,
+    sendUsage: async (tenant, accountId, action, data) => {
+      await send(TOPICS.usage, [{
         key: messageKey(tenant, accountId),
         value: cloudEvent({ id: randomUUID(), source: 'e2e', type: `creditflow.usage.${action}`, subject: accountId, tenantid: tenant, time: new Date().toISOString(), data: { accountId, ...data } }),
       }]);
