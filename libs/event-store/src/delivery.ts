@@ -1,4 +1,4 @@
-import { sleep, yieldToEventLoop } from '@creditflow/kernel';
+import { eventLoopShare, sleep } from '@creditflow/kernel';
 import type { RecordedEvent, SubscribeOptions, Subscription } from './event-store';
 
 export interface RetryPolicy {
@@ -65,6 +65,7 @@ export function pollingSubscription(
 ): Subscription {
   const stopping = new AbortController();
   const { signal } = stopping;
+  const share = eventLoopShare();
   const done = (async () => {
     while (!signal.aborted) {
       try {
@@ -79,12 +80,13 @@ export function pollingSubscription(
         const events = await source.read(position);
         if (events.length === 0) {
           await source.idle(signal);
+          share.idled();
           continue;
         }
         if (!(await deliver(events, handlers, signal, retry))) return;
         position = events[events.length - 1].position;
         await source.storeCheckpoint(position);
-        await yieldToEventLoop();
+        await share.afterBatch();
       } catch (error) {
         // Storage trouble (a busy file, an unreachable database, the checkpoint not stored): retry from the last position read.
         report(handlers.onError, error);

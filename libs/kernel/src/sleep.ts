@@ -20,10 +20,22 @@ export function sleep(ms: number, signal?: AbortSignal, wake?: Set<() => void>):
 }
 
 /**
- * Resolves after the event loop has run its pending I/O callbacks. A loop that reads a synchronous
- * store (SQLite) and delivers batch after batch only ever awaits microtasks: without this between
- * batches, a catch-up of a large store would hold off every HTTP request and timer until it ends.
+ * For a loop that reads a synchronous store (SQLite) and delivers batch after batch: such a loop only
+ * ever awaits microtasks, so a catch-up of a large store would hold off every HTTP request and timer
+ * until it ends. `afterBatch` lets the event loop run its pending I/O once the loop has held it for
+ * `holdMs`; `idled` says the loop waited anyway. Yielding after every batch instead cost the embedded
+ * platform's requests latency in steady state, where batches are small and the loop soon idles.
  */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+export function eventLoopShare(holdMs = 10): { afterBatch(): Promise<void>; idled(): void } {
+  let since = performance.now();
+  return {
+    afterBatch: async () => {
+      if (performance.now() - since < holdMs) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    },
+    idled: () => {
+      since = performance.now();
+    },
+  };
 }

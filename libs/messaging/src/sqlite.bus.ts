@@ -7,7 +7,7 @@
 // another writer (the ops tool replaying a dead letter) is unmarked and validated as any other.
 import type Database from 'better-sqlite3';
 import { openSqlite } from '@creditflow/event-store';
-import { sleep, yieldToEventLoop } from '@creditflow/kernel';
+import { eventLoopShare, sleep } from '@creditflow/kernel';
 import { EventEmitter } from 'node:events';
 import { BusConsumer, BusLog, ConsumedMessage, ConsumeOptions, ConsumerStatusTracker, MessageBus, OutboundMessage, PartitionLag, TopicMessages, consoleBusLog } from './bus';
 
@@ -86,6 +86,7 @@ export class SqliteBus implements MessageBus {
     this.published.on('published', onPublish);
 
     const tracker = new ConsumerStatusTracker();
+    const share = eventLoopShare();
     const loop = (async () => {
       while (running) {
         let delivered = false;
@@ -117,8 +118,10 @@ export class SqliteBus implements MessageBus {
           await sleep(delay, undefined, wake);
           continue;
         }
-        if (!delivered && running) await sleep(POLL_MS, undefined, wake);
-        else await yieldToEventLoop();
+        if (!delivered && running) {
+          await sleep(POLL_MS, undefined, wake);
+          share.idled();
+        } else await share.afterBatch();
       }
     })();
 
