@@ -322,6 +322,10 @@ export function availableOf(state: WalletState): Credits {
 export function countedFigures(state: Pick<WalletState, 'lots' | 'openHolds' | 'usages'>): Pick<WalletState, 'available' | 'held' | 'firstHoldExpiry'> {
   let available = 0n;
   for (const lot of state.lots.values()) if (!lot.expired) available += lot.remaining;
+  return { available: available as Credits, ...countedHolds(state) };
+}
+
+function countedHolds(state: Pick<WalletState, 'openHolds' | 'usages'>): Pick<WalletState, 'held' | 'firstHoldExpiry'> {
   let held = 0n;
   let firstHoldExpiry: string | null = null;
   for (const id of state.openHolds) {
@@ -330,7 +334,7 @@ export function countedFigures(state: Pick<WalletState, 'lots' | 'openHolds' | '
     for (const share of usage.held) held += share.amount;
     if (usage.holdExpiresAt !== null && (firstHoldExpiry === null || usage.holdExpiresAt < firstHoldExpiry)) firstHoldExpiry = usage.holdExpiresAt;
   }
-  return { available: available as Credits, held: held as Credits, firstHoldExpiry };
+  return { held: held as Credits, firstHoldExpiry };
 }
 
 /** The state with `lots` replaced, its available figure moved by what the lots named by `changed` now count for. */
@@ -361,7 +365,8 @@ function withoutHold(state: WalletState, usageId: string): WalletState {
   if (!state.openHolds.has(usageId)) return state;
   const usage = state.usages.get(usageId);
   const next = { ...state, openHolds: PersistentSet.from(state.openHolds).delete(usageId), held: (state.held - (usage ? sumHeld(usage) : 0n)) as Credits };
-  if (usage?.holdExpiresAt !== null && usage?.holdExpiresAt === state.firstHoldExpiry) next.firstHoldExpiry = countedFigures(next).firstHoldExpiry;
+  if (next.openHolds.size === 0) next.firstHoldExpiry = null;
+  else if (usage?.holdExpiresAt !== null && usage?.holdExpiresAt === state.firstHoldExpiry) next.firstHoldExpiry = countedHolds(next).firstHoldExpiry;
   return next;
 }
 
