@@ -62,9 +62,24 @@ export interface ProjectedBatch {
   applied: number;
 }
 
+/** A usage as its HoldPlaced named it: what the events that end it are filed under. */
+interface UsageInfo {
+  account: string;
+  user: string;
+  feature: string;
+  model: string;
+  resolution: string;
+  quality: string;
+}
+
+/** Usages whose facts stay in memory: a usage usually ends within seconds of its hold, so its ending finds them here. */
+const USAGE_INFO_KEPT = 20_000;
+
 export class OpsProjections {
   private readonly db: Database.Database;
   private readonly states = new Map<string, WalletState>();
+  /** usage_info rows as stored (first write wins), newest last; dropped whole when a batch fails. */
+  private readonly usageInfos = new Map<string, UsageInfo>();
   private readonly stmt: Record<string, Database.Statement>;
   /** Whether opening the file emptied it (an older layout): the figures come back as the projector catches up from the start. */
   rebuiltFromStart = false;
@@ -154,7 +169,7 @@ export class OpsProjections {
       const key = `${tenantId}:${accountId}`;
       if (!this.states.has(key)) this.states.set(key, r.revision === 0n ? initialState : await this.loadState(tenantId, accountId, from));
     }
-    this.db.transaction(() => {
+    const write = this.db.transaction(() => {
       for (const sums of Object.values(this.sums)) sums.clear(); // what a batch that failed half-way had added
       // An account's balance row and a tenant's activity row are written once per batch, as of the
       // last event of each in the batch (they were written per event, the same rows over and over).
@@ -178,7 +193,14 @@ export class OpsProjections {
         this.stmt.balance.run(tenantId, accountId, state.kind, balance.available, balance.held, JSON.stringify(Object.fromEntries(Object.entries(balance.byType).map(([k, v]) => [k, v.toString()]))), last.revision, last.recordedAt.toISOString(), state.plan?.planId ?? null);
       }
       this.stmt.setPosition.run(fresh[fresh.length - 1].position);
-    })();
+    });
+    try {
+      write();
+    } catch (error) {
+      this.usageInfos.clear(); // it may hold rows of the batch that was rolled back
+      throw error;
+    }
+    while (this.usageInfos.size > USAGE_INFO_KEPT) this.usageInfos.delete(this.usageInfos.keys().next().value as string);
     if (this.states.size > 50_000) this.states.clear(); // reloaded from the store on demand
     return { touched: [...touched.values()], applied: fresh.length };
   }
@@ -203,7 +225,9 @@ export class OpsProjections {
       }
       case 'HoldPlaced': {
         const option = (name: string) => String(event.data.options[name] ?? '');
-        this.stmt.usageInfo.run(tenant, event.data.usageId, account, event.data.userId ?? '', event.data.feature, option('model'), option('resolution'), option('quality'));
+        const info: UsageInfo = { account, user: event.data.userId ?? '', feature: event.data.feature, model: option('model'), resolution: option('resolution'), quality: option('quality') };
+        const stored = this.stmt.usageInfo.run(tenant, event.data.usageId, info.account, info.user, info.feature, info.model, info.resolution, info.quality).changes === 1;
+        if (stored) this.usageInfos.set(usageKey(tenant, event.data.usageId), info);
         this.sums.outcome.add([tenant, day(event.data.placedAt), event.data.feature, 'authorized', ''], [1n, event.data.credits]);
         break;
       }
@@ -264,15 +288,19 @@ export class OpsProjections {
   }
 
   private outcome(tenant: string, usageId: string, dayKey: string, outcome: (typeof USAGE_OUTCOMES)[number], reason: string, credits: Credits): void {
-    const info = this.stmt.usageOf.get(tenant, usageId) as { feature: string } | undefined;
+    const info = this.usageInfo(tenant, usageId);
     this.sums.outcome.add([tenant, dayKey, info?.feature ?? 'unknown', outcome, reason], [1n, credits]);
   }
 
   private usage(tenant: string, usageId: string, dayKey: string, uses: bigint, credits: Credits): void {
-    const info = this.stmt.usageOf.get(tenant, usageId) as { account: string; user: string; feature: string; model: string; resolution: string; quality: string } | undefined;
+    const info = this.usageInfo(tenant, usageId);
     this.sums.usage.add(
       [tenant, dayKey, info?.feature ?? 'unknown', info?.model ?? '', info?.user ?? '', info?.account ?? '', info?.resolution ?? '', info?.quality ?? ''], [uses, credits],
     );
+  }
+
+  private usageInfo(tenant: string, usageId: string): UsageInfo | undefined {
+    return this.usageInfos.get(usageKey(tenant, usageId)) ?? (this.stmt.usageOf.get(tenant, usageId) as UsageInfo | undefined);
   }
 
   private flow(tenant: string, dayKey: string, lotType: string, kind: Flow, amount: Credits): void {
@@ -507,6 +535,10 @@ function migrateUsageColumns(db: Database.Database): void {
         DROP TABLE usage_daily_before_issue_13;`);
     })();
   }
+}
+
+function usageKey(tenant: string, usageId: string): string {
+  return `${tenant.length}:${tenant}${usageId}`;
 }
 
 function day(iso: string): string {
