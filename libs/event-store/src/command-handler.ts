@@ -18,6 +18,7 @@
 //   `snapshot-<stream>` with its revision and the context's state version; a cold load starts from the
 //   latest snapshot of the current version and folds only the events after it. Taking one never
 //   delays an answer; a snapshot of another version is ignored (the stream is folded from the start).
+//   Older snapshots are truncated once a newer one is stored.
 // - Event ids: see storedEventId. Stored data is the event's data with bigints marked (kernel
 //   encodeBigInts), decoded exactly by decodeEvent.
 import { randomUUID } from 'node:crypto';
@@ -269,9 +270,14 @@ export class CommandHandler<State, Event extends DomainEvent> {
     entry.snapshotAt = entry.revision;
     const { version } = this.snapshots;
     const data = { version, revision: entry.revision.toString(), state: encodeBigInts(this.snapshots.toData(entry.state)) };
-    this.store.appendToStream(snapshotStream(streamName), [{ id: randomUUID(), type: 'Snapshot', data }], { expectedRevision: 'any' }).catch(() => {
-      entry.snapshotAt = undefined; // try again with a later event
-    });
+    const stream = snapshotStream(streamName);
+    this.store.appendToStream(stream, [{ id: randomUUID(), type: 'Snapshot', data }], { expectedRevision: 'any' }).then(
+      // Only the latest is ever read: the older ones go (a long stream's snapshots summed to many times its size).
+      ({ nextExpectedRevision }) => this.store.truncateBefore(stream, nextExpectedRevision).catch(() => undefined),
+      () => {
+        entry.snapshotAt = undefined; // try again with a later event
+      },
+    );
   }
 
   private remember(streamName: string, entry: StreamState<State> & { snapshotAt?: bigint }): void {

@@ -94,6 +94,11 @@ export interface EventStore {
   appendBatch(appends: StreamAppend[]): Promise<(AppendResult | WrongExpectedRevisionError)[]>;
   /** [] for a stream that does not exist. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * The stream's events before `revision` are gone from every read (from the file, where the adapter
+   * can delete). For derived streams only, never for the record: snapshots keep their latest alone.
+   */
+  truncateBefore(streamName: string, revision: bigint): Promise<void>;
   /** Ordered by position; system streams (`$...`) are left out. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /**

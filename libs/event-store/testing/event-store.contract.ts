@@ -53,6 +53,30 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
       return error as WrongExpectedRevisionError;
     };
 
+    describe('truncating', () => {
+      it('drops the events before a revision from every read; the stream goes on from its last revision', async () => {
+        const stream = `${newCategory()}-t`;
+        const written = [event('A'), event('B'), event('C')];
+        await store.appendToStream(stream, written, { expectedRevision: 'no_stream' });
+        await store.truncateBefore(stream, 2n);
+        expect(ids(await store.readStream(stream))).toEqual(ids(written.slice(2)));
+        expect(ids(await store.readStream(stream, { direction: 'backwards', maxCount: 1 }))).toEqual(ids(written.slice(2)));
+        const next = event('D');
+        await store.appendToStream(stream, [next], { expectedRevision: 2n });
+        await expectConflict(store.appendToStream(stream, [event('E')], { expectedRevision: 1n }));
+        expect((await store.readStream(stream)).map((e) => [e.id, e.revision])).toEqual([[written[2].id, 2n], [next.id, 3n]]);
+        const other = await makeStore();
+        extraStores.push(other);
+        expect(ids(await other.readStream(stream))).toEqual([written[2].id, next.id]);
+      });
+
+      it('changes nothing for a stream that does not exist', async () => {
+        const stream = `${newCategory()}-t`;
+        await store.truncateBefore(stream, 5n);
+        expect(await store.readStream(stream)).toEqual([]);
+      });
+    });
+
     describe('appending', () => {
       it('appends to a new stream with no_stream and reads the events back in order', async () => {
         const stream = `${newCategory()}-a`;

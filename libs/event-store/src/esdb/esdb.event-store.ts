@@ -112,6 +112,11 @@ export class EsdbEventStore implements EventStore {
     return events;
   }
 
+  /** Stream metadata: reads skip the events before it at once, the server's scavenge removes them. */
+  async truncateBefore(streamName: string, revision: bigint): Promise<void> {
+    await this.client.setStreamMetadata(streamName, { truncateBefore: Number(revision) });
+  }
+
   /**
    * Null: $all has no count, and a category's `$ce-` stream exists only where the server runs its
    * system projections; counting would mean reading everything (not built, no server here to prove it on).

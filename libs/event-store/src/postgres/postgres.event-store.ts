@@ -157,6 +157,7 @@ export class PostgresEventStore implements EventStore {
         SELECT id, revision, position FROM ${events}
         WHERE stream = $1 AND revision >= (SELECT revision FROM ${events} WHERE stream = $1 AND id = $2::uuid)
         ORDER BY revision LIMIT $3`,
+      truncate: `DELETE FROM ${events} WHERE stream = $1 AND revision < $2`,
       forwards: `SELECT ${COLUMNS} FROM ${events} WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
       backwards: `SELECT ${COLUMNS} FROM ${events} WHERE stream = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
       all: `SELECT ${COLUMNS} FROM ${events} WHERE position > $1 AND stream NOT LIKE '$%' ORDER BY position LIMIT $2`,
@@ -234,6 +235,11 @@ export class PostgresEventStore implements EventStore {
         ? await this.pool.query<EventRow>(this.sql.forwards, [streamName, fromRevision ?? 0n, maxCount ?? null])
         : await this.pool.query<EventRow>(this.sql.backwards, [streamName, fromRevision ?? MAX_REVISION, maxCount ?? null]);
     return rows.map(toRecordedEvent);
+  }
+
+  async truncateBefore(streamName: string, revision: bigint): Promise<void> {
+    await this.ready();
+    await this.pool.query(this.sql.truncate, [streamName, revision]);
   }
 
   async readAll({ fromPosition = 0n, maxCount, category }: ReadAllOptions = {}): Promise<RecordedEvent[]> {

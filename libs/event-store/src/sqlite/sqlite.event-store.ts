@@ -125,6 +125,7 @@ export class SqliteEventStore implements EventStore {
         `INSERT INTO events (stream, category, revision, id, type, data, metadata, recorded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING position`,
       ),
+      truncate: db.prepare<[string, bigint]>('DELETE FROM events WHERE stream = ? AND revision < ?'),
       countAll: db.prepare<[bigint], { n: bigint }>('SELECT count(*) AS n FROM events WHERE position > ?'),
       countCategory: db.prepare<[string, bigint], { n: bigint }>('SELECT count(*) AS n FROM events WHERE category = ? AND position > ?'),
       checkpoint: db.prepare<[string], { position: bigint }>(
@@ -238,6 +239,10 @@ export class SqliteEventStore implements EventStore {
         ? this.reads('forwards', maxCount).all(streamName, fromRevision ?? 0n)
         : this.reads('backwards', maxCount).all(streamName, fromRevision ?? MAX_REVISION);
     return rows.map(toRecordedEvent);
+  }
+
+  async truncateBefore(streamName: string, revision: bigint): Promise<void> {
+    this.sql.truncate.run(streamName, revision);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

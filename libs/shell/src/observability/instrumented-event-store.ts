@@ -38,6 +38,10 @@ export class InstrumentedEventStore implements EventStore {
     return this.inner.readAll(options);
   }
 
+  truncateBefore(streamName: string, revision: bigint): Promise<void> {
+    return this.inner.truncateBefore(streamName, revision);
+  }
+
   countEvents(options?: Omit<ReadAllOptions, 'maxCount'>): Promise<bigint | null> {
     return this.inner.countEvents(options);
   }
