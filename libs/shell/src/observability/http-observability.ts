@@ -21,10 +21,21 @@ export interface RequestObservation {
 
 type ObservedRequest = Request & { observation?: RequestObservation; principal?: { tenant: string; role: string } };
 
+/** Ids of the keys seen last: a handful of keys make nearly every request, so each is hashed once (bounded: any string may come). */
+const keyIds = new Map<string, string>();
+const KEY_IDS_KEPT = 1024;
+
 /** A short, stable id of an API key for logs: never the key itself. */
 export function keyIdOf(authorization: unknown): string | null {
   const match = typeof authorization === 'string' ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
-  return match ? createHash('sha256').update(match[1]).digest('hex').slice(0, 12) : null;
+  if (!match) return null;
+  let id = keyIds.get(match[1]);
+  if (id === undefined) {
+    id = createHash('sha256').update(match[1]).digest('hex').slice(0, 12);
+    if (keyIds.size >= KEY_IDS_KEPT) keyIds.clear();
+    keyIds.set(match[1], id);
+  }
+  return id;
 }
 
 /** The route pattern Express matched (`/v1/usage/:usageId/complete`), never the raw path: a bounded label. */
