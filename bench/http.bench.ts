@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { PgBaseline, PgChargeResult, openPgBaseline } from './baselines/pg-rowlock';
 import { REPS, boolFlag, listFlag, log, machine, median, numberFlag, progress, range, report, round, run, sleep, stringFlag } from './lib/common';
 import { PacedResult, SaturationResult, call, callOk, destroyAgents, openAndFund, paced, pool, saturate } from './lib/http-load';
-import { API_KEYS_ENV, KEYS, Proc, freePort, spawnProcess, startPlatform } from './lib/processes';
+import { API_KEYS_ENV, KEYS, Proc, caughtUp, freePort, spawnProcess, startPlatform } from './lib/processes';
 
 const DURATION = numberFlag('duration', 10);
 const CONNECTIONS = listFlag('connections', [32, 64]);
@@ -44,19 +44,31 @@ let raw: Proc | null = null;
 let pg: PgBaseline | null = null;
 
 interface Saturation extends SaturationResult {
+  /** The server's CPU from the start of the run until it had caught up with it (read models, consumers), per pair. */
   serverCpuMsPerPair: number | null;
+  /** Seconds from the end of the run until the server had caught up (the raw server: none). */
+  catchUpSeconds: number | null;
+}
+
+/** Lets a platform finish the work an earlier phase left (see caughtUp): every phase starts idle. */
+async function settle(server: Proc, label: string): Promise<number | null> {
+  if (server === raw) return null;
+  return caughtUp(server.url, (s) => progress(`${label}: waiting for the platform to catch up (${s.toFixed(0)} s)`));
 }
 
 async function saturation(server: Proc, accounts: string[], connections: number, label: string): Promise<Saturation> {
+  await settle(server, label);
   const cpu0 = server.cpuSeconds();
   const result = await saturate(server.url, accounts, connections, DURATION, `${label}-c${connections}`, (pairs) =>
     progress(`${label}: ${connections} connections, ${pairs} pairs`),
   );
+  const catchUpSeconds = await settle(server, label);
   const cpu = server.cpuSeconds() - cpu0;
-  return { ...result, serverCpuMsPerPair: result.completeOk ? round((cpu * 1000) / result.completeOk, 3) : null };
+  return { ...result, serverCpuMsPerPair: result.completeOk ? round((cpu * 1000) / result.completeOk, 3) : null, catchUpSeconds };
 }
 
 async function fixedRate(server: Proc, accounts: string[], rate: number, label: string): Promise<PacedResult> {
+  await settle(server, label);
   return paced(server.url, accounts, {
     rate, seconds: DURATION, prefix: `${label}-r${rate}`,
     onTick: (answered, due) => progress(`${label}: ${rate} requests/s, ${answered}/${due} answered`),
@@ -217,6 +229,7 @@ async function main() {
       creditflowP50Ms: range(all((r) => r.saturation[c].creditflow.latencyMs.p50)),
       creditflowP99Ms: range(all((r) => r.saturation[c].creditflow.latencyMs.p99)),
       creditflowServerCpuMsPerPair: range(all((r) => r.saturation[c].creditflow.serverCpuMsPerPair), 2),
+      creditflowCatchUpSeconds: range(all((r) => r.saturation[c].creditflow.catchUpSeconds), 1),
       rawRequestsPerSecond: range(rawReq),
       rawPairsPerSecond: range(all((r) => r.saturation[c].baseline.pairsPerSecond)),
       rawServerCpuMsPerPair: range(all((r) => r.saturation[c].baseline.serverCpuMsPerPair), 3),
@@ -272,6 +285,8 @@ function compareSummary(reps: any[]) {
       afterServerCpuMsPerPair: range(reps.map((r) => pick(r).creditflow.serverCpuMsPerPair), 2),
       beforeServerCpuMsPerPair: range(reps.map((r) => pick(r).before.serverCpuMsPerPair), 2),
       cpuPerPairAfterOverBefore: ratio(pick, (x) => x.serverCpuMsPerPair),
+      afterCatchUpSeconds: range(reps.map((r) => pick(r).creditflow.catchUpSeconds), 1),
+      beforeCatchUpSeconds: range(reps.map((r) => pick(r).before.catchUpSeconds), 1),
       afterP99Ms: range(reps.map((r) => pick(r).creditflow.latencyMs.p99)),
       beforeP99Ms: range(reps.map((r) => pick(r).before.latencyMs.p99)),
     };

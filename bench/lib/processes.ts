@@ -167,3 +167,26 @@ export async function startPlatform(options: PlatformOptions): Promise<Proc> {
     cwd: options.checkout,
   });
 }
+
+/**
+ * Waits until a platform has caught up with what it was sent: every read model's and every bus
+ * consumer's lag in its /metrics at 0, twice, 1.1 s apart (the projection lags are computed at most
+ * once a second). The seconds it took. A burst leaves work behind it; a phase that starts before that
+ * work is done measures the burst's tail, and a phase's CPU counted without it leaves it out.
+ */
+export async function caughtUp(url: string, onWait: (seconds: number) => void = () => undefined, timeoutMs = 300_000): Promise<number> {
+  const started = Date.now();
+  let zeros = 0;
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const lag = text
+      .split('\n')
+      .filter((line) => /^creditflow_(projection_lag_events|consumer_lag)[{ ]/.test(line))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    zeros = lag === 0 ? zeros + 1 : 0;
+    if (zeros === 2) return (Date.now() - started) / 1000;
+    if (Date.now() - started > timeoutMs) throw new Error(`${url} still ${lag} events behind after ${timeoutMs / 1000} s`);
+    onWait((Date.now() - started) / 1000);
+    await sleep(lag === 0 ? 1_100 : 250);
+  }
+}
