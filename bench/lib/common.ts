@@ -1,7 +1,7 @@
 // Shared by the bench scripts: flags, machine description, progress line, percentiles, recording.
 // Nothing here imports creditflow code: the scripts drive the platform through its public surfaces.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -130,7 +130,7 @@ export function ticker(text: () => string): () => void {
 const loadSamples: number[] = [];
 setInterval(() => loadSamples.push(loadavg()[0]), 5000).unref();
 
-/** Prints the result and, with --record, writes bench/results/<date>-<name>.json. */
+/** Prints the result and, with --record, writes bench/results/<date>-<name>.json (-2, -3... when that file is already there: a record is never overwritten). */
 export function report(name: string, result: Record<string, unknown>): void {
   // The load at the end too: other work on the machine moves every figure.
   const load = loadSamples.length ? loadSamples : [loadavg()[0]];
@@ -139,7 +139,9 @@ export function report(name: string, result: Record<string, unknown>): void {
   console.log(json);
   if (boolFlag('record')) {
     mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `${new Date().toISOString().slice(0, 10)}-${name}.json`);
+    const base = join(RESULTS_DIR, `${new Date().toISOString().slice(0, 10)}-${name}`);
+    let file = `${base}.json`;
+    for (let n = 2; existsSync(file); n++) file = `${base}-${n}.json`;
     writeFileSync(file, json + '\n');
     log(`recorded in ${file}`);
   }
