@@ -17,15 +17,19 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const files = new Map();
-parentPort.on('message', ({ op, path }) => {
+parentPort.on('message', ({ op, path, done }) => {
   const file = files.get(path);
   if (op === 'watch') {
     if (file) file.users++;
     else files.set(path, { path, db: null, users: 1 });
-  } else if (file && --file.users === 0) {
+    return;
+  }
+  if (file && --file.users === 0) {
     files.delete(path);
     try { file.db?.close(); } catch {}
   }
+  Atomics.store(done, 0, 1);
+  Atomics.notify(done, 0);
 });
 setInterval(() => {
   for (const file of files.values()) {
@@ -53,15 +57,25 @@ function checkpointer(): Worker {
   return worker;
 }
 
-/** Has the worker checkpoint `path` until `forget` is called as many times as `watch` was. */
+/** The longest a close waits for the worker to let go of its file. */
+const FORGET_WAIT_MS = 2_000;
+
+/**
+ * Has the worker checkpoint `path` until `forget` is called as many times as `watch` was. `forget`
+ * returns once the worker has closed its connection (blocking, briefly: it is called from a
+ * synchronous close), so the file's own connection closes last, checkpoints and removes the WAL, and
+ * nothing touches the directory afterwards.
+ */
 export function watchWal(path: string): { forget(): void } {
   checkpointer().postMessage({ op: 'watch', path });
   let forgotten = false;
   return {
     forget() {
-      if (forgotten) return;
+      if (forgotten || !worker) return;
       forgotten = true;
-      worker?.postMessage({ op: 'forget', path });
+      const done = new Int32Array(new SharedArrayBuffer(4));
+      worker.postMessage({ op: 'forget', path, done });
+      Atomics.wait(done, 0, 0, FORGET_WAIT_MS);
     },
   };
 }
