@@ -210,6 +210,8 @@ async function main() {
       () => pgCharge(HOT, `rep ${rep}/${REPS} PostgreSQL hot`),
     );
     r.pgSpread = await pgCharge(SPREAD, `rep ${rep}/${REPS} PostgreSQL spread`);
+    // Resident memory after each repetition: what the platform keeps grows with the usages it has seen.
+    r.rssMiB = { creditflow: platform!.rssMiB(), ...(before ? { before: before.rssMiB() } : {}) };
     log(`rep ${rep} hot: creditflow ${r.hot.creditflow.pairsPerSecond} pairs/s, PostgreSQL ${r.hot.baseline.chargesPerSecond} charges/s; PostgreSQL spread ${r.pgSpread.chargesPerSecond}/s`);
     reps.push(r);
   }
@@ -230,6 +232,7 @@ async function main() {
       creditflowP99Ms: range(all((r) => r.saturation[c].creditflow.latencyMs.p99)),
       creditflowServerCpuMsPerPair: range(all((r) => r.saturation[c].creditflow.serverCpuMsPerPair), 2),
       creditflowCatchUpSeconds: range(all((r) => r.saturation[c].creditflow.catchUpSeconds), 1),
+      creditflowRssMiBAfterEachRepetition: reps.map((r) => r.rssMiB.creditflow).join(' / '),
       rawRequestsPerSecond: range(rawReq),
       rawPairsPerSecond: range(all((r) => r.saturation[c].baseline.pairsPerSecond)),
       rawServerCpuMsPerPair: range(all((r) => r.saturation[c].baseline.serverCpuMsPerPair), 3),
@@ -286,6 +289,8 @@ function compareSummary(reps: any[]) {
       beforeServerCpuMsPerPair: range(reps.map((r) => pick(r).before.serverCpuMsPerPair), 2),
       cpuPerPairAfterOverBefore: ratio(pick, (x) => x.serverCpuMsPerPair),
       afterCatchUpSeconds: range(reps.map((r) => pick(r).creditflow.catchUpSeconds), 1),
+      afterRssMiBAfterEachRepetition: reps.map((r) => r.rssMiB.creditflow).join(' / '),
+      beforeRssMiBAfterEachRepetition: reps.map((r) => r.rssMiB.before).join(' / '),
       beforeCatchUpSeconds: range(reps.map((r) => pick(r).before.catchUpSeconds), 1),
       afterP99Ms: range(reps.map((r) => pick(r).creditflow.latencyMs.p99)),
       beforeP99Ms: range(reps.map((r) => pick(r).before.latencyMs.p99)),

@@ -34,6 +34,8 @@ export interface Proc {
   readyMs: number;
   /** CPU seconds (user + system) the process has used so far (Linux /proc; NaN elsewhere). */
   cpuSeconds(): number;
+  /** Resident memory in MiB. */
+  rssMiB(): number;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   /** kill -9. */
@@ -47,6 +49,16 @@ export function cpuSecondsOf(pid: number): number {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resident memory of a process in MiB (VmRSS), NaN when it is gone. */
+export function rssMiBOf(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : NaN;
   } catch {
     return NaN;
   }
@@ -118,6 +130,7 @@ export async function spawnProcess(options: SpawnOptions): Promise<Proc> {
   return {
     child, pid, url, readyMs,
     cpuSeconds: () => cpuSecondsOf(pid),
+    rssMiB: () => rssMiBOf(pid),
     stop,
     kill9: async () => {
       if (exited) return;
