@@ -35,6 +35,29 @@ describe('PersistentMap', () => {
     expect([...map.keys()].length).toBe(50_000);
   });
 
+  it('built from entries at once, holds what the same sets would, and later versions leave it untouched', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.string({ maxLength: 6 }), fc.integer()), { maxLength: 300 }),
+        fc.array(fc.tuple(fc.string({ maxLength: 6 }), fc.integer()), { maxLength: 30 }),
+        (entries, later) => {
+          const built = PersistentMap.from(entries);
+          const expected = new Map(entries);
+          expect(built.size).toBe(expected.size);
+          expect(new Map(built)).toEqual(expected);
+          let next = built;
+          for (const [k, v] of later) next = v % 3 === 0 ? next.delete(k) : next.set(k, v);
+          expect(new Map(built)).toEqual(expected);
+          const reference = new Map(expected);
+          for (const [k, v] of later) v % 3 === 0 ? reference.delete(k) : reference.set(k, v);
+          expect(new Map(next)).toEqual(reference);
+          expect(next.size).toBe(reference.size);
+        },
+      ),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+
   it('is built from a Map, and from itself without copying', () => {
     const map = PersistentMap.from(new Map([['a', 1], ['b', 2]]));
     expect([...map.entries()].sort()).toEqual([['a', 1], ['b', 2]]);
