@@ -48,8 +48,10 @@ export interface AccountSimulation {
 export function simulateAccount(events: readonly WalletEvent[], recordedTenant: TenantConfig, candidate: TenantConfig, period: SimulationPeriod): AccountSimulation {
   const policy = candidate.walletPolicy;
   const rounding = { recorded: refundRoundingOf(recordedTenant.refundPolicy), candidate: refundRoundingOf(candidate.refundPolicy) };
-  let recorded: WalletState = initialState;
-  let simulated: WalletState = initialState;
+  // Every usage stays hot: the replay decides about usages of any age, with no store to recall them from.
+  const start: WalletState = { ...initialState, closedUsagesKept: Number.POSITIVE_INFINITY };
+  let recorded = start;
+  let simulated = start;
   const sides = { recorded: emptySide(), candidate: emptySide() };
   const notReplayed = new Map<string, number>();
   const skip = (reason: string) => notReplayed.set(reason, (notReplayed.get(reason) ?? 0) + 1);

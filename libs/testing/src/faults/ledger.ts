@@ -13,7 +13,7 @@ export interface UsageFact {
 }
 
 /** Wallet event types an account may show in these scenarios; any other (an expiry, a claw-back...) moved credits nobody asked to move. */
-const EXPECTED_TYPES = new Set(['AccountOpened', 'CreditsGranted', 'HoldPlaced', 'HoldCaptured', 'HoldReleased', 'UsageDenied', 'LowBalanceAlertRaised', 'AutoTopUpRequested']);
+const EXPECTED_TYPES = new Set(['AccountOpened', 'CreditsGranted', 'HoldPlaced', 'HoldCaptured', 'HoldReleased', 'UsageDenied', 'UsageRecalled', 'LowBalanceAlertRaised', 'AutoTopUpRequested']);
 
 export class AccountBook {
   /** lotId -> amount, for every acknowledged purchase (`purchase:<id>`) and grant (`grant:<id>`). */

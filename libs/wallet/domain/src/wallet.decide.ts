@@ -7,7 +7,7 @@ import { allocate } from './lots';
 import { WalletCommand } from './wallet.commands';
 import {
   AccountNotFoundError, AutoTopUpIncompleteError, IdempotencyConflictError, MemberLimitError, NotAMemberError, NotATeamError, UsageNotFoundError,
-  UsageStateError,
+  UsageRecallNeededError, UsageStateError,
 } from './wallet.errors';
 import { LotShare, MemberLimitDenial, RateLimitDenial, WalletEvent } from './wallet.events';
 import { WalletPolicy, autoTopUpOf } from './wallet.policy';
@@ -19,11 +19,34 @@ export function walletDecider(policy: WalletPolicy): Decider<WalletCommand, Wall
   return { decide: (command, state) => decide(command, state, policy), evolve, initialState };
 }
 
-export function decide(command: WalletCommand, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+/**
+ * What the application found in an account's history for a usage its state did not hold (the decider
+ * asked with UsageRecallNeededError), or knows of a usage id that no account ever used before (its
+ * claim was new: `usage` null).
+ */
+export interface UsageRecall {
+  usageId: string;
+  /** The usage's record (`usageInHistory`); null: no usage with this id was ever on the account. */
+  usage: Usage | null;
+  /**
+   * The account's `closedSeq` as of a state read before the history was: the recall still holds while
+   * fewer than `closedUsagesKept` usages closed since (a usage recalled and changed after the read
+   * would still be hot).
+   */
+  closedSeq: number;
+}
+
+export function decide(command: WalletCommand, state: WalletState, policy: WalletPolicy, recall?: UsageRecall): WalletEvent[] {
   const now = command.data.now;
   const due = settleDue(state, now);
   const settled = fold(due, state);
-  const events = [...due, ...decideCommand(command, settled, policy)];
+  // The recall holds unless more usages closed since it was read than the state keeps (`state`: what
+  // this decision settles closes nothing the recall is about, only open holds).
+  const known = recall && !settled.usages.has(recall.usageId) && state.closedSeq < recall.closedSeq + state.closedUsagesKept ? recall : undefined;
+  // A recalled usage is hot again before anything is decided about it, in the stream as in the state
+  // (after settling: holds released there close usages, which could retire it again).
+  const recalled: WalletEvent[] = known?.usage ? [{ type: 'UsageRecalled', data: { usage: known.usage, recalledAt: iso(now) } }] : [];
+  const events = [...due, ...recalled, ...decideCommand(command, fold(recalled, settled), policy, known && known.usage === null ? known.usageId : null)];
   const signalled = [...events, ...balanceSignals(state, fold(events, state), policy, now)];
   return [...signalled, ...expirySignals(fold(signalled, state), policy, now)];
 }
@@ -40,7 +63,8 @@ function expirySignals(state: WalletState, policy: WalletPolicy, now: Date): Wal
     .map((lot) => ({ type: 'CreditsExpiringSoon', data: { lotId: lot.lotId, lotType: lot.type, amount: lot.remaining, expiresAt: lot.expiresAt!, noticedAt: at } }));
 }
 
-function decideCommand(command: WalletCommand, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+/** `absent`: a usage id known never to have been on the account (a recall found nothing). */
+function decideCommand(command: WalletCommand, state: WalletState, policy: WalletPolicy, absent: string | null): WalletEvent[] {
   if (command.type !== 'OpenAccount' && command.type !== 'ExpireDue' && !state.exists) {
     throw new AccountNotFoundError(state.accountId || '(unknown)');
   }
@@ -52,17 +76,17 @@ function decideCommand(command: WalletCommand, state: WalletState, policy: Walle
     case 'RecordLogin':
       return recordLogin(command.data, state);
     case 'AuthorizeUsage':
-      return authorizeUsage(command.data, state, policy);
+      return authorizeUsage(command.data, state, policy, absent);
     case 'CompleteUsage':
-      return completeUsage(command.data, state);
+      return completeUsage(command.data, state, absent);
     case 'FailUsage':
-      return failUsage(command.data, state);
+      return failUsage(command.data, state, absent);
     case 'AcceptUsage':
-      return acceptUsage(command.data, state, policy);
+      return acceptUsage(command.data, state, policy, absent);
     case 'RejectUsage':
-      return rejectUsage(command.data, state);
+      return rejectUsage(command.data, state, absent);
     case 'RestoreUsageCredits':
-      return restoreUsageCredits(command.data, state);
+      return restoreUsageCredits(command.data, state, absent);
     case 'ClawBackCredits':
       return clawBackCredits(command.data, state);
     case 'ExpireRollover':
@@ -178,14 +202,14 @@ function refuseBeyondMemberCap(kind: 'personal' | 'team', members: string[], sta
   throw new MemberLimitError(members.length, cap, known ? planId : null);
 }
 
-function authorizeUsage(cmd: Data<'AuthorizeUsage'>, state: WalletState, policy: WalletPolicy): WalletEvent[] {
+function authorizeUsage(cmd: Data<'AuthorizeUsage'>, state: WalletState, policy: WalletPolicy, absent: string | null): WalletEvent[] {
   refuseNegative(cmd.credits);
   if (cmd.phases) {
     refuseNegative(cmd.phases.generate);
     refuseNegative(cmd.phases.accept);
   }
   const fingerprint = fingerprintOf([cmd.userId, cmd.feature, cmd.options]);
-  const existing = state.usages.get(cmd.usageId);
+  const existing = lookUpUsage(state, cmd.usageId, absent);
   if (existing) {
     if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(cmd.usageId);
     return [];
@@ -237,8 +261,8 @@ function setMemberSpendingLimit(cmd: Data<'SetMemberSpendingLimit'>, state: Wall
   return [{ type: 'MemberSpendingLimitSet', data: { userId: cmd.userId, monthlyCredits: cmd.monthlyCredits, setAt: iso(cmd.now) } }];
 }
 
-function completeUsage(cmd: Data<'CompleteUsage'>, state: WalletState): WalletEvent[] {
-  const usage = usageOf(state, cmd.usageId);
+function completeUsage(cmd: Data<'CompleteUsage'>, state: WalletState, absent: string | null): WalletEvent[] {
+  const usage = usageOf(state, cmd.usageId, absent);
   if (usage.status === 'completed' || usage.status === 'accepted' || usage.status === 'rejected') return [];
   if (usage.status !== 'authorized') throw new UsageStateError(usage.usageId, usage.status, 'completed');
   return [{
@@ -247,8 +271,8 @@ function completeUsage(cmd: Data<'CompleteUsage'>, state: WalletState): WalletEv
   }];
 }
 
-function failUsage(cmd: Data<'FailUsage'>, state: WalletState): WalletEvent[] {
-  const usage = usageOf(state, cmd.usageId);
+function failUsage(cmd: Data<'FailUsage'>, state: WalletState, absent: string | null): WalletEvent[] {
+  const usage = usageOf(state, cmd.usageId, absent);
   if (usage.status === 'failed') return [];
   if (usage.status === 'authorized') return releaseHold(usage, state, cmd.now, cmd.reason);
   if (usage.status === 'completed' || usage.status === 'accepted' || usage.status === 'rejected') {
@@ -259,8 +283,8 @@ function failUsage(cmd: Data<'FailUsage'>, state: WalletState): WalletEvent[] {
   throw new UsageStateError(usage.usageId, usage.status, 'failed');
 }
 
-function acceptUsage(cmd: Data<'AcceptUsage'>, state: WalletState, policy: WalletPolicy): WalletEvent[] {
-  const usage = usageOf(state, cmd.usageId);
+function acceptUsage(cmd: Data<'AcceptUsage'>, state: WalletState, policy: WalletPolicy, absent: string | null): WalletEvent[] {
+  const usage = usageOf(state, cmd.usageId, absent);
   if (usage.status === 'accepted') return [];
   if (!usage.phases) throw new UsageStateError(usage.usageId, 'not phased', 'accepted');
   if (usage.status !== 'completed') throw new UsageStateError(usage.usageId, usage.status, 'accepted');
@@ -291,17 +315,17 @@ function acceptUsage(cmd: Data<'AcceptUsage'>, state: WalletState, policy: Walle
   }];
 }
 
-function rejectUsage(cmd: Data<'RejectUsage'>, state: WalletState): WalletEvent[] {
-  const usage = usageOf(state, cmd.usageId);
+function rejectUsage(cmd: Data<'RejectUsage'>, state: WalletState, absent: string | null): WalletEvent[] {
+  const usage = usageOf(state, cmd.usageId, absent);
   if (usage.status === 'rejected') return [];
   if (!usage.phases) throw new UsageStateError(usage.usageId, 'not phased', 'rejected');
   if (usage.status !== 'completed') throw new UsageStateError(usage.usageId, usage.status, 'rejected');
   return [{ type: 'UsageRejected', data: { usageId: usage.usageId, rejectedAt: iso(cmd.now) } }];
 }
 
-function restoreUsageCredits(cmd: Data<'RestoreUsageCredits'>, state: WalletState): WalletEvent[] {
+function restoreUsageCredits(cmd: Data<'RestoreUsageCredits'>, state: WalletState, absent: string | null): WalletEvent[] {
   if (state.restorations.has(cmd.restorationId)) return [];
-  const usage = usageOf(state, cmd.usageId);
+  const usage = usageOf(state, cmd.usageId, absent);
   if (usage.restored) return [];
   if (usage.charged.length === 0 && usage.allowances.length === 0) throw new UsageStateError(usage.usageId, usage.status, 'restored (nothing was charged)');
   const events: WalletEvent[] = [{
@@ -453,10 +477,17 @@ function refuseNegative(amount: Credits): void {
   if (amount < 0n) throw new InvalidAmountError(formatCredits(amount), 'must not be negative');
 }
 
-function usageOf(state: WalletState, usageId: string): Usage {
-  const usage = state.usages.get(usageId);
+function usageOf(state: WalletState, usageId: string, absent: string | null): Usage {
+  const usage = lookUpUsage(state, usageId, absent);
   if (!usage) throw new UsageNotFoundError(usageId);
   return usage;
+}
+
+/** The hot usage; undefined if there is none and none can have retired; else its record must be recalled. */
+function lookUpUsage(state: WalletState, usageId: string, absent: string | null): Usage | undefined {
+  const usage = state.usages.get(usageId);
+  if (usage || absent === usageId || state.retiredUsages === 0) return usage;
+  throw new UsageRecallNeededError(usageId);
 }
 
 /** An event's `allowances`, only where allowances paid something (events of accounts without any stay as they were). */

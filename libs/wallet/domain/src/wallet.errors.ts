@@ -12,6 +12,17 @@ export class UsageNotFoundError extends DomainError {
   }
 }
 
+/**
+ * The usage is not in the account's hot state and may have left it (closed usages retire: see
+ * `closedUsagesKept`): the application finds its record in the account's history and decides again
+ * with it (WalletAccounts). A refusal so that nothing is appended; it never reaches a caller.
+ */
+export class UsageRecallNeededError extends DomainError {
+  constructor(readonly usageId: string) {
+    super('WALLET.USAGE_RECALL_NEEDED', `usage "${usageId}" has left the hot state: its record must be recalled from the account's history`, { usageId });
+  }
+}
+
 /** A usage command that its current state does not allow (e.g. complete after fail). */
 export class UsageStateError extends DomainError {
   constructor(usageId: string, status: string, action: string) {

@@ -3,6 +3,7 @@
 import { Credits } from '@creditflow/kernel';
 import { AllowancePeriod, AllowanceShare, RateLimitUse } from './allowances';
 import { LotType } from './wallet.policy';
+import type { Usage } from './wallet.state';
 
 export interface LotShare {
   lotId: string;
@@ -85,6 +86,8 @@ export type WalletEvent =
         rateLimit?: RateLimitDenial;
       };
     }
+  /** A usage that had left the hot state, brought back (its record, as its history holds it) for a command about it. */
+  | { type: 'UsageRecalled'; data: { usage: Usage; recalledAt: string } }
   // `amount` is always the sum of the lot shares (what the balance gives or gets); `allowances`, present
   // only when allowances paid part of the usage, is what they paid (captured, given back, or charged).
   | { type: 'HoldCaptured'; data: { usageId: string; lots: LotShare[]; amount: Credits; capturedAt: string; allowances?: AllowanceShare[] } }

@@ -4,10 +4,12 @@ import { CREDIT_SCALE, Credits, DomainError, HOUR_MS } from '@creditflow/kernel'
 import fc from 'fast-check';
 import { ACCOUNT, MINUTE_MS, T0, TENANT } from './testing/wallet.fixtures';
 import { WalletCommand } from './wallet.commands';
-import { decide } from './wallet.decide';
+import { decide, UsageRecall } from './wallet.decide';
+import { UsageRecallNeededError } from './wallet.errors';
 import { WalletEvent } from './wallet.events';
 import { LOT_TYPES, LotType, WalletPolicy } from './wallet.policy';
-import { balanceOf, countedFigures, evolve, fold, initialState, WalletState } from './wallet.state';
+import { walletFromSnapshot, walletSnapshot } from './wallet.snapshot';
+import { balanceOf, countedFigures, evolve, fold, initialState, usageInHistory, WalletState } from './wallet.state';
 
 const SEED = 42;
 const MILLI = 10n ** BigInt(CREDIT_SCALE - 3);
@@ -330,3 +332,124 @@ describe('wallet fold properties (random command sequences)', () => {
     );
   });
 });
+
+/** Every command of the scenario in delivery order, with the time it is delivered at. */
+function commandsOf(scenario: { kind: 'personal' | 'team'; actions: Action[] }): WalletCommand[] {
+  let now = T0;
+  const commands: WalletCommand[] = [{ type: 'OpenAccount', data: { tenantId: TENANT, accountId: ACCOUNT, kind: scenario.kind, members: ['alice', 'bob'], now } }];
+  for (const action of scenario.actions) {
+    if (action.kind === 'advance') now = new Date(now.getTime() + action.ms);
+    commands.push(...commandsFor(action, now, scenario.kind));
+  }
+  return commands;
+}
+
+type Outcome = { events: WalletEvent[] } | { refused: string };
+
+/**
+ * Runs the commands the way WalletAccounts does on a state that keeps only `kept` closed usages: a
+ * command about a retired usage is asked again with its record from the events so far. `claims`: an
+ * authorize of an id never authorized before comes with the new claim's recall (usage null), as the
+ * wallet service sends it.
+ */
+function runBounded(commands: WalletCommand[], policy: WalletPolicy, kept: number, claims: boolean) {
+  let state: WalletState = { ...initialState, closedUsagesKept: kept };
+  const events: WalletEvent[] = [];
+  const outcomes: Outcome[] = [];
+  const authorized = new Set<string>();
+  let recalls = 0;
+  for (const command of commands) {
+    const fresh = claims && command.type === 'AuthorizeUsage' && !authorized.has(command.data.usageId);
+    let recall: UsageRecall | undefined = fresh ? { usageId: (command.data as { usageId: string }).usageId, usage: null, closedSeq: state.closedSeq } : undefined;
+    let outcome: Outcome | undefined;
+    for (let attempt = 0; !outcome; attempt++) {
+      try {
+        outcome = { events: decide(command, state, policy, recall) };
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        if (e instanceof UsageRecallNeededError && attempt < 2) {
+          recalls++;
+          recall = { usageId: e.usageId, usage: usageInHistory(events, e.usageId), closedSeq: state.closedSeq };
+          continue;
+        }
+        outcome = { refused: e.code };
+      }
+    }
+    if (command.type === 'AuthorizeUsage') authorized.add(command.data.usageId);
+    if ('events' in outcome) {
+      events.push(...outcome.events);
+      state = fold(outcome.events, state);
+    }
+    outcomes.push(outcome);
+  }
+  return { state, events, outcomes, recalls };
+}
+
+const withoutRecalls = (o: Outcome): Outcome => ('events' in o ? { events: o.events.filter((e) => e.type !== 'UsageRecalled') } : o);
+const boundedArb = fc.record({ scenario: scenarioArb, kept: fc.integer({ min: 1, max: 3 }), claims: fc.boolean() });
+
+describe('closed usages retiring from the hot state (bounded state, recalled usages)', () => {
+  it('decides exactly what a state keeping every usage decides (less the UsageRecalled events), command by command', () => {
+    let recalls = 0;
+    fc.assert(
+      fc.property(boundedArb, ({ scenario, kept, claims }) => {
+        const commands = commandsOf(scenario);
+        const every = runBounded(commands, scenario.policy, Number.POSITIVE_INFINITY, false);
+        const bounded = runBounded(commands, scenario.policy, kept, claims);
+        expect(every.recalls).toBe(0);
+        expect(bounded.outcomes.map(withoutRecalls)).toEqual(every.outcomes);
+        const { available, held } = bounded.state;
+        expect({ available, held }).toEqual({ available: every.state.available, held: every.state.held });
+        expect(bounded.state.memberSpending).toEqual(every.state.memberSpending);
+        expect(bounded.state.usages.size).toBeLessThanOrEqual(bounded.state.openHolds.size + kept);
+        recalls += bounded.recalls;
+      }),
+      options,
+    );
+    expect(recalls).toBeGreaterThan(100); // the runs did recall usages, many times
+  });
+
+  it('replays to the live state, and a snapshot of it restores the same state', () => {
+    fc.assert(
+      fc.property(boundedArb, ({ scenario, kept, claims }) => {
+        const bounded = runBounded(commandsOf(scenario), scenario.policy, kept, claims);
+        expect(fold(bounded.events, { ...initialState, closedUsagesKept: kept })).toEqual(bounded.state);
+        const restored = walletFromSnapshot(JSON.parse(JSON.stringify(walletSnapshot(bounded.state), bigints), unbigints));
+        expect(walletSnapshot(restored)).toEqual(walletSnapshot(bounded.state));
+        expect(countedFigures(restored)).toEqual(countedFigures(bounded.state));
+      }),
+      options,
+    );
+  });
+
+  it('asks again for a recall made before more usages closed than the state keeps (the record may be stale)', () => {
+    const policy: WalletPolicy = { precision: 3, consumptionOrder: [...LOT_TYPES], holdTimeoutMs: HOUR_MS };
+    const at = (ms: number) => new Date(T0.getTime() + ms);
+    const commands: WalletCommand[] = [
+      { type: 'OpenAccount', data: { tenantId: TENANT, accountId: ACCOUNT, kind: 'personal', members: [], now: at(0) } },
+      { type: 'GrantCredits', data: { lotId: 'l', lotType: 'reward', amount: 10n ** BigInt(CREDIT_SCALE + 2), expiresAt: null, costBasis: null, source: { kind: 'grant', id: 'l' }, now: at(0) } },
+      ...['a', 'b', 'c'].flatMap((usageId, i): WalletCommand[] => [
+        { type: 'AuthorizeUsage', data: { usageId, userId: null, feature: 'f', options: {}, credits: 10n ** BigInt(CREDIT_SCALE), phases: null, priceVersion: 'v1', now: at(i) } },
+        { type: 'CompleteUsage', data: { usageId, now: at(i) } },
+      ]),
+    ];
+    const { state, events } = runBounded(commands, policy, 1, true);
+    const complete: WalletCommand = { type: 'CompleteUsage', data: { usageId: 'a', now: at(9) } };
+    expect(() => decide(complete, state, policy)).toThrow(UsageRecallNeededError);
+    const record = usageInHistory(events, 'a');
+    expect(record?.status).toBe('completed');
+    // read when only one usage had closed since: too old for a state that keeps one
+    expect(() => decide(complete, state, policy, { usageId: 'a', usage: record, closedSeq: state.closedSeq - 2 })).toThrow(UsageRecallNeededError);
+    const recalled = decide(complete, state, policy, { usageId: 'a', usage: record, closedSeq: state.closedSeq });
+    expect(recalled.map((e) => e.type)).toEqual(['UsageRecalled']); // completing again changes nothing but brings it back
+    expect(fold(recalled, state).usages.get('a')).toEqual(record);
+  });
+});
+
+function bigints(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? { $bigint: value.toString() } : value;
+}
+
+function unbigints(_key: string, value: unknown): unknown {
+  return value && typeof value === 'object' && '$bigint' in value ? BigInt((value as { $bigint: string }).$bigint) : value;
+}

@@ -6,11 +6,12 @@ import { Credits, PersistentMap, PersistentSet } from '@creditflow/kernel';
 import { AllowanceUse } from './allowances';
 import { Lot, MemberMonth, Usage, WalletState, countedFigures } from './wallet.state';
 
-export const WALLET_STATE_VERSION = 'wallet-state-3';
+// 4: closed usages retire (closedUsages, closedSeq, retiredUsages, closedUsagesKept).
+export const WALLET_STATE_VERSION = 'wallet-state-4';
 
 type Entries<V> = [string, V][];
 
-type SetsAndMaps = 'lots' | 'usages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins' | 'memberLimits' | 'memberSpending' | 'spendingByDay' | 'allowanceUses' | 'rateLimitUses';
+type SetsAndMaps = 'lots' | 'usages' | 'closedUsages' | 'openHolds' | 'restorations' | 'rollovers' | 'clawBacks' | 'logins' | 'memberLimits' | 'memberSpending' | 'spendingByDay' | 'allowanceUses' | 'rateLimitUses';
 /** Kept by evolve and computed again from the lots and holds on restore: a snapshot need not hold them (older ones do not). */
 type Figures = 'available' | 'held' | 'firstHoldExpiry';
 const FIGURES: Figures[] = ['available', 'held', 'firstHoldExpiry'];
@@ -18,6 +19,7 @@ const FIGURES: Figures[] = ['available', 'held', 'firstHoldExpiry'];
 export interface WalletSnapshot extends Omit<WalletState, SetsAndMaps | Figures> {
   lots: Entries<Lot>;
   usages: Entries<Usage>;
+  closedUsages: Entries<string>;
   openHolds: string[];
   restorations: string[];
   rollovers: string[];
@@ -37,6 +39,7 @@ export function walletSnapshot(state: WalletState): WalletSnapshot {
     ...(rest as Omit<WalletState, Figures>),
     lots: [...state.lots],
     usages: [...state.usages],
+    closedUsages: [...state.closedUsages],
     openHolds: [...state.openHolds],
     restorations: [...state.restorations],
     rollovers: [...state.rollovers],
@@ -55,6 +58,7 @@ export function walletFromSnapshot(snapshot: WalletSnapshot): WalletState {
     ...(snapshot as WalletSnapshot & Partial<Record<Figures, unknown>>),
     lots: new Map(snapshot.lots),
     usages: PersistentMap.from(snapshot.usages),
+    closedUsages: PersistentMap.from(snapshot.closedUsages),
     openHolds: PersistentSet.from(snapshot.openHolds),
     restorations: new Set(snapshot.restorations),
     rollovers: new Set(snapshot.rollovers),

@@ -64,7 +64,21 @@ export interface WalletState {
   /** The plan named by the latest subscription grant; null before any (member caps). */
   plan: { planId: string; subscriptionId: string; since: string } | null;
   lots: ReadonlyMap<string, Lot>;
+  /**
+   * The hot usages: every open hold, and the latest `closedUsagesKept` usages that closed (captured,
+   * released or denied). Older closed usages retire (leave the state), so the state stays bounded
+   * however long the account's history; a command about a retired usage gets its record back from the
+   * history first (UsageRecalled, see `decide`'s UsageRecall).
+   */
   usages: ReadonlyMap<string, Usage>;
+  /** How many closed usages stay hot: set by the initial state, the same on every replay. */
+  closedUsagesKept: number;
+  /** Closed usages still hot, in the order they closed (or were recalled): sequence number -> usageId. */
+  closedUsages: ReadonlyMap<string, string>;
+  /** Usages closed or recalled so far: the next sequence number of `closedUsages`. */
+  closedSeq: number;
+  /** Closed usages that left the hot state so far: the sequence number of the oldest one still hot. */
+  retiredUsages: number;
   /** Usages holding credits (status authorized): settlement and balances read these, not every usage. */
   openHolds: ReadonlySet<string>;
   restorations: ReadonlySet<string>;
@@ -140,6 +154,10 @@ export const initialState: WalletState = {
   plan: null,
   lots: new Map(),
   usages: PersistentMap.empty(),
+  closedUsagesKept: 1_000,
+  closedUsages: PersistentMap.empty(),
+  closedSeq: 0,
+  retiredUsages: 0,
   openHolds: PersistentSet.empty(),
   restorations: new Set(),
   rollovers: new Set(),
@@ -202,14 +220,19 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
             priceVersion: '', held: [], holdExpiresAt: null, charged: [], denial: denialOf(d),
             restored: false, fingerprint: d.fingerprint, paidFrom: { allowances: [], lots: [] }, acceptPaidFrom: null, allowances: [],
           };
-      return { ...state, usages: withEntry(state.usages, d.usageId, usage) };
+      const denied = { ...state, usages: withEntry(state.usages, d.usageId, usage) };
+      return existing ? denied : withClosed(denied, d.usageId);
+    }
+    case 'UsageRecalled': {
+      const { usage } = event.data;
+      return withClosed({ ...state, usages: withEntry(state.usages, usage.usageId, usage) }, usage.usageId);
     }
     case 'HoldCaptured': {
-      const captured = updateUsage(withoutHold(state, event.data.usageId), event.data.usageId, (u) => ({ ...u, status: 'completed', held: [], holdExpiresAt: null, charged: [...u.charged, ...event.data.lots] }));
+      const captured = closeHold(state, event.data.usageId, (u) => ({ ...u, status: 'completed', held: [], holdExpiresAt: null, charged: [...u.charged, ...event.data.lots] }));
       return { ...captured, spendingByDay: spentOn(state, event.data.capturedAt, event.data.amount) };
     }
     case 'HoldReleased': {
-      const released = updateUsage(withoutHold(state, event.data.usageId), event.data.usageId, (u) => ({ ...u, status: 'failed', held: [], holdExpiresAt: null, allowances: [] }));
+      const released = closeHold(state, event.data.usageId, (u) => ({ ...u, status: 'failed', held: [], holdExpiresAt: null, allowances: [] }));
       const userId = state.usages.get(event.data.usageId)?.userId ?? null;
       return {
         ...withLots(released, adjustLots(state.lots, event.data.lots, 1n), event.data.lots.map((l) => l.lotId)),
@@ -368,6 +391,43 @@ function withoutHold(state: WalletState, usageId: string): WalletState {
   if (next.openHolds.size === 0) next.firstHoldExpiry = null;
   else if (usage?.holdExpiresAt !== null && usage?.holdExpiresAt === state.firstHoldExpiry) next.firstHoldExpiry = countedHolds(next).firstHoldExpiry;
   return next;
+}
+
+/** The usage's hold closed (captured or released): out of the open holds, into the closed usages. */
+function closeHold(state: WalletState, usageId: string, change: (u: Usage) => Usage): WalletState {
+  const wasOpen = state.openHolds.has(usageId);
+  const closed = updateUsage(withoutHold(state, usageId), usageId, change);
+  return wasOpen ? withClosed(closed, usageId) : closed;
+}
+
+/** `usageId` (closed, or recalled) the newest of the closed usages; the oldest beyond `closedUsagesKept` retire. */
+function withClosed(state: WalletState, usageId: string): WalletState {
+  let closedUsages = PersistentMap.from(state.closedUsages).set(String(state.closedSeq), usageId);
+  let usages = PersistentMap.from(state.usages);
+  let retiredUsages = state.retiredUsages;
+  const closedSeq = state.closedSeq + 1;
+  while (closedSeq - retiredUsages > state.closedUsagesKept) {
+    const oldest = String(retiredUsages++);
+    usages = usages.delete(closedUsages.get(oldest)!);
+    closedUsages = closedUsages.delete(oldest);
+  }
+  return { ...state, usages, closedUsages, closedSeq, retiredUsages };
+}
+
+/**
+ * A usage's record as its history holds it (`events`: the account's events, or only those about the
+ * usage), for a command about a retired usage; null if no usage with this id was ever on the account.
+ */
+export function usageInHistory(events: Iterable<WalletEvent>, usageId: string): Usage | null {
+  let state: WalletState = { ...initialState, exists: true };
+  for (const event of events) if (isAboutUsage(event, usageId)) state = evolve(state, event);
+  return state.usages.get(usageId) ?? null;
+}
+
+/** Whether the event is about the usage `usageId` (names it, or recalls it). */
+export function isAboutUsage(event: WalletEvent, usageId: string): boolean {
+  if (event.type === 'UsageRecalled') return event.data.usage.usageId === usageId;
+  return 'usageId' in event.data && event.data.usageId === usageId;
 }
 
 function sumHeld(usage: Usage): bigint {

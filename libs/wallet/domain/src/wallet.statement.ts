@@ -96,6 +96,7 @@ export function eventTime(event: WalletEvent): string {
     case 'CreditsGranted': return event.data.grantedAt;
     case 'HoldPlaced': return event.data.placedAt;
     case 'UsageDenied': return event.data.deniedAt;
+    case 'UsageRecalled': return event.data.recalledAt;
     case 'HoldCaptured': return event.data.capturedAt;
     case 'HoldReleased': return event.data.releasedAt;
     case 'AcceptCharged': return event.data.chargedAt;
