@@ -162,6 +162,17 @@ function readAndParse(file: string, stream?: string): { events: number; ms: numb
   return { events, ms: performance.now() - started };
 }
 
+/** The size of the stream's latest snapshot (what a cold load reads before the tail); null without one. */
+function latestSnapshotBytes(file: string, stream: string): number | null {
+  const db = new Database(file, { readonly: true });
+  try {
+    const row = db.prepare('SELECT length(data) AS bytes FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').get(`snapshot-${stream}`) as { bytes: number } | undefined;
+    return row?.bytes ?? null;
+  } finally {
+    db.close();
+  }
+}
+
 async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t = performance.now();
   const value = await f();
@@ -285,7 +296,10 @@ async function main() {
       const cf = await timed(() => callOk(p.url, 'GET', `/v1/accounts/history-${events}/balance`, KEYS.admin));
       const again = await timed(() => callOk(p.url, 'GET', `/v1/accounts/history-${events}/balance`, KEYS.admin));
       const base = readAndParse(join(historyDir, 'events.sqlite'), `wallet-apinfer_history-${events}`);
-      r.history[events] = { firstAnswerMs: round(cf.ms, 1), secondAnswerMs: round(again.ms, 1), readAndParseMs: round(base.ms, 1), events: base.events };
+      r.history[events] = {
+        firstAnswerMs: round(cf.ms, 1), secondAnswerMs: round(again.ms, 1), readAndParseMs: round(base.ms, 1), events: base.events,
+        snapshotBytes: latestSnapshotBytes(join(historyDir, 'events.sqlite'), `wallet-apinfer_history-${events}`),
+      };
     }
     r.history.restartHealthMs = round(p.readyMs, 0);
     await stopPlatform(p);
@@ -322,6 +336,7 @@ async function main() {
       events: reps[0].history[events].events,
       creditflowFirstAnswerMs: range(reps.map((r) => r.history[events].firstAnswerMs), 1),
       readAndParseMs: range(reps.map((r) => r.history[events].readAndParseMs), 1),
+      snapshotBytes: reps[0].history[events].snapshotBytes,
       goal: events >= 100_000 ? '<= 20 ms, flat in the history' : 'flat in the history',
     };
   }

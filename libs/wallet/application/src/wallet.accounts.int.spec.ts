@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@creditflow/event-store';
 import { wholeCredits } from '@creditflow/kernel';
 import { WalletPolicy, balanceOf } from '@creditflow/wallet-domain';
-import { WalletCommandEnvelope, WalletAccounts } from './index';
+import { WalletAccounts, WalletCommandEnvelope, WalletOutcome } from './index';
 
 const policy: WalletPolicy = { precision: 0, consumptionOrder: ['daily', 'trial', 'subscription', 'reward', 'topup'], holdTimeoutMs: 600_000 };
 const now = new Date('2030-01-01T00:00:00Z');
@@ -54,5 +54,77 @@ describe('WalletAccounts on a shared store', () => {
     const late = await second.execute(authorize('u2', 8));
     expect(late.ok && late.state.usages.get('u2')?.status).toBe('denied');
     expect(balanceOf(await new WalletAccounts(store, () => policy).state('t', 'a'))).toMatchObject({ available: wholeCredits(2), held: wholeCredits(8) });
+  });
+});
+
+describe('WalletAccounts keeping few closed usages (retired usages recalled from the history)', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let wallet: WalletAccounts;
+  const grant = at('t', 'a', { type: 'GrantCredits', data: { lotId: 'g', lotType: 'reward', amount: wholeCredits(100), expiresAt: null, costBasis: null, source: { kind: 'grant', id: 'g' }, now } });
+  const step = (type: 'CompleteUsage', usageId: string) => at('t', 'a', { type, data: { usageId, now } });
+  const typesOf = (outcome: WalletOutcome) => (outcome.ok ? outcome.events.map((e) => e.type) : outcome.error.code);
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wallet-recall-'));
+    store = SqliteEventStore.open(join(dir, 'events.sqlite'));
+    wallet = new WalletAccounts(store, () => policy, { closedUsagesKept: 2 });
+    await wallet.execute(at('t', 'a', { type: 'OpenAccount', data: { tenantId: 't', accountId: 'a', kind: 'personal', members: [], now } }));
+    await wallet.execute(grant);
+    for (const usageId of ['u1', 'u2', 'u3', 'u4', 'u5']) {
+      expect(typesOf(await wallet.execute(authorize(usageId, 3)))).toEqual(['HoldPlaced']);
+      expect(typesOf(await wallet.execute(step('CompleteUsage', usageId)))).toEqual(['HoldCaptured']);
+    }
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps only the latest closed usages, and answers a repeat of a retired one from its record without charging again', async () => {
+    const state = await wallet.state('t', 'a');
+    expect([...state.usages.keys()].sort()).toEqual(['u4', 'u5']);
+    expect(balanceOf(state).available).toBe(wholeCredits(85));
+
+    const repeat = await wallet.execute(authorize('u1', 3));
+    expect(typesOf(repeat)).toEqual(['UsageRecalled']);
+    expect(repeat.ok && repeat.state.usages.get('u1')?.status).toBe('completed');
+    const otherFeature = authorize('u2', 3);
+    (otherFeature.command.data as { feature: string }).feature = 'other';
+    expect(typesOf(await wallet.execute(otherFeature))).toBe('WALLET.ID_REUSED'); // other content, same id
+    expect(typesOf(await wallet.execute(step('CompleteUsage', 'u3')))).toEqual(['UsageRecalled']);
+    expect(typesOf(await wallet.execute(step('CompleteUsage', 'nobody')))).toBe('WALLET.USAGE_NOT_FOUND');
+    expect(balanceOf(await wallet.state('t', 'a')).available).toBe(wholeCredits(85));
+  });
+
+  it('fails and restores a retired usage with the credits it was charged', async () => {
+    expect(typesOf(await wallet.execute(at('t', 'a', { type: 'FailUsage', data: { usageId: 'u2', reason: 'platform_error', now } })))).toEqual(['UsageRecalled', 'UsageFailedAfterCompletion']);
+    for (const usageId of ['u6', 'u7', 'u8']) {
+      await wallet.execute(authorize(usageId, 1));
+      await wallet.execute(step('CompleteUsage', usageId));
+    }
+    const restore = (restorationId: string) => at('t', 'a', { type: 'RestoreUsageCredits', data: { restorationId, usageId: 'u2', reason: 'platform_error', now } });
+    const restored = await wallet.execute(restore('r1'));
+    expect(typesOf(restored)).toEqual(['UsageRecalled', 'CreditsRestored']);
+    expect(restored.ok && restored.events[1]).toMatchObject({ data: { amount: wholeCredits(3) } });
+    expect(typesOf(await wallet.execute(restore('r2')))).toEqual([]); // restored once: the usage is hot again and says so
+    expect(balanceOf(await new WalletAccounts(store, () => policy, { closedUsagesKept: 2 }).state('t', 'a')).available).toBe(wholeCredits(85));
+  });
+
+  it('decides a batch in its order when some of its commands need a recall', async () => {
+    const outcomes = await wallet.executeBatch([step('CompleteUsage', 'u1'), authorize('u9', 2), at('t', 'a', { type: 'FailUsage', data: { usageId: 'u1', reason: 'cancelled', now } })]);
+    expect(outcomes.map(typesOf)).toEqual([['UsageRecalled'], ['HoldPlaced'], ['UsageFailedAfterCompletion']]);
+  });
+
+  it('does not read the history for an authorize whose usage id was claimed just now', async () => {
+    const reads = jest.spyOn(store, 'readStream');
+    const state = await wallet.known('t', 'a');
+    reads.mockClear();
+    const fresh = await wallet.execute({ ...authorize('u10', 1), recall: WalletAccounts.newUsage('u10', state) });
+    expect(typesOf(fresh)).toEqual(['HoldPlaced']);
+    expect(reads.mock.calls.filter(([stream, options]) => stream === 'wallet-t_a' && options?.fromRevision === 0n)).toEqual([]);
+    const unclaimed = await wallet.execute(authorize('u11', 1)); // without the claim's word: looked for, not found, placed
+    expect(typesOf(unclaimed)).toEqual(['HoldPlaced']);
+    expect(reads.mock.calls.filter(([stream, options]) => stream === 'wallet-t_a' && options?.fromRevision === 0n)).toHaveLength(1);
   });
 });

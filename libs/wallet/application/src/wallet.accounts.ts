@@ -1,9 +1,11 @@
 // Wallet accounts on the one command handler: each command runs the wallet decider under its
 // tenant's policy on `wallet-<tenant>_<account>`; batches (from consumers) are decided per account in
-// order and appended in one store transaction.
-import { CommandHandler, CommandOutcome, EventStore, StreamCommand } from '@creditflow/event-store';
+// order and appended in one store transaction. A command about a usage that has left the account's
+// hot state is decided again with the usage's record, read from the account's history.
+import { CommandHandler, CommandOutcome, EventStore, RecordedEvent, StreamCommand, decodeEvent } from '@creditflow/event-store';
 import {
-  WALLET_STATE_VERSION, WalletCommand, WalletEvent, WalletPolicy, WalletSnapshot, WalletState, evolve, initialState, walletDecider, walletFromSnapshot, walletSnapshot,
+  UsageRecall, UsageRecallNeededError, WALLET_STATE_VERSION, WalletCommand, WalletEvent, WalletPolicy, WalletSnapshot, WalletState, decide, evolve, initialState,
+  usageInHistory, walletFromSnapshot, walletSnapshot,
 } from '@creditflow/wallet-domain';
 import { WalletEventMetadata, walletStream } from './wallet.codec';
 
@@ -17,7 +19,14 @@ export interface WalletCommandEnvelope {
   traceparent?: string;
   /** Who or what it acts for (an API key's id and role, a message, a scheduler tick), kept in event metadata. */
   principal?: WalletEventMetadata['principal'];
+  /** What the caller already knows of the command's usage: an authorize whose usage id was claimed just now (`newUsage`). */
+  recall?: UsageRecall;
 }
+
+/** Recalls of one command before it fails: each is asked again only when more usages closed meanwhile than the state keeps. */
+const RECALL_ATTEMPTS = 3;
+/** Events read at a time when a usage's record is looked for in a long history. */
+const RECALL_PAGE = 10_000;
 
 export type WalletOutcome = CommandOutcome<WalletState, WalletEvent>;
 
@@ -25,27 +34,62 @@ export class WalletAccounts {
   private readonly handler: CommandHandler<WalletState, WalletEvent>;
 
   constructor(
-    store: EventStore,
+    private readonly store: EventStore,
     private readonly policyOf: (tenantId: string) => WalletPolicy,
-    cacheLimit = 50_000,
+    { cacheLimit = 50_000, closedUsagesKept = initialState.closedUsagesKept }: { cacheLimit?: number; closedUsagesKept?: number } = {},
   ) {
+    if (!(closedUsagesKept >= 1)) throw new RangeError('closedUsagesKept must be at least 1: a recalled usage must stay while it is decided about');
     this.handler = new CommandHandler({
-      store, evolve, initialState, cacheLimit,
-      // A snapshot every 10,000 events: a cold load of a long account folds at most that many. Not
-      // more often: the state keeps every usage, so a snapshot grows with the account (bounding it
-      // comes first; see bench/README.md).
-      snapshots: { version: WALLET_STATE_VERSION, every: 10_000, toData: walletSnapshot, fromData: (data) => walletFromSnapshot(data as WalletSnapshot) },
+      store, evolve, initialState: { ...initialState, closedUsagesKept }, cacheLimit,
+      // A snapshot every 1,000 events: a cold load folds at most that many after it. The state is
+      // bounded (closed usages retire), so a snapshot's size does not grow with the history.
+      snapshots: { version: WALLET_STATE_VERSION, every: 1_000, toData: walletSnapshot, fromData: (data) => ({ ...walletFromSnapshot(data as WalletSnapshot), closedUsagesKept }) },
     });
   }
 
   /** One command, committed with the others submitted in the same turn (the handler's group commit). */
-  execute(envelope: WalletCommandEnvelope): Promise<WalletOutcome> {
-    return this.handler.submit(this.toStreamCommand(envelope));
+  async execute(envelope: WalletCommandEnvelope): Promise<WalletOutcome> {
+    return this.recalledIfNeeded(envelope, await this.handler.submit(this.toStreamCommand(envelope)));
   }
 
   /** Outcomes in the order of the envelopes. Domain refusals are outcomes; store failures throw. */
-  executeBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
-    return this.handler.handleBatch(envelopes.map((e) => this.toStreamCommand(e)));
+  async executeBatch(envelopes: WalletCommandEnvelope[]): Promise<WalletOutcome[]> {
+    const outcomes = await this.handler.handleBatch(envelopes.map((e) => this.toStreamCommand(e)));
+    // Rare (a usage closed long ago): decided again one by one, in the batch's order.
+    for (let i = 0; i < outcomes.length; i++) outcomes[i] = await this.recalledIfNeeded(envelopes[i], outcomes[i]);
+    return outcomes;
+  }
+
+  /**
+   * What an authorize needs to know when its usage id was claimed just now (no account ever used it):
+   * the account's closedSeq read before the claim (`state`), so that a usage placed and retired
+   * meanwhile under the same id cannot be taken for a new one.
+   */
+  static newUsage(usageId: string, state: WalletState): UsageRecall {
+    return { usageId, usage: null, closedSeq: state.closedSeq };
+  }
+
+  /** The outcome, or, when the decider asked for a retired usage's record, the command decided again with it. */
+  private async recalledIfNeeded(envelope: WalletCommandEnvelope, outcome: WalletOutcome): Promise<WalletOutcome> {
+    for (let attempt = 1; !outcome.ok && outcome.error instanceof UsageRecallNeededError; attempt++) {
+      if (attempt > RECALL_ATTEMPTS) throw new Error(`usage "${outcome.error.usageId}" could not be recalled: ${RECALL_ATTEMPTS} recalls went stale`);
+      const recall = await this.recall(envelope, outcome.error.usageId);
+      outcome = await this.handler.submit(this.toStreamCommand({ ...envelope, recall }));
+    }
+    return outcome;
+  }
+
+  /** The usage's record from the account's history, read page by page; the closedSeq is read first. */
+  private async recall({ tenantId, accountId }: WalletCommandEnvelope, usageId: string): Promise<UsageRecall> {
+    const stream = walletStream(tenantId, accountId);
+    const { state, revision } = await this.handler.read(stream);
+    const about: WalletEvent[] = [];
+    for (let from = 0n; from <= revision; from += BigInt(RECALL_PAGE)) {
+      const page = await this.store.readStream(stream, { fromRevision: from, maxCount: RECALL_PAGE });
+      for (const recorded of page) if (mentions(recorded, usageId)) about.push(decodeEvent<WalletEvent>(recorded));
+      if (page.length < RECALL_PAGE) break;
+    }
+    return { usageId, usage: usageInHistory(about, usageId), closedSeq: state.closedSeq };
   }
 
   /** The account's current state, as the store holds it. */
@@ -58,8 +102,13 @@ export class WalletAccounts {
    * cached state that exists answers without reading the store; anything else is read as `state` does.
    */
   async exists(tenantId: string, accountId: string): Promise<boolean> {
-    if (this.handler.cached(walletStream(tenantId, accountId))?.exists) return true;
-    return (await this.state(tenantId, accountId)).exists;
+    return (await this.known(tenantId, accountId)).exists;
+  }
+
+  /** The cached state when the account exists there (see `exists`), else the state as the store holds it. */
+  async known(tenantId: string, accountId: string): Promise<WalletState> {
+    const cached = this.handler.cached(walletStream(tenantId, accountId));
+    return cached?.exists ? cached : this.state(tenantId, accountId);
   }
 
   /** Drops cached states, e.g. to prove that a rebuild from the store gives the same balances. */
@@ -67,16 +116,22 @@ export class WalletAccounts {
     this.handler.forget();
   }
 
-  private toStreamCommand({ tenantId, accountId, command, causationId, traceparent, principal }: WalletCommandEnvelope): StreamCommand<WalletState, WalletEvent> {
-    const decider = walletDecider(this.policyOf(tenantId));
+  private toStreamCommand({ tenantId, accountId, command, causationId, traceparent, principal, recall }: WalletCommandEnvelope): StreamCommand<WalletState, WalletEvent> {
+    const policy = this.policyOf(tenantId);
     const metadata: WalletEventMetadata = {
       tenantId, accountId, ...(causationId ? { causationId } : {}), ...(traceparent ? { traceparent } : {}), ...(principal ? { principal } : {}),
     };
     return {
       streamName: walletStream(tenantId, accountId),
       // An account that does not exist yet is named in the refusal (AccountNotFound) by the command's envelope.
-      decide: (state) => decider.decide(command, state.exists ? state : { ...state, accountId }),
+      decide: (state) => decide(command, state.exists ? state : { ...state, accountId }, policy, recall),
       metadata,
     };
   }
+}
+
+/** Whether a stored event is about the usage (read before decoding: most of a long history is not). */
+function mentions(recorded: RecordedEvent, usageId: string): boolean {
+  const data = recorded.data as { usageId?: unknown; usage?: { usageId?: unknown } };
+  return data.usageId === usageId || (recorded.type === 'UsageRecalled' && data.usage?.usageId === usageId);
 }

@@ -4,7 +4,7 @@ export * from './wallet.commands';
 export * from './wallet.errors';
 export * from './wallet.state';
 export * from './wallet.requests';
-export { decide, fingerprintOf, grantFingerprint, walletDecider } from './wallet.decide';
+export { decide, fingerprintOf, grantFingerprint, walletDecider, type UsageRecall } from './wallet.decide';
 export { allocate, consumptionOrder } from './lots';
 export * from './usage-claim';
 export * from './wallet.snapshot';

@@ -427,9 +427,9 @@ describe('closed usages retiring from the hot state (bounded state, recalled usa
     const at = (ms: number) => new Date(T0.getTime() + ms);
     const commands: WalletCommand[] = [
       { type: 'OpenAccount', data: { tenantId: TENANT, accountId: ACCOUNT, kind: 'personal', members: [], now: at(0) } },
-      { type: 'GrantCredits', data: { lotId: 'l', lotType: 'reward', amount: 10n ** BigInt(CREDIT_SCALE + 2), expiresAt: null, costBasis: null, source: { kind: 'grant', id: 'l' }, now: at(0) } },
+      { type: 'GrantCredits', data: { lotId: 'l', lotType: 'reward', amount: (10n ** BigInt(CREDIT_SCALE + 2)) as Credits, expiresAt: null, costBasis: null, source: { kind: 'grant', id: 'l' }, now: at(0) } },
       ...['a', 'b', 'c'].flatMap((usageId, i): WalletCommand[] => [
-        { type: 'AuthorizeUsage', data: { usageId, userId: null, feature: 'f', options: {}, credits: 10n ** BigInt(CREDIT_SCALE), phases: null, priceVersion: 'v1', now: at(i) } },
+        { type: 'AuthorizeUsage', data: { usageId, userId: null, feature: 'f', options: {}, credits: (10n ** BigInt(CREDIT_SCALE)) as Credits, phases: null, priceVersion: 'v1', now: at(i) } },
         { type: 'CompleteUsage', data: { usageId, now: at(i) } },
       ]),
     ];

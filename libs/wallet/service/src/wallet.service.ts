@@ -14,7 +14,7 @@ import {
   UsageAction, WalletEventMetadata, allowancesView, forecastView, settledAt, statementView, transactionView, usageResponse, walletEventMessages, walletStream,
 } from '@creditflow/wallet-application';
 import {
-  FORECAST_WINDOW_DAYS, UsageNotFoundError, WalletCommand, WalletState, autoTopUpSettings, dailyLogin, forecastOf, purchaseGrant, rewardGrant, statementOf,
+  FORECAST_WINDOW_DAYS, UsageNotFoundError, UsageRecall, WalletCommand, WalletState, autoTopUpSettings, dailyLogin, forecastOf, purchaseGrant, rewardGrant, statementOf,
 } from '@creditflow/wallet-domain';
 
 export interface Price {
@@ -94,9 +94,13 @@ export class WalletService {
    * WALLET.ACCOUNT_NOT_FOUND), so the id stays free.
    */
   async authorize(tenantId: string, request: AuthorizeUsageRequest, price: Price, now: Date): Promise<WalletCommandEnvelope> {
-    if (await this.accounts.exists(tenantId, request.accountId)) {
+    const account = await this.accounts.known(tenantId, request.accountId);
+    let recall: UsageRecall | undefined;
+    if (account.exists) {
       const claim = await this.claims.claim({ tenantId, usageId: request.usageId, accountId: request.accountId, now, metadata: commandMetadata() });
       if (!claim.ok) throw claim.error;
+      // Claimed just now: no account ever used the id, so the decider need not look for it in the history.
+      if (claim.events.length) recall = WalletAccounts.newUsage(request.usageId, account);
     }
     const options: Record<string, string | number> = {};
     for (const k of ['model', 'resolution', 'quality', 'detail', 'quantity'] as const) if (request[k] !== undefined) options[k] = request[k]!;
@@ -106,6 +110,7 @@ export class WalletService {
         type: 'AuthorizeUsage',
         data: { usageId: request.usageId, userId: request.userId ?? null, feature: request.feature, options, credits: price.credits, phases: price.phases, priceVersion: price.priceVersion, now },
       },
+      ...(recall ? { recall } : {}),
     };
   }
 
