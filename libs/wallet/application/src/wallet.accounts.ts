@@ -5,7 +5,7 @@
 import { CommandHandler, CommandOutcome, EventStore, RecordedEvent, StreamCommand, decodeEvent } from '@creditflow/event-store';
 import {
   UsageRecall, UsageRecallNeededError, WALLET_STATE_VERSION, WalletCommand, WalletEvent, WalletPolicy, WalletSnapshot, WalletState, decide, evolve, initialState,
-  usageInHistory, walletFromSnapshot, walletSnapshot,
+  startsUsageRecord, usageInHistory, walletFromSnapshot, walletSnapshot,
 } from '@creditflow/wallet-domain';
 import { WalletEventMetadata, walletStream } from './wallet.codec';
 
@@ -25,8 +25,8 @@ export interface WalletCommandEnvelope {
 
 /** Recalls of one command before it fails: each is asked again only when more usages closed meanwhile than the state keeps. */
 const RECALL_ATTEMPTS = 3;
-/** Events read at a time when a usage's record is looked for in a long history. */
-const RECALL_PAGE = 10_000;
+/** Events read at a time, newest first, when a usage's record is looked for in a long history. */
+const RECALL_PAGE = 1_000;
 
 export type WalletOutcome = CommandOutcome<WalletState, WalletEvent>;
 
@@ -41,9 +41,10 @@ export class WalletAccounts {
     if (!(closedUsagesKept >= 1)) throw new RangeError('closedUsagesKept must be at least 1: a recalled usage must stay while it is decided about');
     this.handler = new CommandHandler({
       store, evolve, initialState: { ...initialState, closedUsagesKept }, cacheLimit,
-      // A snapshot every 1,000 events: a cold load folds at most that many after it. The state is
-      // bounded (closed usages retire), so a snapshot's size does not grow with the history.
-      snapshots: { version: WALLET_STATE_VERSION, every: 1_000, toData: walletSnapshot, fromData: (data) => ({ ...walletFromSnapshot(data as WalletSnapshot), closedUsagesKept }) },
+      // A snapshot every 250 events: a cold load folds at most that many after it. The state is
+      // bounded (closed usages retire), so a snapshot's size does not grow with the history
+      // (~140 KB with 250 closed usages kept).
+      snapshots: { version: WALLET_STATE_VERSION, every: 250, toData: walletSnapshot, fromData: (data) => ({ ...walletFromSnapshot(data as WalletSnapshot), closedUsagesKept }) },
     });
   }
 
@@ -79,17 +80,26 @@ export class WalletAccounts {
     return outcome;
   }
 
-  /** The usage's record from the account's history, read page by page; the closedSeq is read first. */
+  /**
+   * The usage's record from the account's history, read backwards page by page down to the event its
+   * record starts from (a usage that retired lately is found near the end; an id never used reads the
+   * whole history). The closedSeq is read first.
+   */
   private async recall({ tenantId, accountId }: WalletCommandEnvelope, usageId: string): Promise<UsageRecall> {
     const stream = walletStream(tenantId, accountId);
     const { state, revision } = await this.handler.read(stream);
-    const about: WalletEvent[] = [];
-    for (let from = 0n; from <= revision; from += BigInt(RECALL_PAGE)) {
-      const page = await this.store.readStream(stream, { fromRevision: from, maxCount: RECALL_PAGE });
-      for (const recorded of page) if (mentions(recorded, usageId)) about.push(decodeEvent<WalletEvent>(recorded));
+    const newestFirst: WalletEvent[] = [];
+    read: for (let from = revision; from >= 0n; from -= BigInt(RECALL_PAGE)) {
+      const page = await this.store.readStream(stream, { direction: 'backwards', fromRevision: from, maxCount: RECALL_PAGE });
+      for (const recorded of page) {
+        if (!mentions(recorded, usageId)) continue;
+        const event = decodeEvent<WalletEvent>(recorded);
+        newestFirst.push(event);
+        if (startsUsageRecord(event)) break read;
+      }
       if (page.length < RECALL_PAGE) break;
     }
-    return { usageId, usage: usageInHistory(about, usageId), closedSeq: state.closedSeq };
+    return { usageId, usage: usageInHistory(newestFirst.reverse(), usageId), closedSeq: state.closedSeq };
   }
 
   /** The account's current state, as the store holds it. */

@@ -154,7 +154,7 @@ export const initialState: WalletState = {
   plan: null,
   lots: new Map(),
   usages: PersistentMap.empty(),
-  closedUsagesKept: 1_000,
+  closedUsagesKept: 250,
   closedUsages: PersistentMap.empty(),
   closedSeq: 0,
   retiredUsages: 0,
@@ -422,6 +422,14 @@ export function usageInHistory(events: Iterable<WalletEvent>, usageId: string): 
   let state: WalletState = { ...initialState, exists: true };
   for (const event of events) if (isAboutUsage(event, usageId)) state = evolve(state, event);
   return state.usages.get(usageId) ?? null;
+}
+
+/**
+ * Whether `evolve` builds a usage's record from this event alone (its hold, its denial at authorize,
+ * its recall): reading a history backwards for one usage can stop there.
+ */
+export function startsUsageRecord(event: WalletEvent): boolean {
+  return event.type === 'HoldPlaced' || event.type === 'UsageRecalled' || (event.type === 'UsageDenied' && event.data.phase === 'generate');
 }
 
 /** Whether the event is about the usage `usageId` (names it, or recalls it). */
