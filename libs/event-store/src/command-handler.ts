@@ -61,6 +61,14 @@ export function snapshotStream(streamName: string): string {
   return `snapshot-${streamName}`;
 }
 
+/** The stream's latest snapshot of the policy's version (its state, and the revision it was taken at); undefined when there is none. */
+export async function latestSnapshot<State>(store: EventStore, streamName: string, policy: Pick<SnapshotPolicy<State>, 'version' | 'fromData'>): Promise<StreamState<State> | undefined> {
+  const [last] = await store.readStream(snapshotStream(streamName), { direction: 'backwards', maxCount: 1 });
+  const data = last?.data as { version?: string; revision?: string; state?: unknown } | undefined;
+  if (!data || data.version !== policy.version || data.revision === undefined) return undefined;
+  return { state: policy.fromData(decodeBigInts(data.state)), revision: BigInt(data.revision) };
+}
+
 export type CommandOutcome<State, Event> =
   | { ok: true; state: State; events: Event[]; revision: bigint }
   | { ok: false; error: DomainError; state: State; revision: bigint };
@@ -256,11 +264,8 @@ export class CommandHandler<State, Event extends DomainEvent> {
 
   private async latestSnapshot(streamName: string): Promise<(StreamState<State> & { snapshotAt: bigint }) | undefined> {
     if (!this.snapshots) return undefined;
-    const [last] = await this.store.readStream(snapshotStream(streamName), { direction: 'backwards', maxCount: 1 });
-    const data = last?.data as { version?: string; revision?: string; state?: unknown } | undefined;
-    if (!data || data.version !== this.snapshots.version || data.revision === undefined) return undefined;
-    const revision = BigInt(data.revision);
-    return { state: this.snapshots.fromData(decodeBigInts(data.state)), revision, snapshotAt: revision };
+    const latest = await latestSnapshot(this.store, streamName, this.snapshots);
+    return latest && { ...latest, snapshotAt: latest.revision };
   }
 
   /** Stores a snapshot of a cached stream when enough events came since the last; in the background, never failing a command. */

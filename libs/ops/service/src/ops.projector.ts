@@ -7,15 +7,12 @@ import type { EventStore, Subscription } from '@creditflow/event-store';
 import { OpsProjections } from '@creditflow/ops-projections';
 import { EVENT_STORE, MESSAGE_BUS } from '@creditflow/shell';
 import type { MessagePublisher } from '@creditflow/messaging';
-import { WALLET_CATEGORY, fromRecorded, walletStream } from '@creditflow/wallet-application';
-import { WalletState, fold, initialState } from '@creditflow/wallet-domain';
+import { WALLET_CATEGORY, walletStateAt } from '@creditflow/wallet-application';
+import { WalletState } from '@creditflow/wallet-domain';
 
-/** The wallet state of one account as of a store position: what a projection resumes from. */
+/** The wallet state of one account as of a store position: what a projection resumes from (from the account's snapshot where it can). */
 export function stateLoader(store: EventStore) {
-  return async (tenantId: string, accountId: string, upTo: bigint): Promise<WalletState> => {
-    const recorded = await store.readStream(walletStream(tenantId, accountId));
-    return fold(recorded.filter((r) => r.position <= upTo).map(fromRecorded), initialState);
-  };
+  return (tenantId: string, accountId: string, upTo: bigint): Promise<WalletState> => walletStateAt(store, tenantId, accountId, upTo);
 }
 
 @Injectable()

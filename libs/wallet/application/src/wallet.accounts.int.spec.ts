@@ -3,10 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore } from '@creditflow/event-store';
+import { SqliteEventStore, snapshotStream } from '@creditflow/event-store';
 import { wholeCredits } from '@creditflow/kernel';
-import { WalletPolicy, balanceOf } from '@creditflow/wallet-domain';
-import { WalletAccounts, WalletCommandEnvelope, WalletOutcome } from './index';
+import { WalletPolicy, balanceOf, fold, initialState, walletSnapshot } from '@creditflow/wallet-domain';
+import { WalletAccounts, WalletCommandEnvelope, WalletOutcome, fromRecorded, walletStateAt, walletStream } from './index';
 
 const policy: WalletPolicy = { precision: 0, consumptionOrder: ['daily', 'trial', 'subscription', 'reward', 'topup'], holdTimeoutMs: 600_000 };
 const now = new Date('2030-01-01T00:00:00Z');
@@ -136,5 +136,43 @@ describe('WalletAccounts keeping few closed usages (retired usages recalled from
     const unclaimed = await wallet.execute(authorize('u11', 1)); // without the claim's word: looked for, not found, placed
     expect(typesOf(unclaimed)).toEqual(['HoldPlaced']);
     expect(historyReads()).toHaveLength(1);
+  });
+});
+
+describe('walletStateAt (where a read model resumes an account)', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wallet-state-at-'));
+    store = SqliteEventStore.open(join(dir, 'events.sqlite'));
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts from the snapshot when it was taken at or before the position, from the first event otherwise, to the same state', async () => {
+    const wallet = new WalletAccounts(store, () => policy);
+    await wallet.execute(at('t', 'a', { type: 'OpenAccount', data: { tenantId: 't', accountId: 'a', kind: 'personal', members: [], now } }));
+    await wallet.execute(at('t', 'a', { type: 'GrantCredits', data: { lotId: 'g', lotType: 'reward', amount: wholeCredits(1000), expiresAt: null, costBasis: null, source: { kind: 'grant', id: 'g' }, now } }));
+    const usages = Array.from({ length: 200 }, (_, i) => `u${i}`);
+    await wallet.executeBatch(usages.flatMap((usageId) => [authorize(usageId, 1), at('t', 'a', { type: 'CompleteUsage', data: { usageId, now } })]));
+    const snapshots = () => store.readStream(snapshotStream(walletStream('t', 'a')));
+    for (let i = 0; i < 100 && (await snapshots()).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const [snapshot] = await snapshots();
+    expect(snapshot).toBeDefined();
+    await wallet.execute(authorize('after-the-snapshot', 1));
+
+    const recorded = await store.readStream(walletStream('t', 'a'));
+    const reads = jest.spyOn(store, 'readStream');
+    for (const r of [recorded[100], recorded[recorded.length - 3], recorded[recorded.length - 1]]) {
+      reads.mockClear();
+      const expected = fold(recorded.filter((e) => e.position <= r.position).map(fromRecorded), initialState);
+      const state = await walletStateAt(store, 't', 'a', r.position);
+      expect(walletSnapshot(state)).toEqual(walletSnapshot(expected));
+      const fromFirst = reads.mock.calls.some(([stream, options]) => stream === walletStream('t', 'a') && options?.fromRevision === undefined);
+      expect(fromFirst).toBe(r.revision < BigInt((snapshot.data as { revision: string }).revision));
+    }
   });
 });

@@ -2,12 +2,36 @@
 // tenant's policy on `wallet-<tenant>_<account>`; batches (from consumers) are decided per account in
 // order and appended in one store transaction. A command about a usage that has left the account's
 // hot state is decided again with the usage's record, read from the account's history.
-import { CommandHandler, CommandOutcome, EventStore, RecordedEvent, StreamCommand, decodeEvent } from '@creditflow/event-store';
+import { CommandHandler, CommandOutcome, EventStore, RecordedEvent, SnapshotPolicy, StreamCommand, decodeEvent, latestSnapshot } from '@creditflow/event-store';
 import {
-  UsageRecall, UsageRecallNeededError, WALLET_STATE_VERSION, WalletCommand, WalletEvent, WalletPolicy, WalletSnapshot, WalletState, decide, evolve, initialState,
+  UsageRecall, UsageRecallNeededError, WALLET_STATE_VERSION, WalletCommand, WalletEvent, WalletPolicy, WalletSnapshot, WalletState, decide, evolve, fold, initialState,
   startsUsageRecord, usageInHistory, walletFromSnapshot, walletSnapshot,
 } from '@creditflow/wallet-domain';
-import { WalletEventMetadata, walletStream } from './wallet.codec';
+import { WalletEventMetadata, fromRecorded, walletStream } from './wallet.codec';
+
+/**
+ * Wallet snapshots, on `snapshot-wallet-<tenant>_<account>`: one every 250 events, so a cold load folds
+ * at most that many after it. The state is bounded (closed usages retire), so a snapshot's size does
+ * not grow with the history (~150 KB with 250 closed usages kept).
+ */
+export const WALLET_SNAPSHOTS: SnapshotPolicy<WalletState> = {
+  version: WALLET_STATE_VERSION, every: 250, toData: walletSnapshot, fromData: (data) => walletFromSnapshot(data as WalletSnapshot),
+};
+
+/**
+ * An account's state as of a store position (what a read model resumes from): from its latest
+ * snapshot when that was taken at or before the position, else folded from the first event.
+ */
+export async function walletStateAt(store: EventStore, tenantId: string, accountId: string, upTo: bigint): Promise<WalletState> {
+  const stream = walletStream(tenantId, accountId);
+  const snapshot = await latestSnapshot(store, stream, WALLET_SNAPSHOTS);
+  if (snapshot) {
+    const [taken, ...after] = await store.readStream(stream, { fromRevision: snapshot.revision });
+    if (taken?.revision === snapshot.revision && taken.position <= upTo) return fold(after.filter((r) => r.position <= upTo).map(fromRecorded), snapshot.state);
+  }
+  const recorded = await store.readStream(stream);
+  return fold(recorded.filter((r) => r.position <= upTo).map(fromRecorded), initialState);
+}
 
 export interface WalletCommandEnvelope {
   tenantId: string;
@@ -41,10 +65,7 @@ export class WalletAccounts {
     if (!(closedUsagesKept >= 1)) throw new RangeError('closedUsagesKept must be at least 1: a recalled usage must stay while it is decided about');
     this.handler = new CommandHandler({
       store, evolve, initialState: { ...initialState, closedUsagesKept }, cacheLimit,
-      // A snapshot every 250 events: a cold load folds at most that many after it. The state is
-      // bounded (closed usages retire), so a snapshot's size does not grow with the history
-      // (~140 KB with 250 closed usages kept).
-      snapshots: { version: WALLET_STATE_VERSION, every: 250, toData: walletSnapshot, fromData: (data) => ({ ...walletFromSnapshot(data as WalletSnapshot), closedUsagesKept }) },
+      snapshots: { ...WALLET_SNAPSHOTS, fromData: (data) => ({ ...WALLET_SNAPSHOTS.fromData(data), closedUsagesKept }) },
     });
   }
 
