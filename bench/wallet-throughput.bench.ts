@@ -35,6 +35,21 @@ function commands(prefix: string, n: number, now: Date): WalletCommandEnvelope[]
   return out;
 }
 
+/**
+ * An authorize as WalletService sends it after claiming its usage id just now (the claim itself is
+ * not run here): the account's state says which usages closed before, so the id needs no recall.
+ */
+async function claimed(wallet: WalletAccounts, envelope: WalletCommandEnvelope): Promise<WalletCommandEnvelope> {
+  if (envelope.command.type !== 'AuthorizeUsage') return envelope;
+  return { ...envelope, recall: WalletAccounts.newUsage(envelope.command.data.usageId, await wallet.known(envelope.tenantId, envelope.accountId)) };
+}
+
+/**
+ * The next turn of the event loop, as a server gets between requests and messages: work the wallet
+ * defers to it (encoding snapshots) runs there, as it would in the service, not after the whole run.
+ */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -59,9 +74,10 @@ async function main() {
   const startA = performance.now();
   for (const c of single) {
     const t = performance.now();
-    const [o] = await wallet.executeBatch([c]);
+    const [o] = await wallet.executeBatch([await claimed(wallet, c)]);
     if (!o.ok) throw o.error;
     latencies.push(performance.now() - t);
+    await turn();
   }
   const secondsA = (performance.now() - startA) / 1000;
   latencies.sort((x, y) => x - y);
@@ -70,7 +86,9 @@ async function main() {
   const batched = commands('batch', USAGES, now);
   const startB = performance.now();
   for (let i = 0; i < batched.length; i += BATCH) {
-    for (const o of await wallet.executeBatch(batched.slice(i, i + BATCH))) if (!o.ok) throw o.error;
+    const batch = await Promise.all(batched.slice(i, i + BATCH).map((c) => claimed(wallet, c)));
+    for (const o of await wallet.executeBatch(batch)) if (!o.ok) throw o.error;
+    await turn();
   }
   const secondsB = (performance.now() - startB) / 1000;
 

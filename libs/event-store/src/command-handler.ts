@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, decodeBigInts, encodeBigInts } from '@creditflow/kernel';
 import { storedEventId } from './event-ids';
-import { EventStore, RecordedEvent, StreamAppend, WrongExpectedRevisionError } from './event-store';
+import { AppendResult, EventStore, RecordedEvent, StreamAppend, WrongExpectedRevisionError } from './event-store';
 import { KeyedLock } from './keyed-lock';
 
 /** What every context's events look like: a type and plain data (bigints allowed). */
@@ -109,6 +109,8 @@ export class CommandHandler<State, Event extends DomainEvent> {
   private readonly cacheLimit: number;
   private readonly maxRetries: number;
   private readonly snapshots: SnapshotPolicy<State> | undefined;
+  /** Snapshots due, taken at the next turn: the latest state of each stream (see snapshotIfDue). */
+  private readonly dueSnapshots = new Map<string, StreamState<State> & { entry: { snapshotAt?: bigint } }>();
   private submitted: { command: StreamCommand<State, Event>; answer: (outcome: Promise<CommandOutcome<State, Event>>) => void }[] = [];
 
   constructor({ store, evolve, initialState, cacheLimit = 10_000, maxRetries = 5, snapshots }: CommandHandlerOptions<State, Event>) {
@@ -273,16 +275,31 @@ export class CommandHandler<State, Event extends DomainEvent> {
     const entry = this.cache.get(streamName);
     if (!this.snapshots || !entry || entry.revision < 0n || entry.revision - (entry.snapshotAt ?? -1n) < BigInt(this.snapshots.every)) return;
     entry.snapshotAt = entry.revision;
-    const { version } = this.snapshots;
-    const data = { version, revision: entry.revision.toString(), state: encodeBigInts(this.snapshots.toData(entry.state)) };
-    const stream = snapshotStream(streamName);
-    this.store.appendToStream(stream, [{ id: randomUUID(), type: 'Snapshot', data }], { expectedRevision: 'any' }).then(
-      // Only the latest is ever read: the older ones go (a long stream's snapshots summed to many times its size).
-      ({ nextExpectedRevision }) => this.store.truncateBefore(stream, nextExpectedRevision).catch(() => undefined),
-      () => {
-        entry.snapshotAt = undefined; // try again with a later event
-      },
-    );
+    // Encoded after the current turn (states are immutable): the commands that made it due are
+    // answered first, not after the milliseconds a snapshot takes to encode. One pending per stream:
+    // a loop that does not yield keeps only each stream's latest, not a state per snapshot due.
+    if (this.dueSnapshots.size === 0) setImmediate(() => this.takeDueSnapshots());
+    this.dueSnapshots.set(streamName, { state: entry.state, revision: entry.revision, entry });
+  }
+
+  private takeDueSnapshots(): void {
+    const due = [...this.dueSnapshots];
+    this.dueSnapshots.clear();
+    const { version, toData } = this.snapshots!;
+    for (const [streamName, { state, revision, entry }] of due) {
+      const stream = snapshotStream(streamName);
+      const take = (): Promise<AppendResult> => {
+        const data = { version, revision: revision.toString(), state: encodeBigInts(toData(state)) };
+        return this.store.appendToStream(stream, [{ id: randomUUID(), type: 'Snapshot', data }], { expectedRevision: 'any' });
+      };
+      Promise.resolve().then(take).then(
+        // Only the latest is ever read: the older ones go (a long stream's snapshots summed to many times its size).
+        ({ nextExpectedRevision }) => this.store.truncateBefore(stream, nextExpectedRevision).catch(() => undefined),
+        () => {
+          entry.snapshotAt = undefined; // try again with a later event
+        },
+      );
+    }
   }
 
   private remember(streamName: string, entry: StreamState<State> & { snapshotAt?: bigint }): void {
