@@ -57,6 +57,10 @@ export interface PlatformConfig {
   webhookLogKept: number;
   /** CREDITFLOW_WEBHOOK_PRIVATE_TARGETS=true: webhooks may target private, loopback and link-local addresses (default: public only). */
   webhookPrivateTargets: boolean;
+  /** CREDITFLOW_WALLET_CACHED_ACCOUNTS: account states the wallet keeps in memory (least recently used out); null: the wallet's default. */
+  walletCachedAccounts: number | null;
+  /** CREDITFLOW_WALLET_CLOSED_USAGES_KEPT: closed usages an account's state keeps before the oldest retire; null: the wallet's default. */
+  walletClosedUsagesKept: number | null;
   /** Warnings that do not stop the process (e.g. no API keys). */
   warnings: string[];
 }
@@ -147,6 +151,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     webhookRetryMs: integer('CREDITFLOW_WEBHOOK_RETRY_MS', 1, 3_600_000) ?? 5_000,
     webhookPrivateTargets: flag('CREDITFLOW_WEBHOOK_PRIVATE_TARGETS'),
     webhookLogKept: integer('CREDITFLOW_WEBHOOK_LOG_KEPT', 1, 1_000_000) ?? 1_000,
+    walletCachedAccounts: integer('CREDITFLOW_WALLET_CACHED_ACCOUNTS', 0, 10_000_000),
+    walletClosedUsagesKept: integer('CREDITFLOW_WALLET_CLOSED_USAGES_KEPT', 1, 1_000_000),
     warnings,
   };
   if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) {

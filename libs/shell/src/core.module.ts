@@ -146,7 +146,7 @@ export class CoreModule implements NestModule {
         { provide: MESSAGE_BUS, useValue: runtime.bus },
         { provide: Tenants, useValue: runtime.tenants },
         { provide: CLOCK, useValue: runtime.clock },
-        { provide: Deployment, useValue: new Deployment(runtime.mode, runtime.dataDir, runtime.groupPrefix, runtime.schedulerIntervalMs, runtime.webhooks, runtime.reconcileIntervalMs, runtime.tenantsDir) },
+        { provide: Deployment, useValue: new Deployment(runtime.mode, runtime.dataDir, runtime.groupPrefix, runtime.schedulerIntervalMs, runtime.webhooks, runtime.reconcileIntervalMs, runtime.tenantsDir, runtime.wallet) },
         { provide: APP_GUARD, useFactory: (reflector: Reflector) => new ApiKeyGuard(reflector, runtime.apiKeys, runtime.tenants), inject: [Reflector] },
         HttpContextRegistry,
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -19,6 +19,12 @@ export interface WebhookSettings {
   logKept: number;
 }
 
+/** What bounds the wallet's memory: account states cached, closed usages each keeps (null: the wallet's defaults). */
+export interface WalletSettings {
+  cachedAccounts: number | null;
+  closedUsagesKept: number | null;
+}
+
 /** How and where this process runs. */
 export class Deployment {
   constructor(
@@ -34,5 +40,6 @@ export class Deployment {
     readonly reconcileIntervalMs: number,
     /** The tenant files' directory, for what reads them as written (the reconciler). */
     readonly tenantsDir: string,
+    readonly wallet: WalletSettings = { cachedAccounts: null, closedUsagesKept: null },
   ) {}
 }

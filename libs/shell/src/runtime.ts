@@ -9,7 +9,7 @@ import { BusLog, KafkaBus, MessageBus, SqliteBus, TopicSettings } from '@creditf
 import { Tenants, loadTenants } from '@creditflow/tenancy';
 import { Principal } from './auth';
 import { ManualClock, SystemClock } from './clock';
-import type { WebhookSettings } from './providers';
+import type { WalletSettings, WebhookSettings } from './providers';
 import { ConfigError, KafkaSettings, PlatformConfig, readConfig } from './config';
 import type { DestinationStream, Logger } from 'pino';
 import { InstrumentedEventStore } from './observability/instrumented-event-store';
@@ -42,6 +42,7 @@ export interface Runtime {
   /** PORT; null: the entry point's default. */
   port: number | null;
   webhooks: WebhookSettings;
+  wallet: WalletSettings;
   clock: SystemClock | ManualClock;
   tenants: Tenants;
   apiKeys: Map<string, Principal>;
@@ -111,6 +112,7 @@ export async function createRuntime(mode: 'embedded' | 'distributed', service?: 
   return {
     mode, dataDir, clock, groupPrefix: config.groupPrefix, schedulerIntervalMs: config.schedulerIntervalMs, port: config.port,
     webhooks: { secrets: config.webhookSecrets, retryMs: config.webhookRetryMs, privateTargets: config.webhookPrivateTargets, logKept: config.webhookLogKept },
+    wallet: { cachedAccounts: config.walletCachedAccounts, closedUsagesKept: config.walletClosedUsagesKept },
     reconcileIntervalMs: config.reconcileIntervalMs, tenantsDir: config.tenantsDir,
     tenants, apiKeys: config.apiKeys, bus, store, observability,
     close: async () => {

@@ -55,7 +55,7 @@ describe('two scheduler instances on one store', () => {
   const clock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
   /** One replica: its own Nest module (own caches and handlers) on the shared, raced store. */
   const instance = async () => {
-    const runtime: Runtime = { mode: 'distributed', dataDir: dir, groupPrefix: 'test', schedulerIntervalMs: 0, reconcileIntervalMs: 0, tenantsDir: '', port: null, webhooks: { secrets: new Map(), retryMs: 5_000, privateTargets: false, logKept: 1_000 }, clock, tenants, apiKeys: new Map(), bus: noBus, store: raced, observability: quietObservability('subscription-scheduler'), close: async () => {} };
+    const runtime: Runtime = { mode: 'distributed', dataDir: dir, groupPrefix: 'test', schedulerIntervalMs: 0, reconcileIntervalMs: 0, tenantsDir: '', port: null, webhooks: { secrets: new Map(), retryMs: 5_000, privateTargets: false, logKept: 1_000 }, wallet: { cachedAccounts: null, closedUsagesKept: null }, clock, tenants, apiKeys: new Map(), bus: noBus, store: raced, observability: quietObservability('subscription-scheduler'), close: async () => {} };
     const testing = await Test.createTestingModule({ imports: [CoreModule.forRoot(runtime), SchedulerModule] }).compile();
     return testing.get(SchedulerService);
   };

@@ -35,8 +35,12 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     WebhookOutbox,
     {
       provide: WalletAccounts,
-      useFactory: (store: EventStore, tenants: Tenants) => new WalletAccounts(store, (tenantId) => tenants.get(tenantId).walletPolicy),
-      inject: [EVENT_STORE, Tenants],
+      useFactory: (store: EventStore, tenants: Tenants, d: Deployment) =>
+        new WalletAccounts(store, (tenantId) => tenants.get(tenantId).walletPolicy, {
+          ...(d.wallet.cachedAccounts !== null ? { cacheLimit: d.wallet.cachedAccounts } : {}),
+          ...(d.wallet.closedUsagesKept !== null ? { closedUsagesKept: d.wallet.closedUsagesKept } : {}),
+        }),
+      inject: [EVENT_STORE, Tenants, Deployment],
     },
     { provide: UsageClaims, useFactory: (store: EventStore) => new UsageClaims(store), inject: [EVENT_STORE] },
     { provide: SqliteLotExpiryIndex, useFactory: (d: Deployment) => new SqliteLotExpiryIndex(join(d.dataDir, 'wallet-lot-expiries.sqlite')), inject: [Deployment] },
