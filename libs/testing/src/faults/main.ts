@@ -10,6 +10,8 @@
 //   --keep          keep the temporary directory (data, logs) instead of removing it (kept anyway on failure)
 //   --kafka-port P  the suite's own broker (default 9292; P+1 is its controller port)
 //   --deadline M    give up after M minutes (default 25), stopping everything it started
+//   --closed-usages-kept N  every wallet keeps N closed usages per account (CREDITFLOW_WALLET_CLOSED_USAGES_KEPT):
+//                   a small N makes most later steps recall their usage from the history
 //
 // Exit status: 0 when every scenario ran to its end without a discrepancy, 1 otherwise.
 import 'reflect-metadata';
@@ -23,7 +25,7 @@ import { decisionMessage, readTenantTerms, reconcileStores } from '@creditflow/r
 import { findTenantsDir } from '@creditflow/tenancy';
 import { Broker } from './broker';
 import { Context } from './context';
-import { killAllProcesses, tail } from './processes';
+import { killAllProcesses, suiteEnv, tail } from './processes';
 import { ScenarioReport, say, summaryTable } from './report';
 import { Rng } from './rng';
 import { embeddedKill, startEmbedded } from './scenarios/embedded-kill';
@@ -39,10 +41,11 @@ interface Options {
   only: string[] | null;
   keep: boolean;
   kafkaPort: number;
+  closedUsagesKept: number | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { deadlineMinutes: 25, scale: 1, seed: Math.floor(Math.random() * 2 ** 31), only: null, keep: false, kafkaPort: 9292 };
+  const options: Options = { deadlineMinutes: 25, scale: 1, seed: Math.floor(Math.random() * 2 ** 31), only: null, keep: false, kafkaPort: 9292, closedUsagesKept: null };
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       const v = argv[++i];
@@ -60,6 +63,7 @@ function parseArgs(argv: string[]): Options {
       case '--keep': options.keep = true; break;
       case '--kafka-port': options.kafkaPort = integer('--kafka-port', value(), 1); break;
       case '--deadline': options.deadlineMinutes = integer('--deadline', value(), 1); break;
+      case '--closed-usages-kept': options.closedUsagesKept = integer('--closed-usages-kept', value(), 1); break;
       default: throw new Error(`unknown option ${argv[i]} (see the head of libs/testing/src/faults/main.ts)`);
     }
   }
@@ -108,7 +112,9 @@ async function main(): Promise<number> {
   }, options.deadlineMinutes * 60_000);
   deadline.unref();
   const wanted = (name: string) => !options.only || options.only.includes(name);
-  say('suite', `seed ${options.seed}, scale ${options.scale}, ${cpus().length} cores on ${hostname()}, data and logs in ${tmp}`);
+  if (options.closedUsagesKept !== null) suiteEnv.CREDITFLOW_WALLET_CLOSED_USAGES_KEPT = String(options.closedUsagesKept);
+  say('suite', `seed ${options.seed}, scale ${options.scale}, ${cpus().length} cores on ${hostname()}, data and logs in ${tmp}` +
+    (options.closedUsagesKept !== null ? `, ${options.closedUsagesKept} closed usages kept per account` : ''));
 
   const reports: ScenarioReport[] = [];
   const run = async (scenario: Scenario) => {

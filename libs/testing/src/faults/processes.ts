@@ -28,9 +28,12 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** The outer environment minus everything that configures creditflow: each process gets exactly `spec.env`. */
+/** Settings every process of the run gets (the suite's options, e.g. --closed-usages-kept), under each spec's own env. */
+export const suiteEnv: Record<string, string> = {};
+
+/** The outer environment minus everything that configures creditflow, plus `suiteEnv`: each process gets that and `spec.env`. */
 function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...suiteEnv };
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined || /^(CREDITFLOW_|KAFKA_|EVENTSTORE_|DATABASE_URL$|PORT$)/.test(k)) continue;
     env[k] = v;
