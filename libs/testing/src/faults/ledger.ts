@@ -133,6 +133,11 @@ export class Ledger {
     return this.usages.get(usageId)?.fact;
   }
 
+  /** Usages the platform answered for good (completed, failed or denied), oldest first. */
+  settledUsages(): UsageFact[] {
+    return [...this.usages.values()].map((u) => u.fact).filter((f) => f.state !== 'authorized');
+  }
+
   private settle(request: UsageRequest, price: Milli, state: UsageState, same: UsageState[]): string[] {
     const book = this.book(request.accountId);
     const known = this.usages.get(request.usageId);

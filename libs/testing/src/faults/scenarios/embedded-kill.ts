@@ -4,7 +4,9 @@
 // at seeded points the process is killed and started again on its data directory. Requests in
 // flight lose their answers: they are sent again with the same ids once it is back. After each
 // restart the load pauses, the chains in flight finish, and every account is compared with the
-// ledger; at the end the ops balances projection must agree too.
+// ledger; then old usages are sent again, as a client retrying long after (each must answer as the
+// first time and charge nothing: with few closed usages kept, their records come from the history),
+// and the accounts are compared again. At the end the ops balances projection must agree too.
 import { waitFor } from '@creditflow/kernel/testing';
 import { join } from 'node:path';
 import { API_KEYS_JSON, Context } from '../context';
@@ -44,6 +46,8 @@ const AMPLE_ACCOUNTS = 8;
 const TIGHT_ATTEMPTS = 70; // 100 credits at 1.75: 57 fit, 13 must be denied
 const WORKERS = 16;
 const GRANTS = ['0.5', '1', '2.375', '5'];
+/** Old usages sent again after each restart (authorize, then the step that settled it). */
+const OLD_RESENT = 25;
 /** The most one authorize of these scenarios can cost (ultra x3). */
 const MOST = priceOf({ quality: 'ultra', quantity: 3 });
 
@@ -105,6 +109,17 @@ export async function embeddedKill(ctx: Context, embedded: EmbeddedDeployment): 
     }
   };
 
+  /** Settled usages drawn from the whole run, sent again: the ledger checks each answer is the first one. */
+  const resendOld = async () => {
+    const settled = embedded.ledger.settledUsages();
+    for (let i = 0; i < OLD_RESENT * ctx.scale && settled.length; i++) {
+      const [fact] = settled.splice(rng.int(0, settled.length - 1), 1);
+      await client.authorize(fact.request, fact.price);
+      if (fact.state === 'completed') await client.complete(fact.request.usageId);
+      if (fact.state === 'failed') await client.fail(fact.request.usageId);
+    }
+  };
+
   const compare = async (when: string) => {
     const found = await client.compareAll();
     report.check(`after ${when}`, found);
@@ -130,6 +145,8 @@ export async function embeddedKill(ctx: Context, embedded: EmbeddedDeployment): 
     await gate.closedWhile(async () => {
       await waitFor('the chains in flight to finish', () => (inFlight === 0 ? true : undefined), 300_000);
       await compare(`kill ${i + 1}`);
+      await resendOld();
+      await compare(`old usages sent again after kill ${i + 1}`);
     });
   }
   await Promise.all(workers);
