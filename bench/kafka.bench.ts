@@ -240,6 +240,8 @@ async function measuredThroughput(set: ServiceSet, run: () => Promise<Throughput
     cpuMsPerDecision,
     walletStoreAppendsPerDecision: round((appends1.calls - appends0.calls) / result.messages, 3),
     walletEventsPerAppend: round((appends1.events - appends0.events) / (appends1.calls - appends0.calls), 1),
+    /** What the wallet process holds after it (its states grew with the usages before they were bounded). */
+    walletRssMiB: round(wallet.rssMiB(), 0),
   };
 }
 

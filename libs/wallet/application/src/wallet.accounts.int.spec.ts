@@ -14,18 +14,25 @@ const at = (tenantId: string, accountId: string, command: WalletCommandEnvelope[
 const authorize = (usageId: string, credits: number) =>
   at('t', 'a', { type: 'AuthorizeUsage', data: { usageId, userId: null, feature: 'f', options: {}, credits: wholeCredits(credits), phases: null, priceVersion: 'v', now } });
 
-describe('WalletAccounts on a shared store', () => {
+/** A fresh SQLite store in its own directory for each test of the describe block that calls it. */
+function freshStore(prefix: string): () => SqliteEventStore {
   let dir: string;
   let store: SqliteEventStore;
-
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'wallet-race-'));
+    dir = mkdtempSync(join(tmpdir(), prefix));
     store = SqliteEventStore.open(join(dir, 'events.sqlite'));
   });
   afterEach(async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  return () => store;
+}
+
+describe('WalletAccounts on a shared store', () => {
+  const storeOf = freshStore('wallet-race-');
+  let store: SqliteEventStore;
+  beforeEach(() => (store = storeOf()));
 
   it('makes the replica that decided on a stale state decide again, so both usages are held', async () => {
     const first = new WalletAccounts(store, () => policy);
@@ -58,7 +65,7 @@ describe('WalletAccounts on a shared store', () => {
 });
 
 describe('WalletAccounts keeping few closed usages (retired usages recalled from the history)', () => {
-  let dir: string;
+  const storeOf = freshStore('wallet-recall-');
   let store: SqliteEventStore;
   let wallet: WalletAccounts;
   const grant = at('t', 'a', { type: 'GrantCredits', data: { lotId: 'g', lotType: 'reward', amount: wholeCredits(100), expiresAt: null, costBasis: null, source: { kind: 'grant', id: 'g' }, now } });
@@ -66,8 +73,7 @@ describe('WalletAccounts keeping few closed usages (retired usages recalled from
   const typesOf = (outcome: WalletOutcome) => (outcome.ok ? outcome.events.map((e) => e.type) : outcome.error.code);
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'wallet-recall-'));
-    store = SqliteEventStore.open(join(dir, 'events.sqlite'));
+    store = storeOf();
     wallet = new WalletAccounts(store, () => policy, { closedUsagesKept: 2 });
     await wallet.execute(at('t', 'a', { type: 'OpenAccount', data: { tenantId: 't', accountId: 'a', kind: 'personal', members: [], now } }));
     await wallet.execute(grant);
@@ -75,10 +81,6 @@ describe('WalletAccounts keeping few closed usages (retired usages recalled from
       expect(typesOf(await wallet.execute(authorize(usageId, 3)))).toEqual(['HoldPlaced']);
       expect(typesOf(await wallet.execute(step('CompleteUsage', usageId)))).toEqual(['HoldCaptured']);
     }
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps only the latest closed usages, and answers a repeat of a retired one from its record without charging again', async () => {
@@ -140,17 +142,9 @@ describe('WalletAccounts keeping few closed usages (retired usages recalled from
 });
 
 describe('walletStateAt (where a read model resumes an account)', () => {
-  let dir: string;
+  const storeOf = freshStore('wallet-state-at-');
   let store: SqliteEventStore;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'wallet-state-at-'));
-    store = SqliteEventStore.open(join(dir, 'events.sqlite'));
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeEach(() => (store = storeOf()));
 
   it('starts from the snapshot when it was taken at or before the position, from the first event otherwise, to the same state', async () => {
     const wallet = new WalletAccounts(store, () => policy);
