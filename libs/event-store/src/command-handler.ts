@@ -14,7 +14,7 @@
 //   by command, so one bad command fails alone.
 // - A command refused by its decider (a DomainError) is an outcome and appends nothing; anything else
 //   thrown fails the whole call and leaves the store untouched.
-// - Snapshots (optional): after every `every` events the state is stored, as plain data, on
+// - Snapshots (optional): after `every` events (a number, or one for the state) the state is stored, as plain data, on
 //   `snapshot-<stream>` with its revision and the context's state version; a cold load starts from the
 //   latest snapshot of the current version and folds only the events after it. Taking one never
 //   delays an answer; a snapshot of another version is ignored (the stream is folded from the start).
@@ -50,8 +50,11 @@ export interface StreamState<State> {
 export interface SnapshotPolicy<State> {
   /** Names the state's shape and evolve's meaning: bump it when either changes. */
   version: string;
-  /** Events appended since the last snapshot (or the start) before the next one is taken. */
-  every: number;
+  /**
+   * Events appended since the last snapshot (or the start) before the next one is taken; a number, or
+   * one per state (a large state snapshotted less often keeps the cost per event bounded).
+   */
+  every: number | ((state: State) => number);
   toData(state: State): unknown;
   fromData(data: unknown): State;
 }
@@ -273,7 +276,9 @@ export class CommandHandler<State, Event extends DomainEvent> {
   /** Stores a snapshot of a cached stream when enough events came since the last; in the background, never failing a command. */
   private snapshotIfDue(streamName: string): void {
     const entry = this.cache.get(streamName);
-    if (!this.snapshots || !entry || entry.revision < 0n || entry.revision - (entry.snapshotAt ?? -1n) < BigInt(this.snapshots.every)) return;
+    if (!this.snapshots || !entry || entry.revision < 0n) return;
+    const { every } = this.snapshots;
+    if (entry.revision - (entry.snapshotAt ?? -1n) < BigInt(typeof every === 'number' ? every : every(entry.state))) return;
     entry.snapshotAt = entry.revision;
     // Encoded after the current turn (states are immutable): the commands that made it due are
     // answered first, not after the milliseconds a snapshot takes to encode. One pending per stream:
