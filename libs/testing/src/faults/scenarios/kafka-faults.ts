@@ -7,6 +7,7 @@
 //   two processes) in the same consumer group; one of the two killed mid-stream;
 // - broker-restart: the broker stopped and started again on its data, then killed (SIGKILL) and
 //   started again on its data, with the services and the suite's producer running throughout.
+import { readFileSync } from 'node:fs';
 import { waitFor } from '@creditflow/kernel/testing';
 import { Context } from '../context';
 import { Distributed } from '../distributed';
@@ -180,6 +181,7 @@ export async function walletReplicas(ctx: Context, d: Distributed): Promise<Scen
   report.log(`${second} started (pid ${replica.pid}) on the data directory of ${first}, in its consumer group`);
   const admin = kafkaClient(d.broker.brokers, `${d.groupPrefix}-admin`).admin();
   await admin.connect();
+  let thawLater: PlatformProcess | null = null;
   const members = async () => {
     const { groups } = await admin.describeGroups([`${d.groupPrefix}-wallet`]);
     return groups[0]?.state === 'Stable' ? groups[0].members.length : -1;
@@ -195,15 +197,33 @@ export async function walletReplicas(ctx: Context, d: Distributed): Promise<Scen
     await midStream(flow, plan, 0.1 + 0.15 * rng.next(), 0);
     d.wallet.up(d.process(first).url); // HTTP to the one that keeps running
     const frozen = d.process(second);
+    const busyBefore = lockedLines(d.process(first).spec.logFile);
     frozen.pause();
+    thawLater = frozen;
     report.fault(`SIGSTOP of ${second} (pid ${frozen.pid}) after ${flow.decided} decisions, ${flow.commands} commands sent`);
     await sendsWhileDown(flow);
     await gate.closedWhile(async () => {
-      // Thawed only once the group has gone on without it and the first has decided everything sent, its partitions too.
-      await waitFor(`the group to go on without ${second}, and ${first} to decide everything sent`, async () =>
-        (await members()) === 1 && flow.decided === flow.commands ? true : undefined, WAIT_MS);
-      frozen.resume();
-      report.log(`SIGCONT of ${second} after ${flow.decided} decisions, ${first} having decided alone: it wakes up out of the group`);
+      // Thawed only once the group has gone on without it and the first has decided everything sent,
+      // its partitions too. Unless it froze inside a write transaction of the SQLite file both share:
+      // then the first cannot write ("database is locked") until it is thawed, as one file shared by
+      // two processes must behave; it is thawed once the first has made no progress for a while.
+      let progress = { decided: flow.decided, at: Date.now() };
+      await waitFor(`the group to go on without ${second}, and ${first} to decide everything sent`, async () => {
+        // Thawed for the lock, it is back in the group: then everything decided is what is left to wait for.
+        if ((thawLater === null || (await members()) === 1) && flow.decided === flow.commands) return true;
+        if (flow.decided !== progress.decided) progress = { decided: flow.decided, at: Date.now() };
+        if (thawLater && Date.now() - progress.at > STALLED_MS && lockedLines(d.process(first).spec.logFile) > busyBefore) {
+          frozen.resume();
+          thawLater = null;
+          report.log(`${second} froze holding the shared SQLite file's write lock (${first} logs "database is locked"): thawed after ${STALLED_MS / 1000} s without progress`);
+        }
+        return undefined;
+      }, WAIT_MS);
+      if (thawLater) {
+        frozen.resume();
+        thawLater = null;
+        report.log(`SIGCONT of ${second} after ${flow.decided} decisions, ${first} having decided alone: it wakes up out of the group`);
+      }
       await checkpoint(report, d, flow, plan, 'after the freeze');
     });
 
@@ -218,9 +238,22 @@ export async function walletReplicas(ctx: Context, d: Distributed): Promise<Scen
     await finish(report, d, flow, plan, new Set([first]));
     d.processes.delete(first);
   } finally {
+    thawLater?.resume(); // a failed wait must not leave it frozen for the scenarios after this one
     await admin.disconnect();
   }
   return report;
+}
+
+/** How long the first wallet may make no progress while the second is frozen before the shared file's lock is suspected. */
+const STALLED_MS = 20_000;
+
+/** Lines of a process's log that report SQLite's write lock held by another process. */
+function lockedLines(logFile: string): number {
+  try {
+    return readFileSync(logFile, 'utf8').split('database is locked').length - 1;
+  } catch {
+    return 0;
+  }
 }
 
 /** The broker stopped and started on its data, then killed and started on its data, under the stream. */
