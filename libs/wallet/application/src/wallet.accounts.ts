@@ -131,14 +131,11 @@ export class WalletAccounts {
   }
 
   /**
-   * Whether the account exists. An account once opened stays so (events are never taken back), so a
-   * cached state that exists answers without reading the store; anything else is read as `state` does.
+   * The cached state when the account exists there, else the state as the store holds it: an account
+   * once opened stays so (events are never taken back), so whether it exists is answered without
+   * reading the store. It may lag another replica's appends (WalletService.authorize reads its
+   * closedSeq before claiming: a lower one only makes a recall less likely to be trusted).
    */
-  async exists(tenantId: string, accountId: string): Promise<boolean> {
-    return (await this.known(tenantId, accountId)).exists;
-  }
-
-  /** The cached state when the account exists there (see `exists`), else the state as the store holds it. */
   async known(tenantId: string, accountId: string): Promise<WalletState> {
     const cached = this.handler.cached(walletStream(tenantId, accountId));
     return cached?.exists ? cached : this.state(tenantId, accountId);
