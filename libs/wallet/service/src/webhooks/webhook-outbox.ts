@@ -7,7 +7,7 @@
 //   given up, each attempt), from the start of the store at each start, so the outbox is derived
 //   from the store alone;
 // - the sender claims a due delivery by appending its attempt at the revision it saw (another
-//   replica's claim conflicts and that one stays away), POSTs, and records the outcome and when it
+//   replica's claim, or any claim made from a log behind the store, conflicts and stays away), POSTs, and records the outcome and when it
 //   retries. A process that dies between the claim and the outcome leaves the attempt open; after
 //   CLAIM_TIMEOUT_MS it is tried again under the same webhook-id: delivery is at least once, and
 //   receivers drop repeats by webhook-id.
@@ -48,12 +48,6 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   private stopped = false;
   private kicked = false;
   private readonly log;
-  /**
-   * This process's name in its attempt claims. A claim's event id must differ between processes: with
-   * one id for "attempt N started", a second replica claiming the same attempt at the same revision was
-   * an idempotent re-append, taken for success, and both sent it (each retry went out twice).
-   */
-  private readonly claimer = randomUUID();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -215,8 +209,11 @@ export class WebhookOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     const stream = deliveryStream(delivery.tenantId, delivery.deliveryId);
     const attempt = delivery.attempts.length + 1;
     const claim = { type: 'WebhookAttemptStarted' as const, data: { attempt, startedAt: new Date().toISOString() } };
+    // Every claim has an id of its own. With one id per attempt, a claim made from a log behind the
+    // store (another replica's, or this process's own before its log saw the attempt it just finished)
+    // was an idempotent re-append of the earlier claim, taken for success: the alert went out again.
     try {
-      await this.store.appendToStream(stream, [webhookEventData(stream, `attempt:${attempt}:started:${this.claimer}`, claim)], { expectedRevision: delivery.revision });
+      await this.store.appendToStream(stream, [webhookEventData(stream, `attempt:${attempt}:started:${randomUUID()}`, claim)], { expectedRevision: delivery.revision });
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError) return; // another process claimed it, or this one's log is behind
       throw error;
