@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { RecordedEvent } from '@creditflow/event-store';
 import { openSqlite } from '@creditflow/event-store';
 import { Credits, encodeBigInts, parseCredits } from '@creditflow/kernel';
-import { walletStream } from '@creditflow/wallet-application';
-import { CostBasis, LotShare, WalletEvent, initialState } from '@creditflow/wallet-domain';
+import { fromRecorded, walletStream } from '@creditflow/wallet-application';
+import { CostBasis, LotShare, WalletEvent, evolve, initialState } from '@creditflow/wallet-domain';
 import { OPS_PROJECTIONS_VERSION, OpsProjections, ratio } from './ops.projections';
 
 const cr = (s: string) => parseCredits(s) as Credits;
@@ -133,6 +133,40 @@ describe("money from the lots' cost basis", () => {
     expect(projections.pricedBreakage('t', ...all)).toEqual([{ day: '2031-05-03', currency: 'USD', lotCredits: cr('300'), paidMinor: 999n, credits: cr('100') }]);
     expect(projections.activity('t')).toEqual({ lastEventAt: new Date(Date.UTC(2031, 4, 9, 0, 0, 11)).toISOString(), lastPosition: 11n, events: 11 });
     expect(projections.activity('nobody')).toEqual({ lastEventAt: null, lastPosition: null, events: 0 });
+  });
+});
+
+describe('a batch that fails half-way', () => {
+  it('leaves nothing behind: applied again, each of its events counts once', async () => {
+    const log = walletLog('t');
+    const stored: RecordedEvent[] = [];
+    const recorded = (accountId: string, event: WalletEvent) => {
+      const r = log(accountId, event);
+      stored.push(r);
+      return r;
+    };
+    // Where a projection resumes an account: its stored events up to the position, folded.
+    const loadState = async (_tenant: string, accountId: string, upTo: bigint) =>
+      stored.filter((r) => r.streamName === walletStream('t', accountId) && r.position <= upTo).reduce((state, r) => evolve(state, fromRecorded(r)), initialState);
+    const path = join(dir, 'failing.sqlite');
+    const failing = new OpsProjections(path, loadState);
+    try {
+      await failing.apply([recorded('a', opened('a', T(1))), recorded('a', grant('g1', '10', T(1), null, { kind: 'grant', id: 'g1' })), recorded('a', hold('u1', 'img', 'g1', '3', T(1, 11)))]);
+      const second = [recorded('a', capture('u1', 'g1', '3', T(1, 12))), recorded('a', hold('u2', 'img', 'g1', '2', T(1, 13)))];
+      // Another connection drops a table the batch writes last: the batch fails after every event was folded.
+      const other = openSqlite(path);
+      other.exec('DROP TABLE tenant_activity');
+      await expect(failing.apply(second)).rejects.toThrow(/tenant_activity/);
+      other.exec('CREATE TABLE tenant_activity (tenant TEXT PRIMARY KEY, position INTEGER, recorded_at TEXT, events INTEGER)');
+      other.close();
+      expect(failing.balances('t')).toEqual([expect.objectContaining({ accountId: 'a', available: '7', held: '3' })]);
+
+      expect(await failing.apply(second)).toMatchObject({ applied: 2 });
+      expect(failing.balances('t')).toEqual([expect.objectContaining({ accountId: 'a', available: '5', held: '2' })]);
+      expect(failing.usageByFeatureAndDay('t', '2031-05-01', '2031-05-01')).toEqual([{ day: '2031-05-01', feature: 'img', uses: 1, credits: '3' }]);
+    } finally {
+      failing.close();
+    }
   });
 });
 

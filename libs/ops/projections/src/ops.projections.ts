@@ -154,55 +154,62 @@ export class OpsProjections {
   /** Applies stored wallet events in position order; events at or before the stored position are skipped. */
   async apply(recorded: RecordedEvent[]): Promise<ProjectedBatch> {
     const from = this.position();
-    const fresh = recorded.filter((r) => r.position > from);
-    const touched = new Map<string, { tenantId: string; accountId: string }>();
-    for (const r of recorded) {
+    // Each event's account, named once: its key in `states`, and the accounts the batch touched.
+    const accounts = new Map<string, { tenantId: string; accountId: string }>();
+    const keys = recorded.map((r) => {
       const { tenantId, accountId } = r.metadata as unknown as WalletEventMetadata;
-      touched.set(`${tenantId}:${accountId}`, { tenantId, accountId });
-    }
-    if (!fresh.length) return { touched: [...touched.values()], applied: 0 };
+      const key = `${tenantId}:${accountId}`;
+      if (!accounts.has(key)) accounts.set(key, { tenantId, accountId });
+      return key;
+    });
+    const start = recorded.findIndex((r) => r.position > from);
+    if (start < 0) return { touched: [...accounts.values()], applied: 0 };
     // States are loaded before the transaction (loading is async); the transaction itself is synchronous.
     // An account whose first event here opens its stream starts from the initial state: nothing to read
     // (a rebuild or a first start reads no stream at all, instead of every stream once in full).
-    for (const r of fresh) {
-      const { tenantId, accountId } = r.metadata as unknown as WalletEventMetadata;
-      const key = `${tenantId}:${accountId}`;
-      if (!this.states.has(key)) this.states.set(key, r.revision === 0n ? initialState : await this.loadState(tenantId, accountId, from));
+    for (let i = start; i < recorded.length; i++) {
+      if (this.states.has(keys[i])) continue;
+      const { tenantId, accountId } = accounts.get(keys[i])!;
+      this.states.set(keys[i], recorded[i].revision === 0n ? initialState : await this.loadState(tenantId, accountId, from));
     }
     const write = this.db.transaction(() => {
       for (const sums of Object.values(this.sums)) sums.clear(); // what a batch that failed half-way had added
       // An account's balance row and a tenant's activity row are written once per batch, as of the
       // last event of each in the batch (they were written per event, the same rows over and over).
-      const balances = new Map<string, { tenantId: string; accountId: string; state: WalletState; last: RecordedEvent }>();
+      const balances = new Map<string, { state: WalletState; last: RecordedEvent }>();
       const activity = new Map<string, { last: RecordedEvent; events: number }>();
-      for (const r of fresh) {
-        const { tenantId, accountId } = r.metadata as unknown as WalletEventMetadata;
-        const key = `${tenantId}:${accountId}`;
-        const before = this.states.get(key)!;
+      for (let i = start; i < recorded.length; i++) {
+        const r = recorded[i];
+        const { tenantId, accountId } = accounts.get(keys[i])!;
+        const before = this.states.get(keys[i])!;
         const event = fromRecorded(r);
         const after = evolve(before, event);
         this.project(tenantId, accountId, event, before, after);
         activity.set(tenantId, { last: r, events: (activity.get(tenantId)?.events ?? 0) + 1 });
-        this.states.set(key, after);
-        balances.set(key, { tenantId, accountId, state: after, last: r });
+        this.states.set(keys[i], after);
+        balances.set(keys[i], { state: after, last: r });
       }
       for (const sums of Object.values(this.sums)) sums.write();
       for (const [tenantId, { last, events }] of activity) this.stmt.activity.run(tenantId, last.position, last.recordedAt.toISOString(), events);
-      for (const { tenantId, accountId, state, last } of balances.values()) {
+      for (const [key, { state, last }] of balances) {
+        const { tenantId, accountId } = accounts.get(key)!;
         const balance = balanceOf(state);
         this.stmt.balance.run(tenantId, accountId, state.kind, balance.available, balance.held, JSON.stringify(Object.fromEntries(Object.entries(balance.byType).map(([k, v]) => [k, v.toString()]))), last.revision, last.recordedAt.toISOString(), state.plan?.planId ?? null);
       }
-      this.stmt.setPosition.run(fresh[fresh.length - 1].position);
+      this.stmt.setPosition.run(recorded[recorded.length - 1].position);
     });
     try {
       write();
     } catch (error) {
-      this.usageInfos.clear(); // it may hold rows of the batch that was rolled back
+      // Both may hold what the rolled-back batch applied: its usages, and states already past its events
+      // (a retry would apply them twice); states are read from the store again on demand.
+      this.usageInfos.clear();
+      this.states.clear();
       throw error;
     }
     while (this.usageInfos.size > USAGE_INFO_KEPT) this.usageInfos.delete(this.usageInfos.keys().next().value as string);
     if (this.states.size > 50_000) this.states.clear(); // reloaded from the store on demand
-    return { touched: [...touched.values()], applied: fresh.length };
+    return { touched: [...accounts.values()], applied: recorded.length - start };
   }
 
   private project(tenant: string, account: string, event: WalletEvent, before: WalletState, after: WalletState): void {
