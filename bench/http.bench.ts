@@ -12,8 +12,11 @@
 //
 //   npm run bench:http [-- --reps 3 --duration 10 --connections 32,64 --rates 100,1000
 //                          --spread 1000 --hot 10 --pg-clients 16 --no-kill-check | --only-kill-check
-//                          --compare /path/to/other/checkout --cpu-prof <dir> --record --note "..."]
+//                          --compare /path/to/other/checkout --cpu-prof <dir> --node-args "<flags>"
+//                          --record --note "..."]
 // `--cpu-prof <dir>`: each platform (not the baselines) writes its CPU profile there when it stops.
+// `--node-args "<flags>"`: Node flags for this checkout's platform only (not --compare's): with
+// `--compare .` the same code with and without them, in the same repetitions.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,6 +39,7 @@ const ONLY_KILL_CHECK = boolFlag('only-kill-check');
 const COMPARE = stringFlag('compare', '') && resolve(stringFlag('compare', ''));
 const CPU_PROFILE_DIR = stringFlag('cpu-prof', '') && resolve(stringFlag('cpu-prof', ''));
 const profiled = CPU_PROFILE_DIR ? { cpuProfileDir: CPU_PROFILE_DIR } : {};
+const NODE_ARGS = stringFlag('node-args', '').split(' ').filter(Boolean);
 
 let dir = '';
 let platform: Proc | null = null;
@@ -143,7 +147,7 @@ async function main() {
   const m = machine();
   dir = mkdtempSync(join(tmpdir(), 'creditflow-bench-http-'));
   log(`data in ${dir}; ${REPS} repetitions of ${DURATION} s runs`);
-  platform = await startPlatform({ ...profiled, dataDir: join(dir, 'platform'), logFile: join(dir, 'platform.log'), onWait: (ms) => progress(`starting the platform (${(ms / 1000).toFixed(1)} s)`) });
+  platform = await startPlatform({ ...profiled, nodeArgs: NODE_ARGS, dataDir: join(dir, 'platform'), logFile: join(dir, 'platform.log'), onWait: (ms) => progress(`starting the platform (${(ms / 1000).toFixed(1)} s)`) });
   const rawPort = await freePort();
   raw = await spawnProcess({
     args: ['-r', '@swc-node/register', join('bench', 'baselines', 'raw-http-server.ts')],
@@ -269,7 +273,7 @@ async function main() {
 
   report(ONLY_KILL_CHECK ? `http-kill-check-s${SPREAD}` : `http-s${SPREAD}-h${HOT}-d${DURATION}${before ? '-compare' : ''}`, {
     bench: 'http', date: new Date().toISOString(), machine: m,
-    parameters: { reps: REPS, durationSeconds: DURATION, connections: CONNECTIONS, rates: RATES, spreadAccounts: SPREAD, hotAccounts: HOT, hotConnections: HOT_CONNECTIONS, pgClients: PG_CLIENTS, postgres: pg.server, ...(before ? { compare: COMPARE } : {}) },
+    parameters: { reps: REPS, durationSeconds: DURATION, connections: CONNECTIONS, rates: RATES, spreadAccounts: SPREAD, hotAccounts: HOT, hotConnections: HOT_CONNECTIONS, pgClients: PG_CLIENTS, postgres: pg.server, ...(before ? { compare: COMPARE } : {}), ...(NODE_ARGS.length ? { nodeArgs: NODE_ARGS } : {}) },
     summary, reps,
   });
 }

@@ -152,6 +152,8 @@ export interface PlatformOptions {
   checkout?: string;
   /** Writes a CPU profile (`node --cpu-prof`) into this directory when the platform exits. */
   cpuProfileDir?: string;
+  /** Node's own flags for this platform (say, a V8 heap setting to compare against the same code without it). */
+  nodeArgs?: string[];
   /** What the start waits for: /health (ready: store, bus, read models caught up; the default) or /health/live (serving). */
   healthPath?: '/health' | '/health/live';
 }
@@ -162,6 +164,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Proc> {
   return spawnProcess({
     args: [
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+      ...(options.nodeArgs ?? []),
       '-r', '@swc-node/register', join('apps', 'platform', 'src', 'main.ts'),
     ],
     env: {
