@@ -7,10 +7,10 @@
 //   given up, each attempt), from the start of the store at each start, so the outbox is derived
 //   from the store alone;
 // - the sender claims a due delivery by appending its attempt at the revision it saw (another
-//   replica's claim, or any claim made from a log behind the store, conflicts and stays away), POSTs, and records the outcome and when it
-//   retries. A process that dies between the claim and the outcome leaves the attempt open; after
-//   CLAIM_TIMEOUT_MS it is tried again under the same webhook-id: delivery is at least once, and
-//   receivers drop repeats by webhook-id.
+//   replica's claim, or any claim made from a log behind the store, conflicts and stays away),
+//   POSTs, and records the outcome and when it retries. A process that dies between the claim and
+//   the outcome leaves the attempt open; after CLAIM_TIMEOUT_MS it is tried again under the same
+//   webhook-id: delivery is at least once, and receivers drop repeats by webhook-id.
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ALERT_TYPE_PREFIX } from '@creditflow/contracts';
