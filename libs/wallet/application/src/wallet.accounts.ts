@@ -10,11 +10,11 @@ import {
 import { WalletEventMetadata, fromRecorded, walletStream } from './wallet.codec';
 
 /**
- * Wallet snapshots, on `snapshot-wallet-<tenant>_<account>`: one every 250 events, so a cold load folds
- * at most that many after it. The state is bounded (closed usages retire), so a snapshot's size does
- * not grow with the history (~150 KB with 250 closed usages kept). Open holds do not retire: an
- * account with more usages in its state than 250 is snapshotted every that many events, so encoding
- * costs a bounded amount per event (4,000 open holds every 250 events cost 0.16 ms of CPU per event).
+ * Wallet snapshots, on `snapshot-wallet-<tenant>_<account>`: one every max(250, usages in the state)
+ * events, so a cold load folds at most that many after it. The state is bounded (closed usages
+ * retire), so a snapshot's size does not grow with the history (~150 KB with 250 closed usages kept).
+ * Open holds do not retire: snapshotting an account with thousands of them every 250 events cost
+ * 0.16 ms of CPU per event (4,000 open holds); every that many events keeps it bounded per event.
  */
 export const WALLET_SNAPSHOTS: SnapshotPolicy<WalletState> = {
   version: WALLET_STATE_VERSION, every: (state) => Math.max(250, state.usages.size), toData: walletSnapshot, fromData: (data) => walletFromSnapshot(data as WalletSnapshot),
