@@ -51,6 +51,9 @@ const SCHEMA = `
  */
 export const OPS_PROJECTIONS_VERSION = 2;
 
+/** The read models' tables (the position is not one). */
+const TABLES = ['usage_info', 'usage_daily', 'flows_daily', 'refunds', 'balances', 'usage_outcomes', 'revenue', 'plan_grants', 'money_refunds', 'breakage_priced', 'tenant_activity'];
+
 /** How a usage ended, as `usage_outcomes.outcome` (with its reason, where one). */
 export const USAGE_OUTCOMES = ['authorized', 'completed', 'accepted', 'rejected', 'failed', 'failed-after-completion', 'denied'] as const;
 
@@ -84,7 +87,7 @@ export class OpsProjections {
   /** Whether opening the file emptied it (an older layout): the figures come back as the projector catches up from the start. */
   rebuiltFromStart = false;
 
-  constructor(path: string, private readonly loadState: (tenantId: string, accountId: string, upTo: bigint) => Promise<WalletState>) {
+  constructor(readonly path: string, private readonly loadState: (tenantId: string, accountId: string, upTo: bigint) => Promise<WalletState>) {
     this.db = openSqlite(path);
     this.resetIfOlder();
     migrateUsageColumns(this.db);
@@ -483,15 +486,33 @@ export class OpsProjections {
     return rows.map((r) => ({ tenant: r.tenant, held: r.held as Credits, accounts: Number(r.accounts) }));
   }
 
-  /** Every table's rows, for comparing a rebuild with the live projection. */
+  /** Every table's rows (tests read them). */
   dump(): Record<string, unknown[]> {
     const out: Record<string, unknown[]> = {};
-    for (const t of ['usage_info', 'usage_daily', 'flows_daily', 'refunds', 'balances', 'usage_outcomes', 'revenue', 'plan_grants', 'money_refunds', 'breakage_priced', 'tenant_activity']) {
+    for (const t of TABLES) {
       out[t] = (this.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).all() as Record<string, unknown>[]).map((row) =>
         Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v])),
       );
     }
     return out;
+  }
+
+  /**
+   * The tables whose rows differ from `other`'s (a rebuild beside the live projection), in any order.
+   * Compared inside SQLite (EXCEPT both ways, the other file attached): reading every row into
+   * JavaScript to compare them took a third of a rebuild of 310,000 events.
+   */
+  differencesFrom(other: OpsProjections): string[] {
+    this.db.prepare('ATTACH DATABASE ? AS other').run(other.path);
+    try {
+      return TABLES.filter((table) => {
+        const columns = (this.db.prepare(`PRAGMA main.table_info(${table})`).all() as { name: string }[]).map((c) => `"${c.name}"`).join(', ');
+        const [mine, theirs] = [`SELECT ${columns} FROM main.${table}`, `SELECT ${columns} FROM other.${table}`];
+        return Boolean(this.db.prepare(`SELECT EXISTS (${mine} EXCEPT ${theirs}) OR EXISTS (${theirs} EXCEPT ${mine}) AS differs`).pluck().get());
+      });
+    } finally {
+      this.db.prepare('DETACH DATABASE other').run();
+    }
   }
 
   close(): void {

@@ -36,12 +36,7 @@ export async function rebuildProjections(
       from = page[page.length - 1].position;
       progress(events, total);
     }
-    const differences: string[] = [];
-    if (live) {
-      const [a, b] = [rebuilt.dump(), live.dump()];
-      for (const table of Object.keys(a)) if (JSON.stringify(a[table]) !== JSON.stringify(b[table])) differences.push(table);
-    }
-    return { events, differences };
+    return { events, differences: live ? rebuilt.differencesFrom(live) : [] };
   } finally {
     rebuilt.close();
   }
