@@ -499,16 +499,20 @@ export class OpsProjections {
 
   /**
    * The tables whose rows differ from `other`'s (a rebuild beside the live projection), in any order.
-   * Compared inside SQLite (EXCEPT both ways, the other file attached): reading every row into
-   * JavaScript to compare them took a third of a rebuild of 310,000 events.
+   * Compared inside SQLite, the other file attached: every table has a primary key, so its rows are
+   * distinct, and two tables hold the same rows when both counts equal that of their UNION (one
+   * sort; EXCEPT both ways took twice as long). Reading every row into JavaScript to compare them
+   * took a third of a rebuild of 310,000 events.
    */
   differencesFrom(other: OpsProjections): string[] {
     this.db.prepare('ATTACH DATABASE ? AS other').run(other.path);
     try {
       return TABLES.filter((table) => {
         const columns = (this.db.prepare(`PRAGMA main.table_info(${table})`).all() as { name: string }[]).map((c) => `"${c.name}"`).join(', ');
+        const count = (sql: string) => this.db.prepare(`SELECT count(*) FROM (${sql})`).pluck().get() as bigint;
         const [mine, theirs] = [`SELECT ${columns} FROM main.${table}`, `SELECT ${columns} FROM other.${table}`];
-        return Boolean(this.db.prepare(`SELECT EXISTS (${mine} EXCEPT ${theirs}) OR EXISTS (${theirs} EXCEPT ${mine}) AS differs`).pluck().get());
+        const rows = count(mine);
+        return rows !== count(theirs) || rows !== count(`${mine} UNION ${theirs}`);
       });
     } finally {
       this.db.prepare('DETACH DATABASE other').run();
