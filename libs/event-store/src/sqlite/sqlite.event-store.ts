@@ -20,16 +20,8 @@ export interface SqliteEventStoreOptions {
   recentEvents?: number;
 }
 
-interface EventRow {
-  position: bigint;
-  stream: string;
-  revision: bigint;
-  id: string;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: bigint;
-}
+/** A read's row as an array, in the order of COLUMNS: better-sqlite3 builds an array for a row in half the time of an object with named fields. */
+type EventRow = [position: bigint, stream: string, revision: bigint, id: string, type: string, data: string, metadata: string, recordedAt: bigint];
 
 const SCHEMA_VERSION = 2n;
 
@@ -156,12 +148,9 @@ export class SqliteEventStore implements EventStore {
       let position = 0n;
       const rows: { event: RecordedEvent; category: string }[] = [];
       events.forEach((event, i) => {
-        const row = {
-          stream: streamName, revision: first + BigInt(i), id: event.id.toLowerCase(), type: event.type,
-          data: JSON.stringify(event.data ?? null), metadata: JSON.stringify(event.metadata ?? {}), recorded_at: BigInt(now),
-        };
-        position = this.sql.insert.get(streamName, category, row.revision, row.id, row.type, row.data, row.metadata, now)!.position;
-        if (this.recentLimit > 0) rows.push({ event: frozen(toRecordedEvent({ ...row, position })), category });
+        const [revision, id, data, metadata] = [first + BigInt(i), event.id.toLowerCase(), JSON.stringify(event.data ?? null), JSON.stringify(event.metadata ?? {})];
+        position = this.sql.insert.get(streamName, category, revision, id, event.type, data, metadata, now)!.position;
+        if (this.recentLimit > 0) rows.push({ event: frozen(toRecordedEvent([position, streamName, revision, id, event.type, data, metadata, BigInt(now)])), category });
       });
       // Kept only if this append stands (a savepoint that failed undid its rows; see appendOne).
       this.inserted.push(...rows);
@@ -332,7 +321,7 @@ export class SqliteEventStore implements EventStore {
     const key = `${kind}:${limit}`;
     let statement = this.readStatements.get(key);
     if (!statement) {
-      statement = this.db.prepare<unknown[], EventRow>(`${READS[kind]}${limit < 0 ? '' : ` LIMIT ${limit}`}`);
+      statement = this.db.prepare<unknown[], EventRow>(`${READS[kind]}${limit < 0 ? '' : ` LIMIT ${limit}`}`).raw(true);
       if (this.readStatements.size >= 64) this.readStatements.clear(); // callers use a handful of limits; bounded anyway
       this.readStatements.set(key, statement);
     }
@@ -377,15 +366,6 @@ function frozen<T>(value: T): T {
   return value;
 }
 
-function toRecordedEvent(row: Omit<EventRow, 'category'>): RecordedEvent {
-  return {
-    streamName: row.stream,
-    id: row.id,
-    type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
-    revision: row.revision,
-    position: row.position,
-    recordedAt: new Date(Number(row.recorded_at)),
-  };
+function toRecordedEvent([position, streamName, revision, id, type, data, metadata, recordedAt]: EventRow): RecordedEvent {
+  return { streamName, id, type, data: JSON.parse(data), metadata: JSON.parse(metadata), revision, position, recordedAt: new Date(Number(recordedAt)) };
 }
